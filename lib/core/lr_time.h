@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Monotonic microsecond clock from the TSC. Read once per worker loop only. */
+#ifndef LR_TIME_H
+#define LR_TIME_H
+
+#include <stdint.h>
+
+#include <rte_cycles.h>
+
+/** Call once at start (main lcore) before any worker reads the clock. */
+void lr_time_init(void);
+
+extern uint64_t lr_us_per_tsc_q32; /* microseconds per TSC cycle, 32.32 fixed point */
+
+static inline uint64_t lr_time_now_us(void)
+{
+    return (uint64_t)(((unsigned __int128)rte_get_tsc_cycles() * lr_us_per_tsc_q32) >> 32);
+}
+
+#endif /* LR_TIME_H */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The network layer seen from above (L4 and applications) and from the poll
+ * loop: Ethernet/ARP/IPv4/ICMP input bursts and IPv4 output.
+ *
+ * Call chain (input):
+ *   worker loop -> lr_eth_input_burst()
+ *     -> lr_arp_input()                 ARP (lr_arp.c)
+ *     -> lr_ipv4_input_burst()          validation, reassembly (lr_ipv4.c)
+ *          -> lr_icmp_input()           echo, errors (lr_icmp.c)
+ *          -> lr_tcp_input_burst()      (lr_tcp.h)
+ *          -> lr_udp_input_burst()      (lr_udp.h)
+ * Output: L4 -> lr_ipv4_output() -> route + ARP resolve -> lr_tx_enqueue().
+ */
+#ifndef LR_NET_H
+#define LR_NET_H
+
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "lr_worker.h"
+
+/** Process a received burst from @port. Consumes every mbuf. */
+void lr_eth_input_burst(struct lr_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/** IPv4 input for a burst whose data offset is at the IPv4 header. Consumes all. */
+void lr_ipv4_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Route lookup. Returns the port id for @dst, or -1 when there is no route;
+ * *nexthop is @dst when on-link, else the port's gateway.
+ */
+int lr_ipv4_route(const struct lr_worker *w, rte_be32_t dst, rte_be32_t *nexthop);
+
+/** True when @addr is one of our port addresses. */
+int lr_ipv4_is_local(const struct lr_worker *w, rte_be32_t addr);
+
+/**
+ * Send an IPv4 packet. The data offset of @m is at a complete IPv4 header
+ * (hdr_checksum is computed here, or offloaded when the port offers it);
+ * the L4 checksum is complete, or requested from the NIC through
+ * m->ol_flags with l3_len/l4_len set and the pseudo-header sum in place
+ * (lr_ipv4_l4_cksum_prepare()). Routes, resolves the next hop with ARP
+ * (parking the packet while resolving) and queues the frame.
+ * Always takes ownership of @m (drops are counted).
+ */
+void lr_ipv4_output(struct lr_worker *w, struct rte_mbuf *m);
+
+/**
+ * Fill a 20-byte IPv4 header (no options) for an outgoing packet:
+ * version/IHL, TOS 0, total length @total_len, a fresh ID, DF set,
+ * TTL from config, @proto, @src, @dst. Checksum left 0 (lr_ipv4_output fills it).
+ */
+void lr_ipv4_hdr_fill(struct lr_worker *w, struct rte_ipv4_hdr *ip, uint16_t total_len,
+                      uint8_t proto, rte_be32_t src, rte_be32_t dst);
+
+/**
+ * Complete or offload the L4 checksum of an outgoing IPv4 packet whose data
+ * offset is at the IPv4 header and whose L4 checksum field is at
+ * @csum_off bytes into the L4 header (16 for TCP, 6 for UDP). Uses the
+ * port's TX offload when available, software otherwise.
+ */
+void lr_ipv4_l4_cksum(struct lr_worker *w, struct rte_mbuf *m, uint16_t port, uint16_t csum_off);
+
+/**
+ * Send an ICMP error (RFC 792, RFC 1122 §3.2.2) about the received IPv4
+ * packet @orig (data offset at its IPv4 header). Applies the rules: never
+ * about ICMP errors, broadcasts/multicasts, non-first fragments, or packets
+ * with a non-unicast source; rate-limited per worker. Does not consume @orig.
+ */
+void lr_icmp_send_error(struct lr_worker *w, const struct rte_mbuf *orig, uint8_t type,
+                        uint8_t code, uint32_t info);
+
+/* --- ARP (lr_arp.c) -------------------------------------------------------- */
+
+/** Allocate and initialise the worker's ARP table (static entries from config). */
+int lr_arp_init(struct lr_worker *w);
+void lr_arp_free(struct lr_worker *w);
+/** Send gratuitous ARP on every port (called once at start by worker 0). */
+void lr_arp_announce(struct lr_worker *w);
+/** Handle one ARP frame (data offset at the ARP header). Consumes @m. */
+void lr_arp_input(struct lr_worker *w, struct rte_mbuf *m);
+/**
+ * Resolve @nexthop on @port and transmit @m (data offset at the L3 header):
+ * prepends the Ethernet header when the MAC is known, otherwise parks @m on
+ * the bounded pending queue and sends a request (at most one per retry
+ * interval). Consumes @m.
+ */
+void lr_arp_output(struct lr_worker *w, uint16_t port, rte_be32_t nexthop, struct rte_mbuf *m);
+/** Look up a resolved MAC; 0 when found. */
+int lr_arp_lookup(struct lr_worker *w, uint16_t port, rte_be32_t ip, struct rte_ether_addr *mac);
+
+/** Prepend an Ethernet header and queue @m on @port. */
+void lr_eth_output(struct lr_worker *w, uint16_t port, struct rte_mbuf *m,
+                   const struct rte_ether_addr *dst, uint16_t ether_type);
+
+#endif /* LR_NET_H */
