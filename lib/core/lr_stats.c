@@ -14,7 +14,7 @@ static const enum lr_proto drop_protos[LR_DROP_MAX] = {
 };
 
 static const char *const proto_names[LR_PROTO_MAX] = {
-    [LR_PROTO_ETH] = "eth", [LR_PROTO_ARP] = "arp", [LR_PROTO_IP] = "ip",
+    [LR_PROTO_ETH] = "eth",   [LR_PROTO_ARP] = "arp", [LR_PROTO_IP] = "ip",
     [LR_PROTO_ICMP] = "icmp", [LR_PROTO_TCP] = "tcp", [LR_PROTO_UDP] = "udp",
     [LR_PROTO_APP] = "app",
 };

@@ -178,9 +178,9 @@ struct lr_stats {
     struct lr_arp_counters arp;
     struct lr_icmp_counters icmp;
     struct lr_fault_counters fault;
-    uint64_t handed_over;   /* packets sent to another worker's inbox */
-    uint64_t handed_in;     /* packets received from other workers */
-    uint64_t loops;         /* iterations of the poll loop */
+    uint64_t handed_over; /* packets sent to another worker's inbox */
+    uint64_t handed_in;   /* packets received from other workers */
+    uint64_t loops;       /* iterations of the poll loop */
     uint64_t drops[LR_DROP_MAX];
 } __rte_cache_aligned;
 

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow ownership: which worker owns a TCP/UDP flow.
+ *
+ * The owner is a pure function of the 4-tuple, the same on every worker and
+ * for both directions of a flow:
+ *
+ *     owner = (toeplitz(K, tuple) mod R) mod N
+ *
+ * with K the symmetric key (0x6d5a repeated: a Toeplitz key whose period is
+ * 16 bits hashes (a, b, pa, pb) and (b, a, pb, pa) alike), R the number of
+ * redirection-table entries used (a power of two, the smallest RETA among
+ * RSS-capable ports, LR_FLOW_RETA_DEFAULT when there is none) and N the
+ * number of workers. A port that can steer is programmed with the same key
+ * and with RETA[i] = (i mod R) mod N (lr_flow_reta_fill), so the NIC delivers
+ * every packet to the queue of its owner and nothing is handed over. Ports
+ * that cannot steer (net_tap, memif, virtio-user) deliver anywhere, and the
+ * receiving worker hands foreign packets to the owner's inbox ring.
+ */
+#ifndef LR_FLOW_H
+#define LR_FLOW_H
+
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+
+#define LR_FLOW_KEY_LEN      40
+#define LR_FLOW_RETA_DEFAULT 128
+
+/** Shared, read-only after start. */
+struct lr_flow {
+    uint16_t nb_workers;
+    uint16_t reta_size;              /* R, power of two */
+    uint8_t key[LR_FLOW_KEY_LEN];    /* as programmed into NICs */
+    uint8_t key_be[LR_FLOW_KEY_LEN]; /* converted for rte_softrss_be */
+};
+
+/** Initialise for @nb_workers (≥ 1) and redirection size @reta_size (power of two ≥ 1). */
+int lr_flow_init(struct lr_flow *f, uint16_t nb_workers, uint16_t reta_size);
+
+/** Symmetric Toeplitz hash of an IPv4 4-tuple given in network order. */
+uint32_t lr_flow_hash(const struct lr_flow *f, rte_be32_t saddr, rte_be32_t daddr, rte_be16_t sport,
+                      rte_be16_t dport);
+
+/** Owner of a hash value. */
+static inline uint16_t lr_flow_owner_of_hash(const struct lr_flow *f, uint32_t hash)
+{
+    return (uint16_t)((hash & (uint32_t)(f->reta_size - 1)) % f->nb_workers);
+}
+
+/** Owner of a flow (either direction gives the same worker). */
+static inline uint16_t lr_flow_owner(const struct lr_flow *f, rte_be32_t saddr, rte_be32_t daddr,
+                                     rte_be16_t sport, rte_be16_t dport)
+{
+    return lr_flow_owner_of_hash(f, lr_flow_hash(f, saddr, daddr, sport, dport));
+}
+
+/** Fill a device redirection table of @size entries (≥ f->reta_size, power of two). */
+void lr_flow_reta_fill(const struct lr_flow *f, uint16_t *queues, unsigned size);
+
+/**
+ * Pick a local port in [lo, hi] (host order) such that the flow
+ * (laddr:port -> raddr:rport) is owned by @worker, starting the search at
+ * *cursor (advanced past the choice so successive calls spread out).
+ * @in_use (may be NULL) rejects ports already taken. Returns the port in
+ * host order, or 0 when none in the range qualifies.
+ */
+uint16_t lr_flow_pick_port(const struct lr_flow *f, uint16_t worker, rte_be32_t laddr,
+                           rte_be32_t raddr, rte_be16_t rport, uint16_t lo, uint16_t hi,
+                           uint32_t *cursor, int (*in_use)(void *arg, uint16_t port), void *arg);
+
+#endif /* LR_FLOW_H */
