@@ -50,6 +50,7 @@ struct lr_txbuf {
     struct rte_mbuf *pkts[LR_TX_BUF];
 };
 
+struct lr_flow;
 struct lr_fault;
 struct lr_arp_table;
 struct lr_ip_ctx;
@@ -72,6 +73,7 @@ struct lr_worker {
     uint64_t tx_flush_us;
     const struct lr_config *cfg;
     const struct lr_port *ports; /* nb_ports entries, indexed by port id */
+    const struct lr_flow *flow;  /* flow ownership (lr_flow.h), shared read-only */
     struct rte_mempool *pool;
 
     struct lr_fault *fault;   /* NULL when the fault layer is off */
