@@ -23,6 +23,42 @@
 
 #include "lr_worker.h"
 
+/* --- IPv4 context and L4 dispatch (lr_ipv4.c) ------------------------------ */
+
+/**
+ * L4 input for a burst of IPv4 packets of one protocol, validated by
+ * lr_ipv4_input_burst(): trimmed to the IP total length, data offset at the
+ * IPv4 header, m->l2_len/l3_len set, m->port the receiving port. The callee
+ * consumes every mbuf.
+ */
+typedef void (*lr_l4_input_fn)(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/** Allocate the worker's IP context (w->ip) on its socket. 0 or -ENOMEM. */
+int lr_ip_init(struct lr_worker *w);
+/** Free w->ip (NULL safe). */
+void lr_ip_free(struct lr_worker *w);
+/**
+ * Register @fn as the input function for IP protocol @proto (IPPROTO_TCP,
+ * IPPROTO_UDP, ...) on @w; NULL unregisters. Unregistered protocols get an
+ * ICMP protocol unreachable and an IP_PROTO drop. ICMP is handled internally.
+ */
+void lr_ipv4_register(struct lr_worker *w, uint8_t proto, lr_l4_input_fn fn);
+
+/**
+ * Receiver of ICMP errors (destination unreachable, time exceeded, parameter
+ * problem) about a packet we sent with IP protocol @proto. @orig is the quoted
+ * IPv4 header (validated: version 4, IHL within the quote, our address as
+ * source), @l4 the quoted L4 bytes that follow it (@l4_len >= 8, RFC 792),
+ * @info the ICMP header's second word in host order (e.g. the next-hop MTU
+ * for "fragmentation needed", RFC 1191 §4). Nothing is consumed.
+ */
+typedef void (*lr_icmp_error_fn)(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t info,
+                                 const struct rte_ipv4_hdr *orig, const uint8_t *l4,
+                                 uint16_t l4_len);
+
+/** Register (or with NULL remove) the ICMP error receiver for @proto on @w. */
+void lr_icmp_register_error_handler(struct lr_worker *w, uint8_t proto, lr_icmp_error_fn fn);
+
 /** Process a received burst from @port. Consumes every mbuf. */
 void lr_eth_input_burst(struct lr_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
