@@ -61,4 +61,23 @@ bool lr_sack_scoreboard_next_hole(const struct lr_sack_scoreboard *sb, uint32_t 
 /** Bytes SACKed above snd_una (for pipe estimation). */
 uint32_t lr_sack_scoreboard_bytes(const struct lr_sack_scoreboard *sb);
 
+/**
+ * Receiver side (RFC 2018 §4): choose the SACK blocks to advertise.
+ * @ooo: the out-of-order data held above RCV.NXT, @n_ooo ranges sorted by
+ *       sequence (wrap-safe), disjoint but possibly adjacent (adjacent and
+ *       overlapping ranges are reported as one contiguous block).
+ * @recent: any sequence number of the most recently received segment; the
+ *       block containing it is reported first. If no range contains it (the
+ *       segment was in order), no block is given priority.
+ * @prev, @n_prev: the blocks advertised last time (may be NULL/0); blocks
+ *       still present are repeated next, in their previous order (§4 SHOULD).
+ *       The remaining blocks follow in ascending sequence order.
+ * @out, @max_out: output (max_out is 4, or 3 alongside timestamps).
+ * Returns the number of blocks written (never more than max_out or
+ * LR_TCP_MAX_SACK). Ranges with start >= end are skipped.
+ */
+unsigned lr_sack_blocks_build(const struct lr_sack_block *ooo, unsigned n_ooo, uint32_t recent,
+                              const struct lr_sack_block *prev, unsigned n_prev,
+                              struct lr_sack_block *out, unsigned max_out);
+
 #endif /* LR_TCP_SACK_H */
