@@ -44,6 +44,11 @@ struct lr_timer_wheel {
     struct lr_timer *l0[1u << LR_TIMER_L0_BITS];
     struct lr_timer *ln[LR_TIMER_LEVELS - 1][1u << LR_TIMER_LN_BITS];
     struct lr_timer *overflow; /* beyond the top level; re-examined when it wraps */
+    struct lr_timer *due;      /* armed at or before now_tick: run by the next advance */
+    struct lr_timer *work;     /* list detached for running or cascading (private) */
+    /* Non-empty slot bitmaps: let advance jump over empty ranges in O(1). */
+    uint64_t l0_map[(1u << LR_TIMER_L0_BITS) / 64];
+    uint64_t ln_map[LR_TIMER_LEVELS - 1];
 };
 
 /** Initialise a wheel whose current time is @now_us. */
