@@ -24,11 +24,17 @@ struct lr_tcp_cc {
     uint64_t epoch_start; /* us, 0 = not in an epoch */
     uint32_t k_ms;        /* K in ms */
     uint32_t w_est;       /* Reno-friendly estimate, bytes */
+    uint64_t w_est_frac;  /* remainder of the W_est increase, in 1/(17*cwnd) bytes */
 };
 
 /** RFC 5681 §3.1 initial window (IW = min(4*SMSS, max(2*SMSS, 4380))); ssthresh = "large". */
 void lr_tcp_cc_init(struct lr_tcp_cc *cc, enum lr_cc_algo algo, uint32_t mss);
-/** New data acknowledged outside recovery: slow start or congestion avoidance. */
+/**
+ * New data acknowledged outside recovery: slow start or congestion avoidance.
+ * @flight_size: bytes in flight after this ACK. The window only grows while
+ * it was used: when 2*(flight_size + acked_bytes) < cwnd the sender is
+ * application-limited and cwnd is left alone (RFC 7661, RFC 9438 §5.8).
+ */
 void lr_tcp_cc_on_ack(struct lr_tcp_cc *cc, uint32_t acked_bytes, uint32_t flight_size,
                       uint32_t srtt_us, uint64_t now_us);
 /**
@@ -46,5 +52,8 @@ void lr_tcp_cc_on_recovery_exit(struct lr_tcp_cc *cc, uint32_t flight_size);
 void lr_tcp_cc_on_timeout(struct lr_tcp_cc *cc, uint32_t flight_size, uint64_t now_us);
 /** RFC 5681 §4.1: after an idle period longer than RTO, cwnd = min(cwnd, IW). */
 void lr_tcp_cc_on_idle_restart(struct lr_tcp_cc *cc);
+
+/** Integer cube root: the largest y with y^3 <= x (used for CUBIC's K). */
+uint64_t lr_icbrt64(uint64_t x);
 
 #endif /* LR_TCP_CC_H */
