@@ -64,6 +64,10 @@ enum lr_proto {
     X(IP_PROTO, LR_PROTO_IP, "ip_unknown_protocol")                                                \
     X(IP_FRAG, LR_PROTO_IP, "ip_fragment_dropped")                                                 \
     X(IP_FRAG_TIMEOUT, LR_PROTO_IP, "ip_reassembly_timeout")                                       \
+    X(IP_FRAG_OVERLAP, LR_PROTO_IP, "ip_fragment_overlap")                                         \
+    X(IP_FRAG_OVERSIZE, LR_PROTO_IP, "ip_reassembly_too_big")                                      \
+    X(IP_FRAG_DUP, LR_PROTO_IP, "ip_fragment_duplicate")                                           \
+    X(IP_FRAG_FULL, LR_PROTO_IP, "ip_reassembly_full")                                             \
     X(IP_NO_ROUTE, LR_PROTO_IP, "ip_no_route")                                                     \
     X(IP_TOO_BIG, LR_PROTO_IP, "ip_too_big")
 

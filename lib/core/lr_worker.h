@@ -54,6 +54,7 @@ struct lr_flow;
 struct lr_fault;
 struct lr_arp_table;
 struct lr_ip_ctx;
+struct lr_ip_frag_ctx;
 struct lr_tcp_ctx;
 struct lr_udp_ctx;
 struct lr_app_ctx;
@@ -79,6 +80,7 @@ struct lr_worker {
     struct lr_fault *fault;   /* NULL when the fault layer is off */
     struct lr_arp_table *arp;
     struct lr_ip_ctx *ip;
+    struct lr_ip_frag_ctx *frag; /* IPv4 reassembly (lr_ip_frag.h) */
     struct lr_tcp_ctx *tcp;
     struct lr_udp_ctx *udp;
     struct lr_app_ctx *app;   /* HTTP/FTP/client state */
