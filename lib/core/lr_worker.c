@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
