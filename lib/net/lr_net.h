@@ -59,6 +59,19 @@ typedef void (*lr_icmp_error_fn)(struct lr_worker *w, uint8_t type, uint8_t code
 /** Register (or with NULL remove) the ICMP error receiver for @proto on @w. */
 void lr_icmp_register_error_handler(struct lr_worker *w, uint8_t proto, lr_icmp_error_fn fn);
 
+/**
+ * IPv4 reassembly (lr_ip_frag.c, see lr_ip_frag.h). Feed one received
+ * fragment (MF set or offset non-zero) validated by IPv4 input: data offset
+ * at the IPv4 header, trimmed to the total length, m->l3_len set. Takes
+ * ownership of @m. Returns the reassembled datagram (data offset at its IPv4
+ * header, total length and fragment field updated, header checksum
+ * recomputed, L4 RX checksum flags cleared so L4 verifies in software,
+ * possibly multi-segment), or NULL when the datagram is not complete yet or
+ * @m was dropped (counted). Without lr_ip_frag_init() every fragment is
+ * dropped (IP_FRAG).
+ */
+struct rte_mbuf *lr_ipv4_reassemble(struct lr_worker *w, struct rte_mbuf *m);
+
 /** Process a received burst from @port. Consumes every mbuf. */
 void lr_eth_input_burst(struct lr_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
