@@ -114,11 +114,34 @@ void lr_ipv4_hdr_fill(struct lr_worker *w, struct rte_ipv4_hdr *ip, uint16_t tot
  */
 void lr_ipv4_l4_cksum(struct lr_worker *w, struct rte_mbuf *m, uint16_t port, uint16_t csum_off);
 
+/* ICMP types and codes used with lr_icmp_send_error() (RFC 792, RFC 1191). */
+#define LR_ICMP_ECHO_REPLY          0
+#define LR_ICMP_DEST_UNREACH        3
+#define LR_ICMP_UNREACH_NET         0
+#define LR_ICMP_UNREACH_HOST        1
+#define LR_ICMP_UNREACH_PROTO       2
+#define LR_ICMP_UNREACH_PORT        3
+#define LR_ICMP_UNREACH_FRAG_NEEDED 4 /* info = next-hop MTU (RFC 1191 §4) */
+#define LR_ICMP_SOURCE_QUENCH       4
+#define LR_ICMP_REDIRECT            5
+#define LR_ICMP_ECHO_REQUEST        8
+#define LR_ICMP_TIME_EXCEEDED       11
+#define LR_ICMP_TIMXCEED_TTL        0
+#define LR_ICMP_TIMXCEED_REASS      1  /* fragment reassembly time exceeded */
+#define LR_ICMP_PARAM_PROBLEM       12 /* info = pointer << 24 */
+
 /**
  * Send an ICMP error (RFC 792, RFC 1122 §3.2.2) about the received IPv4
  * packet @orig (data offset at its IPv4 header). Applies the rules: never
  * about ICMP errors, broadcasts/multicasts, non-first fragments, or packets
  * with a non-unicast source; rate-limited per worker. Does not consume @orig.
+ * @info is written in network order into the second word of the ICMP header
+ * (unused = 0; next-hop MTU for LR_ICMP_UNREACH_FRAG_NEEDED; pointer << 24 for
+ * LR_ICMP_PARAM_PROBLEM). The message quotes the original IP header and as
+ * much of its payload as fits in 576 bytes (RFC 1812 §4.3.2.3), at least the
+ * 8 bytes RFC 792 requires. Sent from the address @orig was sent to.
+ * Rate: a token bucket of [ip] icmp_rate errors per second with a burst of
+ * one second's worth (0 = unlimited); refused errors count ICMP_RATELIMIT.
  */
 void lr_icmp_send_error(struct lr_worker *w, const struct rte_mbuf *orig, uint8_t type,
                         uint8_t code, uint32_t info);
