@@ -43,7 +43,7 @@ enum lr_file_type {
     LR_FILE_DIR = 1,
 };
 
-#define LR_FILE_ETAG_MAX 48 /* "\"size-mtime-inode\"" in hex, quoted, NUL */
+#define LR_FILE_ETAG_MAX 56 /* "\"size-mtime-inode\"" in hex, quoted, NUL */
 #define LR_FILE_NONE     UINT32_MAX
 
 /* One file or directory; all strings NUL-terminated and owned by the cache. */
