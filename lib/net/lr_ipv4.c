@@ -252,8 +252,9 @@ static void ipv4_input_chunk(struct lr_worker *w, struct rte_mbuf **pkts, uint16
          * offset at its IPv4 header, l3_len set), which continues below. */
         if (unlikely(ip->fragment_offset &
                      RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
-            lr_pkt_drop(w, LR_DROP_IP_FRAG, m);
-            continue;
+            m = lr_ipv4_reassemble(w, m);
+            if (m == NULL)
+                continue;
         }
         ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
         /* ---- end of the fragment branch ---- */

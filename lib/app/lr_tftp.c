@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TFTP server sessions (see lr_tftp.h); the packet formats are in
+ * lr_tftp_wire.c.
+ *
+ * Call chain:
+ *   lr_udp_input_burst() -> tftp_listen_recv()   RRQ on [tftp] listen
+ *        -> tftp_start() -> tftp_send_oack() | tftp_send_block()
+ *   lr_udp_input_burst() -> tftp_session_recv()  ACK/ERROR on the session TID
+ *        -> next block | session end
+ *   timer wheel -> tftp_timeout() -> retransmit | give up
+ *
+ * A session remembers only where the block in flight starts (file offset for
+ * octet, encoder position for netascii) and its length, so a retransmission
+ * rebuilds exactly the same bytes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "lr_file_cache.h"
+#include "lr_net.h"
+#include "lr_path.h"
+#include "lr_pkt.h"
+#include "lr_tftp.h"
+#include "lr_tftp_wire.h"
+#include "lr_udp.h"
+
+#define TFTP_REQ_MAX     1024 /* longest request we parse (RFC 2347 suggests 512) */
+#define TFTP_ERR_MAX     128
+#define TFTP_NONE        UINT32_MAX
+#define TFTP_ASCII_CHUNK 1024
+
+struct tftp_session {
+    struct lr_timer timer;
+    struct lr_tftp_ctx *t;
+    const struct lr_file_entry *f;
+    rte_be32_t peer;
+    rte_be32_t local;
+    rte_be16_t peer_port;
+    uint16_t tid; /* our port, host order */
+    bool used;
+    bool oack;      /* OACK in flight, waiting for ACK 0 */
+    bool last;      /* the block in flight is the final one */
+    uint8_t mode;   /* enum lr_tftp_mode */
+    uint16_t block; /* block number in flight */
+    uint32_t blksize;
+    uint32_t len; /* data bytes in the block in flight (after netascii) */
+    uint32_t retries;
+    uint32_t next_free;
+    uint64_t timeout_us;
+    uint64_t off;              /* octet: file offset of the block in flight */
+    struct lr_tftp_ascii cur;  /* netascii: position at the start of the block */
+    struct lr_tftp_ascii next; /* netascii: position after it */
+    struct lr_tftp_oack oa;
+};
+
+struct lr_tftp_ctx {
+    const struct lr_file_cache *fc;
+    uint16_t listen;
+    uint32_t max;
+    uint32_t max_retries;
+    uint64_t timeout_us;
+    uint32_t free_head;
+    struct tftp_session *s;
+    struct lr_tftp_counters c;
+};
+
+static void tftp_timeout(struct lr_worker *w, struct lr_timer *tm);
+
+/* Send an ERROR packet from @sport to @dst:@dport (RFC 1350 §"Error packets"). */
+static void tftp_send_error(struct lr_worker *w, rte_be32_t src, uint16_t sport, rte_be32_t dst,
+                            rte_be16_t dport, uint16_t code, const char *msg)
+{
+    uint8_t buf[TFTP_ERR_MAX];
+    size_t n = lr_tftp_build_error(buf, sizeof(buf), code, msg);
+
+    if (!lr_ipv4_is_local(w, src))
+        src = 0; /* RFC 1122 §4.1.3.5: never from a broadcast address */
+    lr_udp_send(w, src, rte_cpu_to_be_16(sport), dst, dport, buf, (uint32_t)n);
+}
+
+static void tftp_end(struct lr_worker *w, struct tftp_session *s)
+{
+    struct lr_tftp_ctx *t = s->t;
+
+    lr_timer_cancel(&w->timers, &s->timer);
+    lr_udp_unbind(w, s->tid);
+    s->used = false;
+    s->f = NULL;
+    s->next_free = t->free_head;
+    t->free_head = (uint32_t)(s - t->s);
+    t->c.sessions_active--;
+}
+
+static int tftp_send_oack(struct lr_worker *w, struct tftp_session *s)
+{
+    uint8_t buf[128];
+    size_t n = lr_tftp_build_oack(buf, sizeof(buf), &s->oa);
+
+    return lr_udp_send(w, s->local, rte_cpu_to_be_16(s->tid), s->peer, s->peer_port, buf,
+                       (uint32_t)n);
+}
+
+/* Build and send the block in flight (first transmission or retransmission). */
+static int tftp_send_block(struct lr_worker *w, struct tftp_session *s)
+{
+    struct lr_tftp_ctx *t = s->t;
+    const struct lr_file_entry *f = s->f;
+    struct rte_mbuf *m = lr_pkt_alloc(w);
+    uint8_t *hdr;
+
+    if (m == NULL)
+        return -ENOBUFS;
+    hdr = (uint8_t *)rte_pktmbuf_append(m, LR_TFTP_HDR_LEN);
+    if (hdr == NULL) {
+        rte_pktmbuf_free(m);
+        return -ENOBUFS;
+    }
+    lr_tftp_build_data_hdr(hdr, s->block);
+    if (s->mode == LR_TFTP_MODE_OCTET) {
+        if (s->len > 0) {
+            /* Zero copy from the cache; copy when attaching is refused. */
+            struct rte_mbuf *seg = lr_pkt_alloc(w);
+            if (seg != NULL && lr_file_cache_attach(t->fc, w->id, f, s->off, s->len, seg) == 0) {
+                if (rte_pktmbuf_chain(m, seg) != 0) {
+                    rte_pktmbuf_free(seg);
+                    rte_pktmbuf_free(m);
+                    return -ENOBUFS;
+                }
+            } else {
+                if (seg != NULL)
+                    rte_pktmbuf_free(seg);
+                if (lr_udp_append(w, m, f->data + s->off, s->len) != 0) {
+                    rte_pktmbuf_free(m);
+                    return -ENOBUFS;
+                }
+            }
+        }
+    } else {
+        uint8_t buf[TFTP_ASCII_CHUNK];
+        struct lr_tftp_ascii a = s->cur;
+        uint32_t left = s->blksize, got = 0;
+        while (left > 0) {
+            size_t want = left < sizeof(buf) ? left : sizeof(buf);
+            size_t n = lr_tftp_ascii_encode(&a, f->data, f->size, buf, want);
+            if (n > 0 && lr_udp_append(w, m, buf, (uint32_t)n) != 0) {
+                rte_pktmbuf_free(m);
+                return -ENOBUFS;
+            }
+            got += (uint32_t)n;
+            left -= (uint32_t)n;
+            if (n < want)
+                break;
+        }
+        s->len = got;
+        s->next = a;
+        s->last = got < s->blksize;
+    }
+    return lr_udp_send_mbuf(w, s->local, rte_cpu_to_be_16(s->tid), s->peer, s->peer_port, m);
+}
+
+/* Make the next block the one in flight and send it. */
+static void tftp_next_block(struct lr_worker *w, struct tftp_session *s, bool first)
+{
+    struct lr_tftp_ctx *t = s->t;
+
+    if (s->mode == LR_TFTP_MODE_OCTET) {
+        if (!first)
+            s->off += s->len;
+        uint64_t left = s->f->size - s->off;
+        s->len = left < s->blksize ? (uint32_t)left : s->blksize;
+        s->last = s->len < s->blksize;
+    } else if (!first) {
+        s->cur = s->next;
+    }
+    /* Block numbers wrap from 65535 to 0 (uint16_t arithmetic). */
+    s->block = first ? 1 : (uint16_t)(s->block + 1);
+    s->oack = false;
+    s->retries = 0;
+    tftp_send_block(w, s);
+    t->c.blocks_sent++;
+    t->c.bytes_sent += s->len;
+    lr_timer_arm(&w->timers, &s->timer, w->now + s->timeout_us);
+}
+
+static void tftp_timeout(struct lr_worker *w, struct lr_timer *tm)
+{
+    struct tftp_session *s = container_of(tm, struct tftp_session, timer);
+    struct lr_tftp_ctx *t = s->t;
+
+    if (s->retries >= t->max_retries) {
+        t->c.timeouts++;
+        tftp_end(w, s);
+        return;
+    }
+    s->retries++;
+    t->c.retransmits++;
+    if (s->oack)
+        tftp_send_oack(w, s);
+    else
+        tftp_send_block(w, s);
+    lr_timer_arm(&w->timers, &s->timer, w->now + s->timeout_us);
+}
+
+static void tftp_session_recv(struct lr_worker *w, struct rte_mbuf *m, const struct lr_udp_dgram *d,
+                              void *ctx)
+{
+    struct tftp_session *s = ctx;
+    struct lr_tftp_ctx *t = s->t;
+    uint8_t buf[TFTP_ERR_MAX + LR_TFTP_HDR_LEN];
+    uint32_t len = m->pkt_len < sizeof(buf) ? m->pkt_len : (uint32_t)sizeof(buf);
+    const uint8_t *p = rte_pktmbuf_read(m, 0, len, buf);
+    uint16_t op = len >= 2 && p != NULL ? (uint16_t)((p[0] << 8) | p[1]) : 0;
+    struct lr_tftp_pkt pkt;
+
+    if (d->src != s->peer || d->sport != s->peer_port) {
+        /* RFC 1350 §4: a packet from a foreign TID gets error 5, and the
+         * transfer goes on undisturbed. Errors are never answered. */
+        t->c.unknown_tid++;
+        if (op != LR_TFTP_ERROR)
+            tftp_send_error(w, d->dst, s->tid, d->src, d->sport, LR_TFTP_ERR_UNKNOWN_TID,
+                            "Unknown transfer ID");
+        rte_pktmbuf_free(m);
+        return;
+    }
+    rte_pktmbuf_free(m);
+    if (op == LR_TFTP_ERROR) {
+        /* RFC 1350 §7: an error ends the transfer, without reply. */
+        t->c.aborted++;
+        tftp_end(w, s);
+        return;
+    }
+    if (p == NULL || lr_tftp_parse(p, len, &pkt) != 0 || pkt.op != LR_TFTP_ACK) {
+        t->c.bad_packets++;
+        tftp_send_error(w, s->local, s->tid, s->peer, s->peer_port, LR_TFTP_ERR_ILLEGAL_OP,
+                        "Illegal TFTP operation");
+        tftp_end(w, s);
+        return;
+    }
+    if (s->oack) {
+        if (pkt.block != 0) {
+            t->c.dup_acks++;
+            return;
+        }
+        tftp_next_block(w, s, true);
+        return;
+    }
+    if (pkt.block != s->block) {
+        /* RFC 1123 §4.2.3.1: a duplicate (or stale) ACK never causes a
+         * retransmission; only the timer does. */
+        t->c.dup_acks++;
+        return;
+    }
+    if (s->last) {
+        t->c.completed++;
+        tftp_end(w, s);
+        return;
+    }
+    tftp_next_block(w, s, false);
+}
+
+/* Validate a request and start its transfer; errors answered from the listen port. */
+static void tftp_start(struct lr_worker *w, struct lr_tftp_ctx *t, const struct lr_tftp_pkt *req,
+                       const struct lr_udp_dgram *d)
+{
+    char vpath[LR_TFTP_FILENAME_MAX + 2];
+    const struct lr_file_entry *f;
+    struct tftp_session *s;
+    int n;
+
+    if (req->op == LR_TFTP_WRQ) {
+        t->c.refused++;
+        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ACCESS,
+                        "Read-only server");
+        return;
+    }
+    if (req->mode == LR_TFTP_MODE_MAIL) {
+        t->c.refused++;
+        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ILLEGAL_OP,
+                        "Mail mode not supported");
+        return;
+    }
+    n = lr_path_normalize(req->filename, strlen(req->filename), vpath, sizeof(vpath), 0);
+    if (n < 0) {
+        t->c.refused++;
+        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ACCESS,
+                        "Access violation");
+        return;
+    }
+    f = lr_file_cache_lookup(t->fc, vpath, (size_t)n);
+    if (f == NULL || f->type != LR_FILE_REG) {
+        t->c.refused++;
+        t->c.not_found++;
+        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_NOT_FOUND,
+                        "File not found");
+        return;
+    }
+    /* A repeated RRQ (our first answer was lost) is answered by resending
+     * that answer rather than by a second transfer. */
+    for (uint32_t i = 0; i < t->max; i++) {
+        s = &t->s[i];
+        if (s->used && s->peer == d->src && s->peer_port == d->sport &&
+            (s->oack || s->block == 1) && s->f == f) {
+            t->c.retransmits++;
+            if (s->oack)
+                tftp_send_oack(w, s);
+            else
+                tftp_send_block(w, s);
+            return;
+        }
+    }
+    if (t->free_head == TFTP_NONE) {
+        t->c.refused++;
+        t->c.busy++;
+        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_UNDEF, "Server busy");
+        return;
+    }
+    s = &t->s[t->free_head];
+    rte_be32_t local = lr_ipv4_is_local(w, d->dst) ? d->dst : 0;
+    if (local == 0) {
+        rte_be32_t nh;
+        int port = lr_ipv4_route(w, d->src, &nh);
+        local = port >= 0 ? w->ports[port].addr : 0;
+    }
+    uint16_t tid = lr_udp_bind_ephemeral(w, local, d->src, d->sport, tftp_session_recv, s);
+    if (tid == 0) {
+        t->c.refused++;
+        t->c.busy++;
+        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_UNDEF, "Server busy");
+        return;
+    }
+    t->free_head = s->next_free;
+    t->c.sessions_active++;
+    s->used = true;
+    s->f = f;
+    s->peer = d->src;
+    s->peer_port = d->sport;
+    s->local = local;
+    s->tid = tid;
+    s->mode = (uint8_t)req->mode;
+    s->blksize = LR_TFTP_BLKSIZE_DEFAULT;
+    s->timeout_us = t->timeout_us;
+    s->off = 0;
+    s->len = 0;
+    s->block = 0;
+    s->retries = 0;
+    lr_tftp_ascii_init(&s->cur);
+    lr_tftp_ascii_init(&s->next);
+    memset(&s->oa, 0, sizeof(s->oa));
+
+    /* RFC 2347: acknowledge the options we accept in an OACK, then wait for
+     * ACK 0; with none, DATA 1 is the answer (RFC 1350). */
+    if (req->has_blksize) {
+        s->oa.blksize = true;
+        s->oa.blksize_val = req->blksize; /* already within [8, 65464] */
+        s->blksize = req->blksize;
+    }
+    if (req->has_tsize) {
+        /* RFC 2349: the server answers with the size of the file. */
+        s->oa.tsize = true;
+        s->oa.tsize_val =
+            s->mode == LR_TFTP_MODE_OCTET ? f->size : lr_tftp_ascii_size(f->data, f->size);
+    }
+    if (req->has_timeout) {
+        s->oa.timeout = true;
+        s->oa.timeout_val = req->timeout;
+        s->timeout_us = (uint64_t)req->timeout * 1000000u;
+    }
+    if (s->oa.blksize || s->oa.tsize || s->oa.timeout) {
+        s->oack = true;
+        tftp_send_oack(w, s);
+        lr_timer_arm(&w->timers, &s->timer, w->now + s->timeout_us);
+        return;
+    }
+    tftp_next_block(w, s, true);
+}
+
+static void tftp_listen_recv(struct lr_worker *w, struct rte_mbuf *m, const struct lr_udp_dgram *d,
+                             void *ctx)
+{
+    struct lr_tftp_ctx *t = ctx;
+    uint8_t buf[TFTP_REQ_MAX];
+    uint32_t len = m->pkt_len;
+    struct lr_tftp_pkt req;
+    const uint8_t *p;
+    int rc;
+
+    if (d->sport == 0 || len > sizeof(buf)) {
+        t->c.bad_packets++;
+        lr_pkt_drop(w, LR_DROP_UDP_APP, m);
+        return;
+    }
+    p = rte_pktmbuf_read(m, 0, len, buf);
+    if (p != buf && p != NULL && len > 0) {
+        memcpy(buf, p, len); /* the parser's strings must stay valid after the free */
+        p = buf;
+    }
+    rte_pktmbuf_free(m);
+    rc = p == NULL ? -LR_TFTP_PARSE_SHORT : lr_tftp_parse(p, len, &req);
+    if (rc == 0 && (req.op == LR_TFTP_RRQ || req.op == LR_TFTP_WRQ)) {
+        t->c.requests += req.op == LR_TFTP_RRQ;
+        tftp_start(w, t, &req, d);
+        return;
+    }
+    t->c.bad_packets++;
+    if (len >= 2 && p != NULL && ((p[0] << 8) | p[1]) == LR_TFTP_ERROR)
+        return; /* never answer an error */
+    t->c.refused++;
+    tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ILLEGAL_OP,
+                    "Illegal TFTP operation");
+}
+
+int lr_tftp_init(struct lr_worker *w, const struct lr_file_cache *fc)
+{
+    const struct lr_tftp_config *tc = &w->cfg->tftp;
+    struct lr_tftp_ctx *t;
+    int rc;
+
+    if (tc->listen == 0)
+        return 0;
+    if (fc == NULL || tc->max_sessions == 0 || tc->timeout == 0)
+        return -EINVAL;
+    t = rte_zmalloc_socket("lr_tftp", sizeof(*t), RTE_CACHE_LINE_SIZE, (int)w->socket);
+    if (t == NULL)
+        return -ENOMEM;
+    t->s = rte_zmalloc_socket("lr_tftp_s", sizeof(struct tftp_session) * tc->max_sessions,
+                              RTE_CACHE_LINE_SIZE, (int)w->socket);
+    if (t->s == NULL) {
+        rte_free(t);
+        return -ENOMEM;
+    }
+    t->fc = fc;
+    t->listen = tc->listen;
+    t->max = tc->max_sessions;
+    t->max_retries = tc->retries;
+    t->timeout_us = tc->timeout;
+    for (uint32_t i = 0; i < t->max; i++) {
+        lr_timer_init(&t->s[i].timer, tftp_timeout);
+        t->s[i].t = t;
+        t->s[i].next_free = i + 1 < t->max ? i + 1 : TFTP_NONE;
+    }
+    t->free_head = 0;
+    rc = lr_udp_bind(w, t->listen, tftp_listen_recv, t);
+    if (rc != 0) {
+        rte_free(t->s);
+        rte_free(t);
+        return rc;
+    }
+    return 0;
+}
+
+void lr_tftp_free(struct lr_worker *w)
+{
+    const struct lr_tftp_config *tc = &w->cfg->tftp;
+    struct lr_tftp_ctx *t;
+
+    if (tc->listen == 0 || w->udp == NULL)
+        return;
+    t = lr_udp_bound_ctx(w, tc->listen);
+    if (t == NULL)
+        return;
+    for (uint32_t i = 0; i < t->max; i++)
+        if (t->s[i].used)
+            tftp_end(w, &t->s[i]);
+    lr_udp_unbind(w, t->listen);
+    rte_free(t->s);
+    rte_free(t);
+}
+
+void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *acc)
+{
+    const struct lr_tftp_ctx *t;
+
+    if (w->cfg->tftp.listen == 0 || w->udp == NULL)
+        return;
+    t = lr_udp_bound_ctx(w, w->cfg->tftp.listen);
+    if (t == NULL)
+        return;
+    acc->requests += t->c.requests;
+    acc->refused += t->c.refused;
+    acc->not_found += t->c.not_found;
+    acc->busy += t->c.busy;
+    acc->sessions_active += t->c.sessions_active;
+    acc->completed += t->c.completed;
+    acc->timeouts += t->c.timeouts;
+    acc->aborted += t->c.aborted;
+    acc->retransmits += t->c.retransmits;
+    acc->dup_acks += t->c.dup_acks;
+    acc->unknown_tid += t->c.unknown_tid;
+    acc->bad_packets += t->c.bad_packets;
+    acc->blocks_sent += t->c.blocks_sent;
+    acc->bytes_sent += t->c.bytes_sent;
+}
