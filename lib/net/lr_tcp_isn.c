@@ -18,13 +18,16 @@
  *   21..0   hash   22 bits (window scale and SACK are not kept, as in Linux:
  *                  without timestamps a cookie connection runs without them)
  *
- * hash = SipHash-2-4(c0, c1; laddr, raddr, lport, rport, peer ISN, bits 31..17
- * of the cookie) truncated. Binding the option bits into the hash means that
- * a forged or altered cookie is rejected just like a guessed one; an attacker
- * without the key has a 2^-22 (2^-17 with timestamps) chance per forged ACK
- * for a given 4-tuple and peer ISN. Only counters t and t-1 are accepted, so
- * a cookie is valid for 1 to 2 minutes (RFC 4987 §3.6: short lifetime), and
- * the mod-64 counter makes the clock wrap harmless.
+ * hash = SipHash-2-4(c0, c1; laddr, raddr, lport, rport, peer ISN, the
+ * non-hash bits of the cookie, the full 32-bit minute counter) truncated.
+ * Binding the option bits into the hash means that a forged or altered cookie
+ * is rejected just like a guessed one; an attacker without the key has a
+ * 2^-22 (2^-17 with timestamps) chance per forged ACK for a given 4-tuple and
+ * peer ISN. Only the current and the previous minute are accepted, so a
+ * cookie is valid for 1 to 2 minutes (RFC 4987 §3.6: short lifetime). The
+ * check rebuilds the full counter from the 6 carried bits and the current
+ * time, and the full counter is hashed, so a cookie replayed 64 minutes later
+ * (same 6-bit value after the wrap) is rejected.
  *
  * lr_syncookie_opts carries the decoded values: the connection code needs
  * nothing else. (Linux hides the option bits in the low bits of the TS value
@@ -164,11 +167,13 @@ uint32_t lr_tcp_isn(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_be16_t 
     return (uint32_t)(now_us / 4) + (uint32_t)lr_siphash24(s->k0, s->k1, b, sizeof(b));
 }
 
-/* Cookie from its counter and option bits (bits 31..17 / 31..22 already placed). */
+/* Cookie from its counter and option bits (bits 31..17 / 31..22 already
+ * placed in @hi) and the full minute counter @minute. */
 static uint32_t cookie_build(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_be16_t lport,
-                             rte_be32_t raddr, rte_be16_t rport, uint32_t peer_isn, uint32_t hi)
+                             rte_be32_t raddr, rte_be16_t rport, uint32_t peer_isn, uint32_t hi,
+                             uint32_t minute)
 {
-    uint8_t b[20];
+    uint8_t b[24];
     uint32_t h, mask;
 
     mask = (hi & LR_COOKIE_TS_BIT) ? LR_COOKIE_HASH_TS : LR_COOKIE_HASH_NOTS;
@@ -176,13 +181,14 @@ static uint32_t cookie_build(const struct lr_tcp_secret *s, rte_be32_t laddr, rt
     tuple_pack(b, laddr, lport, raddr, rport);
     memcpy(b + 12, &peer_isn, 4);
     memcpy(b + 16, &hi, 4);
+    memcpy(b + 20, &minute, 4);
     h = (uint32_t)lr_siphash24(s->c0, s->c1, b, sizeof(b));
     return hi | (h & mask);
 }
 
-static uint32_t cookie_counter(uint64_t now_us)
+static uint32_t cookie_minute(uint64_t now_us)
 {
-    return (uint32_t)(now_us / LR_COOKIE_PERIOD_US) & 63;
+    return (uint32_t)(now_us / LR_COOKIE_PERIOD_US);
 }
 
 uint32_t lr_syncookie_make(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_be16_t lport,
@@ -190,6 +196,7 @@ uint32_t lr_syncookie_make(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_
                            const struct lr_syncookie_opts *o, uint64_t now_us)
 {
     static const struct lr_syncookie_opts none = { .mss = 536, .wscale = LR_WSCALE_NONE };
+    uint32_t minute = cookie_minute(now_us);
     unsigned m = 0;
     uint32_t hi;
 
@@ -201,7 +208,7 @@ uint32_t lr_syncookie_make(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_
     for (unsigned i = 1; i < 8; i++)
         if (lr_syncookie_mss_tab[i] <= o->mss)
             m = i;
-    hi = cookie_counter(now_us) << LR_COOKIE_T_SHIFT | (uint32_t)m << LR_COOKIE_MSS_SHIFT;
+    hi = (minute & 63) << LR_COOKIE_T_SHIFT | (uint32_t)m << LR_COOKIE_MSS_SHIFT;
     if (o->ts_ok) {
         uint32_t ws = o->wscale;
 
@@ -211,20 +218,21 @@ uint32_t lr_syncookie_make(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_
         if (o->sack_ok)
             hi |= LR_COOKIE_SACK_BIT;
     }
-    return cookie_build(s, laddr, lport, raddr, rport, peer_isn, hi);
+    return cookie_build(s, laddr, lport, raddr, rport, peer_isn, hi, minute);
 }
 
 bool lr_syncookie_check(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_be16_t lport,
                         rte_be32_t raddr, rte_be16_t rport, uint32_t peer_isn, uint32_t cookie,
                         uint64_t now_us, struct lr_syncookie_opts *o)
 {
-    uint32_t t = cookie >> LR_COOKIE_T_SHIFT;
-    uint32_t now_t = cookie_counter(now_us);
+    uint32_t now_min = cookie_minute(now_us);
+    uint32_t age = (now_min - (cookie >> LR_COOKIE_T_SHIFT)) & 63;
 
-    /* Accept only the current and the previous minute. */
-    if (t != now_t && t != ((now_t - 1) & 63))
+    /* Accept only the current and the previous minute. A counter from the
+     * future (clock went back, or a forgery) has age 63 and fails here. */
+    if (age > 1)
         return false;
-    if (cookie_build(s, laddr, lport, raddr, rport, peer_isn, cookie) != cookie)
+    if (cookie_build(s, laddr, lport, raddr, rport, peer_isn, cookie, now_min - age) != cookie)
         return false;
     if (o != NULL) {
         o->mss = lr_syncookie_mss_tab[(cookie >> LR_COOKIE_MSS_SHIFT) & 7];
