@@ -50,7 +50,10 @@ uint32_t lr_syncookie_make(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_
 /**
  * Check the cookie carried by the ACK of the handshake (ack_seq - 1 is the
  * cookie, peer_isn = seq - 1). Accepts cookies up to 2 minutes old.
- * Returns true and fills @o when valid.
+ * Returns true and fills @o when valid (@o may be NULL): o->mss is the table
+ * value (536, 1220, 1300, 1380, 1440, 1460, 4312 or 8960); when the cookie was
+ * made without timestamps, o->ts_ok = false, o->wscale = 15 (none) and
+ * o->sack_ok = false. Bit layout and security margin: lr_tcp_isn.c.
  */
 bool lr_syncookie_check(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_be16_t lport,
                         rte_be32_t raddr, rte_be16_t rport, uint32_t peer_isn, uint32_t cookie,
