@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The FTP protocol state machine of one control connection (RFC 959, RFC
+ * 2428, RFC 3659, RFC 2577). Pure: parsed command lines and explicit time
+ * in; reply text and requested actions out. No sockets, no clock, no heap.
+ *
+ * Division of work with the glue (lr_ftp_server.c):
+ *  - The glue assembles lines (lr_ftp_line_feed) and calls
+ *    lr_ftp_session_line() for each; it sends whatever the session appended
+ *    to the reply buffer, then carries out the actions in order.
+ *  - Some actions are asynchronous and the session waits for their result
+ *    before it may take the next command (lr_ftp_session_busy()):
+ *      PASV_OPEN -> lr_ftp_session_pasv_opened()  (writes the 227/229 reply)
+ *      FS        -> lr_ftp_session_fs_done()      (DELE/MKD/RMD/RNTO reply)
+ *    and a TRANSFER ends with lr_ftp_session_transfer_done() (226/426/...).
+ *  - DELAY asks the glue to hold the replies of this call back for the
+ *    given time (failed logins, RFC 2577 §5) and to read no further command
+ *    meanwhile; CLOSE to close the control connection once they are sent.
+ *  - The file-system view is a small interface (struct lr_ftp_fs_ops): the
+ *    glue answers from the start-time file cache and from its view of the
+ *    upload directory; tests answer from a table.
+ *
+ * Paths are virtual ("/dir/file"), resolved against the session's cwd with
+ * lr_path_resolve(): never above the root (550). The upload directory is a
+ * virtual path too (e.g. "/upload"); writes (STOR, APPE, DELE, MKD, RMD,
+ * RNFR/RNTO) are allowed only strictly below it and only for authenticated,
+ * non-anonymous users.
+ *
+ * Documented choices:
+ *  - SIZE in ASCII mode is refused with 550: the converted size would need a
+ *    scan of the file; clients (curl, wget, lftp, ftplib) switch to TYPE I
+ *    before SIZE.
+ *  - REST in ASCII mode is an offset into the stored (unconverted) file.
+ *  - REST is reset by any command other than RETR/STOR (RFC 3659 §5.3: it
+ *    must be the last command before the transfer command).
+ *  - Each PASV/EPSV/PORT/EPRT serves one transfer, as with classic servers.
+ *  - After EPSV ALL, PASV/PORT/EPRT are refused with 503 (RFC 2428 §4).
+ *  - PORT/EPRT must name the control connection's client address and a
+ *    port >= 1024 (RFC 2577 §3, bounce protection): otherwise 500.
+ */
+#ifndef LR_FTP_SESSION_H
+#define LR_FTP_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+
+#include "lr_config.h"
+#include "lr_ftp_list.h"
+#include "lr_ftp_parser.h"
+#include "lr_ftp_users.h"
+
+/* Per-worker FTP counters; the session counts logins, commands and
+ * transfers, the glue counts sessions and bytes. */
+struct lr_ftp_stats {
+    uint64_t sessions_active; /* gauge */
+    uint64_t sessions_total;
+    uint64_t sessions_refused; /* pool full */
+    uint64_t logins_ok;
+    uint64_t logins_failed;
+    uint64_t commands;
+    uint64_t commands_bad; /* 500 syntax errors and over-long lines */
+    uint64_t transfers_ok;
+    uint64_t transfers_aborted;
+    uint64_t transfers_failed;
+    uint64_t bytes_up;   /* received on data connections (STOR/APPE) */
+    uint64_t bytes_down; /* sent on data connections (RETR, listings) */
+};
+
+/** Add @src into @dst (the lead's summing over workers). */
+void lr_ftp_stats_add(struct lr_ftp_stats *dst, const struct lr_ftp_stats *src);
+
+/* What stat() reports about a virtual path. */
+struct lr_ftp_stat {
+    bool is_dir;
+    uint64_t size;
+    int64_t mtime; /* seconds since the epoch */
+};
+
+/* Callback of lr_ftp_fs_ops.list: 0 to go on, non-zero to stop. */
+typedef int (*lr_ftp_list_fn)(void *arg, const struct lr_ftp_entry *e);
+
+/* The file-system view of a session (synchronous, non-blocking). */
+struct lr_ftp_fs_ops {
+    /** Describe @vpath: 0 or -ENOENT. */
+    int (*stat)(void *ctx, const char *vpath, struct lr_ftp_stat *st);
+    /** Call @fn for every entry of directory @vpath: 0, -ENOENT or -ENOTDIR. */
+    int (*list)(void *ctx, const char *vpath, lr_ftp_list_fn fn, void *arg);
+};
+
+/* Static configuration of sessions, shared by all sessions of a worker. */
+struct lr_ftp_session_cfg {
+    bool anonymous;                   /* USER anonymous/ftp with any password, read-only */
+    char upload_dir[LR_PATH_MAX];     /* normalised virtual path, "" = no uploads */
+    uint64_t max_upload_bytes;        /* largest file STOR/APPE may produce */
+    uint64_t idle_timeout;            /* us, 0 = none */
+    uint64_t login_fail_delay;        /* us before a 530 after a bad password */
+    uint32_t max_login_failures;      /* close (421) after this many */
+    const struct lr_ftp_users *users; /* may be NULL: no configured users */
+    const struct lr_ftp_fs_ops *fs;
+    void *fs_ctx;
+};
+
+/**
+ * Fill @sc from the [ftp] section: anonymous, upload_dir (normalised to a
+ * virtual path), max_upload_bytes, idle_timeout; a 1 s login-failure delay,
+ * 3 failures. @users and @fs are set by the caller.
+ * @return 0 or -EINVAL when upload_dir is not a valid path under the root.
+ */
+int lr_ftp_session_cfg_from(struct lr_ftp_session_cfg *sc, const struct lr_ftp_config *fc);
+
+/* Kinds of data transfer. */
+enum lr_ftp_xfer {
+    LR_FTP_XFER_RETR = 0, /* send a file */
+    LR_FTP_XFER_LIST,     /* send a listing (directory or one file) in act.style */
+    LR_FTP_XFER_STOR,     /* receive into a file (truncate at act.offset) */
+    LR_FTP_XFER_APPE,     /* receive, appending */
+};
+
+/* File-system operations in the upload directory. */
+enum lr_ftp_fsop {
+    LR_FTP_FS_DELE = 0,
+    LR_FTP_FS_MKD,
+    LR_FTP_FS_RMD,
+    LR_FTP_FS_RENAME, /* path -> path2 */
+};
+
+enum lr_ftp_act_type {
+    LR_FTP_ACT_DATA_CLOSE = 1, /* drop the data listener/connection set up before */
+    LR_FTP_ACT_PASV_OPEN,      /* open a passive listener, then lr_ftp_session_pasv_opened() */
+    LR_FTP_ACT_TRANSFER,       /* run a transfer, then lr_ftp_session_transfer_done() */
+    LR_FTP_ACT_ABORT,          /* abort the running transfer; no transfer_done() follows */
+    LR_FTP_ACT_FS,             /* run act.fsop, then lr_ftp_session_fs_done() */
+    LR_FTP_ACT_DELAY,          /* hold this call's replies for act.delay_us */
+    LR_FTP_ACT_CLOSE,          /* close the control connection after the replies */
+};
+
+struct lr_ftp_action {
+    enum lr_ftp_act_type type;
+    bool extended; /* PASV_OPEN: EPSV (229) rather than PASV (227) */
+    bool active;   /* TRANSFER: connect to act.peer (PORT/EPRT), else use the listener */
+    enum lr_ftp_xfer xfer;
+    enum lr_ftp_type type_mode; /* TRANSFER: ASCII converts LF -> CRLF (RETR) / CRLF -> LF (STOR) */
+    enum lr_ftp_list_style style; /* TRANSFER LIST */
+    enum lr_ftp_fsop fsop;
+    struct lr_ftp_hostport peer; /* TRANSFER with active */
+    uint64_t offset;             /* RETR: first byte (REST); STOR: truncate at, then write */
+    uint64_t size;               /* RETR: file size at the time of the command */
+    uint64_t limit;              /* STOR/APPE: the file may not grow beyond (552) */
+    uint64_t delay_us;           /* DELAY */
+    char path[LR_PATH_MAX];      /* virtual path (TRANSFER, FS) */
+    char path2[LR_PATH_MAX];     /* FS RENAME target */
+};
+
+#define LR_FTP_ACTIONS_MAX 4
+struct lr_ftp_actions {
+    unsigned n;
+    struct lr_ftp_action a[LR_FTP_ACTIONS_MAX];
+};
+
+/* How a transfer ended (argument of lr_ftp_session_transfer_done). */
+enum lr_ftp_xfer_result {
+    LR_FTP_XFER_OK = 0,      /* 226 */
+    LR_FTP_XFER_NO_CONN,     /* data connection could not be opened: 425 */
+    LR_FTP_XFER_CONN_LOST,   /* data connection reset/lost: 426 */
+    LR_FTP_XFER_LOCAL_ERROR, /* I/O error on our side: 451 */
+    LR_FTP_XFER_TOO_BIG,     /* upload beyond max_upload_bytes: 552 */
+    LR_FTP_XFER_NOT_FOUND,   /* file vanished / cannot be opened: 550 */
+};
+
+enum lr_ftp_login_state {
+    LR_FTP_LOGIN_NONE = 0, /* need USER */
+    LR_FTP_LOGIN_PASS,     /* got USER, need PASS */
+    LR_FTP_LOGIN_OK,
+};
+
+enum lr_ftp_data_mode {
+    LR_FTP_DATA_NONE = 0,
+    LR_FTP_DATA_PASV, /* a passive listener is open (or being opened) */
+    LR_FTP_DATA_ACTIVE,
+};
+
+struct lr_ftp_session {
+    const struct lr_ftp_session_cfg *cfg;
+    struct lr_ftp_stats *stats;
+    rte_be32_t client_addr; /* control connection peer */
+    uint64_t last_active;   /* us */
+
+    enum lr_ftp_login_state login;
+    bool anonymous;
+    uint8_t failures;
+    char user[LR_FTP_USER_NAME_MAX + 1];
+
+    enum lr_ftp_type type;
+    enum lr_ftp_data_mode data;
+    struct lr_ftp_hostport peer; /* DATA_ACTIVE */
+    bool epsv_all;
+    bool pasv_pending; /* waiting for lr_ftp_session_pasv_opened() */
+    bool pasv_extended;
+    bool fs_pending; /* waiting for lr_ftp_session_fs_done() */
+    enum lr_ftp_fsop fs_op;
+    bool transfer; /* a transfer is running (150 sent) */
+    enum lr_ftp_xfer xfer;
+    bool quit_after; /* QUIT during a transfer: 221 and close after it */
+    bool closed;     /* CLOSE was requested: no more input */
+    bool rest_set;
+    bool rnfr_set;
+    uint64_t rest;
+    uint64_t delay_until; /* DELAY requested until (us), informative */
+
+    char cwd[LR_PATH_MAX];
+    char rnfr[LR_PATH_MAX];
+    char fs_path[LR_PATH_MAX]; /* the path of the pending FS op (for its reply) */
+};
+
+/**
+ * Start a session: writes the 220 greeting into @out.
+ * @param client  the control connection's peer address (network order).
+ */
+void lr_ftp_session_init(struct lr_ftp_session *s, const struct lr_ftp_session_cfg *cfg,
+                         struct lr_ftp_stats *stats, uint64_t now, rte_be32_t client,
+                         struct lr_ftp_out *out);
+
+/**
+ * Handle one event of the line assembler: @st is LR_FTP_LINE_READY with the
+ * line in @line/@len, or LR_FTP_LINE_TOO_LONG (answered 500). Replies go to
+ * @out, actions to @acts (reset by this call). Must not be called while
+ * lr_ftp_session_busy().
+ */
+void lr_ftp_session_line(struct lr_ftp_session *s, uint64_t now, enum lr_ftp_line_status st,
+                         const char *line, size_t len, struct lr_ftp_out *out,
+                         struct lr_ftp_actions *acts);
+
+/** Same with an already parsed command. */
+void lr_ftp_session_command(struct lr_ftp_session *s, uint64_t now, const struct lr_ftp_cmd *cmd,
+                            struct lr_ftp_out *out, struct lr_ftp_actions *acts);
+
+/**
+ * The passive listener asked by PASV_OPEN is ready on @addr:@port (@err 0),
+ * or could not be opened (@err < 0: 425). Writes the 227/229 reply.
+ */
+void lr_ftp_session_pasv_opened(struct lr_ftp_session *s, uint64_t now, int err, rte_be32_t addr,
+                                rte_be16_t port, struct lr_ftp_out *out);
+
+/**
+ * The running transfer ended with @r. Writes 226/425/426/451/550/552 (and
+ * 221 + CLOSE when QUIT came during the transfer).
+ */
+void lr_ftp_session_transfer_done(struct lr_ftp_session *s, uint64_t now, enum lr_ftp_xfer_result r,
+                                  struct lr_ftp_out *out, struct lr_ftp_actions *acts);
+
+/** The FS action finished: @err 0 or -errno. Writes its reply. */
+void lr_ftp_session_fs_done(struct lr_ftp_session *s, uint64_t now, int err,
+                            struct lr_ftp_out *out);
+
+/**
+ * Timer check: after [ftp] idle_timeout without a command (and no transfer
+ * running) writes 421 and asks CLOSE.
+ */
+void lr_ftp_session_tick(struct lr_ftp_session *s, uint64_t now, struct lr_ftp_out *out,
+                         struct lr_ftp_actions *acts);
+
+/** When lr_ftp_session_tick() should next run (us), UINT64_MAX for never. */
+uint64_t lr_ftp_session_deadline(const struct lr_ftp_session *s);
+
+/** True while the session waits for pasv_opened()/fs_done() or is closed:
+ *  the glue must not feed another command line. */
+bool lr_ftp_session_busy(const struct lr_ftp_session *s);
+
+/** True when a non-anonymous user is logged in and @vpath lies strictly
+ *  inside the upload directory (listing lines mark such entries writable). */
+bool lr_ftp_session_can_write(const struct lr_ftp_session *s, const char *vpath);
+
+#endif /* LR_FTP_SESSION_H */
