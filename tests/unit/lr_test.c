@@ -9,9 +9,13 @@
  * Each worker gets uniquely named rings, pool and vdev; freeing a worker
  * uninitialises its vdev, which releases the port id for the next one.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_arp.h>
 #include <rte_bus_vdev.h>
@@ -45,8 +49,9 @@ struct lr_test_fix {
     struct rte_ring *rx_ring;
     struct rte_ring *tx_ring;
     uint16_t port_id;
-    char name[12]; /* unique suffix of this worker's objects */
-    char vdev[64]; /* the ethdev's vdev name, for rte_vdev_uninit */
+    char name[12];     /* unique suffix of this worker's objects */
+    char vdev[64];     /* the ethdev's vdev name, for rte_vdev_uninit */
+    unsigned baseline; /* pool use checked by lr_test_teardown() */
 };
 
 static int eal_done;      /* test code: process-wide state is fine here */
@@ -57,12 +62,36 @@ static struct lr_test_fix *fix_of(const struct lr_worker *w)
     return (struct lr_test_fix *)(uintptr_t)w;
 }
 
+static char runtime_dir[PATH_MAX];
+
+/* EAL leaves its runtime directory (named after our per-process prefix, so
+ * nobody else's) behind: remove it and its files at exit. */
+static void eal_runtime_dir_remove(void)
+{
+    if (runtime_dir[0] == '\0')
+        return;
+    DIR *d = opendir(runtime_dir);
+    if (d != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlinkat(dirfd(d), e->d_name, 0);
+        }
+        closedir(d);
+    }
+    rmdir(runtime_dir);
+}
+
 int lr_test_eal_init(void)
 {
     if (eal_done)
         return 0;
+    /* --in-memory cannot be combined with --no-huge (EAL forces legacy memory
+     * then): --no-shconf and a per-process prefix give the same isolation. */
+    char prefix[48];
+    snprintf(prefix, sizeof(prefix), "--file-prefix=lrt%ld", (long)getpid());
     char *argv[] = {
-        "lr_test", "--no-huge", "--no-pci",          "-m", "256", "--in-memory",
+        "lr_test", "--no-huge", "--no-pci",          "-m", "256", "--no-shconf", prefix,
         "-l",      "0",         "--log-level=error", NULL,
     };
     int argc = (int)RTE_DIM(argv) - 1;
@@ -72,6 +101,8 @@ int lr_test_eal_init(void)
         return -rte_errno;
     }
     eal_done = 1;
+    snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+    atexit(eal_runtime_dir_remove);
     return 0;
 }
 
@@ -126,7 +157,7 @@ static int port_start(struct lr_test_fix *f)
 
 static void port_fill(struct lr_test_fix *f)
 {
-    const struct lr_port_config *pc = &f->cfg.port[0];
+    const struct lr_port_config *pc = &f->cfg.port[f->port_id];
     struct lr_port *p = &f->ports[f->port_id];
     struct rte_ether_addr mac;
 
@@ -235,6 +266,13 @@ struct lr_worker *lr_test_worker_new(const struct lr_config *cfg)
         return NULL;
     }
     w->nb_ports = (uint16_t)(f->port_id + 1);
+    if (f->port_id != 0) {
+        /* Another fixture worker holds port 0: its config moves to our port id. */
+        f->cfg.port[f->port_id] = f->cfg.port[0];
+        for (uint16_t p = 0; p < f->port_id; p++)
+            f->cfg.port[p].present = false;
+        f->cfg.nb_ports = w->nb_ports;
+    }
     port_fill(f);
 
     lr_timer_wheel_init(&w->timers, w->now);
@@ -347,6 +385,18 @@ unsigned lr_test_tx_free_all(struct lr_worker *w)
         n++;
     }
     return n;
+}
+
+void lr_test_learn_peer(struct lr_worker *w, rte_be32_t ip, const struct rte_ether_addr *mac)
+{
+    uint8_t f[64];
+    static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                                 0xff } };
+    static const struct rte_ether_addr zero;
+    size_t len = lr_test_arp_frame(f, sizeof(f), RTE_ARP_OP_REQUEST, &bcast, mac, ip, &zero,
+                                   w->ports[lr_test_port(w)].addr);
+    lr_test_rx(w, f, len);
+    lr_test_tx_free_all(w);
 }
 
 void lr_test_advance(struct lr_worker *w, uint64_t us)
@@ -498,4 +548,46 @@ size_t lr_test_icmp_echo_frame(const struct lr_worker *w, void *buf, size_t cap,
         .payload_len = ilen,
     };
     return lr_test_ipv4_frame(w, buf, cap, &p);
+}
+
+/* --- cmocka helpers -------------------------------------------------------- */
+
+int lr_test_group_setup(void **state)
+{
+    (void)state;
+    return lr_test_eal_init() == 0 ? 0 : -1;
+}
+
+void lr_test_set_baseline(struct lr_worker *w)
+{
+    fix_of(w)->baseline = lr_test_pool_in_use(w);
+}
+
+int lr_test_setup(void **state)
+{
+    struct lr_worker *w = lr_test_worker_new(NULL);
+    if (w == NULL)
+        return -1;
+    lr_test_set_baseline(w);
+    *state = w;
+    return 0;
+}
+
+int lr_test_teardown(void **state)
+{
+    struct lr_worker *w = *state;
+    int rc = 0;
+
+    if (w == NULL)
+        return 0;
+    lr_test_tx_free_all(w);
+    unsigned in_use = lr_test_pool_in_use(w);
+    if (in_use != fix_of(w)->baseline) {
+        fprintf(stderr, "lr_test: mbuf leak: %u in use, baseline %u\n", in_use,
+                fix_of(w)->baseline);
+        rc = -1;
+    }
+    lr_test_worker_free(w);
+    *state = NULL;
+    return rc;
 }

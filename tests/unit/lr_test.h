@@ -70,6 +70,25 @@ struct lr_worker *lr_test_worker_new(const struct lr_config *cfg);
  */
 void lr_test_worker_free(struct lr_worker *w);
 
+/** cmocka group setup: lr_test_eal_init(). */
+int lr_test_group_setup(void **state);
+
+/**
+ * cmocka per-test setup: *state = lr_test_worker_new(NULL) and its pool
+ * baseline recorded. Pair with lr_test_teardown().
+ */
+int lr_test_setup(void **state);
+
+/**
+ * cmocka per-test teardown: frees whatever was transmitted, fails (returns
+ * -1 with a message) when the pool is not back at the baseline recorded at
+ * setup (a leak, or packets still parked somewhere), frees the worker.
+ */
+int lr_test_teardown(void **state);
+
+/** Record the current pool use as the baseline lr_test_teardown() checks. */
+void lr_test_set_baseline(struct lr_worker *w);
+
 /** The DPDK port id (== index in w->ports) of the fixture port. */
 uint16_t lr_test_port(const struct lr_worker *w);
 
@@ -97,6 +116,13 @@ struct rte_mbuf *lr_test_tx_pop(struct lr_worker *w);
 
 /** Flush, then free every transmitted frame. Returns how many there were. */
 unsigned lr_test_tx_free_all(struct lr_worker *w);
+
+/**
+ * Make the stack know neighbour @ip at @mac the way the wire would: inject an
+ * ARP request from it for our address (the stack learns it, RFC 826) and
+ * discard everything transmitted so far (the ARP reply included).
+ */
+void lr_test_learn_peer(struct lr_worker *w, rte_be32_t ip, const struct rte_ether_addr *mac);
 
 /** w->now += @us, then run the timer wheel up to the new time. */
 void lr_test_advance(struct lr_worker *w, uint64_t us);
