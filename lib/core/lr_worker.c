@@ -397,6 +397,14 @@ void lr_runtime_module_counters(const struct lr_runtime *rt, int id, struct lr_m
 
 /* --- the poll loop ------------------------------------------------------ */
 
+/* Ethernet input in pieces of at most LR_BURST_MAX (the fault layer may have
+ * grown the burst with duplicates and released packets). */
+static void worker_input(struct lr_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+    for (uint16_t off = 0; off < n; off += LR_BURST_MAX)
+        lr_eth_input_burst(w, port, pkts + off, RTE_MIN((uint16_t)(n - off), LR_BURST_MAX));
+}
+
 /* Feed a burst whose packets may come from different ports (handed over by
  * other workers) to Ethernet input, one run of equal m->port at a time. */
 static void worker_input_mixed(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
@@ -410,7 +418,7 @@ static void worker_input_mixed(struct lr_worker *w, struct rte_mbuf **pkts, uint
                 for (uint16_t k = start; k < i; k++)
                     lr_pkt_drop(w, LR_DROP_ETH_HANDOVER_FULL, pkts[k]);
             } else {
-                lr_eth_input_burst(w, port, pkts + start, i - start);
+                worker_input(w, port, pkts + start, i - start);
             }
             start = i;
         }
@@ -442,14 +450,8 @@ int lr_worker_main(void *arg)
         w->now = lr_time_now_us();
 
         for (uint16_t p = 0; p < w->nb_ports; p++) {
+            /* Port RX counters are kept by lr_eth_input_burst(). */
             uint16_t n = rte_eth_rx_burst(p, w->queue, pkts, burst);
-            struct lr_port_counters *pc = &w->stats.port[p];
-            if (n != 0) {
-                pc->rx_bursts++;
-                pc->rx_pkts += n;
-                for (uint16_t i = 0; i < n; i++)
-                    pc->rx_bytes += pkts[i]->pkt_len;
-            }
             if (unlikely(w->fault != NULL)) {
                 /* Held (reordered) packets come out with the next burst or,
                  * when the link is idle, on the next empty poll. */
@@ -460,7 +462,7 @@ int lr_worker_main(void *arg)
             }
             if (n != 0) {
                 rx += n;
-                lr_eth_input_burst(w, p, pkts, n);
+                worker_input(w, p, pkts, n);
             }
         }
 

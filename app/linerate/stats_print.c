@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Stats line and final summary (see stats_print.h). Main lcore only. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "lr_telemetry.h"
+#include "stats_print.h"
+
+static void port_totals(const struct lr_runtime *rt, const struct lr_stats *s, uint64_t *rxp,
+                        uint64_t *rxb, uint64_t *txp, uint64_t *txb)
+{
+    *rxp = *rxb = *txp = *txb = 0;
+    for (uint16_t p = 0; p < rt->nb_ports && p < LR_STATS_MAX_PORTS; p++) {
+        *rxp += s->port[p].rx_pkts;
+        *rxb += s->port[p].rx_bytes;
+        *txp += s->port[p].tx_pkts;
+        *txb += s->port[p].tx_bytes;
+    }
+}
+
+void lr_stats_print_begin(const struct lr_runtime *rt, struct lr_stats_print_prev *prev,
+                          uint64_t now_us)
+{
+    struct lr_stats s;
+    struct lr_module_counters mc;
+
+    lr_runtime_stats_sum(rt, &s);
+    lr_runtime_module_counters(rt, -1, &mc);
+    port_totals(rt, &s, &prev->rx_pkts, &prev->rx_bytes, &prev->tx_pkts, &prev->tx_bytes);
+    prev->conns_total = mc.conns_total;
+    prev->requests = mc.requests;
+    prev->t_us = now_us;
+}
+
+static double rate(uint64_t now, uint64_t before, double secs)
+{
+    return now >= before && secs > 0 ? (double)(now - before) / secs : 0.0;
+}
+
+void lr_stats_print_line(FILE *f, const struct lr_runtime *rt, struct lr_stats_print_prev *prev,
+                         uint64_t now_us)
+{
+    struct lr_stats s;
+    struct lr_module_counters mc;
+    uint64_t rxp, rxb, txp, txb;
+    double dt = (double)(now_us - prev->t_us) / 1e6;
+
+    lr_runtime_stats_sum(rt, &s);
+    lr_runtime_module_counters(rt, -1, &mc);
+    port_totals(rt, &s, &rxp, &rxb, &txp, &txb);
+    fprintf(f,
+            "stats: t=%" PRIu64 "s rx=%.0fpps/%.2fMbps tx=%.0fpps/%.2fMbps arp=%" PRIu64 "/%" PRIu64
+            " icmp_echo=%" PRIu64 " drops=%" PRIu64 " conns=%" PRIu64
+            " cps=%.0f rps=%.0f retrans=%" PRIu64 "\n",
+            (now_us - rt->start_us + 500000) / 1000000, rate(rxp, prev->rx_pkts, dt),
+            rate(rxb, prev->rx_bytes, dt) * 8 / 1e6, rate(txp, prev->tx_pkts, dt),
+            rate(txb, prev->tx_bytes, dt) * 8 / 1e6, s.arp.rx_requests + s.arp.rx_replies,
+            s.arp.tx_requests + s.arp.tx_replies + s.arp.tx_gratuitous, s.icmp.echo_requests,
+            lr_stats_total_drops(&s), mc.conns_active, rate(mc.conns_total, prev->conns_total, dt),
+            rate(mc.requests, prev->requests, dt), mc.retransmits);
+    prev->rx_pkts = rxp;
+    prev->rx_bytes = rxb;
+    prev->tx_pkts = txp;
+    prev->tx_bytes = txb;
+    prev->conns_total = mc.conns_total;
+    prev->requests = mc.requests;
+    prev->t_us = now_us;
+}
+
+/* Accumulates "name=value" pairs of one group into a line. */
+struct summary_line {
+    FILE *f;
+    char group[32];
+    char buf[4096];
+    size_t len;
+};
+
+static void summary_flush(struct summary_line *l)
+{
+    if (l->len != 0)
+        fprintf(l->f, "final: %s%s\n", l->group, l->buf);
+    l->len = 0;
+    l->buf[0] = '\0';
+}
+
+static void summary_add(void *arg, const char *group, const char *name, uint64_t value)
+{
+    struct summary_line *l = arg;
+
+    if (strcmp(group, l->group) != 0) {
+        summary_flush(l);
+        snprintf(l->group, sizeof(l->group), "%s", group);
+    }
+    if (value == 0)
+        return;
+    int n = snprintf(l->buf + l->len, sizeof(l->buf) - l->len, " %s=%" PRIu64, name, value);
+    if (n > 0 && (size_t)n < sizeof(l->buf) - l->len)
+        l->len += (size_t)n;
+}
+
+void lr_stats_print_summary(FILE *f, const struct lr_runtime *rt, uint64_t now_us)
+{
+    struct lr_stats s;
+    struct lr_module_counters mc;
+    struct summary_line l = { .f = f };
+
+    lr_runtime_stats_sum(rt, &s);
+    lr_runtime_module_counters(rt, -1, &mc);
+    fprintf(f, "final: uptime=%.1fs workers=%u ports=%u drops=%" PRIu64 "\n",
+            (double)(now_us - rt->start_us) / 1e6, rt->nb_workers, rt->nb_ports,
+            lr_stats_total_drops(&s));
+    lr_stats_foreach(&s, rt->nb_ports, summary_add, &l);
+    summary_add(&l, "modules", "conns_active", mc.conns_active);
+    summary_add(&l, "modules", "conns_total", mc.conns_total);
+    summary_add(&l, "modules", "requests", mc.requests);
+    summary_add(&l, "modules", "retransmits", mc.retransmits);
+    summary_flush(&l);
+}
