@@ -206,6 +206,18 @@ static void fix_destroy(struct lr_test_fix *f)
     rte_free(f);
 }
 
+void lr_test_config_default(struct lr_config *cfg)
+{
+    lr_config_defaults(cfg);
+    cfg->nb_ports = 1;
+    cfg->port[0].present = true;
+    cfg->port[0].addr = LR_TEST_OUR_IP;
+    cfg->port[0].prefix = 24;
+    cfg->port[0].gateway = 0;
+    if (cfg->port[0].mtu == 0)
+        cfg->port[0].mtu = RTE_ETHER_MTU;
+}
+
 struct lr_worker *lr_test_worker_new(const struct lr_config *cfg)
 {
     if (lr_test_eal_init() != 0)
@@ -222,18 +234,10 @@ struct lr_worker *lr_test_worker_new(const struct lr_config *cfg)
     }
     snprintf(f->name, sizeof(f->name), "%u", next_seq++);
 
-    if (cfg != NULL) {
+    if (cfg != NULL)
         f->cfg = *cfg;
-    } else {
-        lr_config_defaults(&f->cfg);
-        f->cfg.nb_ports = 1;
-        f->cfg.port[0].present = true;
-        f->cfg.port[0].addr = LR_TEST_OUR_IP;
-        f->cfg.port[0].prefix = 24;
-        f->cfg.port[0].gateway = 0;
-        if (f->cfg.port[0].mtu == 0)
-            f->cfg.port[0].mtu = RTE_ETHER_MTU;
-    }
+    else
+        lr_test_config_default(&f->cfg);
 
     struct lr_worker *w = &f->w;
     w->now = 1000000;

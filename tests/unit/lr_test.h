@@ -54,6 +54,9 @@ extern const struct rte_ether_addr lr_test_default_mac;
 /** Initialise EAL once per process (--no-huge --no-pci -m 256 --in-memory). 0 or -errno. */
 int lr_test_eal_init(void);
 
+/** The configuration lr_test_worker_new(NULL) uses: defaults plus [port0] addr 198.18.0.2/24. */
+void lr_test_config_default(struct lr_config *cfg);
+
 /**
  * A fresh worker with one ring-backed port. @cfg is copied (NULL: defaults plus
  * [port0] addr 198.18.0.2/24). The worker has a pool, now = 1000000, its timer
