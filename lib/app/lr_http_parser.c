@@ -416,21 +416,23 @@ int lr_http_request_parse(const uint8_t *buf, size_t len, const struct lr_http_l
     /* Request line. */
     size_t max_line = (size_t)lim->max_uri_bytes + 2; /* + CRLF */
     size_t avail = len - p;
-    const uint8_t *lf = memchr(buf + p, '\n', avail < max_line ? avail : max_line);
-    if (lf == NULL) {
-        /* Refuse garbage early: the method must be a token. */
-        const uint8_t *sp = memchr(buf + p, ' ', avail);
-        size_t me = sp != NULL ? (size_t)(sp - buf) : len;
-        for (size_t i = p; i < me; i++)
-            if (!(cclass[buf[i]] & C_TCHAR))
-                return -400;
-        if (sp == buf + p)
+    size_t win = avail < max_line ? avail : max_line;
+    const uint8_t *lf = memchr(buf + p, '\n', win);
+    size_t le = lf != NULL ? (size_t)(lf - buf) : p + win;
+    /*
+     * Refuse garbage early, before any length verdict: the method must be a
+     * token. The same window is examined whether or not the line is
+     * complete, so a request split anywhere gets the same answer.
+     */
+    const uint8_t *sp = memchr(buf + p, ' ', le - p);
+    size_t me = sp != NULL ? (size_t)(sp - buf) : le;
+    if (sp == buf + p)
+        return -400;
+    for (size_t i = p; i < me; i++)
+        if (!(cclass[buf[i]] & C_TCHAR))
             return -400;
-        if (avail >= max_line)
-            return -414;
-        return 0;
-    }
-    size_t le = (size_t)(lf - buf);
+    if (lf == NULL)
+        return avail >= max_line ? -414 : 0;
     size_t e = le;
     if (e > p && buf[e - 1] == '\r')
         e--;
@@ -557,21 +559,27 @@ int lr_http_chunked_feed(struct lr_http_chunked *c, const uint8_t *buf, size_t l
             }
             break;
         case CH_EXT: {
-            const uint8_t *lf = memchr(buf + i, '\n', len - i);
-            size_t n = lf != NULL ? (size_t)(lf - (buf + i)) : len - i;
-            for (size_t k = 0; k < n; k++)
-                if (!(cclass[buf[i + k]] & C_VALUE) && !(buf[i + k] == '\r' && k + 1 == n)) {
-                    rc = -400;
-                    goto out;
-                }
-            if (c->line_bytes + n > CH_LINE_MAX) {
+            /* Extensions are ignored (RFC 9112 §7.1.1); a CR must precede LF. */
+            size_t k = i;
+            while (k < len && buf[k] != '\r' && buf[k] != '\n' && (cclass[buf[k]] & C_VALUE))
+                k++;
+            if (c->line_bytes + (k - i) > CH_LINE_MAX) {
                 rc = -400;
                 goto out;
             }
-            c->line_bytes = (uint16_t)(c->line_bytes + n);
-            i += n;
-            if (lf != NULL)
+            c->line_bytes = (uint16_t)(c->line_bytes + (k - i));
+            i = k;
+            if (k == len)
+                break;
+            if (buf[k] == '\r') {
                 c->state = CH_SIZE_LF;
+                i++;
+            } else if (buf[k] == '\n') {
+                c->state = CH_SIZE_LF;
+            } else {
+                rc = -400;
+                goto out;
+            }
             break;
         }
         case CH_SIZE_LF:
