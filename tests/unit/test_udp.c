@@ -103,11 +103,7 @@ static struct lr_config cfg;
 
 static struct lr_worker *mkworker(uint16_t echo_port, uint32_t max_binds)
 {
-    lr_config_defaults(&cfg);
-    cfg.nb_ports = 1;
-    cfg.port[0].present = true;
-    cfg.port[0].addr = LR_TEST_OUR_IP;
-    cfg.port[0].prefix = 24;
+    lr_test_config_default(&cfg);
     cfg.port[0].mtu = 1500;
     cfg.port[0].nb_static_arp = 1;
     cfg.port[0].static_arp[0].ip = LR_TEST_PEER_IP;
