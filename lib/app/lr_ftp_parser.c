@@ -178,7 +178,7 @@ int lr_ftp_cmd_parse(const char *line, size_t len, struct lr_ftp_cmd *cmd)
     for (size_t i = 0; i < n; i++)
         v[i] = up(line[i]);
     for (unsigned i = 1; i < LR_FTP_CMD_MAX; i++) {
-        if (memcmp(v, verb_names[i], n + 1) == 0) {
+        if (strlen(verb_names[i]) == n && memcmp(v, verb_names[i], n) == 0) {
             cmd->verb = (enum lr_ftp_verb)i;
             break;
         }

@@ -61,7 +61,7 @@ for t in "${targets[@]}"; do
         for s in $list; do srcs+=("$top/$s"); done
     else
         mapfile -t srcs < <(ls "$top"/lib/*/*.c)
-        read -r -a extra <<<"$(pkg-config --cflags --libs libdpdk) -lnuma -lm -lpthread"
+        read -r -a extra <<<"$(pkg-config --cflags --libs libdpdk) -lnuma -lm -lpthread -lcrypt"
     fi
     bin="$out/fuzz_$t"
     echo "== building $t"
