@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <limits.h>
 
 #include <rte_byteorder.h>
@@ -127,7 +128,7 @@ struct lr_tcp_config {
 struct lr_http_config {
     uint16_t nb_listen;
     uint16_t listen[LR_MAX_LISTEN]; /* host order; default 80 */
-    char root[LR_PATH_MAX];         /* default config/www */
+    char root[LR_PATH_MAX];         /* absolute; default "www" next to the config file */
     char index[128];                /* default index.html */
     char server_name[64];           /* default linerate */
     uint32_t max_header_bytes;      /* default 8k */
@@ -145,7 +146,7 @@ struct lr_http_config {
 struct lr_ftp_config {
     bool enabled;                 /* default yes */
     uint16_t listen;              /* host order, default 21 */
-    char root[LR_PATH_MAX];       /* default: the HTTP root */
+    char root[LR_PATH_MAX];       /* absolute; default: the HTTP root */
     char upload_dir[LR_PATH_MAX]; /* relative to root, "" = uploads off */
     uint64_t max_upload_bytes;    /* default 64m */
     uint16_t pasv_min;            /* pasv_ports = 50000-50999 */
@@ -153,7 +154,7 @@ struct lr_ftp_config {
     rte_be32_t pasv_address;      /* 0 = the port's own address */
     bool active_from_port_20;     /* default no */
     bool anonymous;               /* default yes */
-    char users[LR_PATH_MAX];      /* user:crypt-hash file, "" = none */
+    char users[LR_PATH_MAX];      /* absolute path of the user:crypt-hash file, "" = none */
     uint64_t idle_timeout;        /* default 300s */
     uint32_t max_sessions;        /* default 256 */
 };
@@ -167,19 +168,19 @@ struct lr_udp_config {
 /* [tftp] */
 struct lr_tftp_config {
     uint16_t listen;       /* host order, 0 = off (default) */
-    char root[LR_PATH_MAX];/* default: the HTTP root */
+    char root[LR_PATH_MAX];/* absolute; default: the HTTP root */
     uint32_t max_sessions; /* default 64 */
     uint64_t timeout;      /* default 1s */
     uint32_t retries;      /* default 5 */
 };
 
-/* [client] (load generator; present = client mode) */
+/* [client] (load generator; the section being present = client mode, `target` required) */
 struct lr_client_target {
     rte_be32_t ip;
     uint16_t port; /* host order */
 };
 struct lr_client_config {
-    bool enabled;
+    bool enabled; /* set when [client] is present (no key) */
     uint16_t nb_targets;
     struct lr_client_target targets[LR_MAX_TARGETS];
     uint16_t nb_paths;
@@ -192,7 +193,7 @@ struct lr_client_config {
     uint64_t ramp;             /* default 0 */
     rte_be32_t source_first;   /* source_addrs = A-B (default: port address) */
     rte_be32_t source_last;
-    char report[LR_PATH_MAX];  /* JSON report path, "" = none */
+    char report[LR_PATH_MAX];  /* absolute JSON report path, "" = none */
 };
 
 struct lr_config {
@@ -212,18 +213,25 @@ struct lr_config {
     struct lr_client_config client;
 };
 
-/** Fill @cfg with every default. */
+/** Fill @cfg with every default (no port present; paths relative to the cwd). */
 void lr_config_defaults(struct lr_config *cfg);
 
 /**
  * Load @path into @cfg (defaults first). On error returns -EINVAL (or -errno
  * for I/O) and writes one line "PATH: [section] key: reason" into @err.
+ * Comments start with '#'. At least [port0] with `addr` is required; ports
+ * are numbered without gaps (nb_ports = highest + 1). Relative paths are
+ * resolved against the directory of @path and stored absolute.
  */
 int lr_config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen);
 
-/** Same, from an in-memory INI text (used by tests and the embedded default). */
+/** Same, from an in-memory INI text (used by tests and the embedded default). @name is
+ *  used in messages, and its directory (or the cwd) to resolve relative paths. */
 int lr_config_load_string(struct lr_config *cfg, const char *text, const char *name, char *err,
                           size_t errlen);
+
+/** Print every section and key with its default, range and help (--help-config). */
+void lr_config_help(FILE *f);
 
 /* Value parsers, exposed for tests and other modules. 0 or -EINVAL. */
 int lr_parse_size(const char *s, uint64_t *out);       /* "64k" -> 65536 */

@@ -1,0 +1,813 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Config loader tests: value parsers, defaults, a complete file, every
+ * error kind with its exact message, units, path resolution, and
+ * config/default.conf (path given as argv[1]) loading and documenting every
+ * key of the table.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lr_config.h"
+
+static const char *default_conf_path;
+static struct lr_config cfg;
+static char err[512];
+
+#define IP(a, b, c, d) rte_cpu_to_be_32(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+
+/* ---- parsers ---- */
+
+static void parse_size(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(lr_parse_size("0", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(lr_parse_size("64k", &v), 0);
+    assert_int_equal(v, 65536);
+    assert_int_equal(lr_parse_size("64K", &v), 0);
+    assert_int_equal(v, 65536);
+    assert_int_equal(lr_parse_size("3m", &v), 0);
+    assert_int_equal(v, 3u << 20);
+    assert_int_equal(lr_parse_size("2G", &v), 0);
+    assert_int_equal(v, 2ull << 30);
+    assert_int_equal(lr_parse_size("18446744073709551615", &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(lr_parse_size("17179869183g", &v), 0); /* (2^64 - 1) >> 30 */
+    assert_int_equal(lr_parse_size("17179869184g", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("18446744073709551616", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("-1", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("+1", &v), -EINVAL);
+    assert_int_equal(lr_parse_size(" 1", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("1 ", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("1kb", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("1t", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("k", &v), -EINVAL);
+    assert_int_equal(lr_parse_size("1.5k", &v), -EINVAL);
+    assert_int_equal(lr_parse_size(NULL, &v), -EINVAL);
+}
+
+static void parse_time(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(lr_parse_time_us("500ms", &v), 0);
+    assert_int_equal(v, 500000);
+    assert_int_equal(lr_parse_time_us("2", &v), 0);
+    assert_int_equal(v, 2000000);
+    assert_int_equal(lr_parse_time_us("0", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(lr_parse_time_us("7us", &v), 0);
+    assert_int_equal(v, 7);
+    assert_int_equal(lr_parse_time_us("3s", &v), 0);
+    assert_int_equal(v, 3000000);
+    assert_int_equal(lr_parse_time_us("2m", &v), 0);
+    assert_int_equal(v, 120000000);
+    assert_int_equal(lr_parse_time_us("30h", &v), 0);
+    assert_int_equal(v, 30ull * 3600 * 1000000);
+    assert_int_equal(lr_parse_time_us("10MS", &v), 0);
+    assert_int_equal(v, 10000);
+    assert_int_equal(lr_parse_time_us("18446744073709551615us", &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(lr_parse_time_us("18446744073709551615s", &v), -EINVAL); /* overflow */
+    assert_int_equal(lr_parse_time_us("99999999999999999999", &v), -EINVAL);
+    assert_int_equal(lr_parse_time_us("", &v), -EINVAL);
+    assert_int_equal(lr_parse_time_us("-1s", &v), -EINVAL);
+    assert_int_equal(lr_parse_time_us("1sec", &v), -EINVAL);
+    assert_int_equal(lr_parse_time_us("1 s", &v), -EINVAL);
+    assert_int_equal(lr_parse_time_us("1.5s", &v), -EINVAL);
+    assert_int_equal(lr_parse_time_us("ms", &v), -EINVAL);
+    assert_int_equal(lr_parse_time_us("1d", &v), -EINVAL);
+}
+
+static void parse_bool(void **state)
+{
+    (void)state;
+    const char *t[] = { "yes", "true", "on", "1", "YES", "True" };
+    const char *f[] = { "no", "false", "off", "0", "NO", "Off" };
+    const char *bad[] = { "", "2", "y", "n", "yess", "enable", " yes" };
+    bool b;
+    for (unsigned i = 0; i < 6; i++) {
+        b = false;
+        assert_int_equal(lr_parse_bool(t[i], &b), 0);
+        assert_true(b);
+        b = true;
+        assert_int_equal(lr_parse_bool(f[i], &b), 0);
+        assert_false(b);
+    }
+    for (unsigned i = 0; i < 7; i++)
+        assert_int_equal(lr_parse_bool(bad[i], &b), -EINVAL);
+}
+
+static void parse_ipv4(void **state)
+{
+    (void)state;
+    rte_be32_t a;
+    uint8_t p;
+    assert_int_equal(lr_parse_ipv4("198.18.0.2", &a), 0);
+    assert_int_equal(a, IP(198, 18, 0, 2));
+    assert_int_equal(lr_parse_ipv4("0.0.0.0", &a), 0);
+    assert_int_equal(a, 0);
+    assert_int_equal(lr_parse_ipv4("255.255.255.255", &a), 0);
+    assert_int_equal(a, 0xffffffff);
+    const char *bad[] = { "",          "1.2.3",      "1.2.3.4.5", "256.1.1.1", "1.2.3.-4",
+                          "01.2.3.4",  "1.2.3.4 ",   " 1.2.3.4",  "1..3.4",    "1.2.3.4x",
+                          "0x1.2.3.4", "1234.1.1.1", "1.2.3." };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(lr_parse_ipv4(bad[i], &a), -EINVAL);
+
+    assert_int_equal(lr_parse_ipv4_prefix("198.18.0.2/24", &a, &p), 0);
+    assert_int_equal(a, IP(198, 18, 0, 2));
+    assert_int_equal(p, 24);
+    assert_int_equal(lr_parse_ipv4_prefix("10.0.0.1/0", &a, &p), 0);
+    assert_int_equal(p, 0);
+    assert_int_equal(lr_parse_ipv4_prefix("10.0.0.1/32", &a, &p), 0);
+    assert_int_equal(p, 32);
+    const char *badp[] = { "10.0.0.1",     "10.0.0.1/",   "10.0.0.1/33",
+                           "10.0.0.1/024", "10.0.0.1/-1", "10.0.0.1/24x",
+                           "/24",          "10.0.0/24",   "10.0.0.1/99999999999999999999" };
+    for (unsigned i = 0; i < sizeof(badp) / sizeof(badp[0]); i++)
+        assert_int_equal(lr_parse_ipv4_prefix(badp[i], &a, &p), -EINVAL);
+}
+
+static void parse_percent(void **state)
+{
+    (void)state;
+    double d;
+    assert_int_equal(lr_parse_percent("2.5", &d), 0);
+    assert_true(d == 2.5);
+    assert_int_equal(lr_parse_percent("2.5%", &d), 0);
+    assert_true(d == 2.5);
+    assert_int_equal(lr_parse_percent("0", &d), 0);
+    assert_true(d == 0);
+    assert_int_equal(lr_parse_percent("100", &d), 0);
+    assert_true(d == 100);
+    assert_int_equal(lr_parse_percent("100.0%", &d), 0);
+    assert_int_equal(lr_parse_percent("0.001", &d), 0);
+    assert_true(d > 0.0009 && d < 0.0011);
+    const char *bad[] = { "",   "-1",  "100.1", "101", "1e2",  "nan", "inf", ".5",
+                          "5.", "5%%", "5 %",   "%",   "1000", "abc", "2.5x" };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(lr_parse_percent(bad[i], &d), -EINVAL);
+}
+
+/* ---- loading ---- */
+
+static int load(const char *text)
+{
+    memset(err, 0, sizeof(err));
+    return lr_config_load_string(&cfg, text, "/etc/lr/t.conf", err, sizeof(err));
+}
+
+#define PORT0 "[port0]\naddr = 198.18.0.2/24\n"
+
+static void expect_error(const char *text, const char *msg)
+{
+    assert_int_equal(load(text), -EINVAL);
+    assert_string_equal(err, msg);
+}
+
+static void defaults(void **state)
+{
+    (void)state;
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    lr_config_defaults(&cfg);
+    assert_int_equal(cfg.nb_ports, 0);
+    assert_false(cfg.port[0].present);
+    assert_int_equal(cfg.port[0].mtu, 1500);
+    assert_int_equal(cfg.port[7].mtu, 1500);
+    assert_int_equal(cfg.worker.burst, 32);
+    assert_int_equal(cfg.worker.mbufs, 16384);
+    assert_int_equal(cfg.worker.tx_flush, 100);
+    assert_int_equal(cfg.arp.timeout, 300000000);
+    assert_true(cfg.arp.gratuitous);
+    assert_int_equal(cfg.ip.ttl, 64);
+    assert_int_equal(cfg.ip.frag_timeout, 30000000);
+    assert_int_equal(cfg.fault.seed, 1);
+    assert_true(cfg.fault.drop == 0);
+    assert_int_equal(cfg.stats.interval, 1000000);
+    assert_int_equal(cfg.tcp.max_conns, 65536);
+    assert_int_equal(cfg.tcp.time_wait, 60000000);
+    assert_int_equal(cfg.tcp.rto_min, 200000);
+    assert_int_equal(cfg.tcp.delayed_ack, 40000);
+    assert_int_equal(cfg.tcp.rcvbuf, 262144);
+    assert_int_equal(cfg.tcp.wscale, 7);
+    assert_int_equal(cfg.tcp.cc, LR_CC_NEWRENO);
+    assert_true(cfg.tcp.sack && cfg.tcp.timestamps && cfg.tcp.syncookies && cfg.tcp.nagle);
+    assert_int_equal(cfg.http.nb_listen, 1);
+    assert_int_equal(cfg.http.listen[0], 80);
+    char want[600];
+    snprintf(want, sizeof(want), "%s/www", strcmp(cwd, "/") == 0 ? "" : cwd);
+    assert_string_equal(cfg.http.root, want);
+    assert_string_equal(cfg.ftp.root, want);
+    assert_string_equal(cfg.tftp.root, want);
+    assert_string_equal(cfg.http.index, "index.html");
+    assert_string_equal(cfg.http.server_name, "linerate");
+    assert_int_equal(cfg.http.cache_bytes, 256ull << 20);
+    assert_true(cfg.ftp.enabled && cfg.ftp.anonymous && !cfg.ftp.active_from_port_20);
+    assert_int_equal(cfg.ftp.listen, 21);
+    assert_int_equal(cfg.ftp.pasv_min, 50000);
+    assert_int_equal(cfg.ftp.pasv_max, 50999);
+    assert_string_equal(cfg.ftp.upload_dir, "");
+    assert_int_equal(cfg.tftp.listen, 0);
+    assert_int_equal(cfg.tftp.timeout, 1000000);
+    assert_false(cfg.client.enabled);
+    assert_int_equal(cfg.client.nb_paths, 1);
+    assert_string_equal(cfg.client.paths[0], "/");
+    assert_int_equal(cfg.client.connections, 64);
+    assert_int_equal(cfg.client.duration, 10000000);
+}
+
+static const char full_conf[] =
+    "# every section\n"
+    "[port0]\n"
+    "addr = 198.18.0.2/24   # inline comment\n"
+    "gateway = 198.18.0.1\n"
+    "mtu = 9000\n"
+    "arp = 198.18.0.9 02:00:00:00:00:09, 198.18.0.10 02:00:00:00:00:0a\n"
+    "[port1]\n"
+    "addr = 198.19.1.2/16\n"
+    "[worker]\n"
+    "burst = 64\n"
+    "mbufs = 32768\n"
+    "mbuf_cache = 0\n"
+    "tx_flush = 50us\n"
+    "ring_size = 4096\n"
+    "[arp]\n"
+    "timeout = 10m\n"
+    "retry = 2s\n"
+    "gratuitous = off\n"
+    "[ip]\n"
+    "ttl = 255\n"
+    "icmp_rate = 0\n"
+    "[fault]\n"
+    "seed = 18446744073709551615\n"
+    "drop = 2.5%\n"
+    "duplicate = 1\n"
+    "reorder = 0.5\n"
+    "corrupt = 100\n"
+    "[stats]\n"
+    "interval = 0\n"
+    "telemetry = no\n"
+    "[tcp]\n"
+    "max_conns = 1000\n"
+    "time_wait = 2s\n"
+    "rto_min = 1s\n"
+    "rto_initial = 3s\n"
+    "rto_max = 120\n"
+    "delayed_ack = 500ms\n"
+    "wscale = 14\n"
+    "rcvbuf = 1M\n"
+    "sndbuf = 64k\n"
+    "cc = cubic\n"
+    "sack = false\n"
+    "echo_port = 7\n"
+    "discard_port = 9\n"
+    "keepalive = 2h\n"
+    "[http]\n"
+    "listen = 80, 8080 ,443\n"
+    "root = ../site/./html/\n"
+    "index = home.htm\n"
+    "server_name = test server\n"
+    "max_header_bytes = 16k\n"
+    "cache_bytes = 1g\n"
+    "[ftp]\n"
+    "listen = 2121\n"
+    "root = /srv/ftp\n"
+    "upload_dir = incoming/new\n"
+    "pasv_ports = 40000-40009\n"
+    "pasv_address = 198.18.0.2\n"
+    "anonymous = no\n"
+    "users = users.txt\n"
+    "max_upload_bytes = 0\n"
+    "[udp]\n"
+    "echo_port = 7\n"
+    "[tftp]\n"
+    "listen = 69\n"
+    "timeout = 255s\n"
+    "[client]\n"
+    "target = 198.18.0.1:80, 198.18.0.3:8080\n"
+    "path = /a, /b/c.html\n"
+    "host = example.test\n"
+    "connections = 10\n"
+    "requests_per_conn = 1\n"
+    "rate = 5000\n"
+    "duration = 30s\n"
+    "source_addrs = 198.18.0.100-198.18.0.199\n"
+    "report = out/report.json\n";
+
+static void full_file(void **state)
+{
+    (void)state;
+    assert_int_equal(load(full_conf), 0);
+    assert_string_equal(err, "");
+    assert_string_equal(cfg.path, "/etc/lr/t.conf");
+    assert_int_equal(cfg.nb_ports, 2);
+    assert_true(cfg.port[0].present && cfg.port[1].present && !cfg.port[2].present);
+    assert_int_equal(cfg.port[0].addr, IP(198, 18, 0, 2));
+    assert_int_equal(cfg.port[0].prefix, 24);
+    assert_int_equal(cfg.port[0].gateway, IP(198, 18, 0, 1));
+    assert_int_equal(cfg.port[0].mtu, 9000);
+    assert_int_equal(cfg.port[0].nb_static_arp, 2);
+    assert_int_equal(cfg.port[0].static_arp[1].ip, IP(198, 18, 0, 10));
+    assert_int_equal(cfg.port[0].static_arp[1].mac.addr_bytes[5], 0x0a);
+    assert_int_equal(cfg.port[1].addr, IP(198, 19, 1, 2));
+    assert_int_equal(cfg.port[1].prefix, 16);
+    assert_int_equal(cfg.port[1].mtu, 1500);
+    assert_int_equal(cfg.worker.burst, 64);
+    assert_int_equal(cfg.worker.mbuf_cache, 0);
+    assert_int_equal(cfg.worker.tx_flush, 50);
+    assert_int_equal(cfg.worker.ring_size, 4096);
+    assert_int_equal(cfg.arp.timeout, 600000000);
+    assert_int_equal(cfg.arp.retry, 2000000);
+    assert_false(cfg.arp.gratuitous);
+    assert_int_equal(cfg.ip.ttl, 255);
+    assert_int_equal(cfg.ip.icmp_rate, 0);
+    assert_true(cfg.fault.seed == UINT64_MAX);
+    assert_true(cfg.fault.drop == 2.5 && cfg.fault.duplicate == 1);
+    assert_true(cfg.fault.reorder == 0.5 && cfg.fault.corrupt == 100);
+    assert_int_equal(cfg.stats.interval, 0);
+    assert_false(cfg.stats.telemetry);
+    assert_true(cfg.stats.pdump);
+    assert_int_equal(cfg.tcp.max_conns, 1000);
+    assert_int_equal(cfg.tcp.time_wait, 2000000);
+    assert_int_equal(cfg.tcp.rto_max, 120000000);
+    assert_int_equal(cfg.tcp.delayed_ack, 500000);
+    assert_int_equal(cfg.tcp.wscale, 14);
+    assert_int_equal(cfg.tcp.rcvbuf, 1 << 20);
+    assert_int_equal(cfg.tcp.sndbuf, 65536);
+    assert_int_equal(cfg.tcp.cc, LR_CC_CUBIC);
+    assert_false(cfg.tcp.sack);
+    assert_int_equal(cfg.tcp.echo_port, 7);
+    assert_int_equal(cfg.tcp.keepalive, 7200000000ull);
+    assert_int_equal(cfg.http.nb_listen, 3);
+    assert_int_equal(cfg.http.listen[1], 8080);
+    assert_int_equal(cfg.http.listen[2], 443);
+    assert_string_equal(cfg.http.root, "/etc/site/html");
+    assert_string_equal(cfg.http.index, "home.htm");
+    assert_string_equal(cfg.http.server_name, "test server");
+    assert_int_equal(cfg.http.cache_bytes, 1ull << 30);
+    assert_int_equal(cfg.ftp.listen, 2121);
+    assert_string_equal(cfg.ftp.root, "/srv/ftp");
+    assert_string_equal(cfg.ftp.upload_dir, "incoming/new");
+    assert_int_equal(cfg.ftp.pasv_min, 40000);
+    assert_int_equal(cfg.ftp.pasv_max, 40009);
+    assert_int_equal(cfg.ftp.pasv_address, IP(198, 18, 0, 2));
+    assert_false(cfg.ftp.anonymous);
+    assert_string_equal(cfg.ftp.users, "/etc/lr/users.txt");
+    assert_int_equal(cfg.ftp.max_upload_bytes, 0);
+    assert_int_equal(cfg.udp.echo_port, 7);
+    assert_int_equal(cfg.tftp.listen, 69);
+    assert_string_equal(cfg.tftp.root, "/etc/site/html"); /* the HTTP root */
+    assert_true(cfg.client.enabled);
+    assert_int_equal(cfg.client.nb_targets, 2);
+    assert_int_equal(cfg.client.targets[1].ip, IP(198, 18, 0, 3));
+    assert_int_equal(cfg.client.targets[1].port, 8080);
+    assert_int_equal(cfg.client.nb_paths, 2);
+    assert_string_equal(cfg.client.paths[1], "/b/c.html");
+    assert_string_equal(cfg.client.host, "example.test");
+    assert_int_equal(cfg.client.requests_per_conn, 1);
+    assert_int_equal(cfg.client.rate, 5000);
+    assert_int_equal(cfg.client.source_first, IP(198, 18, 0, 100));
+    assert_int_equal(cfg.client.source_last, IP(198, 18, 0, 199));
+    assert_string_equal(cfg.client.report, "/etc/lr/out/report.json");
+}
+
+static void minimal_and_edges(void **state)
+{
+    (void)state;
+    assert_int_equal(load(PORT0), 0);
+    assert_int_equal(cfg.nb_ports, 1);
+    assert_false(cfg.client.enabled);
+    /* Bounds are inclusive; 0 where allowed; empty values where allowed. */
+    assert_int_equal(load(PORT0 "[tcp]\nwscale = 0\ndelayed_ack = 0\nsyn_retries = 0\n"
+                                "[port0]x\n"),
+                     -EINVAL);
+    assert_int_equal(load(PORT0 "mtu = 576\ngateway =\narp =\n[tcp]\nwscale = 0\n"
+                                "delayed_ack = 0\n[http]\nlisten = 65535\n"),
+                     0);
+    assert_int_equal(cfg.port[0].mtu, 576);
+    assert_int_equal(cfg.port[0].gateway, 0);
+    assert_int_equal(cfg.tcp.wscale, 0);
+    assert_int_equal(cfg.http.listen[0], 65535);
+    /* Same-line whitespace, CRLF line ends, no final newline. */
+    assert_int_equal(load("  [port0]  \r\n\taddr\t=\t198.18.0.2/24\r\n[tcp]\r\nmax_conns=5"), 0);
+    assert_int_equal(cfg.tcp.max_conns, 5);
+    /* An empty section is fine. */
+    assert_int_equal(load(PORT0 "[tcp]\n[udp]\n"), 0);
+    /* /31 and /32 have no network/broadcast address (RFC 3021). */
+    assert_int_equal(load("[port0]\naddr = 198.18.0.0/31\n"), 0);
+    assert_int_equal(load("[port0]\naddr = 198.18.0.7/32\n"), 0);
+    /* Single source address. */
+    assert_int_equal(load(PORT0 "[client]\ntarget = 198.18.0.1:80\nsource_addrs = 198.18.0.5\n"),
+                     0);
+    assert_int_equal(cfg.client.source_first, cfg.client.source_last);
+    assert_int_equal(cfg.client.nb_paths, 1);
+}
+
+static void errors_syntax_and_structure(void **state)
+{
+    (void)state;
+    expect_error("[port0]\naddr 198.18.0.2/24\n",
+                 "/etc/lr/t.conf: line 2: expected 'key = value' or '[section]', got "
+                 "'addr 198.18.0.2/24'");
+    expect_error("[port0\naddr = 198.18.0.2/24\n",
+                 "/etc/lr/t.conf: line 1: missing ']' in section header");
+    expect_error("[port0] x\n", "/etc/lr/t.conf: line 1: unexpected text after ']'");
+    expect_error("[]\n", "/etc/lr/t.conf: line 1: bad section name");
+    expect_error(PORT0 " = 5\n", "/etc/lr/t.conf: line 3: missing key before '='");
+    expect_error("max_conns = 5\n" PORT0, "/etc/lr/t.conf: line 1: key outside of any section");
+    char longline[400];
+    memset(longline, 'x', sizeof(longline));
+    memcpy(longline, "[tcp]\nk = ", 10);
+    longline[sizeof(longline) - 1] = '\0';
+    expect_error(longline, "/etc/lr/t.conf: line 2: too long (at most 322 characters)");
+    char longval[300];
+    memset(longval, 'x', sizeof(longval));
+    memcpy(longval, "[tcp]\nk = ", 10);
+    longval[sizeof(longval) - 1] = '\0';
+    expect_error(longval, "/etc/lr/t.conf: line 2: value too long (at most 255 characters)");
+
+    expect_error(PORT0 "[foo]\n", "/etc/lr/t.conf: [foo]: unknown section");
+    expect_error(PORT0 "[port8]\naddr = 198.18.9.2/24\n",
+                 "/etc/lr/t.conf: [port8]: unknown section (ports are [port0] to [port7])");
+    expect_error(PORT0 "[port01]\n",
+                 "/etc/lr/t.conf: [port01]: unknown section (ports are [port0] to [port7])");
+    expect_error(PORT0 "[tcp]\n[tcp]\n", "/etc/lr/t.conf: [tcp]: duplicate section");
+    expect_error(PORT0 "[port0]\n", "/etc/lr/t.conf: [port0]: duplicate section");
+    expect_error(PORT0 "[tcp]\nmax_con = 5\n", "/etc/lr/t.conf: [tcp] max_con: unknown key");
+    expect_error(PORT0 "[tcp]\nmax_conns = 5\nmax_conns = 6\n",
+                 "/etc/lr/t.conf: [tcp] max_conns: duplicate key");
+    expect_error(PORT0 "mtu = 1500\nmtu = 1500\n", "/etc/lr/t.conf: [port0] mtu: duplicate key");
+    /* Required things. */
+    expect_error("[tcp]\nmax_conns = 5\n",
+                 "/etc/lr/t.conf: [port0]: missing (at least one port is required)");
+    expect_error("", "/etc/lr/t.conf: [port0]: missing (at least one port is required)");
+    expect_error("[port0]\nmtu = 1500\n", "/etc/lr/t.conf: [port0] addr: missing (required)");
+    expect_error(PORT0 "[port2]\naddr = 198.18.2.2/24\n",
+                 "/etc/lr/t.conf: [port1]: missing (ports are numbered from 0 without gaps)");
+    expect_error(PORT0 "[client]\nconnections = 5\n",
+                 "/etc/lr/t.conf: [client] target: missing (required in client mode)");
+}
+
+static void errors_values(void **state)
+{
+    (void)state;
+    expect_error(PORT0 "[tcp]\nmax_conns = 12q\n",
+                 "/etc/lr/t.conf: [tcp] max_conns: '12q' is not a number");
+    expect_error(PORT0 "[tcp]\nmax_conns = -1\n",
+                 "/etc/lr/t.conf: [tcp] max_conns: '-1' is not a number");
+    expect_error(PORT0 "[tcp]\nmax_conns =\n",
+                 "/etc/lr/t.conf: [tcp] max_conns: '' is not a number");
+    expect_error(PORT0 "[tcp]\nmax_conns = 0\n",
+                 "/etc/lr/t.conf: [tcp] max_conns: '0' is out of range (1-16777216)");
+    expect_error(PORT0 "[tcp]\nmax_conns = 99999999999999999999999\n",
+                 "/etc/lr/t.conf: [tcp] max_conns: '99999999999999999999999' is out of range "
+                 "(1-16777216)");
+    expect_error(PORT0 "[tcp]\nwscale = 15\n",
+                 "/etc/lr/t.conf: [tcp] wscale: '15' is out of range (0-14)");
+    expect_error(PORT0 "[tcp]\ndelayed_ack = 501ms\n",
+                 "/etc/lr/t.conf: [tcp] delayed_ack: '501ms' is out of range (0-500ms)");
+    expect_error(PORT0 "[tcp]\ndelayed_ack = 1s\n",
+                 "/etc/lr/t.conf: [tcp] delayed_ack: '1s' is out of range (0-500ms)");
+    expect_error(PORT0 "[tcp]\ntime_wait = 60 s\n",
+                 "/etc/lr/t.conf: [tcp] time_wait: '60 s' is not a time (a number with "
+                 "us/ms/s/m/h; bare = seconds)");
+    expect_error(PORT0 "[tcp]\nrcvbuf = 1q\n",
+                 "/etc/lr/t.conf: [tcp] rcvbuf: '1q' is not a size (bytes, or with a k/m/g "
+                 "suffix)");
+    expect_error(PORT0 "[tcp]\nrcvbuf = 1g\n",
+                 "/etc/lr/t.conf: [tcp] rcvbuf: '1g' is out of range (4k-64m)");
+    expect_error(PORT0 "[tcp]\nsack = maybe\n",
+                 "/etc/lr/t.conf: [tcp] sack: 'maybe' is not a boolean (yes/no, true/false, "
+                 "on/off, 1/0)");
+    expect_error(PORT0 "[tcp]\ncc = vegas\n",
+                 "/etc/lr/t.conf: [tcp] cc: 'vegas' is not a congestion control (newreno or "
+                 "cubic)");
+    expect_error(PORT0 "[fault]\ndrop = 101\n",
+                 "/etc/lr/t.conf: [fault] drop: '101' is not a percentage between 0 and 100");
+    expect_error("[port0]\naddr = 198.18.0.2\n",
+                 "/etc/lr/t.conf: [port0] addr: '198.18.0.2' is not an address/prefix (e.g. "
+                 "198.18.0.2/24)");
+    expect_error("[port0]\naddr = 198.18.0.0/24\n",
+                 "/etc/lr/t.conf: [port0] addr: '198.18.0.0/24' is the network address of its "
+                 "subnet");
+    expect_error("[port0]\naddr = 198.18.0.255/24\n",
+                 "/etc/lr/t.conf: [port0] addr: '198.18.0.255/24' is the broadcast address of "
+                 "its subnet");
+    expect_error("[port0]\naddr = 198.18.0.2/0\n",
+                 "/etc/lr/t.conf: [port0] addr: '198.18.0.2/0': the prefix length must be 1-32");
+    expect_error("[port0]\naddr = 224.0.0.1/24\n",
+                 "/etc/lr/t.conf: [port0] addr: '224.0.0.1/24' is not a unicast host address");
+    expect_error(PORT0 "mtu = 575\n",
+                 "/etc/lr/t.conf: [port0] mtu: '575' is out of range (576-9000)");
+    expect_error(PORT0 "gateway = 198.18.0.300\n",
+                 "/etc/lr/t.conf: [port0] gateway: '198.18.0.300' is not an IPv4 address");
+    expect_error(PORT0 "arp = 198.18.0.9\n",
+                 "/etc/lr/t.conf: [port0] arp: entry 1: '' is not a MAC address "
+                 "(aa:bb:cc:dd:ee:ff)");
+    expect_error(PORT0 "arp = 198.18.0.9 02:00:00:00:00:09, x 02:00:00:00:00:01\n",
+                 "/etc/lr/t.conf: [port0] arp: entry 2: 'x' is not an IPv4 address");
+    expect_error(PORT0 "arp = 198.18.0.9 01:00:5e:00:00:01\n",
+                 "/etc/lr/t.conf: [port0] arp: entry 1: 01:00:5e:00:00:01 is not a unicast MAC "
+                 "address");
+    expect_error(PORT0 "arp = 198.18.0.9 02:00:00:00:00:09,198.18.0.9 02:00:00:00:00:08\n",
+                 "/etc/lr/t.conf: [port0] arp: entry 2: 198.18.0.9 appears twice");
+    expect_error(PORT0 "[http]\nlisten = 80,80\n",
+                 "/etc/lr/t.conf: [http] listen: port 80 appears twice");
+    expect_error(PORT0 "[http]\nlisten = 80,0\n",
+                 "/etc/lr/t.conf: [http] listen: '0' is not a port number (1-65535)");
+    expect_error(PORT0 "[http]\nlisten = 80,\n",
+                 "/etc/lr/t.conf: [http] listen: '' is not a port number (1-65535)");
+    expect_error(PORT0 "[http]\nlisten =\n",
+                 "/etc/lr/t.conf: [http] listen: must list at least one port");
+    expect_error(PORT0 "[http]\nlisten = 1,2,3,4,5,6,7,8,9\n",
+                 "/etc/lr/t.conf: [http] listen: more than 8 ports");
+    expect_error(PORT0 "[http]\nindex = ../x\n",
+                 "/etc/lr/t.conf: [http] index: '../x' must be a file name, not a path");
+    expect_error(PORT0 "[http]\nindex =\n", "/etc/lr/t.conf: [http] index: must not be empty");
+    expect_error(PORT0 "[http]\nroot =\n", "/etc/lr/t.conf: [http] root: must not be empty");
+    expect_error(PORT0 "[ftp]\nupload_dir = ../up\n",
+                 "/etc/lr/t.conf: [ftp] upload_dir: '../up' must stay under the root (no '..')");
+    expect_error(PORT0 "[ftp]\nupload_dir = /up\n",
+                 "/etc/lr/t.conf: [ftp] upload_dir: '/up' must be a path relative to the root");
+    expect_error(PORT0 "[ftp]\npasv_ports = 50000\n",
+                 "/etc/lr/t.conf: [ftp] pasv_ports: '50000' is not a port range first-last (e.g. "
+                 "50000-50999)");
+    expect_error(PORT0 "[ftp]\npasv_ports = 80-90\n",
+                 "/etc/lr/t.conf: [ftp] pasv_ports: '80-90' is not a port range first-last "
+                 "within 1024-65535");
+    expect_error(PORT0 "[client]\ntarget = 198.18.0.1\n",
+                 "/etc/lr/t.conf: [client] target: '198.18.0.1' is not ip:port (e.g. "
+                 "198.18.0.2:80)");
+    expect_error(PORT0 "[client]\ntarget = 198.18.0.1:0\n",
+                 "/etc/lr/t.conf: [client] target: '198.18.0.1:0' is not ip:port (e.g. "
+                 "198.18.0.2:80)");
+    expect_error(PORT0 "[client]\ntarget = 198.18.0.1:80\npath = index.html\n",
+                 "/etc/lr/t.conf: [client] path: 'index.html' is not a request path (starts "
+                 "with '/', no spaces)");
+    expect_error(PORT0 "[client]\ntarget = 198.18.0.1:80\nsource_addrs = 198.18.0.9-198.18.0.1\n",
+                 "/etc/lr/t.conf: [client] source_addrs: '198.18.0.9-198.18.0.1': the first "
+                 "address is above the last");
+}
+
+static void errors_conflicts(void **state)
+{
+    (void)state;
+    expect_error(PORT0 "[ftp]\npasv_ports = 50999-50000\n",
+                 "/etc/lr/t.conf: [ftp] pasv_ports: '50999-50000': the first port is above the "
+                 "last");
+    expect_error(PORT0 "[port1]\naddr = 198.18.0.3/24\n",
+                 "/etc/lr/t.conf: [port1] addr: 198.18.0.3/24 overlaps the subnet of [port0] "
+                 "198.18.0.2/24");
+    expect_error(PORT0 "[port1]\naddr = 198.18.0.200/25\n",
+                 "/etc/lr/t.conf: [port1] addr: 198.18.0.200/25 overlaps the subnet of [port0] "
+                 "198.18.0.2/24");
+    expect_error(PORT0 "gateway = 198.19.0.1\n",
+                 "/etc/lr/t.conf: [port0] gateway: 198.19.0.1 is not another host of "
+                 "198.18.0.2/24");
+    expect_error(PORT0 "[tcp]\nrto_min = 2s\nrto_max = 1s\n",
+                 "/etc/lr/t.conf: [tcp] rto_min: 2s is above rto_max 1s");
+    expect_error(PORT0 "[tcp]\nrto_initial = 100ms\n",
+                 "/etc/lr/t.conf: [tcp] rto_initial: 100ms is outside rto_min-rto_max "
+                 "(200ms-60s)");
+    expect_error(PORT0 "[ftp]\nlisten = 80\n",
+                 "/etc/lr/t.conf: [ftp] listen: port 80 is also used by [http] listen");
+    expect_error(PORT0 "[tcp]\necho_port = 21\n",
+                 "/etc/lr/t.conf: [tcp] echo_port: port 21 is also used by [ftp] listen");
+    expect_error(PORT0 "[http]\nlisten = 50500\n",
+                 "/etc/lr/t.conf: [ftp] pasv_ports: 50000-50999 includes port 50500 of [http] "
+                 "listen");
+    expect_error(PORT0 "[ftp]\nanonymous = no\n",
+                 "/etc/lr/t.conf: [ftp] users: missing (anonymous = no and no users file: "
+                 "nobody could log in)");
+    expect_error(PORT0 "[udp]\necho_port = 69\n[tftp]\nlisten = 69\n",
+                 "/etc/lr/t.conf: [tftp] listen: port 69 is also the [udp] echo_port");
+    expect_error(PORT0 "[http]\nmax_header_bytes = 1k\nmax_uri_bytes = 2k\n",
+                 "/etc/lr/t.conf: [http] max_uri_bytes: 2048 is above max_header_bytes 1024");
+    /* Disabled services do not clash. */
+    assert_int_equal(load(PORT0 "[ftp]\nenabled = no\nlisten = 80\n"), 0);
+}
+
+static void paths_resolved(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        lr_config_load_string(&cfg, PORT0 "[http]\nroot = site\n", "/a/b/c.conf", err, sizeof(err)),
+        0);
+    assert_string_equal(cfg.http.root, "/a/b/site");
+    assert_string_equal(cfg.ftp.root, "/a/b/site");
+    assert_string_equal(cfg.tftp.root, "/a/b/site");
+    assert_int_equal(lr_config_load_string(&cfg,
+                                           PORT0 "[http]\nroot = ../../x//./y/\n[ftp]\nroot = "
+                                                 "/abs/ftp\nusers = ../u\n[tftp]\nroot = t\n",
+                                           "/a/b/c.conf", err, sizeof(err)),
+                     0);
+    assert_string_equal(cfg.http.root, "/x/y");
+    assert_string_equal(cfg.ftp.root, "/abs/ftp");
+    assert_string_equal(cfg.ftp.users, "/a/u");
+    assert_string_equal(cfg.tftp.root, "/a/b/t");
+    /* Default root: "www" next to the file; ".." above / stays at /. */
+    assert_int_equal(lr_config_load_string(&cfg, PORT0 "[http]\nroot = ../../../..\n", "/a/c.conf",
+                                           err, sizeof(err)),
+                     0);
+    assert_string_equal(cfg.http.root, "/");
+    assert_int_equal(lr_config_load_string(&cfg, PORT0, "/q/c.conf", err, sizeof(err)), 0);
+    assert_string_equal(cfg.http.root, "/q/www");
+    /* A relative file name resolves against the cwd. */
+    char cwd[400], want[512];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(lr_config_load_string(&cfg, PORT0, "sub/c.conf", err, sizeof(err)), 0);
+    snprintf(want, sizeof(want), "%s/sub/www", strcmp(cwd, "/") == 0 ? "" : cwd);
+    assert_string_equal(cfg.http.root, want);
+    /* Too long once resolved. */
+    char text[400];
+    char longname[300];
+    memset(longname, 'd', sizeof(longname));
+    longname[sizeof(longname) - 1] = '\0';
+    snprintf(text, sizeof(text), PORT0 "[http]\nroot = %.250s\n", longname);
+    char name[400];
+    snprintf(name, sizeof(name), "/%.280s/c.conf", longname);
+    char bigerr[2048];
+    assert_int_equal(lr_config_load_string(&cfg, text, name, bigerr, sizeof(bigerr)), -EINVAL);
+    assert_non_null(strstr(bigerr, "[http] root: "));
+    assert_non_null(strstr(bigerr, "is too long once resolved (at most 511 characters)"));
+}
+
+static void load_file_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(lr_config_load(&cfg, "/nonexistent/dir/x.conf", err, sizeof(err)), -ENOENT);
+    assert_string_equal(err, "/nonexistent/dir/x.conf: cannot open: No such file or directory");
+    /* A real file with an error names the file. */
+    char path[] = "/tmp/lr_test_config_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = PORT0 "[tcp]\nmax_conns = 12q\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char want[128];
+    snprintf(want, sizeof(want), "%s: [tcp] max_conns: '12q' is not a number", path);
+    assert_int_equal(lr_config_load(&cfg, path, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, want);
+    /* NUL bytes: not a text file. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "[port0]\0x", 9), 9);
+    close(fd);
+    snprintf(want, sizeof(want), "%s: contains a NUL byte (not a text file)", path);
+    assert_int_equal(lr_config_load(&cfg, path, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, want);
+    unlink(path);
+    /* Small error buffers are truncated, never overrun. */
+    char small[8];
+    memset(small, 'z', sizeof(small));
+    assert_int_equal(lr_config_load_string(&cfg, "[foo]\n", "t.conf", small, 5), -EINVAL);
+    assert_string_equal(small, "t.co");
+    assert_int_equal(small[5], 'z');
+    assert_int_equal(lr_config_load_string(&cfg, "[foo]\n", "t.conf", NULL, 0), -EINVAL);
+    assert_int_equal(lr_config_load_string(&cfg, NULL, "t.conf", err, sizeof(err)), -EINVAL);
+}
+
+/* ---- config/default.conf ---- */
+
+static void default_conf_loads(void **state)
+{
+    (void)state;
+    assert_non_null(default_conf_path);
+    assert_int_equal(lr_config_load(&cfg, default_conf_path, err, sizeof(err)), 0);
+    assert_int_equal(cfg.nb_ports, 1);
+    assert_int_equal(cfg.port[0].addr, IP(198, 18, 0, 2));
+    assert_int_equal(cfg.port[0].prefix, 24);
+    assert_int_equal(cfg.http.nb_listen, 1);
+    assert_int_equal(cfg.http.listen[0], 80);
+    assert_true(cfg.http.enabled);
+    assert_true(cfg.ftp.enabled);
+    assert_true(cfg.ftp.anonymous);
+    assert_string_equal(cfg.ftp.upload_dir, "");
+    assert_int_equal(cfg.tcp.time_wait, 60000000);
+    assert_false(cfg.client.enabled);
+    /* Serves config/www, as an absolute path. */
+    size_t n = strlen(cfg.http.root);
+    assert_true(cfg.http.root[0] == '/');
+    assert_true(n > 11 && strcmp(cfg.http.root + n - 11, "/config/www") == 0);
+    assert_string_equal(cfg.ftp.root, cfg.http.root);
+    assert_string_equal(cfg.tftp.root, cfg.http.root);
+    /* Every other value is the table default. */
+    struct lr_config d;
+    lr_config_defaults(&d);
+    assert_memory_equal(&d.worker, &cfg.worker, sizeof(d.worker));
+    assert_memory_equal(&d.arp, &cfg.arp, sizeof(d.arp));
+    assert_memory_equal(&d.tcp, &cfg.tcp, sizeof(d.tcp));
+    assert_memory_equal(&d.fault, &cfg.fault, sizeof(d.fault));
+}
+
+/* Trim a line and strip any leading '#' (documented, commented-out keys). */
+static char *uncomment(char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '#')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+static void default_conf_documents_every_key(void **state)
+{
+    (void)state;
+    /* The key table, from lr_config_help(). */
+    char *help = NULL;
+    size_t help_len = 0;
+    FILE *hf = open_memstream(&help, &help_len);
+    assert_non_null(hf);
+    lr_config_help(hf);
+    fclose(hf);
+
+    /* (section, key) pairs present in default.conf, commented or not. */
+    static char doc[64 * 1024];
+    size_t dl = 0;
+    FILE *f = fopen(default_conf_path, "r");
+    assert_non_null(f);
+    char line[512], sec[64] = "";
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *s = uncomment(line);
+        if (s[0] == '[') {
+            char *close = strchr(s, ']');
+            if (close != NULL) {
+                *close = '\0';
+                snprintf(sec, sizeof(sec), "%s", s + 1);
+                if (strncmp(sec, "port", 4) == 0)
+                    snprintf(sec, sizeof(sec), "portN");
+            }
+            continue;
+        }
+        char *eq = strstr(s, " =");
+        if (eq == NULL || sec[0] == '\0')
+            continue;
+        *eq = '\0';
+        dl += (size_t)snprintf(doc + dl, sizeof(doc) - dl, "|%s.%s|", sec, s);
+        assert_true(dl < sizeof(doc));
+    }
+    fclose(f);
+
+    unsigned keys = 0;
+    char *save = NULL;
+    sec[0] = '\0';
+    for (char *l = strtok_r(help, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+        if (l[0] == '[') {
+            char *close = strchr(l, ']');
+            assert_non_null(close);
+            *close = '\0';
+            snprintf(sec, sizeof(sec), "%s", l + 1);
+            continue;
+        }
+        if (strncmp(l, "    ", 4) != 0 || l[4] == ' ')
+            continue;
+        char *eq = strstr(l, " =");
+        assert_non_null(eq);
+        *eq = '\0';
+        char want[160];
+        snprintf(want, sizeof(want), "|%s.%s|", sec, l + 4);
+        if (strstr(doc, want) == NULL)
+            fail_msg("config/default.conf does not document %s", want);
+        keys++;
+    }
+    assert_true(keys >= 90); /* the table has ~100 keys: the help was parsed */
+    free(help);
+}
+
+int main(int argc, char **argv)
+{
+    default_conf_path = argc > 1 ? argv[1] : NULL;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_size),
+        cmocka_unit_test(parse_time),
+        cmocka_unit_test(parse_bool),
+        cmocka_unit_test(parse_ipv4),
+        cmocka_unit_test(parse_percent),
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(full_file),
+        cmocka_unit_test(minimal_and_edges),
+        cmocka_unit_test(errors_syntax_and_structure),
+        cmocka_unit_test(errors_values),
+        cmocka_unit_test(errors_conflicts),
+        cmocka_unit_test(paths_resolved),
+        cmocka_unit_test(load_file_errors),
+        cmocka_unit_test(default_conf_loads),
+        cmocka_unit_test(default_conf_documents_every_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
