@@ -61,4 +61,7 @@ void lr_tftp_free(struct lr_worker *w);
 /** Add @w's counters into @acc (main lcore, read-only on @w). */
 void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *acc);
 
+/** Register /linerate/tftp (main lcore, after lr_telemetry_init). 0 or -errno. */
+int lr_tftp_telemetry_register(void);
+
 #endif /* LR_TFTP_H */

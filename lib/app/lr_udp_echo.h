@@ -30,4 +30,7 @@ void lr_udp_echo_free(struct lr_worker *w);
 /** Add @w's echo counters into @acc (main lcore). */
 void lr_udp_echo_counters_add(const struct lr_worker *w, struct lr_udp_echo_counters *acc);
 
+/** Register /linerate/udp_echo (main lcore, after lr_telemetry_init). 0 or -errno. */
+int lr_udp_echo_telemetry_register(void);
+
 #endif /* LR_UDP_ECHO_H */

@@ -25,6 +25,7 @@
 #include "lr_ip_frag.h"
 #include "lr_net.h"
 #include "lr_pkt.h"
+#include "lr_telemetry.h"
 
 #define NIL                UINT32_MAX
 #define TOTAL_UNKNOWN      UINT32_MAX
@@ -472,4 +473,37 @@ void lr_ip_frag_counters_add(const struct lr_worker *w, struct lr_ip_frag_counte
     acc->fragmented += f->c.fragmented;
     acc->flows_active += f->c.flows_active;
     acc->mbufs_held += f->c.mbufs_held;
+}
+
+/* Telemetry: /linerate/ip, summed over workers on the telemetry thread. */
+static int ip_frag_telemetry(const char *cmd __rte_unused, const char *params __rte_unused,
+                             struct rte_tel_data *d)
+{
+    const struct lr_runtime *rt = lr_telemetry_runtime_get();
+    struct lr_ip_frag_counters c = { 0 };
+
+    if (rt == NULL)
+        return -EAGAIN;
+    for (uint16_t i = 0; i < rt->nb_workers; i++)
+        lr_ip_frag_counters_add(rt->workers[i], &c);
+    lr_telemetry_runtime_put();
+    rte_tel_data_start_dict(d);
+    rte_tel_data_add_dict_u64(d, "frags_in", c.frags_in);
+    rte_tel_data_add_dict_u64(d, "reassembled", c.reassembled);
+    rte_tel_data_add_dict_u64(d, "timeouts", c.timeouts);
+    rte_tel_data_add_dict_u64(d, "time_exceeded", c.time_exceeded);
+    rte_tel_data_add_dict_u64(d, "discarded", c.discarded);
+    rte_tel_data_add_dict_u64(d, "evicted", c.evicted);
+    rte_tel_data_add_dict_u64(d, "frags_out", c.frags_out);
+    rte_tel_data_add_dict_u64(d, "fragmented", c.fragmented);
+    rte_tel_data_add_dict_u64(d, "flows_active", c.flows_active);
+    rte_tel_data_add_dict_u64(d, "mbufs_held", c.mbufs_held);
+    return 0;
+}
+
+int lr_ip_frag_telemetry_register(void)
+{
+    return lr_telemetry_register(
+        "ip", ip_frag_telemetry,
+        "linerate IPv4 reassembly/fragmentation counters summed over workers. Takes no parameters");
 }

@@ -73,4 +73,7 @@ void lr_ipv4_output_frag(struct lr_worker *w, struct rte_mbuf *m);
 /** Add the counters of @w into @acc (main lcore, read-only on @w). */
 void lr_ip_frag_counters_add(const struct lr_worker *w, struct lr_ip_frag_counters *acc);
 
+/** Register /linerate/ip (reassembly and fragmentation counters). 0 or -errno. */
+int lr_ip_frag_telemetry_register(void);
+
 #endif /* LR_IP_FRAG_H */
