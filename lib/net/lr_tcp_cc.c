@@ -193,11 +193,12 @@ void lr_tcp_cc_on_ack(struct lr_tcp_cc *cc, uint32_t acked_bytes, uint32_t fligh
 {
     if (acked_bytes == 0)
         return;
-    /* Only a window that was in use may grow (RFC 5681 §3.1 "when cwnd is
-     * fully used", RFC 7661 §4.3, RFC 9438 §5.8). The sender counts as
-     * cwnd-limited while it had at least half the window in flight before
-     * this ACK; that tolerates delayed ACKs and a final partial segment. */
-    if (2 * ((uint64_t)flight_size + acked_bytes) < cc->cwnd)
+    /* Only a window that is in use may grow (RFC 7661 §4.3, RFC 9438 §5.8):
+     * the sender counts as cwnd-limited while at least half the window was
+     * in flight when this ACK arrived, which tolerates delayed ACKs and the
+     * tail of a burst, but stops an application-limited sender from
+     * inflating a window it never fills. */
+    if (2 * (uint64_t)flight_size < cc->cwnd)
         return;
 
     if (cc->cwnd < cc->ssthresh) {

@@ -31,9 +31,10 @@ struct lr_tcp_cc {
 void lr_tcp_cc_init(struct lr_tcp_cc *cc, enum lr_cc_algo algo, uint32_t mss);
 /**
  * New data acknowledged outside recovery: slow start or congestion avoidance.
- * @flight_size: bytes in flight after this ACK. The window only grows while
- * it was used: when 2*(flight_size + acked_bytes) < cwnd the sender is
- * application-limited and cwnd is left alone (RFC 7661, RFC 9438 §5.8).
+ * @flight_size: bytes in flight when the ACK arrived (SND.MAX - SND.UNA
+ * before applying it). The window only grows while it is used: when
+ * 2*flight_size < cwnd the sender is application-limited and cwnd is left
+ * alone (RFC 7661, RFC 9438 §5.8).
  */
 void lr_tcp_cc_on_ack(struct lr_tcp_cc *cc, uint32_t acked_bytes, uint32_t flight_size,
                       uint32_t srtt_us, uint64_t now_us);

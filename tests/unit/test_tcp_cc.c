@@ -42,7 +42,7 @@ static void slow_start_abc(void **state)
     lr_tcp_cc_on_ack(&cc, 2920, 2920, 0, 2000);
     assert_int_equal(cc.cwnd, 8760);
     /* Stretch ACK: limited to L = 2 SMSS (RFC 3465). */
-    lr_tcp_cc_on_ack(&cc, 14600, 0, 0, 3000);
+    lr_tcp_cc_on_ack(&cc, 14600, 14600, 0, 3000);
     assert_int_equal(cc.cwnd, 11680);
     /* Nothing acknowledged: nothing changes. */
     lr_tcp_cc_on_ack(&cc, 0, 11680, 0, 4000);
@@ -56,12 +56,20 @@ static void application_limited_does_not_grow(void **state)
     (void)state;
     lr_tcp_cc_init(&cc, LR_CC_NEWRENO, 1460);
     cc.cwnd = 29200;
-    /* 1460 + 0 in flight is far below half the window. */
-    lr_tcp_cc_on_ack(&cc, 1460, 0, 0, 1000);
+    /* One segment in flight is far below half the window. */
+    lr_tcp_cc_on_ack(&cc, 1460, 1460, 0, 1000);
     assert_int_equal(cc.cwnd, 29200);
-    /* Half the window in use counts as cwnd-limited. */
-    lr_tcp_cc_on_ack(&cc, 1460, 13140, 0, 2000);
+    lr_tcp_cc_on_ack(&cc, 1460, 14599, 0, 1500);
+    assert_int_equal(cc.cwnd, 29200);
+    /* Half the window in flight counts as cwnd-limited. */
+    lr_tcp_cc_on_ack(&cc, 1460, 14600, 0, 2000);
     assert_int_equal(cc.cwnd, 30660);
+    /* The same holds in congestion avoidance (CUBIC too). */
+    lr_tcp_cc_init(&cc, LR_CC_CUBIC, 1000);
+    cc.cwnd = cc.ssthresh = 70000;
+    lr_tcp_cc_on_ack(&cc, 1000, 1000, 0, 1000000);
+    assert_int_equal(cc.cwnd, 70000);
+    assert_int_equal(cc.epoch_start, 0);
 }
 
 static void reno_congestion_avoidance(void **state)
@@ -138,7 +146,7 @@ static void reno_timeout_and_idle(void **state)
     assert_int_equal(cc.ssthresh, 10000);
     assert_int_equal(cc.cwnd, 1460);
     /* Slow start again up to ssthresh. */
-    lr_tcp_cc_on_ack(&cc, 1460, 0, 0, 2000);
+    lr_tcp_cc_on_ack(&cc, 1460, 1460, 0, 2000);
     assert_int_equal(cc.cwnd, 2920);
     cc.cwnd = 20000;
     lr_tcp_cc_on_idle_restart(&cc);
