@@ -30,7 +30,9 @@
 #include "lr_pkt.h"
 #include "lr_port.h"
 #include "lr_runtime.h"
+#include "lr_tcp.h"
 #include "lr_time.h"
+#include "lr_udp.h"
 
 /* --- module table ---------------------------------------------------------
  * Order matters: init runs top to bottom, free and shutdown bottom to top.
@@ -42,10 +44,28 @@ static int mod_fault_init(struct lr_worker *w)
     return lr_fault_init(w, &w->cfg->fault);
 }
 
+static int mod_tcp_global_init(const struct lr_config *cfg __rte_unused)
+{
+    return lr_tcp_global_init();
+}
+
+static void mod_tcp_counters(const struct lr_worker *w, struct lr_module_counters *acc)
+{
+    struct lr_tcp_counters c;
+
+    lr_tcp_counters_get(w, &c);
+    acc->conns_active += c.active;
+    acc->conns_total += c.opened_passive + c.opened_active;
+    acc->retransmits += c.retransmits;
+}
+
 static const struct lr_module lr_modules[] = {
     { "fault", NULL, mod_fault_init, lr_fault_free, NULL, NULL, NULL },
     { "arp", NULL, lr_arp_init, lr_arp_free, NULL, NULL, NULL },
     { "ip", NULL, lr_ip_init, lr_ip_free, NULL, NULL, NULL },
+    { "udp", NULL, lr_udp_init, lr_udp_free, NULL, NULL, NULL },
+    { "tcp", mod_tcp_global_init, lr_tcp_init, lr_tcp_free, NULL, lr_tcp_shutdown,
+      mod_tcp_counters },
 };
 
 const struct lr_module *lr_runtime_modules(unsigned *n)

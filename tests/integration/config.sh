@@ -115,7 +115,7 @@ f=$(bad small-pool <<'CONF'
 [port0]
 addr = 198.18.0.2/24
 [worker]
-mbufs = 600
+mbufs = 1100
 rx_desc = 1024
 tx_desc = 1024
 CONF
@@ -123,7 +123,7 @@ CONF
 out=$(timeout 60 ip netns exec "$LR_NS" "$LR_BIN" "${eal[@]}" --vdev="net_tap0,iface=$LR_IF" -- -c "$f" </dev/null 2>&1)
 st=$?
 [ "$st" -eq 2 ] || lr_fail "tiny pool: exit $st, expected 2: $out"
-printf '%s\n' "$out" | grep -q "\[worker\] mbufs: 600 is too small" || lr_fail "no pool size message in: $out"
+printf '%s\n' "$out" | grep -q "\[worker\] mbufs: 1100 is too small" || lr_fail "no pool size message in: $out"
 lr_log "ok: pool too small for the descriptors -> 2"
 
 out=$(timeout 60 ip netns exec "$LR_NS" "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$LR_PREFIX" \
