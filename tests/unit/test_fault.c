@@ -7,9 +7,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <math.h>
 
 #include <cmocka.h>
@@ -35,8 +38,13 @@ static unsigned baseline;
 static int group_setup(void **state)
 {
     (void)state;
-    char *argv[] = { "test_fault", "--no-huge", "--no-pci",          "-m", "256", "--no-shconf",
-                     "-l",         "0",         "--log-level=error", NULL };
+    /* --no-shconf and a per-process prefix: tests may run in parallel.
+     * (--in-memory is refused together with --no-huge by DPDK 22.11.) */
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "--file-prefix=lrt-fault-%ld", (long)getpid());
+    char *argv[] = { "test_fault", "--no-huge",   "--no-pci",          "-m",
+                     "256",        "--no-shconf", "--no-telemetry",    prefix,
+                     "-l",         "0",           "--log-level=error", NULL };
     int argc = (int)RTE_DIM(argv) - 1;
     if (rte_eal_init(argc, argv) < 0)
         return -1;
@@ -53,7 +61,11 @@ static int group_teardown(void **state)
     (void)state;
     rte_free(w);
     rte_mempool_free(pool);
+    /* EAL leaves its (empty, with --no-shconf) runtime directory behind. */
+    char rundir[PATH_MAX];
+    snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
     rte_eal_cleanup();
+    rmdir(rundir);
     return 0;
 }
 
