@@ -36,6 +36,9 @@ struct lr_tcp_opts {
  * segment is malformed; the caller drops it and counts TCP_OPTIONS).
  * Unknown options are skipped. @syn tells whether MSS/WS/SACK-permitted
  * are meaningful; they are ignored (not reported) on non-SYN segments.
+ * SACK blocks must be 8n+2 bytes with 1 <= n <= 4; they are not reported
+ * in a SYN (nothing is acknowledged yet). EOL ends the walk. @out is always
+ * zeroed first, so on -EINVAL it holds nothing.
  */
 int lr_tcp_opts_parse(const uint8_t *opt, unsigned len, bool syn, struct lr_tcp_opts *out);
 
@@ -44,7 +47,10 @@ int lr_tcp_opts_parse(const uint8_t *opt, unsigned len, bool syn, struct lr_tcp_
  * return the length written, padded with NOPs to a multiple of 4.
  * Emits MSS/WS/SACK-permitted only when @syn (window scale never scaled in a SYN
  * is the caller's job); timestamps when o->has_ts; SACK blocks (o->nb_sack)
- * limited to what fits: 4 without timestamps, 3 with (RFC 2018 §3).
+ * limited to what fits: 4 without timestamps, 3 with (RFC 2018 §3), and
+ * never in a SYN. A window scale above 14 is written as 14 (RFC 7323 §2.3).
+ * Layout: MSS; NOP WS; NOP NOP SACK-perm; NOP NOP TS; NOP NOP SACK.
+ * Returns 0 when @buf or @o is NULL.
  */
 unsigned lr_tcp_opts_write(uint8_t *buf, const struct lr_tcp_opts *o, bool syn);
 
