@@ -863,6 +863,10 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
             snprintf(why, wl, "'%s' must be a file name, not a path", val);
             return -EINVAL;
         }
+        if (k->sec == SEC_CLIENT && strchr(val, ' ') != NULL) {
+            snprintf(why, wl, "'%s' must not contain spaces (it is a Host header)", val);
+            return -EINVAL;
+        }
         rte_strscpy(field, val, k->size);
         return 0;
     case T_PATH:

@@ -558,6 +558,11 @@ static void errors_values(void **state)
     expect_error(PORT0 "[client]\ntarget = 198.18.0.1:80\npath = index.html\n",
                  "/etc/lr/t.conf: [client] path: 'index.html' is not a request path (starts "
                  "with '/', no spaces)");
+    expect_error(PORT0 "[client]\ntarget = 198.18.0.1:80\nhost = a b\n",
+                 "/etc/lr/t.conf: [client] host: 'a b' must not contain spaces (it is a Host "
+                 "header)");
+    expect_error(PORT0 "[http]\nserver_name = a\tb\n",
+                 "/etc/lr/t.conf: [http] server_name: contains control characters");
     expect_error(PORT0 "[client]\ntarget = 198.18.0.1:80\nsource_addrs = 198.18.0.9-198.18.0.1\n",
                  "/etc/lr/t.conf: [client] source_addrs: '198.18.0.9-198.18.0.1': the first "
                  "address is above the last");
