@@ -91,8 +91,9 @@ int lr_test_eal_init(void)
     char prefix[48];
     snprintf(prefix, sizeof(prefix), "--file-prefix=lrt%ld", (long)getpid());
     char *argv[] = {
-        "lr_test", "--no-huge", "--no-pci",          "-m", "256", "--no-shconf", prefix,
-        "-l",      "0",         "--log-level=error", NULL,
+        "lr_test", "--no-huge",   "--no-pci",          "-m",
+        "256",     "--no-shconf", "--no-telemetry",    prefix,
+        "-l",      "0",           "--log-level=error", NULL,
     };
     int argc = (int)RTE_DIM(argv) - 1;
     int rc = rte_eal_init(argc, argv);
