@@ -199,10 +199,9 @@ static void cascade_at(struct lr_timer_wheel *tw, uint64_t t)
         if ((t & ((UINT64_C(1) << sh) - 1)) != 0)
             continue;
         unsigned i = (t >> sh) & LN_MASK;
-        if (tw->ln[k][i] != NULL) {
-            tw->ln_map[k] &= ~(UINT64_C(1) << i);
+        tw->ln_map[k] &= ~(UINT64_C(1) << i);
+        if (tw->ln[k][i] != NULL)
             cascade_list(tw, &tw->ln[k][i], t);
-        }
     }
 }
 

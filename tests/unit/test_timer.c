@@ -460,6 +460,60 @@ static void long_gap(void **state)
     free(tw);
 }
 
+/* One timer alone in the wheel, every start phase and a spread of delays
+ * around the slot, word and level boundaries: one jump past its expiry fires
+ * it exactly once, and stepping to just before and then to it fires it on
+ * time. A lone timer is the case where advance jumps furthest. */
+static void sparse_sweep(void **state)
+{
+    (void)state;
+    static const uint64_t delays[] = { 1,
+                                       2,
+                                       63,
+                                       64,
+                                       65,
+                                       127,
+                                       128,
+                                       129,
+                                       191,
+                                       192,
+                                       193,
+                                       250,
+                                       255,
+                                       256,
+                                       257,
+                                       300,
+                                       511,
+                                       16383,
+                                       16384,
+                                       16385,
+                                       20000,
+                                       1u << 20,
+                                       (1u << 20) + 1,
+                                       1u << 26,
+                                       (1u << 26) + 3 };
+    for (uint64_t start = 0; start < 600; start += 7) {
+        for (unsigned i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
+            for (int mode = 0; mode < 2; mode++) {
+                struct lr_timer_wheel *tw = new_wheel(start * TICK + 123);
+                struct tt a = { 0 };
+                lr_timer_init(&a.timer, on_fire);
+                uint64_t due = (start + delays[i]) * TICK;
+                lr_timer_arm(tw, &a.timer, due);
+                if (mode == 0) {
+                    assert_int_equal(adv(tw, due + 50 * TICK), 1);
+                } else {
+                    assert_int_equal(adv(tw, due - 1), 0);
+                    assert_int_equal(adv(tw, due), 1);
+                }
+                assert_int_equal(a.fired, 1);
+                assert_int_equal(tw->count, 0);
+                free(tw);
+            }
+        }
+    }
+}
+
 static void counters(void **state)
 {
     (void)state;
@@ -493,6 +547,7 @@ int main(void)
         cmocka_unit_test(exact_tick_model),
         cmocka_unit_test(callbacks_rearm_cancel),
         cmocka_unit_test(long_gap),
+        cmocka_unit_test(sparse_sweep),
         cmocka_unit_test(counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
