@@ -796,7 +796,9 @@ static void cmd_stat(struct lr_ftp_session *s, uint64_t now, const struct lr_ftp
     }
     size_t mark = out->len;
     lr_ftp_reply_begin(out, 213, "Status follows:");
-    struct stat_list_ctx x = { .s = s, .out = out, .dir = p, .now_s = (int64_t)(now / 1000000) };
+    struct stat_list_ctx x = {
+        .s = s, .out = out, .dir = p, .now_s = s->cfg->wall_offset_s + (int64_t)(now / 1000000)
+    };
     if (st.is_dir) {
         if (s->cfg->fs != NULL && s->cfg->fs->list != NULL)
             s->cfg->fs->list(s->cfg->fs_ctx, p, stat_list_line, &x);

@@ -101,6 +101,7 @@ struct lr_ftp_session_cfg {
     const struct lr_ftp_users *users; /* may be NULL: no configured users */
     const struct lr_ftp_fs_ops *fs;
     void *fs_ctx;
+    int64_t wall_offset_s; /* wall clock (s) = wall_offset_s + now / 1e6: listing dates */
 };
 
 /**

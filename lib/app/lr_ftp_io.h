@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * FTP disk I/O off the workers: one plain pthread (not a DPDK lcore) does
+ * every blocking file-system call the FTP server needs after start (STOR
+ * data, reads of files uploaded after the file cache was loaded, listings
+ * of the upload directory, DELE/MKD/RMD/RENAME).
+ *
+ * Each worker talks to the thread through its own pair of SP/SC rte_rings
+ * (worker -> thread requests, thread -> worker completions) carrying
+ * pointers to fixed-size messages from a per-worker pool allocated at start
+ * ([ftp] io_buffers messages of LR_FTP_IO_CHUNK bytes of payload). A worker
+ * that finds its pool empty must wait for completions: the FTP server then
+ * stops consuming received data so the TCP window closes, and memory never
+ * grows. Messages are owned by exactly one side at a time.
+ *
+ * Requests name virtual paths; the thread joins them under the FTP root
+ * with lr_path_join() and refuses anything outside the upload directory for
+ * writes (defence in depth: the session checked already).
+ */
+#ifndef LR_FTP_IO_H
+#define LR_FTP_IO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lr_config.h"
+#include "lr_ftp_list.h"
+
+#define LR_FTP_IO_CHUNK (32u * 1024u)
+
+enum lr_ftp_io_op {
+    LR_FTP_IO_WOPEN = 1, /* open path for writing: truncate at offset (append: O_APPEND) */
+    LR_FTP_IO_WRITE,     /* write len bytes of data to fd */
+    LR_FTP_IO_CLOSE,     /* close fd */
+    LR_FTP_IO_READ,      /* read up to LR_FTP_IO_CHUNK bytes of path at offset */
+    LR_FTP_IO_LIST,      /* format the listing of directory path from entry skip on */
+    LR_FTP_IO_DELE,
+    LR_FTP_IO_MKD,
+    LR_FTP_IO_RMD,
+    LR_FTP_IO_RENAME, /* path -> path2 */
+};
+
+struct lr_ftp_io_msg {
+    /* request */
+    uint8_t op;      /* enum lr_ftp_io_op */
+    uint8_t style;   /* LIST: enum lr_ftp_list_style */
+    bool append;     /* WOPEN */
+    bool writable;   /* LIST: mark entries writable */
+    uint32_t sess;   /* requester's session index */
+    uint32_t gen;    /* requester's session generation (stale completions are dropped) */
+    int32_t fd;      /* WRITE/CLOSE; WOPEN result */
+    uint32_t skip;   /* LIST: entries already sent */
+    uint64_t offset; /* WOPEN/READ */
+    int64_t now;     /* LIST: current time (seconds) for the ls date format */
+    char path[LR_PATH_MAX];
+    char path2[LR_PATH_MAX];
+    /* result */
+    int32_t rc;     /* 0 or -errno */
+    bool eof;       /* READ/LIST: nothing after this chunk */
+    uint32_t len;   /* bytes in data (WRITE: request; READ/LIST: result) */
+    uint32_t count; /* LIST: entries formatted into data */
+    uint8_t data[LR_FTP_IO_CHUNK];
+};
+
+struct lr_ftp_io;
+
+/**
+ * Start the I/O thread for @nb_workers workers, each with @bufs messages.
+ * @root is the FTP root on disk; @upload_vdir the normalised virtual upload
+ * directory ("" = no writes allowed). Main lcore, before workers start.
+ * @return the handle or NULL with rte_errno set.
+ */
+struct lr_ftp_io *lr_ftp_io_start(const char *root, const char *upload_vdir, uint16_t nb_workers,
+                                  uint32_t bufs, int socket);
+
+/** Stop the thread (pending requests are completed or dropped) and free everything. */
+void lr_ftp_io_stop(struct lr_ftp_io *io);
+
+/** A free message of worker @wid, or NULL when the pool is empty. */
+struct lr_ftp_io_msg *lr_ftp_io_alloc(struct lr_ftp_io *io, uint16_t wid);
+
+/** Give a message back to worker @wid's pool without submitting it. */
+void lr_ftp_io_free(struct lr_ftp_io *io, uint16_t wid, struct lr_ftp_io_msg *m);
+
+/** Submit a request of worker @wid. 0, or -ENOBUFS (ring full: cannot
+ *  happen while the ring is sized for the pool; the message is not taken). */
+int lr_ftp_io_submit(struct lr_ftp_io *io, uint16_t wid, struct lr_ftp_io_msg *m);
+
+/** Take up to @max completions of worker @wid. The caller frees them. */
+unsigned lr_ftp_io_complete(struct lr_ftp_io *io, uint16_t wid, struct lr_ftp_io_msg **out,
+                            unsigned max);
+
+/** Messages of worker @wid's pool currently free. */
+unsigned lr_ftp_io_free_count(const struct lr_ftp_io *io, uint16_t wid);
+
+/**
+ * Synchronous stat of a virtual path on disk (for the session's view of the
+ * upload directory: a metadata lookup, not data I/O). 0 or -errno.
+ */
+int lr_ftp_io_stat(const struct lr_ftp_io *io, const char *vpath, bool *is_dir, uint64_t *size,
+                   int64_t *mtime);
+
+/**
+ * Synchronous directory listing used only by STAT <path> over the control
+ * connection: calls @fn for each entry (sorted by the file system's order).
+ * 0 or -errno.
+ */
+int lr_ftp_io_list_sync(const struct lr_ftp_io *io, const char *vpath,
+                        int (*fn)(void *arg, const struct lr_ftp_entry *e), void *arg);
+
+#endif /* LR_FTP_IO_H */
