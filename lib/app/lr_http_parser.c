@@ -361,6 +361,10 @@ static int parse_field(const uint8_t *buf, size_t s, size_t e, struct lr_http_re
         if (ieq(n, "expect", 6) && ve - vs == 12 && ieq(buf + vs, "100-continue", 12))
             req->expect_continue = true;
         break;
+    case 8:
+        if (ieq(n, "if-range", 8))
+            req->has_if_range = true;
+        break;
     case 10:
         if (ieq(n, "connection", 10))
             field_connection(buf, vs, ve, req);

@@ -76,6 +76,7 @@ struct lr_http_request {
     bool has_host;
     bool has_if_none_match;
     bool has_if_modified_since; /* and a date we could parse (else ignored) */
+    bool has_if_range;          /* If-Range seen (the server then ignores Range) */
     struct lr_http_span method_tok;
     struct lr_http_span target; /* the whole request-target */
     struct lr_http_span path;   /* path part (len 0 in absolute-form means "/") */

@@ -393,6 +393,11 @@ static void test_conditionals(void **state)
     assert_true(r.has_if_modified_since);
     assert_int_equal(r.if_modified_since, 784111777);
     assert_true(r.expect_continue);
+    assert_false(r.has_if_range);
+    assert_true(
+        parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: \"x\"\r\nRange: bytes=0-1\r\n\r\n", &r) > 0);
+    assert_true(r.has_if_range);
+    assert_int_equal(r.range, LR_HTTP_RANGE_FROM_TO);
     /* Bad date ignored. */
     assert_true(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Modified-Since: yesterday\r\n\r\n", &r) > 0);
     assert_false(r.has_if_modified_since);

@@ -1,0 +1,1164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HTTP/1.1 server over the TCP API (see lr_http_server.h for the contract).
+ *
+ * Call chain:
+ *   TCP data()      -> http_data()     append the mbufs to the held input chain
+ *                   -> http_process()  loop: body still to send? request body
+ *                                      to discard? next request head?
+ *                      -> lr_http_request_parse() on the first segment, or on
+ *                         a linearised copy when the head spans segments
+ *                      -> http_handle() -> http_send_file() / http_send_error()
+ *   TCP writable()  -> http_process()  (send more body, resume pipelining)
+ *   timer wheel     -> http_timer()    408, keep-alive idle, send stall, linger
+ *
+ * Input is held, not copied: the connection runs TCP in manual receive mode
+ * (lr_tcp_conn_rcv_manual), keeps the received mbuf chain, and reports bytes
+ * as consumed only when a request (and its body) has been dealt with. While
+ * we hold input, TCP's advertised window shrinks: a client pipelining faster
+ * than it reads responses is slowed down by TCP itself, with no buffer of
+ * ours to overflow. The parser is stateless, so a head that arrives in
+ * pieces is simply parsed again when more bytes come (bounded by the limits).
+ *
+ * Output: the response head is composed in a per-worker scratch buffer and
+ * copied into an mbuf; the file body follows as external-buffer segments
+ * pointing into the file cache (lr_file_cache_attach), queued with
+ * lr_tcp_send_mbuf in pieces of at most max(send space, 64 KiB) so a 20 MB
+ * file never sits in the send queue at once. A new request is parsed only
+ * while lr_tcp_send_space() > 0 (pipelining in order, bounded by the send
+ * buffer); otherwise we wait for writable().
+ *
+ * Closing (RFC 9112 §9.6): after the last response we half-close (FIN after
+ * the queued data) and keep reading and discarding until the peer closes or
+ * a linger time passes, so a client still sending a body does not get a RST
+ * that would destroy the response it has not read yet.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "lr_app.h"
+#include "lr_file_cache.h"
+#include "lr_http_parser.h"
+#include "lr_http_server.h"
+#include "lr_log.h"
+#include "lr_path.h"
+#include "lr_tcp.h"
+#include "lr_time.h"
+#include "lr_timer.h"
+
+#define HTTP_BODY_PIECE (256u * 1024)  /* most body bytes queued per call */
+#define HTTP_BODY_MIN   (64u * 1024)   /* queue at least this much when space > 0 */
+#define HTTP_SEG_MAX    32768u         /* bytes per external-buffer segment */
+#define HTTP_SMALL_COPY 512u           /* bodies up to this are copied after the head */
+#define HTTP_RETRY_US   1000u          /* retry after an mbuf shortage */
+#define HTTP_LINGER_MAX (5u * 1000000) /* drain after our FIN at most this long */
+#define HTTP_HEAD_EXTRA 1024u          /* response head beyond the longest Location */
+
+enum http_state {
+    HC_HEAD = 0,     /* waiting for / parsing a request head */
+    HC_BODY_CL,      /* discarding a Content-Length body */
+    HC_BODY_CHUNKED, /* discarding a chunked body */
+    HC_DRAIN,        /* we sent FIN: discard input until the peer closes */
+    HC_DONE,         /* lr_tcp_close() called: waiting for closed() */
+};
+
+enum http_tmode {
+    HT_NONE = 0,
+    HT_HEADER, /* 408 when it fires */
+    HT_IDLE,   /* keep-alive idle: close */
+    HT_SEND,   /* body stalled (peer not reading): abort */
+    HT_LINGER, /* after our FIN */
+    HT_RETRY,  /* mbuf shortage: try again */
+};
+
+struct lr_http_conn {
+    struct lr_http_server *srv;
+    struct lr_tcp_conn *tcp;
+    struct rte_mbuf *in; /* held input, in order */
+    uint32_t in_len;
+    uint8_t state;
+    uint8_t tmode;
+    bool close_after; /* close once the current response is queued */
+    bool peer_fin;
+    bool wr_shut;
+    bool in_use;
+    uint32_t nreq;
+    uint32_t next_free;
+    uint64_t body_left; /* HC_BODY_CL */
+    struct lr_http_chunked chunk;
+    const struct lr_file_entry *file; /* body still to queue: [off, end) */
+    uint64_t off;
+    uint64_t end;
+    struct lr_timer timer;
+};
+
+struct lr_http_server {
+    struct lr_worker *w;
+    const struct lr_file_cache *fc;
+    const struct lr_http_config *cfg;
+    struct lr_http_limits lim;
+    struct lr_http_conn *conns;
+    uint32_t nb_conns;
+    uint32_t free_head;     /* UINT32_MAX = none */
+    int64_t wall_offset_us; /* wall clock = w->now + offset */
+    uint64_t date_sec;
+    char date[32];
+    char server_line[96]; /* "Server: name\r\n" */
+    uint32_t server_line_len;
+    uint8_t *scratch; /* linearised request head */
+    uint32_t scratch_len;
+    char *hbuf; /* response head being composed */
+    uint32_t hbuf_len;
+    char *path; /* normalised request path (+ index) */
+    uint32_t path_len;
+    uint16_t nb_listen;
+    uint16_t listen[LR_MAX_LISTEN];
+    struct lr_http_counters cnt;
+};
+
+static const char *const status_reason[LR_HTTP_ST_MAX] = {
+    [LR_HTTP_ST_200] = "OK",
+    [LR_HTTP_ST_206] = "Partial Content",
+    [LR_HTTP_ST_301] = "Moved Permanently",
+    [LR_HTTP_ST_304] = "Not Modified",
+    [LR_HTTP_ST_400] = "Bad Request",
+    [LR_HTTP_ST_404] = "Not Found",
+    [LR_HTTP_ST_405] = "Method Not Allowed",
+    [LR_HTTP_ST_408] = "Request Timeout",
+    [LR_HTTP_ST_413] = "Content Too Large",
+    [LR_HTTP_ST_414] = "URI Too Long",
+    [LR_HTTP_ST_416] = "Range Not Satisfiable",
+    [LR_HTTP_ST_431] = "Request Header Fields Too Large",
+    [LR_HTTP_ST_501] = "Not Implemented",
+    [LR_HTTP_ST_505] = "HTTP Version Not Supported",
+};
+
+static const uint16_t status_code[LR_HTTP_ST_MAX] = {
+#define LR_X_CODE(code, name) [LR_HTTP_ST_##code] = code,
+    LR_HTTP_STATUSES(LR_X_CODE)
+#undef LR_X_CODE
+};
+
+static enum lr_http_status_idx status_idx(unsigned code)
+{
+    for (unsigned i = 0; i < LR_HTTP_ST_MAX; i++)
+        if (status_code[i] == code)
+            return (enum lr_http_status_idx)i;
+    return LR_HTTP_ST_400;
+}
+
+static void http_process(struct lr_http_conn *hc);
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static inline char *put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+#define PUTS(p, lit) put((p), (lit), sizeof(lit) - 1)
+
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static void timer_arm(struct lr_http_conn *hc, enum http_tmode mode, uint64_t after_us)
+{
+    struct lr_worker *w = hc->srv->w;
+    hc->tmode = (uint8_t)mode;
+    lr_timer_arm(&w->timers, &hc->timer, w->now + after_us);
+}
+
+static void timer_stop(struct lr_http_conn *hc)
+{
+    lr_timer_cancel(&hc->srv->w->timers, &hc->timer);
+    hc->tmode = HT_NONE;
+}
+
+/* The Date header value for now, formatted once per second (RFC 9110 §6.6.1). */
+static const char *http_date(struct lr_http_server *srv)
+{
+    int64_t wall = (int64_t)srv->w->now + srv->wall_offset_us;
+    uint64_t sec = wall > 0 ? (uint64_t)wall / 1000000 : 0;
+    if (sec != srv->date_sec || srv->date[0] == '\0') {
+        lr_http_date_format((time_t)sec, srv->date);
+        srv->date_sec = sec;
+    }
+    return srv->date;
+}
+
+/* Drop @n bytes from the front of the held input and give them back to TCP. */
+static void in_consume(struct lr_http_conn *hc, uint32_t n)
+{
+    struct rte_mbuf *m = hc->in;
+    uint32_t left = n;
+    while (left > 0 && m != NULL) {
+        if (left >= m->data_len) {
+            struct rte_mbuf *next = m->next;
+            uint16_t segs = m->nb_segs;
+            uint32_t plen = m->pkt_len;
+            left -= m->data_len;
+            plen -= m->data_len;
+            m->next = NULL;
+            m->nb_segs = 1;
+            m->pkt_len = m->data_len;
+            rte_pktmbuf_free_seg(m);
+            m = next;
+            if (m != NULL) {
+                m->nb_segs = (uint16_t)(segs - 1);
+                m->pkt_len = plen;
+            }
+        } else {
+            m->data_off = (uint16_t)(m->data_off + left);
+            m->data_len = (uint16_t)(m->data_len - left);
+            m->pkt_len -= left;
+            left = 0;
+        }
+    }
+    hc->in = m;
+    hc->in_len -= n - left;
+    if (hc->in_len == 0 && hc->in != NULL) {
+        rte_pktmbuf_free(hc->in); /* only empty segments can remain */
+        hc->in = NULL;
+    }
+    if (hc->tcp != NULL)
+        lr_tcp_rcv_consumed(hc->srv->w, hc->tcp, n - left);
+}
+
+static void in_discard_all(struct lr_http_conn *hc)
+{
+    if (hc->in_len > 0)
+        hc->srv->cnt.body_discarded += hc->in_len;
+    in_consume(hc, hc->in_len);
+}
+
+/* Make writable() fire once send space frees (lr_tcp.h: a short send arms it). */
+static void want_writable(struct lr_http_conn *hc)
+{
+    uint8_t b = 0;
+    if (lr_tcp_send_space(hc->tcp) == 0)
+        (void)lr_tcp_send(hc->srv->w, hc->tcp, &b, 1);
+}
+
+/* ---- pool ------------------------------------------------------------------ */
+
+static void http_timer(struct lr_worker *w, struct lr_timer *t);
+
+static struct lr_http_conn *conn_alloc(struct lr_http_server *srv)
+{
+    if (srv->free_head == UINT32_MAX)
+        return NULL;
+    struct lr_http_conn *hc = &srv->conns[srv->free_head];
+    srv->free_head = hc->next_free;
+    memset(hc, 0, sizeof(*hc));
+    hc->srv = srv;
+    hc->in_use = true;
+    lr_timer_init(&hc->timer, http_timer);
+    srv->cnt.conns_active++;
+    return hc;
+}
+
+static void conn_release(struct lr_http_conn *hc)
+{
+    struct lr_http_server *srv = hc->srv;
+    timer_stop(hc);
+    hc->tcp = NULL; /* no rcv_consumed on a dead connection */
+    if (hc->in != NULL)
+        rte_pktmbuf_free(hc->in);
+    hc->in = NULL;
+    hc->in_len = 0;
+    hc->in_use = false;
+    hc->file = NULL;
+    hc->next_free = srv->free_head;
+    srv->free_head = (uint32_t)(hc - srv->conns);
+    srv->cnt.conns_active--;
+}
+
+/* ---- sending ---------------------------------------------------------------- */
+
+/* Copy @len bytes into a new chain of direct mbufs (full buffers, no headroom). */
+static struct rte_mbuf *copy_to_mbufs(struct lr_http_server *srv, const char *p, uint32_t len)
+{
+    struct rte_mbuf *head = NULL, *last = NULL;
+    while (len > 0 || head == NULL) {
+        struct rte_mbuf *m = rte_pktmbuf_alloc(srv->w->pool);
+        if (m == NULL) {
+            rte_pktmbuf_free(head);
+            return NULL;
+        }
+        m->data_off = 0;
+        uint32_t k = RTE_MIN(len, (uint32_t)m->buf_len);
+        memcpy(rte_pktmbuf_mtod(m, char *), p, k);
+        m->data_len = (uint16_t)k;
+        m->pkt_len = k;
+        if (head == NULL) {
+            head = m;
+        } else {
+            last->next = m;
+            head->nb_segs++;
+            head->pkt_len += k;
+        }
+        last = m;
+        p += k;
+        len -= k;
+    }
+    return head;
+}
+
+/* Append external-buffer segments for [off, off + len) of @f to @head. */
+static int attach_body(struct lr_http_server *srv, struct rte_mbuf *head,
+                       const struct lr_file_entry *f, uint64_t off, uint64_t len)
+{
+    struct rte_mbuf *last = rte_pktmbuf_lastseg(head);
+    while (len > 0) {
+        uint32_t k = (uint32_t)RTE_MIN(len, (uint64_t)HTTP_SEG_MAX);
+        struct rte_mbuf *m = rte_pktmbuf_alloc(srv->w->pool);
+        if (m == NULL)
+            return -ENOBUFS;
+        if (lr_file_cache_attach(srv->fc, srv->w->id, f, off, k, m) < 0) {
+            rte_pktmbuf_free(m);
+            return -EINVAL;
+        }
+        last->next = m;
+        last = m;
+        head->nb_segs++;
+        head->pkt_len += k;
+        off += k;
+        len -= k;
+    }
+    return 0;
+}
+
+/* How much body to queue now: at least HTTP_BODY_MIN, at most HTTP_BODY_PIECE. */
+static uint64_t body_budget(const struct lr_http_conn *hc, uint64_t left)
+{
+    uint32_t space = lr_tcp_send_space(hc->tcp);
+    uint64_t b = RTE_MAX((uint64_t)space, (uint64_t)HTTP_BODY_MIN);
+    b = RTE_MIN(b, (uint64_t)HTTP_BODY_PIECE);
+    return RTE_MIN(b, left);
+}
+
+/*
+ * Queue the response head @head (@hlen bytes) and, when @f is given, body
+ * bytes [off, end) of it (some now, the rest from http_send_body()).
+ * 0, -ENOBUFS (nothing queued: retry later) or -ENOTCONN.
+ */
+static int http_send(struct lr_http_conn *hc, const char *head, uint32_t hlen,
+                     const struct lr_file_entry *f, uint64_t off, uint64_t end)
+{
+    struct lr_http_server *srv = hc->srv;
+    struct rte_mbuf *m = copy_to_mbufs(srv, head, hlen);
+    if (m == NULL) {
+        srv->cnt.no_mbuf++;
+        return -ENOBUFS;
+    }
+    uint64_t now = 0;
+    if (f != NULL && end > off) {
+        struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+        uint64_t len = end - off;
+        if (len <= HTTP_SMALL_COPY && rte_pktmbuf_tailroom(last) >= len) {
+            /* Tiny body: one copy is cheaper than an external segment. */
+            memcpy(rte_pktmbuf_mtod_offset(last, char *, last->data_len), f->data + off, len);
+            last->data_len = (uint16_t)(last->data_len + len);
+            m->pkt_len += (uint32_t)len;
+            now = len;
+        } else {
+            now = body_budget(hc, len);
+            int rc = attach_body(srv, m, f, off, now);
+            if (rc < 0) {
+                rte_pktmbuf_free(m);
+                if (rc == -ENOBUFS)
+                    srv->cnt.no_mbuf++;
+                return rc == -ENOBUFS ? -ENOBUFS : -ENOTCONN;
+            }
+        }
+    }
+    int rc = lr_tcp_send_mbuf(srv->w, hc->tcp, m);
+    if (rc < 0) {
+        rte_pktmbuf_free(m);
+        return rc == -ENOBUFS ? -ENOBUFS : -ENOTCONN;
+    }
+    srv->cnt.tx_header_bytes += hlen;
+    srv->cnt.tx_body_bytes += now;
+    if (f != NULL && off + now < end) {
+        hc->file = f;
+        hc->off = off + now;
+        hc->end = end;
+    }
+    return 0;
+}
+
+/*
+ * Queue more of the pending body. Returns 0 when the body is fully queued,
+ * 1 when some is left (waiting for writable() or a retry), -1 on error.
+ */
+static int http_send_body(struct lr_http_conn *hc)
+{
+    struct lr_http_server *srv = hc->srv;
+    while (hc->file != NULL) {
+        if (lr_tcp_send_space(hc->tcp) == 0) {
+            want_writable(hc);
+            timer_arm(hc, HT_SEND, srv->cfg->keepalive_timeout);
+            return 1;
+        }
+        uint64_t n = body_budget(hc, hc->end - hc->off);
+        struct rte_mbuf *m = rte_pktmbuf_alloc(srv->w->pool);
+        if (m == NULL) {
+            srv->cnt.no_mbuf++;
+            timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+            return 1;
+        }
+        /* The first piece goes into @m itself, the rest chained after it. */
+        uint32_t k = (uint32_t)RTE_MIN(n, (uint64_t)HTTP_SEG_MAX);
+        if (lr_file_cache_attach(srv->fc, srv->w->id, hc->file, hc->off, k, m) < 0) {
+            rte_pktmbuf_free(m);
+            return -1;
+        }
+        int rc = n > k ? attach_body(srv, m, hc->file, hc->off + k, n - k) : 0;
+        if (rc == 0)
+            rc = lr_tcp_send_mbuf(srv->w, hc->tcp, m);
+        if (rc < 0) {
+            rte_pktmbuf_free(m);
+            if (rc == -ENOBUFS) {
+                srv->cnt.no_mbuf++;
+                timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+                return 1;
+            }
+            return -1;
+        }
+        srv->cnt.tx_body_bytes += n;
+        hc->off += n;
+        if (hc->off >= hc->end)
+            hc->file = NULL;
+    }
+    if (hc->tmode == HT_SEND || hc->tmode == HT_RETRY)
+        timer_stop(hc);
+    return 0;
+}
+
+static void count_status(struct lr_http_server *srv, unsigned code)
+{
+    srv->cnt.status[status_idx(code)]++;
+    srv->cnt.responses[code / 100 < 6 ? code / 100 : 0]++;
+}
+
+/* Status line, Date, Server and Connection (when needed). */
+static char *head_start(struct lr_http_conn *hc, char *p, unsigned code, bool v10, bool close)
+{
+    struct lr_http_server *srv = hc->srv;
+    const char *reason = status_reason[status_idx(code)];
+    p = PUTS(p, "HTTP/1.1 ");
+    p = put_u64(p, code);
+    *p++ = ' ';
+    p = put(p, reason, strlen(reason));
+    p = PUTS(p, "\r\nDate: ");
+    p = put(p, http_date(srv), 29);
+    p = PUTS(p, "\r\n");
+    p = put(p, srv->server_line, srv->server_line_len);
+    if (close)
+        p = PUTS(p, "Connection: close\r\n");
+    else if (v10)
+        p = PUTS(p, "Connection: keep-alive\r\n"); /* RFC 9112 §9.3: 1.0 persistence */
+    return p;
+}
+
+/*
+ * A short text response for an error or a redirect. @extra is one more
+ * header line (with CRLF) or NULL. Errors that close the connection set
+ * hc->close_after.
+ */
+static int http_send_error(struct lr_http_conn *hc, unsigned code, bool head_only, bool v10,
+                           bool close, const char *extra, size_t extra_len)
+{
+    struct lr_http_server *srv = hc->srv;
+    const char *reason = status_reason[status_idx(code)];
+    char body[64];
+    int blen = snprintf(body, sizeof(body), "%u %s\n", code, reason);
+    char *p = head_start(hc, srv->hbuf, code, v10, close);
+    p = PUTS(p, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    p = put_u64(p, (uint64_t)blen);
+    p = PUTS(p, "\r\n");
+    if (extra != NULL && (size_t)(p - srv->hbuf) + extra_len + blen + 4 < srv->hbuf_len)
+        p = put(p, extra, extra_len);
+    p = PUTS(p, "\r\n");
+    if (!head_only)
+        p = put(p, body, (size_t)blen);
+    int rc = http_send(hc, srv->hbuf, (uint32_t)(p - srv->hbuf), NULL, 0, 0);
+    if (rc == 0) {
+        count_status(srv, code);
+        if (close)
+            hc->close_after = true;
+    }
+    return rc;
+}
+
+/* ---- request handling ---------------------------------------------------------- */
+
+/*
+ * A file: 304, 416, 206 or 200 (RFC 9110 §13.2.2 order of evaluation:
+ * If-None-Match, else If-Modified-Since; then Range, GET only and never
+ * with If-Range, which we do not evaluate, so a full 200 is always correct).
+ */
+static int http_send_file(struct lr_http_conn *hc, const uint8_t *b,
+                          const struct lr_http_request *r, const struct lr_file_entry *f,
+                          bool close)
+{
+    struct lr_http_server *srv = hc->srv;
+    bool head_only = r->method == LR_HTTP_HEAD;
+    bool v10 = r->version_minor == 0;
+    char *p;
+    int rc;
+
+    bool not_modified;
+    if (r->has_if_none_match)
+        not_modified = lr_http_etag_match((const char *)b + r->if_none_match.off,
+                                          r->if_none_match.len, f->etag, f->etag_len);
+    else
+        not_modified = r->has_if_modified_since && f->mtime <= r->if_modified_since;
+    if (not_modified) {
+        /* RFC 9110 §15.4.5: the validators a 200 would carry, no content. */
+        p = head_start(hc, srv->hbuf, 304, v10, close);
+        p = PUTS(p, "ETag: ");
+        p = put(p, f->etag, f->etag_len);
+        p = PUTS(p, "\r\nLast-Modified: ");
+        p = put(p, f->last_modified, 29);
+        p = PUTS(p, "\r\n\r\n");
+        rc = http_send(hc, srv->hbuf, (uint32_t)(p - srv->hbuf), NULL, 0, 0);
+        if (rc == 0)
+            count_status(srv, 304);
+        return rc;
+    }
+
+    uint64_t first = 0, last = f->size ? f->size - 1 : 0;
+    bool partial = false;
+    if (r->method == LR_HTTP_GET && !r->has_if_range && r->range != LR_HTTP_RANGE_NONE &&
+        r->range != LR_HTTP_RANGE_MULTI) {
+        bool ok;
+        switch (r->range) {
+        case LR_HTTP_RANGE_FROM_TO:
+            ok = r->range_first < f->size;
+            first = r->range_first;
+            last = RTE_MIN(r->range_last, f->size - 1);
+            break;
+        case LR_HTTP_RANGE_FROM:
+            ok = r->range_first < f->size;
+            first = r->range_first;
+            break;
+        default: /* SUFFIX: the last n bytes (RFC 9110 §14.1.2) */
+            ok = r->range_first > 0 && f->size > 0;
+            first = r->range_first >= f->size ? 0 : f->size - r->range_first;
+            break;
+        }
+        if (!ok) {
+            char cr[64];
+            int n = snprintf(cr, sizeof(cr), "Content-Range: bytes */%" PRIu64 "\r\n", f->size);
+            return http_send_error(hc, 416, head_only, v10, close, cr, (size_t)n);
+        }
+        partial = true;
+    }
+
+    if (!partial) {
+        p = head_start(hc, srv->hbuf, 200, v10, close);
+        p = put(p, f->hdr, f->hdr_len);
+        p = PUTS(p, "\r\n");
+        rc = http_send(hc, srv->hbuf, (uint32_t)(p - srv->hbuf), head_only ? NULL : f, 0, f->size);
+        if (rc == 0)
+            count_status(srv, 200);
+        return rc;
+    }
+    uint64_t len = last - first + 1;
+    p = head_start(hc, srv->hbuf, 206, v10, close);
+    p = PUTS(p, "Content-Type: ");
+    p = put(p, f->mime, strlen(f->mime));
+    p = PUTS(p, "\r\nContent-Length: ");
+    p = put_u64(p, len);
+    p = PUTS(p, "\r\nContent-Range: bytes ");
+    p = put_u64(p, first);
+    *p++ = '-';
+    p = put_u64(p, last);
+    *p++ = '/';
+    p = put_u64(p, f->size);
+    p = PUTS(p, "\r\nLast-Modified: ");
+    p = put(p, f->last_modified, 29);
+    p = PUTS(p, "\r\nETag: ");
+    p = put(p, f->etag, f->etag_len);
+    p = PUTS(p, "\r\nAccept-Ranges: bytes\r\n\r\n");
+    rc = http_send(hc, srv->hbuf, (uint32_t)(p - srv->hbuf), f, first, last + 1);
+    if (rc == 0)
+        count_status(srv, 206);
+    return rc;
+}
+
+/* Answer one parsed request. 0, or -ENOBUFS to retry the same request later. */
+static int http_handle(struct lr_http_conn *hc, const uint8_t *b, const struct lr_http_request *r,
+                       bool close)
+{
+    struct lr_http_server *srv = hc->srv;
+    bool head_only = r->method == LR_HTTP_HEAD;
+    bool v10 = r->version_minor == 0;
+
+    if (r->method != LR_HTTP_GET && r->method != LR_HTTP_HEAD) {
+        /* RFC 9110 §15.6.2: unknown method → 501; OPTIONS * → 501 as well. */
+        if (r->method == LR_HTTP_OTHER || r->asterisk)
+            return http_send_error(hc, 501, false, v10, true, NULL, 0);
+        /* RFC 9110 §15.5.6: known but not allowed here → 405 with Allow. */
+        static const char allow[] = "Allow: GET, HEAD\r\n";
+        return http_send_error(hc, 405, false, v10, close, allow, sizeof(allow) - 1);
+    }
+
+    const char *in = (const char *)b + r->path.off;
+    size_t in_len = r->path.len;
+    if (in_len == 0) { /* absolute-form without a path */
+        in = "/";
+        in_len = 1;
+    }
+    int n = lr_path_normalize(in, in_len, srv->path, srv->path_len, LR_PATH_DECODE);
+    if (n == -ENAMETOOLONG)
+        return http_send_error(hc, 414, head_only, v10, true, NULL, 0);
+    if (n < 0) /* traversal above the root, %00, %2F, malformed escapes */
+        return http_send_error(hc, 400, head_only, v10, true, NULL, 0);
+
+    const struct lr_file_entry *f = lr_file_cache_lookup(srv->fc, srv->path, (size_t)n);
+    if (f == NULL)
+        return http_send_error(hc, 404, head_only, v10, close, NULL, 0);
+    bool slash = srv->path[n - 1] == '/';
+    if (f->type == LR_FILE_DIR) {
+        if (!slash) {
+            /* RFC 9110 §15.4.2: redirect to the directory's canonical URL. */
+            char *loc = srv->hbuf + srv->hbuf_len / 2; /* second half: free */
+            char *p = PUTS(loc, "Location: ");
+            p = put(p, srv->path, (size_t)n);
+            *p++ = '/';
+            if (r->query.len > 0) {
+                *p++ = '?';
+                p = put(p, (const char *)b + r->query.off, r->query.len);
+            }
+            p = PUTS(p, "\r\n");
+            return http_send_error(hc, 301, head_only, v10, close, loc, (size_t)(p - loc));
+        }
+        size_t il = strlen(srv->cfg->index);
+        if ((size_t)n + il + 1 > srv->path_len || il == 0)
+            return http_send_error(hc, 404, head_only, v10, close, NULL, 0);
+        memcpy(srv->path + n, srv->cfg->index, il + 1);
+        f = lr_file_cache_lookup(srv->fc, srv->path, (size_t)n + il);
+        if (f == NULL || f->type != LR_FILE_REG)
+            return http_send_error(hc, 404, head_only, v10, close, NULL, 0);
+    } else if (slash) {
+        return http_send_error(hc, 404, head_only, v10, close, NULL, 0); /* "/file/" */
+    }
+    return http_send_file(hc, b, r, f, close);
+}
+
+/* ---- connection state machine ------------------------------------------------ */
+
+/* We are done sending: half-close, then drain until the peer closes. */
+static void http_finish(struct lr_http_conn *hc)
+{
+    struct lr_http_server *srv = hc->srv;
+    in_discard_all(hc);
+    if (hc->state == HC_DONE)
+        return;
+    if (!hc->wr_shut) {
+        hc->wr_shut = true;
+        (void)lr_tcp_shutdown_write(srv->w, hc->tcp);
+    }
+    if (hc->peer_fin) {
+        hc->state = HC_DONE;
+        timer_stop(hc);
+        lr_tcp_close(srv->w, hc->tcp); /* closed() follows */
+        return;
+    }
+    hc->state = HC_DRAIN;
+    uint64_t linger = RTE_MIN(srv->cfg->header_timeout, (uint64_t)HTTP_LINGER_MAX);
+    timer_arm(hc, HT_LINGER, linger ? linger : HTTP_LINGER_MAX);
+}
+
+/* Discard chunked body bytes held in the input. 1 done, 0 need more, -1 bad. */
+static int discard_chunked(struct lr_http_conn *hc)
+{
+    struct lr_http_server *srv = hc->srv;
+    uint32_t used = 0;
+    int rc = 0;
+    for (struct rte_mbuf *m = hc->in; m != NULL && rc == 0; m = m->next) {
+        size_t u = 0;
+        rc = lr_http_chunked_feed(&hc->chunk, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &u,
+                                  srv->cfg->max_body_bytes);
+        used += (uint32_t)u;
+    }
+    srv->cnt.body_discarded += used;
+    in_consume(hc, used);
+    return rc < 0 ? -1 : rc;
+}
+
+/* The contiguous bytes to parse: the first segment, else a linearised copy. */
+static const uint8_t *head_bytes(struct lr_http_conn *hc, uint32_t *len, bool whole)
+{
+    struct rte_mbuf *m = hc->in;
+    if (!whole || m->data_len >= hc->in_len) {
+        *len = m->data_len;
+        return rte_pktmbuf_mtod(m, const uint8_t *);
+    }
+    uint32_t n = RTE_MIN(hc->in_len, hc->srv->scratch_len);
+    *len = n;
+    return rte_pktmbuf_read(m, 0, n, hc->srv->scratch);
+}
+
+static void http_process(struct lr_http_conn *hc)
+{
+    struct lr_http_server *srv = hc->srv;
+    struct lr_worker *w = srv->w;
+    bool first = true;
+
+    for (;;) {
+        if (hc->state == HC_DONE)
+            return;
+        if (hc->state == HC_DRAIN) {
+            in_discard_all(hc);
+            return;
+        }
+        if (hc->file != NULL) {
+            int rc = http_send_body(hc);
+            if (rc > 0)
+                return;
+            if (rc < 0) {
+                hc->file = NULL;
+                hc->close_after = true;
+            }
+        }
+        if (hc->close_after) {
+            http_finish(hc);
+            return;
+        }
+        if (hc->state == HC_BODY_CL) {
+            uint32_t n = (uint32_t)RTE_MIN(hc->body_left, (uint64_t)hc->in_len);
+            srv->cnt.body_discarded += n;
+            in_consume(hc, n);
+            hc->body_left -= n;
+            if (hc->body_left > 0) {
+                if (hc->peer_fin)
+                    http_finish(hc);
+                else if (hc->tmode == HT_NONE) /* a body that stops coming */
+                    timer_arm(hc, HT_IDLE, srv->cfg->keepalive_timeout);
+                return;
+            }
+            hc->state = HC_HEAD;
+            continue;
+        }
+        if (hc->state == HC_BODY_CHUNKED) {
+            int rc = discard_chunked(hc);
+            if (rc < 0) {
+                /* The response was sent; the stream is now unusable (RFC 9112 §7.1). */
+                hc->close_after = true;
+                continue;
+            }
+            if (rc == 0) {
+                if (hc->peer_fin)
+                    http_finish(hc);
+                else if (hc->tmode == HT_NONE)
+                    timer_arm(hc, HT_IDLE, srv->cfg->keepalive_timeout);
+                return;
+            }
+            hc->state = HC_HEAD;
+            continue;
+        }
+
+        /* HC_HEAD */
+        if (hc->in_len == 0) {
+            if (hc->peer_fin) {
+                http_finish(hc);
+                return;
+            }
+            if (hc->nreq == 0) {
+                if (hc->tmode != HT_HEADER)
+                    timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
+            } else if (hc->tmode != HT_IDLE) {
+                timer_arm(hc, HT_IDLE, srv->cfg->keepalive_timeout);
+            }
+            return;
+        }
+        if (lr_tcp_send_space(hc->tcp) == 0) {
+            /* Pipelining waits until earlier responses drain (in order). */
+            want_writable(hc);
+            return;
+        }
+        struct lr_http_request req;
+        uint32_t blen;
+        const uint8_t *b = head_bytes(hc, &blen, false);
+        int rc = lr_http_request_parse(b, blen, &srv->lim, &req);
+        if (rc == 0 && blen < hc->in_len) {
+            b = head_bytes(hc, &blen, true);
+            rc = lr_http_request_parse(b, blen, &srv->lim, &req);
+        }
+        if (rc == 0) {
+            if (hc->peer_fin) {
+                http_finish(hc); /* the request can never complete */
+                return;
+            }
+            if (hc->tmode != HT_HEADER) /* from the first byte of the head */
+                timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
+            return;
+        }
+        bool v10 = req.version_minor == 0;
+        if (rc < 0) {
+            if (http_send_error(hc, (unsigned)-rc, false, v10, true, NULL, 0) < 0) {
+                timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+                return;
+            }
+            srv->cnt.requests++;
+            continue; /* close_after is set */
+        }
+        if (hc->tmode == HT_HEADER || hc->tmode == HT_IDLE)
+            timer_stop(hc);
+        uint32_t max_req = srv->cfg->max_requests_per_conn;
+        bool close = !req.keep_alive || (max_req != 0 && hc->nreq + 1 >= max_req) || hc->peer_fin;
+        if (http_handle(hc, b, &req, close) < 0) {
+            timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+            return;
+        }
+        srv->cnt.requests++;
+        if (!first)
+            srv->cnt.pipelined++;
+        first = false;
+        hc->nreq++;
+        if (close)
+            hc->close_after = true;
+        in_consume(hc, (uint32_t)rc);
+        if (req.chunked) {
+            memset(&hc->chunk, 0, sizeof(hc->chunk));
+            hc->state = HC_BODY_CHUNKED;
+        } else if (req.has_content_length && req.content_length > 0) {
+            hc->body_left = req.content_length;
+            hc->state = HC_BODY_CL;
+        }
+    }
+    RTE_SET_USED(w);
+}
+
+static void http_timer(struct lr_worker *w, struct lr_timer *t)
+{
+    struct lr_http_conn *hc = container_of(t, struct lr_http_conn, timer);
+    struct lr_http_server *srv = hc->srv;
+    enum http_tmode mode = (enum http_tmode)hc->tmode;
+    hc->tmode = HT_NONE;
+    RTE_SET_USED(w);
+    switch (mode) {
+    case HT_HEADER:
+        /* RFC 9110 §15.5.9: no complete request in time → 408 and close. */
+        srv->cnt.header_timeouts++;
+        if (hc->state == HC_HEAD && hc->file == NULL && !hc->close_after)
+            (void)http_send_error(hc, 408, false, false, true, NULL, 0);
+        hc->close_after = true;
+        http_finish(hc);
+        break;
+    case HT_IDLE:
+        srv->cnt.keepalive_timeouts++;
+        hc->close_after = true;
+        http_finish(hc);
+        break;
+    case HT_SEND: {
+        /* The peer stopped reading for keepalive_timeout: give up. */
+        srv->cnt.send_timeouts++;
+        struct lr_tcp_conn *c = hc->tcp;
+        in_discard_all(hc);
+        conn_release(hc);
+        lr_tcp_abort(w, c);
+        break;
+    }
+    case HT_LINGER:
+        hc->state = HC_DONE;
+        in_discard_all(hc);
+        lr_tcp_close(w, hc->tcp);
+        break;
+    case HT_RETRY:
+        http_process(hc);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- TCP callbacks ----------------------------------------------------------- */
+
+static int http_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_ctx)
+{
+    struct lr_http_server *srv = listen_ctx;
+    RTE_SET_USED(w);
+    struct lr_http_conn *hc = conn_alloc(srv);
+    if (hc == NULL) {
+        srv->cnt.conns_refused++;
+        return -1;
+    }
+    hc->tcp = c;
+    lr_tcp_conn_ctx_set(c, hc);
+    lr_tcp_conn_rcv_manual(c, true);
+    srv->cnt.conns_accepted++;
+    timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
+    return 0;
+}
+
+static void http_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
+{
+    struct lr_http_conn *hc = lr_tcp_conn_ctx_get(c);
+    RTE_SET_USED(w);
+    uint32_t len = m->pkt_len;
+    hc->srv->cnt.rx_bytes += len;
+    if (hc->state >= HC_DRAIN) {
+        hc->srv->cnt.body_discarded += len;
+        rte_pktmbuf_free(m);
+        lr_tcp_rcv_consumed(w, c, len);
+        return;
+    }
+    if (hc->in == NULL) {
+        hc->in = m;
+    } else if (rte_pktmbuf_chain(hc->in, m) != 0) {
+        /* More segments than an mbuf chain can hold: a peer abusing pipelining. */
+        rte_pktmbuf_free(m);
+        lr_tcp_rcv_consumed(w, c, len);
+        hc->close_after = true;
+        http_finish(hc);
+        return;
+    }
+    hc->in_len += len;
+    http_process(hc);
+}
+
+static void http_writable(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    RTE_SET_USED(w);
+    http_process(lr_tcp_conn_ctx_get(c));
+}
+
+static void http_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    struct lr_http_conn *hc = lr_tcp_conn_ctx_get(c);
+    hc->peer_fin = true;
+    if (hc->state == HC_DRAIN) {
+        hc->state = HC_DONE;
+        timer_stop(hc);
+        in_discard_all(hc);
+        lr_tcp_close(w, c);
+        return;
+    }
+    http_process(hc);
+}
+
+static void http_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason reason)
+{
+    RTE_SET_USED(w);
+    RTE_SET_USED(reason);
+    struct lr_http_conn *hc = lr_tcp_conn_ctx_get(c);
+    if (hc != NULL && hc->in_use)
+        conn_release(hc);
+}
+
+static const struct lr_tcp_listen_ops http_listen_ops = {
+    .accept = http_accept,
+    .conn =
+        {
+            .data = http_data,
+            .writable = http_writable,
+            .peer_closed = http_peer_closed,
+            .closed = http_closed,
+        },
+};
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
+{
+    const struct lr_http_config *cfg = &w->cfg->http;
+    if (!cfg->enabled)
+        return 0;
+    if (fc == NULL)
+        return -EINVAL;
+    struct lr_app_ctx *app = lr_app_ctx_get(w);
+    if (app == NULL)
+        return -ENOMEM;
+    if (app->http != NULL)
+        return -EEXIST;
+    int sock = (int)w->socket;
+    struct lr_http_server *srv =
+        rte_zmalloc_socket("lr_http_server", sizeof(*srv), RTE_CACHE_LINE_SIZE, sock);
+    if (srv == NULL) {
+        lr_app_ctx_put(w);
+        return -ENOMEM;
+    }
+    srv->w = w;
+    srv->fc = fc;
+    srv->cfg = cfg;
+    srv->lim.max_uri_bytes = cfg->max_uri_bytes;
+    srv->lim.max_header_bytes = cfg->max_header_bytes;
+    srv->lim.max_headers = cfg->max_headers;
+    srv->lim.max_body_bytes = cfg->max_body_bytes;
+    /* Enough for any head the parser can still call incomplete (see lr_http_parser.c). */
+    srv->scratch_len = cfg->max_uri_bytes + cfg->max_header_bytes + 64;
+    srv->path_len = cfg->max_uri_bytes + (uint32_t)sizeof(cfg->index) + 2;
+    srv->hbuf_len = 2 * (srv->path_len + cfg->max_uri_bytes + HTTP_HEAD_EXTRA);
+    srv->nb_conns = w->cfg->tcp.max_conns ? w->cfg->tcp.max_conns : 1;
+    srv->scratch = rte_malloc_socket("lr_http_scratch", srv->scratch_len, 0, sock);
+    srv->path = rte_malloc_socket("lr_http_path", srv->path_len, 0, sock);
+    srv->hbuf = rte_malloc_socket("lr_http_hbuf", srv->hbuf_len, 0, sock);
+    srv->conns = rte_zmalloc_socket("lr_http_conns", (size_t)srv->nb_conns * sizeof(*srv->conns),
+                                    RTE_CACHE_LINE_SIZE, sock);
+    app->http = srv;
+    if (srv->scratch == NULL || srv->path == NULL || srv->hbuf == NULL || srv->conns == NULL) {
+        lr_http_server_free(w);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < srv->nb_conns; i++)
+        srv->conns[i].next_free = i + 1 < srv->nb_conns ? i + 1 : UINT32_MAX;
+    srv->free_head = 0;
+    int n = snprintf(srv->server_line, sizeof(srv->server_line), "Server: %s\r\n",
+                     cfg->server_name[0] ? cfg->server_name : "linerate");
+    srv->server_line_len = (uint32_t)RTE_MIN(n, (int)sizeof(srv->server_line) - 1);
+
+    /* Wall clock for Date: read once here, then derived from w->now. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wall_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    srv->wall_offset_us = wall_us - (int64_t)lr_time_now_us();
+
+    static const struct lr_tcp_listen_opts opts = {
+        .nodelay = true,
+        .rcv_manual = true,
+    };
+    for (uint16_t i = 0; i < cfg->nb_listen; i++) {
+        int rc = lr_tcp_listen(w, cfg->listen[i], &http_listen_ops, srv, &opts);
+        if (rc < 0) {
+            LR_LOG(ERR, http, "worker %u: listen on port %u: %s", w->id, cfg->listen[i],
+                   strerror(-rc));
+            lr_http_server_free(w);
+            return rc;
+        }
+        srv->listen[srv->nb_listen++] = cfg->listen[i];
+    }
+    return 0;
+}
+
+void lr_http_server_shutdown(struct lr_worker *w)
+{
+    struct lr_http_server *srv = w->app != NULL ? w->app->http : NULL;
+    if (srv == NULL)
+        return;
+    for (uint16_t i = 0; i < srv->nb_listen; i++)
+        (void)lr_tcp_unlisten(w, srv->listen[i]);
+    srv->nb_listen = 0;
+    for (uint32_t i = 0; i < srv->nb_conns; i++) {
+        struct lr_http_conn *hc = &srv->conns[i];
+        if (!hc->in_use)
+            continue;
+        struct lr_tcp_conn *c = hc->tcp;
+        in_discard_all(hc);
+        conn_release(hc);
+        if (c != NULL)
+            lr_tcp_abort(w, c); /* RST; no closed() callback */
+    }
+}
+
+void lr_http_server_free(struct lr_worker *w)
+{
+    struct lr_http_server *srv = w->app != NULL ? w->app->http : NULL;
+    if (srv == NULL)
+        return;
+    if (srv->conns != NULL) {
+        for (uint32_t i = 0; i < srv->nb_conns; i++) {
+            struct lr_http_conn *hc = &srv->conns[i];
+            if (!hc->in_use)
+                continue;
+            if (w->tcp != NULL && hc->tcp != NULL) {
+                lr_tcp_conn_ctx_set(hc->tcp, NULL);
+                lr_tcp_conn_ops_set(hc->tcp, NULL);
+            }
+            timer_stop(hc);
+            if (hc->in != NULL)
+                rte_pktmbuf_free(hc->in);
+            hc->in = NULL;
+            hc->in_use = false;
+        }
+    }
+    for (uint16_t i = 0; i < srv->nb_listen && w->tcp != NULL; i++)
+        (void)lr_tcp_unlisten(w, srv->listen[i]);
+    rte_free(srv->scratch);
+    rte_free(srv->path);
+    rte_free(srv->hbuf);
+    rte_free(srv->conns);
+    rte_free(srv);
+    w->app->http = NULL;
+    lr_app_ctx_put(w);
+}
+
+/* ---- counters ------------------------------------------------------------------- */
+
+void lr_http_counters_get(const struct lr_worker *w, struct lr_http_counters *out)
+{
+    const struct lr_http_server *srv = w->app != NULL ? w->app->http : NULL;
+    if (srv == NULL)
+        memset(out, 0, sizeof(*out));
+    else
+        *out = srv->cnt;
+}
+
+void lr_http_counters_add(struct lr_http_counters *dst, const struct lr_http_counters *src)
+{
+    uint64_t *d = (uint64_t *)dst;
+    const uint64_t *s = (const uint64_t *)src;
+    for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
+        d[i] += s[i];
+}
+
+unsigned lr_http_counters_foreach(const struct lr_http_counters *c,
+                                  void (*fn)(void *arg, const char *name, uint64_t value),
+                                  void *arg)
+{
+    static const char *const class_names[6] = {
+        "responses_other", "responses_1xx", "responses_2xx",
+        "responses_3xx",   "responses_4xx", "responses_5xx"
+    };
+    static const char *const st_names[LR_HTTP_ST_MAX] = {
+#define LR_X_NAME(code, name) [LR_HTTP_ST_##code] = "status_" #code "_" name,
+        LR_HTTP_STATUSES(LR_X_NAME)
+#undef LR_X_NAME
+    };
+    unsigned n = 0;
+#define EMIT(field)                                                                                \
+    do {                                                                                           \
+        fn(arg, #field, c->field);                                                                 \
+        n++;                                                                                       \
+    } while (0)
+    EMIT(conns_accepted);
+    EMIT(conns_active);
+    EMIT(conns_refused);
+    EMIT(requests);
+    EMIT(pipelined);
+    for (unsigned i = 0; i < 6; i++, n++)
+        fn(arg, class_names[i], c->responses[i]);
+    for (unsigned i = 0; i < LR_HTTP_ST_MAX; i++, n++)
+        fn(arg, st_names[i], c->status[i]);
+    EMIT(tx_header_bytes);
+    EMIT(tx_body_bytes);
+    EMIT(rx_bytes);
+    EMIT(body_discarded);
+    EMIT(header_timeouts);
+    EMIT(keepalive_timeouts);
+    EMIT(send_timeouts);
+    EMIT(no_mbuf);
+#undef EMIT
+    return n;
+}
