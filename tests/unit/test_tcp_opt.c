@@ -304,6 +304,58 @@ static void write_is_aligned_and_round_trips(void **state)
     }
 }
 
+/* Reference walk used to cross-check random inputs: is @b well formed? */
+static bool model_valid(const uint8_t *b, unsigned len)
+{
+    static const uint8_t fixed_len[256] = { [2] = 4, [3] = 3, [4] = 2, [8] = 10 };
+
+    for (unsigned i = 0; i < len;) {
+        if (b[i] == 0)
+            return true;
+        if (b[i] == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len || b[i + 1] < 2 || i + b[i + 1] > len)
+            return false;
+        if (fixed_len[b[i]] && b[i + 1] != fixed_len[b[i]])
+            return false;
+        if (b[i] == 5 && (b[i + 1] < 10 || (b[i + 1] - 2) % 8 || b[i + 1] > 34))
+            return false;
+        i += b[i + 1];
+    }
+    return true;
+}
+
+static void parse_random_bytes(void **state)
+{
+    uint8_t b[40];
+    struct lr_tcp_opts o;
+    uint32_t x = 88172645u;
+    unsigned ok = 0;
+
+    (void)state;
+    for (unsigned round = 0; round < 200000; round++) {
+        unsigned len = round % 41;
+
+        for (unsigned i = 0; i < len; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            /* bias towards known kinds and small lengths so that valid
+             * layouts occur often */
+            uint8_t v = (uint8_t)(x >> 8);
+            b[i] = (x & 3) ? (uint8_t)(v % 12) : v;
+        }
+        int rc = lr_tcp_opts_parse(b, len, round & 1, &o);
+        assert_true(rc == 0 || rc == -EINVAL);
+        assert_int_equal(rc == 0, model_valid(b, len));
+        assert_true(o.nb_sack <= LR_TCP_MAX_SACK);
+        ok += rc == 0;
+    }
+    assert_true(ok > 1000); /* the valid branch was exercised */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +373,7 @@ int main(void)
         cmocka_unit_test(write_non_syn_drops_syn_options),
         cmocka_unit_test(write_sack_limits),
         cmocka_unit_test(write_is_aligned_and_round_trips),
+        cmocka_unit_test(parse_random_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

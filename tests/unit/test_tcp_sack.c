@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -253,6 +254,113 @@ static void receiver_blocks_wrap(void **state)
     assert_int_equal(out[1].end, 0x200);
 }
 
+/*
+ * Random property test against a byte bitmap: after every block the
+ * scoreboard must equal the lowest LR_SACK_SCOREBOARD runs of the union of
+ * the accepted blocks, with the window placed across the 2^32 wrap.
+ */
+#define WIN 2048u
+
+static unsigned model_runs(const uint8_t *bm, struct lr_sack_block *runs, unsigned max,
+                           uint32_t base)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < WIN;) {
+        if (!bm[i]) {
+            i++;
+            continue;
+        }
+        unsigned j = i;
+        while (j < WIN && bm[j])
+            j++;
+        if (n < max) {
+            runs[n].start = base + i;
+            runs[n].end = base + j;
+        }
+        n++;
+        i = j;
+    }
+    return n;
+}
+
+static void random_against_bitmap(void **state)
+{
+    static uint8_t bm[WIN];
+    struct lr_sack_block runs[WIN / 2];
+    struct lr_sack_scoreboard sb;
+    uint32_t x = 2463534242u;
+
+    (void)state;
+    for (unsigned round = 0; round < 200; round++) {
+        const uint32_t base = 0xfffffc00u + round; /* SND.UNA, wraps inside the window */
+        uint32_t una_off = 0;
+
+        memset(bm, 0, sizeof(bm));
+        lr_sack_scoreboard_init(&sb);
+        for (unsigned step = 0; step < 60; step++) {
+            struct lr_sack_block b;
+            uint32_t s, len;
+
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            s = x % (WIN + 64);
+            len = (x >> 12) % 96;
+            b.start = base + s;
+            b.end = base + s + len;
+            if ((x >> 24) % 16 == 0) {
+                /* now and then the cumulative ACK moves */
+                una_off += (x >> 8) % 64;
+                if (una_off > WIN)
+                    una_off = WIN;
+                memset(bm, 0, una_off);
+            }
+            bool valid = len > 0 && s > una_off && s + len <= WIN;
+            unsigned acc = lr_sack_scoreboard_update(&sb, &b, 1, base + una_off, base + WIN);
+            assert_int_equal(acc, valid);
+            if (valid) {
+                memset(bm + s, 1, len);
+                /* keep only the lowest LR_SACK_SCOREBOARD runs */
+                unsigned n = model_runs(bm, runs, WIN / 2, base);
+                for (unsigned r = LR_SACK_SCOREBOARD; r < n; r++)
+                    memset(bm + (runs[r].start - base), 0, runs[r].end - runs[r].start);
+            }
+            unsigned n = model_runs(bm, runs, WIN / 2, base);
+            assert_true(n <= LR_SACK_SCOREBOARD);
+            assert_board(&sb, runs, n);
+            uint32_t bytes = 0;
+            for (unsigned i = 0; i < WIN; i++)
+                bytes += bm[i];
+            assert_int_equal(lr_sack_scoreboard_bytes(&sb), bytes);
+            /* covered() and next_hole() agree with the bitmap too */
+            uint32_t q = x % WIN, ql = 1 + (x >> 20) % 32, seq, hl;
+            bool cov = q + ql <= WIN;
+            for (uint32_t i = q; cov && i < q + ql; i++)
+                cov = bm[i];
+            assert_int_equal(lr_sack_scoreboard_covered(&sb, base + q, ql), cov);
+            if (lr_sack_scoreboard_next_hole(&sb, base + q, 4096, &seq, &hl)) {
+                uint32_t o = seq - base;
+                assert_true(o >= q && o < WIN && !bm[o]);
+                for (uint32_t i = q; i < o; i++)
+                    assert_true(bm[i]);
+                assert_true(o + hl < WIN && bm[o + hl]);
+                for (uint32_t i = o; i < o + hl; i++)
+                    assert_false(bm[i]);
+            } else {
+                /* no hole: nothing SACKed above any unSACKed byte from q */
+                bool seen_hole = false;
+                for (uint32_t i = q; i < WIN; i++) {
+                    if (!bm[i])
+                        seen_hole = true;
+                    else
+                        assert_false(seen_hole);
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +368,7 @@ int main(void)
         cmocka_unit_test(full_board_keeps_lowest), cmocka_unit_test(ack_drops_and_trims),
         cmocka_unit_test(covered_and_holes),       cmocka_unit_test(sequence_wrap),
         cmocka_unit_test(receiver_blocks),         cmocka_unit_test(receiver_blocks_wrap),
+        cmocka_unit_test(random_against_bitmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
