@@ -40,6 +40,8 @@
 #include <time.h>
 
 #include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
@@ -49,17 +51,19 @@
 #include "lr_http_server.h"
 #include "lr_log.h"
 #include "lr_path.h"
+#include "lr_runtime.h"
 #include "lr_tcp.h"
 #include "lr_time.h"
 #include "lr_timer.h"
 
-#define HTTP_BODY_PIECE (256u * 1024)  /* most body bytes queued per call */
-#define HTTP_BODY_MIN   (64u * 1024)   /* queue at least this much when space > 0 */
-#define HTTP_SEG_MAX    32768u         /* bytes per external-buffer segment */
-#define HTTP_SMALL_COPY 512u           /* bodies up to this are copied after the head */
-#define HTTP_RETRY_US   1000u          /* retry after an mbuf shortage */
-#define HTTP_LINGER_MAX (5u * 1000000) /* drain after our FIN at most this long */
-#define HTTP_HEAD_EXTRA 1024u          /* response head beyond the longest Location */
+#define HTTP_BODY_PIECE    (256u * 1024)   /* most body bytes queued per call */
+#define HTTP_BODY_MIN      (64u * 1024)    /* queue at least this much when space > 0 */
+#define HTTP_SEG_MAX       32768u          /* bytes per external-buffer segment */
+#define HTTP_SMALL_COPY    512u            /* bodies up to this are copied after the head */
+#define HTTP_RETRY_US      1000u           /* retry after an mbuf shortage */
+#define HTTP_LINGER_MAX    (5u * 1000000)  /* drain after our FIN at most this long */
+#define HTTP_STALL_DEFAULT (60u * 1000000) /* stall limit when keep-alive is off */
+#define HTTP_HEAD_EXTRA    1024u           /* response head beyond the longest Location */
 
 enum http_state {
     HC_HEAD = 0,     /* waiting for / parsing a request head */
@@ -108,6 +112,7 @@ struct lr_http_server {
     uint32_t nb_conns;
     uint32_t free_head;     /* UINT32_MAX = none */
     int64_t wall_offset_us; /* wall clock = w->now + offset */
+    uint64_t send_stall_us; /* peer reads (or sends a body) nothing this long: give up */
     uint64_t date_sec;
     char date[32];
     char server_line[96]; /* "Server: name\r\n" */
@@ -415,7 +420,7 @@ static int http_send_body(struct lr_http_conn *hc)
     while (hc->file != NULL) {
         if (lr_tcp_send_space(hc->tcp) == 0) {
             want_writable(hc);
-            timer_arm(hc, HT_SEND, srv->cfg->keepalive_timeout);
+            timer_arm(hc, HT_SEND, srv->send_stall_us);
             return 1;
         }
         uint64_t n = body_budget(hc, hc->end - hc->off);
@@ -755,7 +760,7 @@ static void http_process(struct lr_http_conn *hc)
                 if (hc->peer_fin)
                     http_finish(hc);
                 else if (hc->tmode == HT_NONE) /* a body that stops coming */
-                    timer_arm(hc, HT_IDLE, srv->cfg->keepalive_timeout);
+                    timer_arm(hc, HT_IDLE, srv->send_stall_us);
                 return;
             }
             hc->state = HC_HEAD;
@@ -772,7 +777,7 @@ static void http_process(struct lr_http_conn *hc)
                 if (hc->peer_fin)
                     http_finish(hc);
                 else if (hc->tmode == HT_NONE)
-                    timer_arm(hc, HT_IDLE, srv->cfg->keepalive_timeout);
+                    timer_arm(hc, HT_IDLE, srv->send_stall_us);
                 return;
             }
             hc->state = HC_HEAD;
@@ -827,7 +832,9 @@ static void http_process(struct lr_http_conn *hc)
         if (hc->tmode == HT_HEADER || hc->tmode == HT_IDLE)
             timer_stop(hc);
         uint32_t max_req = srv->cfg->max_requests_per_conn;
-        bool close = !req.keep_alive || (max_req != 0 && hc->nreq + 1 >= max_req) || hc->peer_fin;
+        /* keepalive_timeout = 0 turns persistent connections off. */
+        bool close = !req.keep_alive || (max_req != 0 && hc->nreq + 1 >= max_req) || hc->peer_fin ||
+                     srv->cfg->keepalive_timeout == 0;
         if (http_handle(hc, b, &req, close) < 0) {
             timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
             return;
@@ -1012,6 +1019,7 @@ int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
     srv->path_len = cfg->max_uri_bytes + (uint32_t)sizeof(cfg->index) + 2;
     srv->hbuf_len = 2 * (srv->path_len + cfg->max_uri_bytes + HTTP_HEAD_EXTRA);
     srv->nb_conns = w->cfg->tcp.max_conns ? w->cfg->tcp.max_conns : 1;
+    srv->send_stall_us = cfg->keepalive_timeout ? cfg->keepalive_timeout : HTTP_STALL_DEFAULT;
     srv->scratch = rte_malloc_socket("lr_http_scratch", srv->scratch_len, 0, sock);
     srv->path = rte_malloc_socket("lr_http_path", srv->path_len, 0, sock);
     srv->hbuf = rte_malloc_socket("lr_http_hbuf", srv->hbuf_len, 0, sock);
@@ -1161,4 +1169,64 @@ unsigned lr_http_counters_foreach(const struct lr_http_counters *c,
     EMIT(no_mbuf);
 #undef EMIT
     return n;
+}
+
+/* ---- runtime module ------------------------------------------------------------ */
+
+/*
+ * The one process-wide object of the HTTP module: the file cache, written
+ * once on the main lcore before the workers start and only read afterwards.
+ */
+static struct lr_file_cache *http_cache;
+static unsigned http_cache_users;
+
+int lr_http_module_global_init(const struct lr_config *cfg)
+{
+    if (!cfg->http.enabled || http_cache != NULL)
+        return 0;
+    char err[512];
+    /* Worker ids are below the lcore count; the cache needs an upper bound only. */
+    unsigned nb = rte_lcore_count();
+    http_cache =
+        lr_file_cache_load(cfg->http.root, cfg->http.cache_bytes,
+                           (uint16_t)RTE_MIN(nb, (unsigned)LR_MAX_WORKERS), err, sizeof(err));
+    if (http_cache == NULL) {
+        int e = rte_errno ? rte_errno : EINVAL;
+        LR_LOG(ERR, http, "%s", err);
+        return -e;
+    }
+    return 0;
+}
+
+int lr_http_module_init(struct lr_worker *w)
+{
+    if (!w->cfg->http.enabled)
+        return 0;
+    int rc = lr_http_server_init(w, http_cache);
+    if (rc == 0)
+        http_cache_users++;
+    return rc;
+}
+
+void lr_http_module_free(struct lr_worker *w)
+{
+    if (w->app == NULL || w->app->http == NULL)
+        return;
+    lr_http_server_free(w);
+    if (http_cache_users > 0 && --http_cache_users == 0) {
+        lr_file_cache_free(http_cache);
+        http_cache = NULL;
+    }
+}
+
+void lr_http_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
+{
+    struct lr_http_counters c;
+    lr_http_counters_get(w, &c);
+    acc->requests += c.requests;
+}
+
+const struct lr_file_cache *lr_http_module_file_cache(void)
+{
+    return http_cache;
 }

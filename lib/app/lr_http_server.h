@@ -106,4 +106,29 @@ unsigned lr_http_counters_foreach(const struct lr_http_counters *c,
                                   void (*fn)(void *arg, const char *name, uint64_t value),
                                   void *arg);
 
+/*
+ * Runtime module hooks (struct lr_module in lr_runtime.h):
+ *   { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free,
+ *     NULL, lr_http_server_shutdown, lr_http_module_counters }
+ * The global init loads the file cache of [http] root once (start-time,
+ * read-only afterwards, shared by every worker); the last module free
+ * releases it.
+ */
+
+/** Load the shared file cache ([http] root, cache_bytes); logs the reason on failure. */
+int lr_http_module_global_init(const struct lr_config *cfg);
+/** lr_http_server_init() with the shared cache. */
+int lr_http_module_init(struct lr_worker *w);
+/** lr_http_server_free(); the cache goes with the last worker. */
+void lr_http_module_free(struct lr_worker *w);
+struct lr_module_counters;
+/** Adds requests served to @acc (connections are counted by TCP). */
+void lr_http_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
+/**
+ * The shared cache loaded by lr_http_module_global_init() (NULL before, or
+ * when HTTP is disabled). FTP/TFTP may serve from it when their root is the
+ * HTTP root.
+ */
+const struct lr_file_cache *lr_http_module_file_cache(void);
+
 #endif /* LR_HTTP_SERVER_H */

@@ -25,6 +25,7 @@
 #include <rte_mbuf.h>
 
 #include "lr_fault.h"
+#include "lr_http_server.h"
 #include "lr_log.h"
 #include "lr_net.h"
 #include "lr_pkt.h"
@@ -66,6 +67,8 @@ static const struct lr_module lr_modules[] = {
     { "udp", NULL, lr_udp_init, lr_udp_free, NULL, NULL, NULL },
     { "tcp", mod_tcp_global_init, lr_tcp_init, lr_tcp_free, NULL, lr_tcp_shutdown,
       mod_tcp_counters },
+    { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free, NULL,
+      lr_http_server_shutdown, lr_http_module_counters },
 };
 
 const struct lr_module *lr_runtime_modules(unsigned *n)

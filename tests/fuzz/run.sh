@@ -75,9 +75,14 @@ for t in "${targets[@]}"; do
     seeds="$here/corpus/$t"
     [ -d "$seeds" ] || seeds=""
     echo "== fuzzing $t for ${secs}s"
-    if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -jobs="$jobs" \
-        -workers="$jobs" -print_final_stats=1 -artifact_prefix="$out/$t.crash-" \
-        "$work" ${seeds:+"$seeds"} </dev/null; then
+    par=()
+    if [ "$jobs" -gt 1 ]; then
+        par=(-jobs="$jobs" -workers="$jobs")
+    fi
+    # Run inside $out: with -jobs libFuzzer writes fuzz-N.log into the cwd.
+    if ! (cd "$out" && "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+        "${par[@]}" -print_final_stats=1 -artifact_prefix="$out/$t.crash-" \
+        "$work" ${seeds:+"$seeds"} </dev/null); then
         echo "run.sh: $t: fuzzer reported a failure (artifacts: $out/$t.crash-*)" >&2
         status=1
     fi

@@ -52,7 +52,9 @@ static const char conf_text[] = "[port0]\n"
                                 "[tcp]\n"
                                 "max_conns = 1024\n"
                                 "[arp]\n"
-                                "gratuitous = no\n";
+                                "gratuitous = no\n"
+                                "[http]\n"
+                                "enabled = no\n";
 
 static bool eal_up, eal_ok;
 static struct rte_ring *rx_ring, *tx_ring;
