@@ -26,6 +26,7 @@
 
 #include "lr_config.h"
 #include "lr_runtime.h"
+#include "lr_tcp.h"
 #include "lr_telemetry.h"
 #include "lr_time.h"
 #include "stats_print.h"
@@ -179,6 +180,8 @@ static int run(const struct lr_config *cfg)
     if (rc != 0)
         fprintf(stderr, "linerate: warning: telemetry commands unavailable: %s\n",
                 rte_strerror(-rc));
+    else if (lr_tcp_telemetry_register() != 0)
+        fprintf(stderr, "linerate: warning: /linerate/tcp and /linerate/conns unavailable\n");
 
     rc = lr_runtime_launch(&rt);
     if (rc != 0) {

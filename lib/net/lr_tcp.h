@@ -356,4 +356,12 @@ unsigned lr_tcp_counters_foreach(const struct lr_tcp_counters *c,
 unsigned lr_tcp_conns_list(const struct lr_worker *w, struct lr_tcp_conn_info *out, unsigned max,
                            unsigned skip);
 
+/**
+ * Register the telemetry commands /linerate/tcp (counters summed over
+ * workers, per-state gauges) and /linerate/conns (connection list, at most
+ * 128, parameter = entries to skip). Call once on the main lcore after
+ * lr_telemetry_init(). 0 or -errno (-ENOENT when telemetry is off).
+ */
+int lr_tcp_telemetry_register(void);
+
 #endif /* LR_TCP_H */

@@ -74,7 +74,15 @@ static void tcp_xmit(struct lr_worker *w, struct rte_mbuf *m, uint16_t port, rte
     m->l3_len = sizeof(struct rte_ipv4_hdr);
     m->l4_len = tcp_hlen;
     m->port = port;
-    lr_ipv4_l4_cksum(w, m, port, 16);
+    /* Some PMDs (net_tap in DPDK 22.11) sum chained segments of odd length
+     * wrongly when completing the checksum; such chains are summed here. */
+    uint16_t ck_port = port;
+    for (const struct rte_mbuf *s = m; s->next != NULL; s = s->next)
+        if (s->data_len & 1) {
+            ck_port = UINT16_MAX;
+            break;
+        }
+    lr_ipv4_l4_cksum(w, m, ck_port, 16);
     w->tcp->cnt.tx_segs++;
     w->stats.proto[LR_PROTO_TCP].tx_pkts++;
     w->stats.proto[LR_PROTO_TCP].tx_bytes += m->pkt_len;
@@ -567,8 +575,9 @@ void tcp_output(struct lr_worker *w, struct lr_tcp_conn *c)
                    !((c->flags & LR_TCPF_FIN_SENT) && lr_seq_gt(c->snd_una, c->snd_fin));
         if (len == 0 && !fin)
             break;
-        if (len > 0 && len < c->mss && len < avail && len < c->max_snd_wnd / 2)
-            break; /* sender SWS avoidance, RFC 9293 §3.8.6.2.1 */
+        if (len > 0 && len < c->mss && len < avail && len < c->max_snd_wnd / 2 &&
+            c->snd_max != c->snd_una)
+            break; /* sender SWS avoidance, RFC 9293 §3.8.6.2.1 (an ACK will come) */
         if (len > 0 && len < c->mss && len == avail && !fin && !(c->flags & LR_TCPF_NODELAY) &&
             c->snd_max != c->snd_una)
             break; /* Nagle, RFC 9293 §3.7.4: small segment waits for the ACK */

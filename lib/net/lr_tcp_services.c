@@ -15,24 +15,18 @@
 
 #include "lr_tcp_priv.h"
 
-/* Queue as much of the pending chain as send space allows; consume it. */
+/* Queue as much of the pending chain as send space allows; consume it. When
+ * the send buffer is full lr_tcp_send_mbuf() says so and writable() follows. */
 static void echo_flush(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct rte_mbuf *m = lr_tcp_conn_ctx_get(c);
-    while (m != NULL && lr_tcp_send_space(c) > 0) {
+    while (m != NULL) {
         struct rte_mbuf *rest = m->next;
         uint32_t len = m->data_len;
         /* hand over one segment at a time so the queue stays near sndbuf */
         m->next = NULL;
         m->nb_segs = 1;
         m->pkt_len = len;
-        if (rest != NULL) {
-            rest->nb_segs = 1;
-            uint32_t total = 0;
-            for (struct rte_mbuf *s = rest; s != NULL; s = s->next)
-                total += s->data_len;
-            rest->pkt_len = total;
-        }
         if (len == 0) {
             rte_pktmbuf_free_seg(m);
         } else if (lr_tcp_send_mbuf(w, c, m) < 0) {

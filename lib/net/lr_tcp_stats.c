@@ -5,9 +5,14 @@
  * connection pool is preallocated, so a racy read may see a torn entry but
  * never touches freed memory.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <rte_telemetry.h>
+
 #include "lr_tcp_priv.h"
+#include "lr_telemetry.h"
 
 /* X(field) for every scalar counter, in output order. */
 #define LR_TCP_COUNTERS(X)                                                                         \
@@ -132,4 +137,120 @@ unsigned lr_tcp_conns_list(const struct lr_worker *w, struct lr_tcp_conn_info *o
         n++;
     }
     return n;
+}
+
+/* --- telemetry commands (/linerate/tcp, /linerate/conns) ------------------ */
+
+struct tcp_tel_ctx {
+    struct rte_tel_data *d;
+};
+
+static void tcp_tel_add(void *arg, const char *name, uint64_t value)
+{
+    struct tcp_tel_ctx *t = arg;
+    rte_tel_data_add_dict_u64(t->d, name, value);
+}
+
+static int tcp_tel_counters(const char *cmd __rte_unused, const char *params __rte_unused,
+                            struct rte_tel_data *d)
+{
+    const struct lr_runtime *rt = lr_telemetry_runtime_get();
+    if (rt == NULL)
+        return -EAGAIN;
+    struct lr_tcp_counters sum;
+    memset(&sum, 0, sizeof(sum));
+    for (uint16_t i = 0; i < rt->nb_workers; i++) {
+        struct lr_tcp_counters c;
+        if (rt->workers[i] == NULL)
+            continue;
+        lr_tcp_counters_get(rt->workers[i], &c);
+        lr_tcp_counters_add(&sum, &c);
+    }
+    lr_telemetry_runtime_put();
+    rte_tel_data_start_dict(d);
+    struct tcp_tel_ctx t = { d };
+    lr_tcp_counters_foreach(&sum, tcp_tel_add, &t);
+    return 0;
+}
+
+#define LR_TCP_TEL_MAX_CONNS 128
+
+/* /linerate/conns[,SKIP]: up to 128 connections (all workers), skipping SKIP. */
+static int tcp_tel_conns(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+    unsigned skip = 0;
+    if (params != NULL && *params != '\0') {
+        char *end;
+        unsigned long v = strtoul(params, &end, 10);
+        if (*end != '\0' || v > UINT32_MAX)
+            return -EINVAL;
+        skip = (unsigned)v;
+    }
+    const struct lr_runtime *rt = lr_telemetry_runtime_get();
+    if (rt == NULL)
+        return -EAGAIN;
+    static struct lr_tcp_conn_info info[LR_TCP_TEL_MAX_CONNS]; /* telemetry thread only */
+    unsigned n = 0;
+    for (uint16_t i = 0; i < rt->nb_workers && n < LR_TCP_TEL_MAX_CONNS; i++) {
+        if (rt->workers[i] == NULL)
+            continue;
+        /* count this worker's entries to apply skip across workers */
+        unsigned got = lr_tcp_conns_list(rt->workers[i], info + n, LR_TCP_TEL_MAX_CONNS - n, skip);
+        if (got == 0 && skip > 0) {
+            struct lr_tcp_conn_info tmp;
+            unsigned all = 0;
+            while (lr_tcp_conns_list(rt->workers[i], &tmp, 1, all) == 1)
+                all++;
+            skip = skip > all ? skip - all : 0;
+            continue;
+        }
+        skip = 0;
+        n += got;
+    }
+    lr_telemetry_runtime_put();
+    rte_tel_data_start_dict(d);
+    for (unsigned i = 0; i < n; i++) {
+        struct rte_tel_data *c = rte_tel_data_alloc();
+        if (c == NULL)
+            return -ENOMEM;
+        char la[16], ra[16], key[16];
+        const uint8_t *l = (const uint8_t *)&info[i].laddr;
+        const uint8_t *r = (const uint8_t *)&info[i].raddr;
+        snprintf(la, sizeof(la), "%u.%u.%u.%u", l[0], l[1], l[2], l[3]);
+        snprintf(ra, sizeof(ra), "%u.%u.%u.%u", r[0], r[1], r[2], r[3]);
+        rte_tel_data_start_dict(c);
+        rte_tel_data_add_dict_string(c, "state", lr_tcp_state_name(info[i].state));
+        rte_tel_data_add_dict_string(c, "laddr", la);
+        rte_tel_data_add_dict_u64(c, "lport", info[i].lport);
+        rte_tel_data_add_dict_string(c, "raddr", ra);
+        rte_tel_data_add_dict_u64(c, "rport", info[i].rport);
+        rte_tel_data_add_dict_u64(c, "worker", info[i].worker);
+        rte_tel_data_add_dict_u64(c, "cwnd", info[i].cwnd);
+        rte_tel_data_add_dict_u64(c, "ssthresh", info[i].ssthresh);
+        rte_tel_data_add_dict_u64(c, "srtt_us", info[i].srtt_us);
+        rte_tel_data_add_dict_u64(c, "rto_us", info[i].rto_us);
+        rte_tel_data_add_dict_u64(c, "snd_wnd", info[i].snd_wnd);
+        rte_tel_data_add_dict_u64(c, "rcv_wnd", info[i].rcv_wnd);
+        rte_tel_data_add_dict_u64(c, "unacked", info[i].unacked);
+        rte_tel_data_add_dict_u64(c, "queued", info[i].queued);
+        rte_tel_data_add_dict_u64(c, "bytes_in", info[i].bytes_in);
+        rte_tel_data_add_dict_u64(c, "bytes_out", info[i].bytes_out);
+        rte_tel_data_add_dict_u64(c, "retransmits", info[i].retransmits);
+        snprintf(key, sizeof(key), "%u", i);
+        if (rte_tel_data_add_dict_container(d, key, c, 0) != 0) {
+            rte_tel_data_free(c);
+            return -ENOSPC;
+        }
+    }
+    return 0;
+}
+
+int lr_tcp_telemetry_register(void)
+{
+    int rc = lr_telemetry_register("tcp", tcp_tel_counters,
+                                   "TCP counters summed over workers. Takes no parameters");
+    if (rc != 0)
+        return rc;
+    return lr_telemetry_register("conns", tcp_tel_conns,
+                                 "TCP connections (at most 128). Parameter: entries to skip");
 }
