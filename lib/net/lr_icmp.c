@@ -5,7 +5,7 @@
  * error generation.
  *
  * Call chain: lr_ipv4_input_burst() -> lr_icmp_input()
- *               -> echo: reply in place -> lr_ipv4_output()
+ *               -> echo: reply in place -> lr_ipv4_output_frag() -> lr_ipv4_output()
  *               -> errors: w->ip->icmp_err[quoted proto]()
  *             L4 / IPv4 input -> lr_icmp_send_error() -> lr_ipv4_output().
  */
@@ -17,6 +17,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "lr_ip_frag.h"
 #include "lr_net.h"
 #include "lr_net_priv.h"
 #include "lr_pkt.h"
@@ -79,12 +80,18 @@ static void icmp_echo_reply(struct lr_worker *w, struct rte_mbuf *m, struct rte_
 
     lr_ipv4_hdr_fill(w, ip, (uint16_t)m->pkt_len, IPPROTO_ICMP, src, dst);
     ip->type_of_service = tos;
+    rte_be32_t nexthop;
+    int port = lr_ipv4_route(w, dst, &nexthop);
+    if (port >= 0 && m->pkt_len > w->ports[port].mtu)
+        /* A reassembled request larger than the MTU: the same data goes back
+         * (RFC 1122 §3.2.2.6), so the reply must be fragmented. */
+        ip->fragment_offset = 0;
     m->ol_flags = 0;
     m->l3_len = hl;
     w->stats.icmp.echo_replies++;
     w->stats.proto[LR_PROTO_ICMP].tx_pkts++;
     w->stats.proto[LR_PROTO_ICMP].tx_bytes += m->pkt_len - hl;
-    lr_ipv4_output(w, m);
+    lr_ipv4_output_frag(w, m);
 }
 
 /* A received error: validate the quote and hand it to the module of the quoted protocol. */

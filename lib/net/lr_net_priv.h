@@ -58,13 +58,36 @@ static inline bool lr_ipv4_addr_is_bcast(const struct lr_worker *w, uint16_t por
     return port < w->nb_ports && w->ports[port].addr != 0 && a == w->ports[port].bcast;
 }
 
-/** Software Internet checksum of @len bytes of @m from @off (folded, not complemented). */
+/**
+ * Software Internet checksum (RFC 1071) of @len bytes of @m from @off, over
+ * every segment: folded, not complemented (0xffff means "verifies"); 0 when
+ * the packet is shorter than off + len. Not rte_raw_cksum_mbuf(): in DPDK
+ * 22.11 it truncates a segment's 32-bit partial sum to 16 bits before the
+ * byte swap needed for a segment starting at an odd offset, so chains with
+ * odd-length segments sum wrongly. Here each partial sum is folded first.
+ */
 static inline uint16_t lr_net_raw_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
-    uint16_t sum = 0;
-    if (rte_raw_cksum_mbuf(m, off, len, &sum) != 0)
+    const struct rte_mbuf *seg = m;
+    uint64_t sum = 0;
+    uint32_t done = 0;
+
+    while (seg != NULL && off >= seg->data_len) {
+        off -= seg->data_len;
+        seg = seg->next;
+    }
+    for (; seg != NULL && done < len; seg = seg->next, off = 0) {
+        uint32_t n = RTE_MIN((uint32_t)seg->data_len - off, len - done);
+        uint16_t part = __rte_raw_cksum_reduce(
+            __rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const void *, off), n, 0));
+        sum += (done & 1) ? rte_bswap16(part) : part;
+        done += n;
+    }
+    if (done < len)
         return 0;
-    return sum;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
 }
 
 #endif /* LR_NET_PRIV_H */

@@ -12,6 +12,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "lr_ip_frag.h"
 #include "lr_net.h"
 #include "lr_pkt.h"
 #include "lr_test.h"
@@ -136,6 +137,101 @@ static void echo_with_ip_options(void **state)
     assert_memory_equal(ic + 4, icmp + 4, sizeof(icmp) - 4);
     assert_int_equal(lr_test_inet_csum(ic, sizeof(icmp)), 0);
     rte_pktmbuf_free(m);
+}
+
+/* An echo request arriving as a two-segment chain split at an odd offset. */
+static void echo_chained_odd_segments(void **state)
+{
+    struct lr_worker *w = *state;
+    const size_t size = 301, split = 14 + 20 + 8 + 33;
+    size_t len = lr_test_icmp_echo_frame(w, fbuf, sizeof(fbuf), RTE_IP_ICMP_ECHO_REQUEST,
+                                         LR_TEST_PEER_IP, LR_TEST_OUR_IP, 77, 78, NULL, size);
+
+    for (int corrupt = 0; corrupt < 2; corrupt++) {
+        struct rte_mbuf *m = lr_test_mbuf(w, fbuf, split);
+        struct rte_mbuf *s2 = rte_pktmbuf_alloc(w->pool);
+        assert_non_null(m);
+        assert_non_null(s2);
+        uint8_t *d = (uint8_t *)rte_pktmbuf_append(s2, (uint16_t)(len - split));
+        memcpy(d, fbuf + split, len - split);
+        if (corrupt)
+            d[100] ^= 0x01;
+        assert_int_equal(rte_pktmbuf_chain(m, s2), 0);
+        lr_eth_input_burst(w, lr_test_port(w), &m, 1);
+    }
+    assert_int_equal(w->stats.drops[LR_DROP_ICMP_CSUM], 1);
+
+    struct rte_mbuf *r = lr_test_tx_pop(w);
+    assert_non_null(r);
+    assert_null(lr_test_tx_pop(w));
+    assert_int_equal(r->pkt_len, len);
+    static uint8_t flat[2048];
+    const uint8_t *all = rte_pktmbuf_read(r, 0, r->pkt_len, flat);
+    assert_non_null(all);
+    assert_int_equal(all[34], RTE_IP_ICMP_ECHO_REPLY);
+    assert_int_equal(lr_test_inet_csum(all + 34, 8 + size), 0);
+    assert_int_equal(lr_test_inet_csum(all + 14, 20), 0);
+    assert_memory_equal(all + 38, fbuf + 38, 4 + size);
+    rte_pktmbuf_free(r);
+}
+
+/* A 3000-byte echo arriving in three fragments: reassembled, answered in fragments. */
+static void echo_fragmented_request_fragmented_reply(void **state)
+{
+    struct lr_worker *w = *state;
+    static uint8_t msg[3000], back[3000];
+    const size_t mlen = sizeof(msg);
+    assert_int_equal(lr_ip_frag_init(w), 0);
+
+    memset(msg, 0, 8);
+    msg[0] = RTE_IP_ICMP_ECHO_REQUEST;
+    msg[5] = 42;
+    for (size_t i = 8; i < mlen; i++)
+        msg[i] = (uint8_t)(i * 13 + 1);
+    uint16_t ck = lr_test_inet_csum(msg, mlen);
+    memcpy(msg + 2, &ck, 2);
+    static const size_t offs[] = { 0, 1480, 2960 };
+    for (int i = 0; i < 3; i++) {
+        size_t n = i < 2 ? 1480 : mlen - 2960;
+        struct lr_test_ipv4 p = {
+            .proto = IPPROTO_ICMP,
+            .id = 0x777,
+            .frag = (uint16_t)((offs[i] / 8) | (i < 2 ? RTE_IPV4_HDR_MF_FLAG : 0)),
+            .payload = msg + offs[i],
+            .payload_len = n,
+        };
+        size_t len = lr_test_ipv4_frame(w, fbuf, sizeof(fbuf), &p);
+        lr_test_rx(w, fbuf, len);
+    }
+    assert_int_equal(w->stats.icmp.echo_requests, 1);
+
+    struct rte_mbuf *out[8];
+    uint16_t n = lr_test_tx(w, out, 8);
+    assert_true(n >= 3);
+    size_t got = 0;
+    for (uint16_t i = 0; i < n; i++) {
+        assert_true(out[i]->pkt_len <= 14 + 1500u);
+        uint8_t hdr[34];
+        const uint8_t *h = rte_pktmbuf_read(out[i], 0, 34, hdr);
+        const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(h + 14);
+        assert_int_equal(lr_test_inet_csum(ip, 20), 0);
+        assert_int_equal(ip->dst_addr, LR_TEST_PEER_IP);
+        uint16_t fo = rte_be_to_cpu_16(ip->fragment_offset);
+        size_t off = (size_t)(fo & RTE_IPV4_HDR_OFFSET_MASK) * 8;
+        size_t plen = rte_be_to_cpu_16(ip->total_length) - 20u;
+        assert_true(off + plen <= mlen);
+        const uint8_t *src = rte_pktmbuf_read(out[i], 34, (uint32_t)plen, back + off);
+        assert_non_null(src);
+        if (src != back + off)
+            memcpy(back + off, src, plen);
+        got += plen;
+        rte_pktmbuf_free(out[i]);
+    }
+    assert_int_equal(got, mlen);
+    assert_int_equal(back[0], RTE_IP_ICMP_ECHO_REPLY);
+    assert_int_equal(lr_test_inet_csum(back, mlen), 0);
+    assert_memory_equal(back + 4, msg + 4, mlen - 4);
+    lr_ip_frag_free(w);
 }
 
 static void bad_checksum_dropped(void **state)
@@ -481,6 +577,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(echo_reply_sizes, setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(echo_reply_checksum_edge, setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(echo_with_ip_options, setup, lr_test_teardown),
+        cmocka_unit_test_setup_teardown(echo_chained_odd_segments, setup, lr_test_teardown),
+        cmocka_unit_test_setup_teardown(echo_fragmented_request_fragmented_reply, setup,
+                                        lr_test_teardown),
         cmocka_unit_test_setup_teardown(bad_checksum_dropped, setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(truncated_dropped, setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(broadcast_echo_ignored, setup, lr_test_teardown),
