@@ -36,6 +36,7 @@ LR_STOPPED=0
 LR_TMP=
 LR_READY_TIMEOUT=${LR_READY_TIMEOUT:-30}
 LR_EAL_EXTRA=()
+LR_LCORES=(-l 0-1) # main lcore + one worker; a test may set e.g. (--lcores "0@0,(1-2)@1")
 
 lr_log() { echo "[$LR_NAME] $*"; }
 
@@ -145,7 +146,7 @@ lr_start()
     lr_ns ip link set lo up
     : >"$LR_TMP/linerate.log" # no "ready" from a previous run
     ip netns exec "$LR_NS" "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$LR_PREFIX" \
-        -l 0-1 --vdev="net_tap0,iface=$LR_IF" --log-level=lib.eal:error "${LR_EAL_EXTRA[@]}" \
+        "${LR_LCORES[@]}" --vdev="net_tap0,iface=$LR_IF" --log-level=lib.eal:error "${LR_EAL_EXTRA[@]}" \
         -- -c "$LR_CONF" "$@" </dev/null >"$LR_TMP/linerate.log" 2>&1 &
     LR_PID=$!
     local waited=0
