@@ -16,7 +16,8 @@
 # is removed on exit (trap), whatever happens. Addresses: the appliance is
 # 198.18.0.2/24 ($LR_ADDR), the kernel side of the tap 198.18.0.1/24
 # ($LR_PEER) — RFC 2544 benchmarking space, never routed anywhere.
-# Exit status: 0 pass, 1 fail (the linerate log is printed), 77 skip.
+# Exit status: 0 pass, 1 fail (the linerate log is printed), 77 skip (a
+# missing environment; under CI=true that is a failure: CI must really run).
 
 set -u
 set -o pipefail
@@ -44,6 +45,16 @@ lr_skip()
 {
     echo "SKIP: $LR_NAME: $*"
     exit 77
+}
+
+# An environment the test needs is missing: skip, except under CI, where
+# tools/setup.sh has installed everything and the tests must really run.
+lr_skip_env()
+{
+    if [ "${CI:-}" = true ]; then
+        lr_fail "cannot run under CI: $*"
+    fi
+    lr_skip "$@"
 }
 
 lr_fail()
@@ -89,11 +100,11 @@ lr_require_env()
 {
     [ -n "$LR_BIN" ] || lr_fail "usage: $0 LINERATE_BINARY"
     [ -x "$LR_BIN" ] || lr_fail "linerate binary '$LR_BIN' is not executable"
-    [ "$(id -u)" -eq 0 ] || lr_skip "needs root (network namespaces, tap devices)"
-    [ -c /dev/net/tun ] || lr_skip "no /dev/net/tun (net_tap needs it)"
-    command -v ip >/dev/null || lr_skip "iproute2 (ip) is not installed"
+    [ "$(id -u)" -eq 0 ] || lr_skip_env "needs root (network namespaces, tap devices)"
+    [ -c /dev/net/tun ] || lr_skip_env "no /dev/net/tun (net_tap needs it)"
+    command -v ip >/dev/null || lr_skip_env "iproute2 (ip) is not installed"
     local probe="lrt-$$-probe"
-    ip netns add "$probe" 2>/dev/null || lr_skip "cannot create network namespaces here"
+    ip netns add "$probe" 2>/dev/null || lr_skip_env "cannot create network namespaces here"
     ip netns del "$probe"
 }
 
@@ -102,13 +113,13 @@ lr_require_tools()
 {
     local t
     for t in "$@"; do
-        command -v "$t" >/dev/null 2>&1 || lr_skip "'$t' is not installed (tools/setup.sh installs it)"
+        command -v "$t" >/dev/null 2>&1 || lr_skip_env "'$t' is not installed (tools/setup.sh installs it)"
     done
 }
 
 lr_require_scapy()
 {
-    "$LR_PY" -c 'import scapy.all' 2>/dev/null || lr_skip "python3-scapy is not installed for $LR_PY"
+    "$LR_PY" -c 'import scapy.all' 2>/dev/null || lr_skip_env "python3-scapy is not installed for $LR_PY"
 }
 
 # Write the test's config: [port0] with our address, small pools, stats every
