@@ -406,8 +406,11 @@ static void tftp_listen_recv(struct lr_worker *w, struct rte_mbuf *m, const stru
         return;
     }
     t->c.bad_packets++;
-    if (len >= 2 && p != NULL && ((p[0] << 8) | p[1]) == LR_TFTP_ERROR)
-        return; /* never answer an error */
+    if (len >= 2 && p != NULL && ((p[0] << 8) | p[1]) >= LR_TFTP_DATA &&
+        ((p[0] << 8) | p[1]) <= LR_TFTP_OACK)
+        return; /* transfer packets at the listen port: stray (a client that
+                 * already gave up sends them), answered by nothing; errors
+                 * are never answered (RFC 1350 §7) */
     t->c.refused++;
     tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ILLEGAL_OP,
                     "Illegal TFTP operation");
