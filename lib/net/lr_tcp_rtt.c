@@ -59,8 +59,9 @@ void lr_tcp_rtt_sample(struct lr_tcp_rtt *r, uint32_t rtt_us, uint32_t min_us, u
     if (var4 < LR_RTT_G_US)
         var4 = LR_RTT_G_US;
     r->rto = rto_clamp((uint64_t)r->srtt + var4, min_us, max_us);
-    /* A new valid sample means the path delivers again: drop the backoff
-     * (§5.7 note on collapsing the backed-off timer after an RTT sample). */
+    /* Karn's algorithm (RFC 6298 §3, §5.5): the backed-off RTO is kept only
+     * until a valid sample from a segment that was not retransmitted; the
+     * RTO is then computed from the new SRTT/RTTVAR again. */
     r->backoff = 0;
 }
 

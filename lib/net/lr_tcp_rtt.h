@@ -18,7 +18,7 @@ void lr_tcp_rtt_init(struct lr_tcp_rtt *r, uint32_t initial_us);
  * Feed one RTT measurement (only from segments not retransmitted, Karn's
  * rule §3 — the caller guarantees that, or uses timestamps §RFC 7323 §4).
  * Applies §2.2/§2.3 with K=4, alpha=1/8, beta=1/4, G = 1 ms, clamps to
- * [min_us, max_us] (§2.4, §2.5) and clears the backoff (§5.7 note).
+ * [min_us, max_us] (§2.4, §2.5) and clears the backoff (Karn, §3).
  */
 void lr_tcp_rtt_sample(struct lr_tcp_rtt *r, uint32_t rtt_us, uint32_t min_us, uint32_t max_us);
 /** §5.5: double the RTO (bounded by max_us) after a retransmission timeout. */
