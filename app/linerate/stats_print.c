@@ -98,6 +98,14 @@ static void summary_add(void *arg, const char *group, const char *name, uint64_t
         l->len += (size_t)n;
 }
 
+/* Module counters: "final: module tcp opened_passive=3 ...". */
+static void summary_add_module(void *arg, const char *group, const char *name, uint64_t value)
+{
+    char g[32];
+    snprintf(g, sizeof(g), "module %s", group);
+    summary_add(arg, g, name, value);
+}
+
 void lr_stats_print_summary(FILE *f, const struct lr_runtime *rt, uint64_t now_us)
 {
     struct lr_stats s;
@@ -110,6 +118,8 @@ void lr_stats_print_summary(FILE *f, const struct lr_runtime *rt, uint64_t now_u
             (double)(now_us - rt->start_us) / 1e6, rt->nb_workers, rt->nb_ports,
             lr_stats_total_drops(&s));
     lr_stats_foreach(&s, rt->nb_ports, summary_add, &l);
+    summary_flush(&l);
+    lr_modules_foreach(rt, summary_add_module, &l);
     summary_add(&l, "modules", "conns_active", mc.conns_active);
     summary_add(&l, "modules", "conns_total", mc.conns_total);
     summary_add(&l, "modules", "requests", mc.requests);

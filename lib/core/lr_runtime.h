@@ -38,6 +38,9 @@ struct lr_module_counters {
     uint64_t retransmits;  /* TCP segments retransmitted */
 };
 
+/** Receives one named counter of a module (see struct lr_module.walk). */
+typedef void (*lr_module_counter_fn)(void *arg, const char *name, uint64_t value);
+
 /* One protocol module as the runtime sees it; every hook is optional. */
 struct lr_module {
     const char *name;
@@ -53,6 +56,10 @@ struct lr_module {
     void (*shutdown)(struct lr_worker *w);
     /** On the main lcore: add this worker's counters into @acc (read-only). */
     void (*counters)(const struct lr_worker *w, struct lr_module_counters *acc);
+    /** On the main lcore: emit every counter of this worker's module by name, in
+     *  the same order every time (summed over workers for the final summary);
+     *  names must be string constants. */
+    void (*walk)(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
 };
 
 struct lr_runtime {

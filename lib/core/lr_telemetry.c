@@ -105,6 +105,57 @@ void lr_stats_foreach(const struct lr_stats *s, uint16_t nb_ports, lr_counter_fn
         fn(arg, "drops", lr_drop_name((enum lr_drop_reason)r), s->drops[r]);
 }
 
+/* Sums one module's counters over workers, matching them by position (a
+ * walk emits the same names in the same order every time). */
+struct module_sum {
+    unsigned n;
+    unsigned pos;
+    bool overflow;
+    const char *name[LR_MODULE_COUNTERS_MAX];
+    uint64_t value[LR_MODULE_COUNTERS_MAX];
+};
+
+static void module_sum_add(void *arg, const char *name, uint64_t value)
+{
+    struct module_sum *m = arg;
+
+    if (m->pos >= LR_MODULE_COUNTERS_MAX) {
+        m->overflow = true;
+        return;
+    }
+    if (m->pos == m->n) {
+        m->name[m->n++] = name;
+        m->value[m->pos] = 0;
+    }
+    m->value[m->pos++] += value;
+}
+
+void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg)
+{
+    unsigned nmod;
+    const struct lr_module *mods = lr_runtime_modules(&nmod);
+
+    for (unsigned k = 0; k < nmod; k++) {
+        struct module_sum sum;
+
+        if (mods[k].walk == NULL)
+            continue;
+        sum.n = 0;
+        sum.overflow = false;
+        for (uint16_t i = 0; i < rt->nb_workers; i++) {
+            if (rt->workers[i] == NULL || rt->modules_up[i] <= k)
+                continue;
+            sum.pos = 0;
+            mods[k].walk(rt->workers[i], module_sum_add, &sum);
+        }
+        if (sum.overflow)
+            LR_LOG(WARNING, core, "module %s has more than %u counters; the rest are not shown",
+                   mods[k].name, LR_MODULE_COUNTERS_MAX);
+        for (unsigned c = 0; c < sum.n; c++)
+            fn(arg, mods[k].name, sum.name[c], sum.value[c]);
+    }
+}
+
 /* --- runtime access ------------------------------------------------------ */
 
 const struct lr_runtime *lr_telemetry_runtime_get(void)

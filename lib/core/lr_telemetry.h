@@ -34,6 +34,15 @@ typedef void (*lr_counter_fn)(void *arg, const char *group, const char *name, ui
 void lr_stats_foreach(const struct lr_stats *s, uint16_t nb_ports, lr_counter_fn fn, void *arg);
 
 /**
+ * Call @fn once per counter that modules expose through their walk hook
+ * (struct lr_module), each summed over all workers, with group = the module
+ * name. At most LR_MODULE_COUNTERS_MAX counters per module.
+ */
+void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg);
+
+#define LR_MODULE_COUNTERS_MAX 128
+
+/**
  * Register a telemetry command. @cmd without a leading '/' becomes
  * "/linerate/@cmd". Returns 0 or -errno (-EINVAL for a bad name, -ENOENT
  * when telemetry is off in [stats]).
