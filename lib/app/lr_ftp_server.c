@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <rte_common.h>
+#include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -23,8 +24,10 @@
 #include "lr_app.h"
 #include "lr_ftp_io.h"
 #include "lr_ftp_server.h"
+#include "lr_http_server.h"
 #include "lr_log.h"
 #include "lr_path.h"
+#include "lr_runtime.h"
 #include "lr_tcp.h"
 #include "lr_time.h"
 
@@ -38,6 +41,8 @@
 /* Process-wide, set up once on the main lcore and read-only afterwards. */
 struct ftp_global {
     bool up;
+    uint32_t servers;                /* per-worker servers alive */
+    struct lr_file_cache *own_cache; /* loaded by lr_ftp_module_global_init */
     const struct lr_file_cache *fc;
     struct lr_ftp_users users;
     struct lr_ftp_io *io;
@@ -1269,7 +1274,49 @@ void lr_ftp_server_global_free(void)
 {
     lr_ftp_io_stop(ftp_g.io);
     lr_ftp_users_free(&ftp_g.users);
+    lr_file_cache_free(ftp_g.own_cache);
     memset(&ftp_g, 0, sizeof(ftp_g));
+}
+
+int lr_ftp_module_global_init(const struct lr_config *cfg)
+{
+    char err[256] = "";
+    if (!cfg->ftp.enabled)
+        return 0;
+    /* Worker ids are below the lcore count (the cache needs an upper bound). */
+    uint16_t nb_workers = (uint16_t)RTE_MIN(rte_lcore_count(), (unsigned)LR_MAX_WORKERS);
+    /* Same root as HTTP: share its cache (loaded by the http module, which
+     * comes first in the module table and outlives us). */
+    const struct lr_file_cache *shared = NULL;
+    struct lr_file_cache *own = NULL;
+    if (cfg->http.enabled && strcmp(cfg->ftp.root, cfg->http.root) == 0)
+        shared = lr_http_module_file_cache();
+    if (shared == NULL) {
+        own =
+            lr_file_cache_load(cfg->ftp.root, cfg->http.cache_bytes, nb_workers, err, sizeof(err));
+        if (own == NULL) {
+            int e = rte_errno ? rte_errno : EINVAL;
+            LR_LOG(ERR, ftp, "[ftp] root: %s", err);
+            return -e;
+        }
+        shared = own;
+    }
+    int rc = lr_ftp_server_global_init(cfg, shared, nb_workers, err, sizeof(err));
+    if (rc != 0) {
+        LR_LOG(ERR, ftp, "%s", err);
+        lr_file_cache_free(own);
+        return rc;
+    }
+    ftp_g.own_cache = own;
+    return 0;
+}
+
+void lr_ftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
+{
+    struct lr_ftp_stats st;
+    lr_ftp_counters_get(w, &st);
+    /* Sessions are TCP connections, already counted by the tcp module. */
+    acc->requests += st.commands;
 }
 
 int lr_ftp_server_init(struct lr_worker *w)
@@ -1323,6 +1370,7 @@ int lr_ftp_server_init(struct lr_worker *w)
     }
     srv->listen_port = f->listen;
     srv->listening = true;
+    ftp_g.servers++;
     return 0;
 }
 
@@ -1357,9 +1405,12 @@ void lr_ftp_server_free(struct lr_worker *w)
     rte_free(srv->sess);
     rte_free(srv->free_idx);
     rte_free(srv->pasv);
+    bool counted = srv->listening || srv->listen_port != 0;
     rte_free(srv);
     w->app->ftp = NULL;
     lr_app_ctx_put(w);
+    if (counted && ftp_g.servers > 0 && --ftp_g.servers == 0)
+        lr_ftp_server_global_free();
 }
 
 void lr_ftp_counters_get(const struct lr_worker *w, struct lr_ftp_stats *out)

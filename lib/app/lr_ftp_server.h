@@ -83,6 +83,22 @@ unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
                                  void (*fn)(void *arg, const char *name, uint64_t value),
                                  void *arg);
 
+/*
+ * Runtime module hooks (struct lr_module in lr_runtime.h), for one line in
+ * the module table: { "ftp", lr_ftp_module_global_init, lr_ftp_server_init,
+ * lr_ftp_server_free, lr_ftp_server_poll, lr_ftp_server_shutdown,
+ * lr_ftp_module_counters }. global_init loads a file cache of [ftp] root
+ * (budget [http] cache_bytes) and calls lr_ftp_server_global_init(); the
+ * last lr_ftp_server_free() releases the cache, the users and the I/O
+ * thread. A missing root fails the start (logged). When [ftp] root equals
+ * [http] root the HTTP module's cache is shared instead of loading twice.
+ */
+struct lr_module_counters;
+/** Module global init (main lcore): cache of [ftp] root, users, I/O thread. 0 or -errno. */
+int lr_ftp_module_global_init(const struct lr_config *cfg);
+/** Module counters: FTP commands as requests. */
+void lr_ftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
+
 /** Worker that owns passive port @port (host order) of [ftp] pasv_ports. */
 static inline uint16_t lr_ftp_pasv_owner(const struct lr_ftp_config *fc, uint16_t nb_workers,
                                          uint16_t port)

@@ -25,6 +25,7 @@
 #include <rte_mbuf.h>
 
 #include "lr_fault.h"
+#include "lr_ftp_server.h"
 #include "lr_http_server.h"
 #include "lr_log.h"
 #include "lr_net.h"
@@ -69,6 +70,8 @@ static const struct lr_module lr_modules[] = {
       mod_tcp_counters },
     { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free, NULL,
       lr_http_server_shutdown, lr_http_module_counters },
+    { "ftp", lr_ftp_module_global_init, lr_ftp_server_init, lr_ftp_server_free,
+      lr_ftp_server_poll, lr_ftp_server_shutdown, lr_ftp_module_counters },
 };
 
 const struct lr_module *lr_runtime_modules(unsigned *n)

@@ -54,6 +54,8 @@ static const char conf_text[] = "[port0]\n"
                                 "[arp]\n"
                                 "gratuitous = no\n"
                                 "[http]\n"
+                                "enabled = no\n"
+                                "[ftp]\n"
                                 "enabled = no\n";
 
 static bool eal_up, eal_ok;
