@@ -205,6 +205,9 @@ static struct rte_mbuf *fault_corrupt(struct lr_fault *f, enum lr_fault_dir dir,
         s = s->next;
     }
     *rte_pktmbuf_mtod_offset(s, uint8_t *, off) ^= (uint8_t)(1u << bit);
+    /* The "wire" damaged it before the NIC checked it: no verified-good flags. */
+    if (dir == LR_FAULT_RX)
+        c->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
     if (c != m)
         rte_pktmbuf_free(m);
     return c;
