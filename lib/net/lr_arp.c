@@ -25,6 +25,17 @@
  *       confirmations from the same MAC.
  *   REACHABLE --timer--> (none) (counted in stats.arp.expired).
  *   STATIC: from [portN] arp = ..., never expires, never changes.
+ *
+ * Several workers: each keeps its own replica of the table (no locks), but
+ * ARP frames arrive at one worker only (RSS does not spread them), while the
+ * worker that asked may be another one. So the worker that receives an ARP
+ * frame which may teach something (addressed to us, or a reply, or any
+ * request when the guard is off) first hands a copy of it to every other
+ * worker through its SP/SC inbox ring, marked with the "lr_arp_sync" mbuf
+ * dynamic flag (which no NIC sets). A worker processing such a copy applies
+ * exactly the same merge rules against its own replica (so a reply solicited
+ * by it resolves its entry there) but never answers it and counts nothing:
+ * the receiving worker already did.
  */
 #include <errno.h>
 #include <string.h>
@@ -35,6 +46,8 @@
 #include <rte_ether.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
 
 #include "lr_net.h"
 #include "lr_net_priv.h"
@@ -69,6 +82,7 @@ struct lr_arp_table {
     uint32_t *slots;    /* entry number + 1; 0 = empty slot */
     struct lr_arp_entry *entries;
     struct rte_mbuf **pending_store;
+    uint64_t sync_flag; /* ol_flags bit marking a copy from another worker */
 };
 
 #define LR_ARP_NONE    UINT32_MAX
@@ -302,6 +316,17 @@ int lr_arp_init(struct lr_worker *w)
         e->next_free = i + 1 < t->nb_entries ? i + 1 : LR_ARP_NONE;
     }
     t->free_head = 0;
+    /* Registered even for one worker: idempotent, the same bit everywhere. */
+    static const struct rte_mbuf_dynflag sync = { .name = "lr_arp_sync" };
+    int bit = rte_mbuf_dynflag_register(&sync);
+    if (bit < 0) {
+        rte_free(t->pending_store);
+        rte_free(t->entries);
+        rte_free(t->slots);
+        rte_free(t);
+        return -ENOSPC;
+    }
+    t->sync_flag = UINT64_C(1) << bit;
     w->arp = t;
 
     /* Static entries: installed once, never aged, never rewritten by input. */
@@ -357,6 +382,54 @@ void lr_arp_announce(struct lr_worker *w)
 
 /* --- input ------------------------------------------------------------------- */
 
+/*
+ * Hand a copy of the ARP frame @a received on @port to every other worker's
+ * inbox (see the top of the file). Returns how many copies were queued.
+ */
+static unsigned arp_sync_out(struct lr_worker *w, uint16_t port, const struct rte_arp_hdr *a)
+{
+    const uint64_t flag = w->arp->sync_flag;
+    unsigned sent = 0;
+
+    for (uint16_t j = 0; j < w->nb_workers && j < LR_MAX_WORKERS; j++) {
+        if (j == w->id || w->ring_to[j] == NULL)
+            continue;
+        struct rte_mbuf *c = lr_pkt_alloc(w);
+        if (c == NULL)
+            break;
+        uint8_t *d =
+            (uint8_t *)rte_pktmbuf_append(c, sizeof(struct rte_ether_hdr) + LR_ARP_HDR_LEN);
+        if (d == NULL) {
+            lr_pkt_drop(w, LR_DROP_ETH_NO_MBUF, c);
+            break;
+        }
+        struct rte_ether_hdr *eh = (struct rte_ether_hdr *)d;
+        eh->dst_addr = w->ports[port].mac;
+        eh->src_addr = a->arp_data.arp_sha;
+        eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+        memcpy(eh + 1, a, LR_ARP_HDR_LEN);
+        c->port = port;
+        c->ol_flags |= flag;
+        if (rte_ring_sp_enqueue(w->ring_to[j], c) != 0) {
+            lr_pkt_drop(w, LR_DROP_ETH_HANDOVER_FULL, c);
+            continue;
+        }
+        w->stats.handed_over++;
+        sent++;
+    }
+    return sent;
+}
+
+/* A replica copy is only ever freed: its drop was counted where it arrived. */
+static inline void arp_drop(struct lr_worker *w, bool replica, enum lr_drop_reason reason,
+                            struct rte_mbuf *m)
+{
+    if (replica)
+        rte_pktmbuf_free(m);
+    else
+        lr_pkt_drop(w, reason, m);
+}
+
 /* Answer a request for our address, reusing @m (RFC 826 "swap fields"). */
 static void arp_reply(struct lr_worker *w, struct rte_mbuf *m, struct rte_arp_hdr *a)
 {
@@ -378,30 +451,35 @@ void lr_arp_input(struct lr_worker *w, struct rte_mbuf *m)
 {
     struct lr_arp_table *t = w->arp;
     struct lr_proto_counters *pc = &w->stats.proto[LR_PROTO_ARP];
+    const bool replica = t->sync_flag != 0 && (m->ol_flags & t->sync_flag) != 0;
 
-    pc->rx_pkts++;
-    pc->rx_bytes += m->pkt_len;
+    if (!replica) {
+        pc->rx_pkts++;
+        pc->rx_bytes += m->pkt_len;
+    }
     if (unlikely(rte_pktmbuf_data_len(m) < LR_ARP_HDR_LEN || m->port >= w->nb_ports)) {
-        lr_pkt_drop(w, LR_DROP_ARP_MALFORMED, m);
+        arp_drop(w, replica, LR_DROP_ARP_MALFORMED, m);
         return;
     }
     struct rte_arp_hdr *a = rte_pktmbuf_mtod(m, struct rte_arp_hdr *);
     if (a->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
         a->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || a->arp_hlen != RTE_ETHER_ADDR_LEN ||
         a->arp_plen != sizeof(rte_be32_t)) {
-        lr_pkt_drop(w, LR_DROP_ARP_MALFORMED, m);
+        arp_drop(w, replica, LR_DROP_ARP_MALFORMED, m);
         return;
     }
     uint16_t op = rte_be_to_cpu_16(a->arp_opcode);
     if (op != RTE_ARP_OP_REQUEST && op != RTE_ARP_OP_REPLY) {
-        lr_pkt_drop(w, LR_DROP_ARP_OP, m);
+        arp_drop(w, replica, LR_DROP_ARP_OP, m);
         return;
     }
     bool request = op == RTE_ARP_OP_REQUEST;
-    if (request)
-        w->stats.arp.rx_requests++;
-    else
-        w->stats.arp.rx_replies++;
+    if (!replica) {
+        if (request)
+            w->stats.arp.rx_requests++;
+        else
+            w->stats.arp.rx_replies++;
+    }
 
     uint16_t port = m->port;
     const struct lr_port *p = &w->ports[port];
@@ -409,29 +487,34 @@ void lr_arp_input(struct lr_worker *w, struct rte_mbuf *m)
     rte_be32_t sip = a->arp_data.arp_sip;
     rte_be32_t tip = a->arp_data.arp_tip;
     bool for_us = p->addr != 0 && tip == p->addr;
+    bool guard = w->cfg->arp.spoof_guard;
 
     /* RFC 1812 §3.3.2: never believe a multicast/broadcast (or null) hardware address. */
     if (!rte_is_valid_assigned_ether_addr(&sha)) {
-        lr_pkt_drop(w, LR_DROP_ARP_BAD_SENDER, m);
+        arp_drop(w, replica, LR_DROP_ARP_BAD_SENDER, m);
         return;
     }
     if (sip == 0) {
         /* RFC 5227 §2.1.1: an ARP probe; answer it if it asks for our address, learn nothing. */
-        if (request && for_us)
+        if (request && for_us && !replica)
             arp_reply(w, m, a);
         else
-            lr_pkt_drop(w, request ? LR_DROP_ARP_NOT_US : LR_DROP_ARP_BAD_SENDER, m);
+            arp_drop(w, replica, request ? LR_DROP_ARP_NOT_US : LR_DROP_ARP_BAD_SENDER, m);
         return;
     }
     if (lr_ipv4_addr_is_martian_src(w, port, sip) || lr_ipv4_is_local(w, sip)) {
         /* A broadcast/multicast sender, or someone claiming our address (RFC 5227 §2.4 conflict). */
-        lr_pkt_drop(w, LR_DROP_ARP_BAD_SENDER, m);
+        arp_drop(w, replica, LR_DROP_ARP_BAD_SENDER, m);
         return;
     }
 
+    /* Other workers' replicas learn from the same frame (see the top of the file). */
+    unsigned shared = 0;
+    if (!replica && w->nb_workers > 1 && (for_us || !request || !guard))
+        shared = arp_sync_out(w, port, a);
+
     /* RFC 826 merge: update the sender's entry if we have one. */
     struct lr_arp_entry *e = arp_find(t, port, sip);
-    bool guard = w->cfg->arp.spoof_guard;
     if (e != NULL) {
         switch (e->state) {
         case LR_ARP_STATIC:
@@ -446,7 +529,7 @@ void lr_arp_input(struct lr_worker *w, struct rte_mbuf *m)
                 arp_entry_confirm(w, e, &sha); /* RFC 826: the sender's new address wins */
             } else if (!request) {
                 /* Unsolicited reply rewriting a known neighbour: the spoofing pattern. */
-                lr_pkt_drop(w, LR_DROP_ARP_SPOOF, m);
+                arp_drop(w, replica, LR_DROP_ARP_SPOOF, m);
                 return;
             }
             break;
@@ -455,9 +538,13 @@ void lr_arp_input(struct lr_worker *w, struct rte_mbuf *m)
         }
     } else if (for_us) {
         /* RFC 826: add the sender when we are the target. With the guard on, an
-         * unsolicited reply is never learned (nobody asked for it). */
+         * unsolicited reply is never learned (nobody here asked for it); when
+         * it went to other workers, one of them may have, so it was used. */
         if (!request && guard) {
-            lr_pkt_drop(w, LR_DROP_ARP_SPOOF, m);
+            if (shared > 0)
+                rte_pktmbuf_free(m);
+            else
+                arp_drop(w, replica, LR_DROP_ARP_SPOOF, m);
             return;
         }
         e = t->dyn_used < t->dyn_max ? arp_insert(t, port, sip, LR_ARP_REACHABLE) : NULL;
@@ -467,13 +554,13 @@ void lr_arp_input(struct lr_worker *w, struct rte_mbuf *m)
     }
 
     if (!for_us) {
-        lr_pkt_drop(w, LR_DROP_ARP_NOT_US, m);
+        arp_drop(w, replica, LR_DROP_ARP_NOT_US, m);
         return;
     }
-    if (request)
+    if (request && !replica)
         arp_reply(w, m, a);
     else
-        rte_pktmbuf_free(m); /* a reply, consumed */
+        rte_pktmbuf_free(m); /* a reply, or a replica's copy: consumed */
 }
 
 /* --- output ------------------------------------------------------------------ */

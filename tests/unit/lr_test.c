@@ -49,9 +49,11 @@ struct lr_test_fix {
     struct rte_ring *rx_ring;
     struct rte_ring *tx_ring;
     uint16_t port_id;
-    char name[12];     /* unique suffix of this worker's objects */
-    char vdev[64];     /* the ethdev's vdev name, for rte_vdev_uninit */
-    unsigned baseline; /* pool use checked by lr_test_teardown() */
+    char name[12];               /* unique suffix of this worker's objects */
+    char vdev[64];               /* the ethdev's vdev name, for rte_vdev_uninit */
+    unsigned baseline;           /* pool use checked by lr_test_teardown() */
+    struct lr_test_fix *primary; /* set on a sibling: port and rings are primary's */
+    struct rte_ring *xr[2];      /* sibling only: [0] primary -> sibling, [1] back */
 };
 
 static int eal_done;      /* test code: process-wide state is fine here */
@@ -178,6 +180,13 @@ static void port_fill(struct lr_test_fix *f)
     p->rx_offloads = 0;
 }
 
+static void ring_drain_free(struct rte_ring *r)
+{
+    struct rte_mbuf *m;
+    while (rte_ring_dequeue(r, (void **)&m) == 0)
+        rte_pktmbuf_free(m);
+}
+
 static void fix_destroy(struct lr_test_fix *f)
 {
     struct lr_worker *w = &f->w;
@@ -187,6 +196,22 @@ static void fix_destroy(struct lr_test_fix *f)
         for (uint16_t i = 0; i < w->tx[p].n; i++)
             rte_pktmbuf_free(w->tx[p].pkts[i]);
         w->tx[p].n = 0;
+    }
+    if (f->primary != NULL) {
+        struct lr_worker *w0 = &f->primary->w;
+        for (int i = 0; i < 2; i++) {
+            if (f->xr[i] != NULL) {
+                ring_drain_free(f->xr[i]);
+                rte_ring_free(f->xr[i]);
+            }
+        }
+        w0->ring_to[1] = NULL;
+        w0->ring_from[1] = NULL;
+        w0->nb_workers = 1;
+        if (w->pool != NULL)
+            rte_mempool_free(w->pool);
+        rte_free(f);
+        return;
     }
     if (f->vdev[0] != '\0') {
         rte_eth_dev_stop(f->port_id);
@@ -308,6 +333,91 @@ struct lr_worker *lr_test_worker_new(const struct lr_config *cfg)
     return w;
 }
 
+struct lr_worker *lr_test_worker_new_sibling(struct lr_worker *w0)
+{
+    struct lr_test_fix *f0 = fix_of(w0);
+    if (f0->primary != NULL || w0->nb_workers != 1) {
+        fprintf(stderr, "lr_test: one sibling per primary worker\n");
+        return NULL;
+    }
+    struct lr_test_fix *f =
+        rte_zmalloc_socket("lr_test_fix", sizeof(*f), RTE_CACHE_LINE_SIZE, (int)w0->socket);
+    if (f == NULL)
+        return NULL;
+    struct lr_worker *w = &f->w;
+    snprintf(f->name, sizeof(f->name), "%u", next_seq++);
+    f->primary = f0;
+    f->cfg = f0->cfg;
+    memcpy(f->ports, f0->ports, sizeof(f->ports));
+    f->port_id = f0->port_id;
+    f->rx_ring = f0->rx_ring;
+    f->tx_ring = f0->tx_ring;
+
+    w->now = w0->now;
+    w->id = 1;
+    w->nb_workers = 2;
+    w->queue = w0->queue;
+    w->nb_ports = w0->nb_ports;
+    w->burst = w0->burst;
+    w->lcore = w0->lcore;
+    w->socket = w0->socket;
+    w->tx_flush_us = w0->tx_flush_us;
+    w->last_flush = w->now;
+    w->cfg = &f->cfg;
+    w->ports = f->ports;
+    w->rng = 0x243f6a8885a308d3ULL;
+
+    char name[RTE_RING_NAMESIZE];
+    snprintf(name, sizeof(name), "lrt_pool_%s", f->name);
+    w->pool = rte_pktmbuf_pool_create(name, w0->pool->size, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                      (int)w->socket);
+    for (int i = 0; i < 2; i++) {
+        snprintf(name, sizeof(name), "lrt_x%d_%s", i, f->name);
+        f->xr[i] = rte_ring_create(name, 1024, (int)w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    }
+    if (w->pool == NULL || f->xr[0] == NULL || f->xr[1] == NULL) {
+        fprintf(stderr, "lr_test: sibling pool/rings: %s\n", rte_strerror(rte_errno));
+        fix_destroy(f);
+        return NULL;
+    }
+    w0->nb_workers = 2;
+    w0->ring_to[1] = f->xr[0];
+    w->ring_from[0] = f->xr[0];
+    w->ring_to[0] = f->xr[1];
+    w0->ring_from[1] = f->xr[1];
+
+    lr_timer_wheel_init(&w->timers, w->now);
+    if (lr_arp_init(w) != 0) {
+        fix_destroy(f);
+        return NULL;
+    }
+    if (lr_ip_init(w) != 0) {
+        lr_arp_free(w);
+        fix_destroy(f);
+        return NULL;
+    }
+    return w;
+}
+
+unsigned lr_test_inbox_drain(struct lr_worker *w)
+{
+    struct rte_mbuf *pkts[LR_BURST_MAX];
+    unsigned total = 0;
+
+    for (uint16_t j = 0; j < w->nb_workers && j < LR_MAX_WORKERS; j++) {
+        if (j == w->id || w->ring_from[j] == NULL)
+            continue;
+        unsigned n;
+        while ((n = rte_ring_dequeue_burst(w->ring_from[j], (void **)pkts, LR_BURST_MAX, NULL)) >
+               0) {
+            for (unsigned i = 0; i < n; i++)
+                lr_eth_input_burst(w, pkts[i]->port, &pkts[i], 1);
+            total += n;
+        }
+    }
+    return total;
+}
+
 void lr_test_worker_free(struct lr_worker *w)
 {
     if (w == NULL)
@@ -410,11 +520,26 @@ void lr_test_advance(struct lr_worker *w, uint64_t us)
     lr_timer_wheel_advance(&w->timers, w, w->now);
 }
 
+/* Entries of @r that belong to @pool (rotates the ring once: order kept). */
+static unsigned ring_count_pool(struct rte_ring *r, const struct rte_mempool *pool)
+{
+    unsigned n = rte_ring_count(r), mine = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct rte_mbuf *m;
+        if (rte_ring_dequeue(r, (void **)&m) != 0)
+            break;
+        if (m->pool == pool)
+            mine++;
+        rte_ring_enqueue(r, m);
+    }
+    return mine;
+}
+
 unsigned lr_test_pool_in_use(struct lr_worker *w)
 {
     struct lr_test_fix *f = fix_of(w);
-    return rte_mempool_in_use_count(w->pool) - rte_ring_count(f->tx_ring) -
-           rte_ring_count(f->rx_ring);
+    return rte_mempool_in_use_count(w->pool) - ring_count_pool(f->tx_ring, w->pool) -
+           ring_count_pool(f->rx_ring, w->pool);
 }
 
 /* --- frame builders ---------------------------------------------------------- */

@@ -92,6 +92,22 @@ int lr_test_teardown(void **state);
 /** Record the current pool use as the baseline lr_test_teardown() checks. */
 void lr_test_set_baseline(struct lr_worker *w);
 
+/**
+ * A second worker (id 1) on the same port as @w0 (id 0), for multi-worker
+ * tests: own pool, ARP table, IP context, timers and counters; the same port
+ * (its frames land in the same TX ring, lr_test_tx() on either worker
+ * returns both workers' frames after flushing the caller's buffers); an SP/SC
+ * ring each way between the two (ring_to/ring_from), nb_workers = 2 on both.
+ * Free it with lr_test_worker_free() before @w0. NULL on failure.
+ */
+struct lr_worker *lr_test_worker_new_sibling(struct lr_worker *w0);
+
+/**
+ * Run what other workers handed to @w (its ring_from[] inboxes) through
+ * lr_eth_input_burst(), as the poll loop does. Returns how many packets.
+ */
+unsigned lr_test_inbox_drain(struct lr_worker *w);
+
 /** The DPDK port id (== index in w->ports) of the fixture port. */
 uint16_t lr_test_port(const struct lr_worker *w);
 

@@ -509,6 +509,90 @@ static void broadcast_nexthop_needs_no_arp(void **state)
     assert_int_equal(w->stats.arp.tx_requests, 0);
 }
 
+/* --- several workers: replicas kept in step through the inbox rings ---------- */
+
+static void sibling_free_checked(struct lr_worker *w1)
+{
+    lr_test_tx_free_all(w1);
+    assert_int_equal(lr_test_pool_in_use(w1), 0);
+    lr_test_worker_free(w1);
+}
+
+static void reply_reaches_the_worker_that_asked(void **state)
+{
+    struct lr_worker *w0 = *state;
+    struct lr_worker *w1 = lr_test_worker_new_sibling(w0);
+    assert_non_null(w1);
+
+    tx_ip(w1, IP_X, 31);
+    tx_ip(w1, IP_X, 32);
+    expect_arp(lr_test_tx_pop(w1), &bcast, lr_test_mac(w1), RTE_ARP_OP_REQUEST, lr_test_mac(w1),
+               LR_TEST_OUR_IP, &zero_mac, IP_X);
+    /* RSS gives the reply to worker 0, which never asked. */
+    rx_arp(w0, RTE_ARP_OP_REPLY, &mac_a, IP_X, lr_test_mac(w0), LR_TEST_OUR_IP);
+    assert_int_equal(w0->stats.handed_over, 1);
+    assert_int_equal(lr_stats_total_drops(&w0->stats), 0); /* used by worker 1, not a drop */
+    assert_int_not_equal(lr_arp_lookup(w0, lr_test_port(w0), IP_X, NULL), 0);
+    assert_null(lr_test_tx_pop(w1));
+
+    assert_int_equal(lr_test_inbox_drain(w1), 1);
+    expect_ip(lr_test_tx_pop(w1), &mac_a, 31);
+    expect_ip(lr_test_tx_pop(w1), &mac_a, 32);
+    assert_null(lr_test_tx_pop(w1));
+    assert_int_equal(w1->stats.arp.resolved, 1);
+    assert_int_equal(w1->stats.arp.rx_replies, 0); /* counted where it arrived */
+    assert_int_equal(w0->stats.arp.rx_replies, 1);
+    assert_int_equal(lr_stats_total_drops(&w1->stats), 0);
+    sibling_free_checked(w1);
+}
+
+static void request_teaches_every_worker_once_answered(void **state)
+{
+    struct lr_worker *w0 = *state;
+    struct lr_worker *w1 = lr_test_worker_new_sibling(w0);
+    assert_non_null(w1);
+
+    rx_arp(w0, RTE_ARP_OP_REQUEST, &mac_a, IP_X, &zero_mac, LR_TEST_OUR_IP);
+    lr_test_inbox_drain(w1);
+    /* One reply on the wire (worker 0's), and both replicas know the sender. */
+    expect_arp(lr_test_tx_pop(w0), &mac_a, lr_test_mac(w0), RTE_ARP_OP_REPLY, lr_test_mac(w0),
+               LR_TEST_OUR_IP, &mac_a, IP_X);
+    assert_null(lr_test_tx_pop(w1));
+    struct rte_ether_addr mac;
+    assert_int_equal(lr_arp_lookup(w0, lr_test_port(w0), IP_X, &mac), 0);
+    assert_int_equal(lr_arp_lookup(w1, lr_test_port(w1), IP_X, &mac), 0);
+    assert_memory_equal(&mac, &mac_a, 6);
+    tx_ip(w1, IP_X, 40);
+    expect_ip(lr_test_tx_pop(w1), &mac_a, 40);
+
+    /* A request for someone else teaches nothing and is not copied (guard on). */
+    rx_arp(w0, RTE_ARP_OP_REQUEST, &mac_b, IP_Y, &zero_mac, IP_Z);
+    assert_int_equal(w0->stats.handed_over, 1);
+    assert_int_equal(lr_test_inbox_drain(w1), 0);
+    sibling_free_checked(w1);
+}
+
+static void spoof_guard_holds_on_every_replica(void **state)
+{
+    struct lr_worker *w0 = *state;
+    struct lr_worker *w1 = lr_test_worker_new_sibling(w0);
+    assert_non_null(w1);
+    struct rte_ether_addr mac;
+
+    rx_arp(w0, RTE_ARP_OP_REQUEST, &mac_a, IP_X, &zero_mac, LR_TEST_OUR_IP);
+    lr_test_inbox_drain(w1);
+    lr_test_tx_free_all(w0);
+    rx_arp(w0, RTE_ARP_OP_REPLY, &mac_b, IP_X, lr_test_mac(w0), LR_TEST_OUR_IP);
+    lr_test_inbox_drain(w1);
+    assert_int_equal(w0->stats.drops[LR_DROP_ARP_SPOOF], 1);
+    assert_int_equal(w1->stats.drops[LR_DROP_ARP_SPOOF], 0); /* a copy is not counted twice */
+    assert_int_equal(lr_arp_lookup(w0, lr_test_port(w0), IP_X, &mac), 0);
+    assert_memory_equal(&mac, &mac_a, 6);
+    assert_int_equal(lr_arp_lookup(w1, lr_test_port(w1), IP_X, &mac), 0);
+    assert_memory_equal(&mac, &mac_a, 6);
+    sibling_free_checked(w1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +623,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(gratuitous_arp_format, lr_test_setup, lr_test_teardown),
         cmocka_unit_test_teardown(gratuitous_arp_disabled, lr_test_teardown),
         cmocka_unit_test_setup_teardown(broadcast_nexthop_needs_no_arp, lr_test_setup,
+                                        lr_test_teardown),
+        cmocka_unit_test_setup_teardown(reply_reaches_the_worker_that_asked, lr_test_setup,
+                                        lr_test_teardown),
+        cmocka_unit_test_setup_teardown(request_teaches_every_worker_once_answered, lr_test_setup,
+                                        lr_test_teardown),
+        cmocka_unit_test_setup_teardown(spoof_guard_holds_on_every_replica, lr_test_setup,
                                         lr_test_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
