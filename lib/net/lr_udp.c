@@ -63,9 +63,11 @@ static void udp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint
 int lr_udp_init(struct lr_worker *w)
 {
     struct lr_udp_ctx *u;
-    uint32_t n = w->cfg->udp.max_binds;
+    /* [udp] max_binds counts service ports; each TFTP transfer binds its own
+     * port (TID), so room for [tftp] max_sessions is added on top. */
+    uint32_t n = w->cfg->udp.max_binds + (w->cfg->tftp.listen != 0 ? w->cfg->tftp.max_sessions : 0);
 
-    if (n == 0 || n > UINT16_MAX - 1)
+    if (w->cfg->udp.max_binds == 0 || n > UINT16_MAX - 1)
         return -EINVAL;
     u = rte_zmalloc_socket("lr_udp", sizeof(*u), RTE_CACHE_LINE_SIZE, (int)w->socket);
     if (u == NULL)
@@ -234,8 +236,8 @@ static void udp_input_one(struct lr_worker *w, struct rte_mbuf *m)
     } else {
         uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
         bool ok;
-        if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD && ulen == iplen)
-            ok = true;
+        if ((f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE) && ulen == iplen)
+            ok = true; /* NONE: the device vouches for the data (partial checksum) */
         else if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD && ulen == iplen)
             ok = false;
         else

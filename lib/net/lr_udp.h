@@ -64,7 +64,8 @@ struct lr_udp_counters {
 };
 
 /**
- * Allocate w->udp (bind table of [udp] max_binds entries) and register UDP
+ * Allocate w->udp (bind table of [udp] max_binds entries, plus [tftp]
+ * max_sessions when TFTP is on: one port per transfer) and register UDP
  * input and the UDP ICMP error receiver with the IPv4 layer. 0 or -errno.
  */
 int lr_udp_init(struct lr_worker *w);
