@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# HTTP edge cases over raw sockets (http_raw.py): pipelining in order,
+# requests split at every byte, bodies discarded without desync, every
+# malformed request answered with its status and a closed connection while
+# a keep-alive connection keeps being served, 408 on a stalled head.
+. "$(dirname "$0")/lib.sh" "$@"
+lr_require_tools curl
+"$LR_PY" -c 'import socket' || lr_skip "no python3"
+
+site="$LR_TMP/site"
+mkdir -p "$site"
+printf 'hello world\n' >"$site/hello.txt"
+printf '<p>index</p>\n' >"$site/index.html"
+head -c 4099 /dev/urandom >"$site/odd.bin"
+head -c 300000 /dev/urandom >"$site/big.bin"
+
+lr_config_write <<CONF
+[http]
+root = $site
+cache_bytes = 16m
+header_timeout = 1s
+CONF
+lr_start
+
+timeout 180 ip netns exec "$LR_NS" "$LR_PY" "$(dirname "$0")/http_raw.py" "$LR_ADDR" "$site" 1 ||
+    lr_fail "raw HTTP checks failed"
+# Still serving normally afterwards.
+out=$(lr_ns curl -sS --max-time 10 "http://$LR_ADDR/hello.txt") || lr_fail "curl after the checks"
+lr_assert_eq "$out" "hello world" "served after the checks"
+lr_stop
+lr_pass
