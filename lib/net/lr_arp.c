@@ -575,6 +575,29 @@ int lr_arp_lookup(struct lr_worker *w, uint16_t port, rte_be32_t ip, struct rte_
     return 0;
 }
 
+/*
+ * The table is full and we must resolve a new neighbour: give up the
+ * REACHABLE entry confirmed longest ago (its aging timer expires first).
+ * Otherwise a burst of requests from many addresses (each one learned,
+ * RFC 826) could keep us from talking to anyone new until they age out.
+ * Entries being resolved and static entries are never evicted. O(table) but
+ * only on this rare path.
+ */
+static void arp_evict_oldest(struct lr_worker *w)
+{
+    struct lr_arp_table *t = w->arp;
+    struct lr_arp_entry *victim = NULL;
+
+    for (uint32_t i = 0; i < t->nb_entries; i++) {
+        struct lr_arp_entry *e = &t->entries[i];
+        if (e->state == LR_ARP_REACHABLE &&
+            (victim == NULL || e->timer.expire < victim->timer.expire))
+            victim = e;
+    }
+    if (victim != NULL)
+        arp_entry_release(w, victim, LR_DROP_ARP_UNRESOLVED);
+}
+
 void lr_arp_output(struct lr_worker *w, uint16_t port, rte_be32_t nexthop, struct rte_mbuf *m)
 {
     struct lr_arp_table *t = w->arp;
@@ -604,6 +627,8 @@ void lr_arp_output(struct lr_worker *w, uint16_t port, rte_be32_t nexthop, struc
         return;
     }
     if (e == NULL) {
+        if (t->dyn_used >= t->dyn_max)
+            arp_evict_oldest(w);
         if (t->dyn_used >= t->dyn_max ||
             (e = arp_insert(t, port, nexthop, LR_ARP_INCOMPLETE)) == NULL) {
             lr_pkt_drop(w, LR_DROP_ARP_TABLE_FULL, m);

@@ -434,6 +434,45 @@ static void table_full_dropped(void **state)
     assert_int_equal(w->stats.drops[LR_DROP_ARP_TABLE_FULL], 1);
 }
 
+static void full_table_evicts_oldest_reachable(void **state)
+{
+    struct lr_config cfg;
+    lr_test_config_default(&cfg);
+    cfg.arp.table_size = 2;
+    struct lr_worker *w = new_worker(state, &cfg);
+    const uint16_t port = lr_test_port(w);
+
+    /* Two neighbours learned (say, a flood of requests), X first. */
+    rx_arp(w, RTE_ARP_OP_REQUEST, &mac_a, IP_X, &zero_mac, LR_TEST_OUR_IP);
+    lr_test_advance(w, 5000);
+    rx_arp(w, RTE_ARP_OP_REQUEST, &mac_b, IP_Y, &zero_mac, LR_TEST_OUR_IP);
+    lr_test_tx_free_all(w);
+    /* We still reach a new one: X (confirmed longest ago) makes room. */
+    tx_ip(w, IP_Z, 8);
+    assert_int_equal(lr_test_tx_free_all(w), 1);
+    assert_int_equal(w->stats.drops[LR_DROP_ARP_TABLE_FULL], 0);
+    assert_int_not_equal(lr_arp_lookup(w, port, IP_X, NULL), 0);
+    assert_int_equal(lr_arp_lookup(w, port, IP_Y, NULL), 0);
+    rx_arp(w, RTE_ARP_OP_REPLY, &mac_a, IP_Z, lr_test_mac(w), LR_TEST_OUR_IP);
+    expect_ip(lr_test_tx_pop(w), &mac_a, 8);
+    /* Z refreshed later than Y: Y goes first, then Z; entries being resolved
+     * are never evicted, so a third new neighbour is refused. */
+    lr_test_advance(w, 5000);
+    rx_arp(w, RTE_ARP_OP_REQUEST, &mac_a, IP_Z, &zero_mac, LR_TEST_OUR_IP);
+    lr_test_tx_free_all(w);
+    tx_ip(w, LR_TEST_IP(198, 18, 0, 100), 1);
+    assert_int_not_equal(lr_arp_lookup(w, port, IP_Y, NULL), 0);
+    assert_int_equal(lr_arp_lookup(w, port, IP_Z, NULL), 0);
+    tx_ip(w, LR_TEST_IP(198, 18, 0, 101), 2);
+    assert_int_not_equal(lr_arp_lookup(w, port, IP_Z, NULL), 0);
+    tx_ip(w, LR_TEST_IP(198, 18, 0, 102), 3);
+    assert_int_equal(w->stats.drops[LR_DROP_ARP_TABLE_FULL], 1);
+    lr_test_tx_free_all(w);
+    for (uint32_t i = 0; i <= cfg.arp.retries; i++)
+        lr_test_advance(w, cfg.arp.retry + 1000);
+    assert_int_equal(w->stats.drops[LR_DROP_ARP_UNRESOLVED], 2);
+}
+
 static void many_entries_insert_and_expire(void **state)
 {
     /* Exercises the open-addressed index: fill, delete from the middle of
@@ -619,6 +658,7 @@ int main(void)
                                         lr_test_teardown),
         cmocka_unit_test_teardown(spoof_guard_off_follows_rfc826, lr_test_teardown),
         cmocka_unit_test_teardown(table_full_dropped, lr_test_teardown),
+        cmocka_unit_test_teardown(full_table_evicts_oldest_reachable, lr_test_teardown),
         cmocka_unit_test_teardown(many_entries_insert_and_expire, lr_test_teardown),
         cmocka_unit_test_setup_teardown(gratuitous_arp_format, lr_test_setup, lr_test_teardown),
         cmocka_unit_test_teardown(gratuitous_arp_disabled, lr_test_teardown),
