@@ -44,7 +44,7 @@ cleanup()
     trap - EXIT INT TERM
     [ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null
     lrn_cleanup
-    rm -f "$LRN_LOG"
+    rm -f "$LRN_LOG" "$LRN_LOG.index"
 }
 trap cleanup EXIT
 trap 'echo; echo "demo: stopping"; exit $FAILED' INT TERM
@@ -78,7 +78,15 @@ NS=(ip netns exec "$LRN_NS")
 
 check "ping $ADDR" "${NS[@]}" ping -c 3 -i 0.2 -W 2 "$ADDR"
 check "ping $ADDR 1472 bytes, DF" "${NS[@]}" ping -c 2 -i 0.2 -W 2 -s 1472 -M do "$ADDR"
-# (HTTP and FTP checks are added here when those services land.)
+http_get()
+{
+    local out
+    out=$("${NS[@]}" curl -sS -m 5 -D - -o "$LRN_LOG.index" "http://$ADDR/") || return 1
+    echo "$out" | head -n 1
+    cmp -s "$LRN_LOG.index" config/www/index.html
+}
+check "HTTP GET http://$ADDR/ returns config/www/index.html" http_get
+# (the FTP check is added here when the FTP server lands.)
 
 echo "demo: /linerate/stats:"
 echo /linerate/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$LRN_PREFIX" |
