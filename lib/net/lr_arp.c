@@ -382,6 +382,11 @@ void lr_arp_announce(struct lr_worker *w)
 
 /* --- input ------------------------------------------------------------------- */
 
+uint64_t lr_arp_sync_flag(const struct lr_worker *w)
+{
+    return w->arp != NULL ? w->arp->sync_flag : 0;
+}
+
 /*
  * Hand a copy of the ARP frame @a received on @port to every other worker's
  * inbox (see the top of the file). Returns how many copies were queued.

@@ -97,12 +97,22 @@ void lr_eth_input_burst(struct lr_worker *w, uint16_t port, struct rte_mbuf **pk
         uint16_t type = eth_classify(w, p, m, &l2);
         if (type == 0)
             continue;
-        rte_pktmbuf_adj(m, l2);
-        m->l2_len = l2;
         if (type == RTE_ETHER_TYPE_ARP) {
+            if (unlikely(m->ol_flags & lr_arp_sync_flag(w))) {
+                /* A replica copy from another worker (lr_arp.c), not traffic
+                 * received on this port: the receiving worker counted it. */
+                pc->rx_pkts--;
+                pc->rx_bytes -= m->pkt_len;
+                ec->rx_pkts--;
+                ec->rx_bytes -= m->pkt_len;
+            }
+            rte_pktmbuf_adj(m, l2);
+            m->l2_len = l2;
             lr_arp_input(w, m);
             continue;
         }
+        rte_pktmbuf_adj(m, l2);
+        m->l2_len = l2;
         ip[nip++] = m;
         if (nip == LR_BURST_MAX) {
             lr_ipv4_input_burst(w, ip, nip);

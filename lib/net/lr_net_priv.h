@@ -30,6 +30,9 @@ struct lr_ip_ctx {
     uint64_t icmp_last;             /* w->now at the last refill */
 } __rte_cache_aligned;
 
+/** The ol_flags bit marking an ARP frame copied from another worker (lr_arp.c). */
+uint64_t lr_arp_sync_flag(const struct lr_worker *w);
+
 /** Handle one ICMP packet validated by IPv4 input (data offset at the IP header). Consumes @m. */
 void lr_icmp_input(struct lr_worker *w, struct rte_mbuf *m);
 

@@ -575,6 +575,8 @@ static void reply_reaches_the_worker_that_asked(void **state)
     assert_null(lr_test_tx_pop(w1));
 
     assert_int_equal(lr_test_inbox_drain(w1), 1);
+    assert_int_equal(w1->stats.port[lr_test_port(w1)].rx_pkts, 0); /* a copy, not traffic */
+    assert_int_equal(w1->stats.proto[LR_PROTO_ARP].rx_pkts, 0);
     expect_ip(lr_test_tx_pop(w1), &mac_a, 31);
     expect_ip(lr_test_tx_pop(w1), &mac_a, 32);
     assert_null(lr_test_tx_pop(w1));
