@@ -1151,7 +1151,7 @@ void lr_ftp_server_poll(struct lr_worker *w)
         /* Buffers came back: sessions held by flow control may resume. */
         for (uint32_t i = 0; i < srv->nb_sess; i++) {
             struct ftp_sess *x = &srv->sess[i];
-            if (x->in_use && x->held != NULL && x->file_open)
+            if (x->in_use && x->file_open && !x->finishing && (x->held != NULL || x->peer_done))
                 stor_input(w, x);
         }
     }

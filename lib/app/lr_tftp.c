@@ -19,10 +19,16 @@
 
 #include <rte_malloc.h>
 
+#include <rte_lcore.h>
+#include <rte_errno.h>
+
 #include "lr_file_cache.h"
+#include "lr_http_server.h"
+#include "lr_log.h"
 #include "lr_net.h"
 #include "lr_path.h"
 #include "lr_pkt.h"
+#include "lr_runtime.h"
 #include "lr_telemetry.h"
 #include "lr_tftp.h"
 #include "lr_tftp_wire.h"
@@ -533,4 +539,69 @@ int lr_tftp_telemetry_register(void)
     return lr_telemetry_register(
         "tftp", tftp_telemetry,
         "linerate TFTP server counters summed over workers. Takes no parameters");
+}
+
+/* --- runtime module ------------------------------------------------------
+ * Start-time state of the module, written on the main lcore only (global
+ * init, per-worker init/free); workers read the cache through their own
+ * context. Same pattern as the HTTP and FTP modules.
+ */
+static struct {
+    const struct lr_file_cache *fc; /* served cache: HTTP's or own */
+    struct lr_file_cache *own;      /* loaded here when [tftp] root differs */
+    unsigned users;                 /* workers initialised */
+} tftp_g;
+
+int lr_tftp_module_global_init(const struct lr_config *cfg)
+{
+    char err[256] = "";
+    uint16_t nb_workers = (uint16_t)RTE_MIN(rte_lcore_count(), (unsigned)LR_MAX_WORKERS);
+
+    if (cfg->tftp.listen == 0)
+        return 0;
+    /* Same root as HTTP: serve its cache (the http module comes first). */
+    if (cfg->http.enabled && strcmp(cfg->tftp.root, cfg->http.root) == 0)
+        tftp_g.fc = lr_http_module_file_cache();
+    if (tftp_g.fc == NULL) {
+        tftp_g.own =
+            lr_file_cache_load(cfg->tftp.root, cfg->http.cache_bytes, nb_workers, err, sizeof(err));
+        if (tftp_g.own == NULL) {
+            int e = rte_errno ? rte_errno : EINVAL;
+            LR_LOG(ERR, udp, "[tftp] root: %s", err);
+            return -e;
+        }
+        tftp_g.fc = tftp_g.own;
+    }
+    return 0;
+}
+
+int lr_tftp_module_init(struct lr_worker *w)
+{
+    int rc;
+
+    if (w->cfg->tftp.listen == 0)
+        return 0;
+    rc = lr_tftp_init(w, tftp_g.fc);
+    if (rc == 0)
+        tftp_g.users++;
+    return rc;
+}
+
+void lr_tftp_module_free(struct lr_worker *w)
+{
+    if (w->cfg->tftp.listen == 0 || lr_udp_bound_ctx(w, w->cfg->tftp.listen) == NULL)
+        return;
+    lr_tftp_free(w);
+    if (tftp_g.users > 0 && --tftp_g.users == 0) {
+        lr_file_cache_free(tftp_g.own); /* after the last worker: no mbuf points into it */
+        memset(&tftp_g, 0, sizeof(tftp_g));
+    }
+}
+
+void lr_tftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
+{
+    struct lr_tftp_counters c = { 0 };
+
+    lr_tftp_counters_add(w, &c);
+    acc->requests += c.requests;
 }

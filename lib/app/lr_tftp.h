@@ -64,4 +64,22 @@ void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *ac
 /** Register /linerate/tftp (main lcore, after lr_telemetry_init). 0 or -errno. */
 int lr_tftp_telemetry_register(void);
 
+/*
+ * Runtime module hooks (struct lr_module in lr_runtime.h), after "http":
+ *   { "tftp", lr_tftp_module_global_init, lr_tftp_module_init,
+ *     lr_tftp_module_free, NULL, NULL, lr_tftp_module_counters }
+ * The global init serves the HTTP file cache when [tftp] root is the HTTP
+ * root, else loads the cache of [tftp] root (freed with the last worker).
+ */
+struct lr_config;
+struct lr_module_counters;
+/** Find or load the file cache of [tftp] root (no-op when TFTP is off). 0 or -errno. */
+int lr_tftp_module_global_init(const struct lr_config *cfg);
+/** lr_tftp_init() with the module's cache. */
+int lr_tftp_module_init(struct lr_worker *w);
+/** lr_tftp_free(); the module's own cache goes with the last worker. */
+void lr_tftp_module_free(struct lr_worker *w);
+/** Adds RRQs received to @acc->requests. */
+void lr_tftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
+
 #endif /* LR_TFTP_H */

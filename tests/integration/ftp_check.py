@@ -245,6 +245,17 @@ def check_big():
     f.quit()
 
 
+def check_upload():
+    f = connect(USER, PASSWORD)
+    payload = os.urandom(4 * 1024 * 1024 + 3)
+    f.storbinary("STOR upload/faults.bin", io.BytesIO(payload))
+    if sha(disk("upload/faults.bin")) != sha(payload):
+        fail("STOR under faults: bytes on disk differ")
+    if sha(retr(f, "upload/faults.bin")) != sha(payload):
+        fail("re-download under faults differs")
+    f.quit()
+
+
 socket.setdefaulttimeout(TIMEOUT)
 for name in sys.argv[5:]:
     globals()["check_" + name]()
