@@ -36,6 +36,13 @@ uint64_t lr_arp_sync_flag(const struct lr_worker *w);
 /** Handle one ICMP packet validated by IPv4 input (data offset at the IP header). Consumes @m. */
 void lr_icmp_input(struct lr_worker *w, struct rte_mbuf *m);
 
+/** True when @port has a directed broadcast: not on /31 (RFC 3021 §2.1) or /32 links. */
+static inline bool lr_ipv4_port_has_bcast(const struct lr_worker *w, uint16_t port)
+{
+    return port < w->nb_ports && w->ports[port].addr != 0 &&
+           (rte_be_to_cpu_32(w->ports[port].mask) & 3u) == 0;
+}
+
 /** True for addresses that can never be a unicast source (RFC 1122 §3.2.1.3, RFC 1812 §5.3.7). */
 static inline bool lr_ipv4_addr_is_martian_src(const struct lr_worker *w, uint16_t port,
                                                rte_be32_t a)
@@ -47,10 +54,7 @@ static inline bool lr_ipv4_addr_is_martian_src(const struct lr_worker *w, uint16
         return true;
     if ((h & 0xf0000000u) >= 0xe0000000u) /* class D multicast and class E */
         return true;
-    if (port < w->nb_ports && w->ports[port].addr != 0 && w->ports[port].mask != 0xffffffffu &&
-        a == w->ports[port].bcast)
-        return true;
-    return false;
+    return lr_ipv4_port_has_bcast(w, port) && a == w->ports[port].bcast;
 }
 
 /** True when @a is the limited broadcast or the directed broadcast of @port. */
@@ -58,7 +62,7 @@ static inline bool lr_ipv4_addr_is_bcast(const struct lr_worker *w, uint16_t por
 {
     if (a == RTE_BE32(0xffffffff))
         return true;
-    return port < w->nb_ports && w->ports[port].addr != 0 && a == w->ports[port].bcast;
+    return lr_ipv4_port_has_bcast(w, port) && a == w->ports[port].bcast;
 }
 
 /**

@@ -463,6 +463,39 @@ static void output_via_gateway(void **state)
     (void)zero_mac;
 }
 
+static void slash31_link_has_no_broadcast(void **state)
+{
+    /* RFC 3021: on a /31 both addresses are hosts; the "broadcast" is the peer. */
+    struct lr_config cfg;
+    lr_test_config_default(&cfg);
+    cfg.port[0].addr = LR_TEST_IP(198, 18, 0, 2);
+    cfg.port[0].prefix = 31;
+    struct lr_worker *w = new_worker(state, &cfg);
+    const rte_be32_t peer = LR_TEST_IP(198, 18, 0, 3);
+    lr_ipv4_register(w, IPPROTO_UDP, capture_l4);
+
+    uint8_t f[128];
+    struct lr_test_ipv4 p = { .src = peer };
+    size_t len = frame(w, f, sizeof(f), &p);
+    lr_test_rx(w, f, len);
+    assert_int_equal(cap.pkts, 1);
+    assert_int_equal(w->stats.drops[LR_DROP_IP_BAD_SRC], 0);
+
+    /* Sending to it resolves it like any neighbour (no Ethernet broadcast). */
+    struct rte_mbuf *m = out_pkt(w, peer, 4);
+    lr_ipv4_output(w, m);
+    m = lr_test_tx_pop(w);
+    assert_non_null(m);
+    const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+    assert_int_equal(rte_be_to_cpu_16(eh->ether_type), RTE_ETHER_TYPE_ARP);
+    rte_pktmbuf_free(m);
+    uint8_t a[64];
+    len = lr_test_arp_frame(a, sizeof(a), RTE_ARP_OP_REPLY, lr_test_mac(w), &mac_gw, peer,
+                            lr_test_mac(w), cfg.port[0].addr);
+    lr_test_rx(w, a, len);
+    assert_int_equal(lr_test_tx_free_all(w), 1);
+}
+
 static void hdr_fill_fields(void **state)
 {
     struct lr_worker *w = *state;
@@ -615,6 +648,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(route_and_local, setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(output_without_route_dropped, setup, lr_test_teardown),
         cmocka_unit_test_teardown(output_via_gateway, lr_test_teardown),
+        cmocka_unit_test_teardown(slash31_link_has_no_broadcast, lr_test_teardown),
         cmocka_unit_test_setup_teardown(hdr_fill_fields, setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(output_checksum_and_too_big, setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(l4_checksum_software_and_offload, setup, lr_test_teardown),
