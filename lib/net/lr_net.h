@@ -150,8 +150,12 @@ void lr_icmp_send_error(struct lr_worker *w, const struct rte_mbuf *orig, uint8_
 
 /** Allocate and initialise the worker's ARP table (static entries from config). */
 int lr_arp_init(struct lr_worker *w);
+/** Free the ARP table; packets still parked are dropped as ETH_SHUTDOWN (NULL safe). */
 void lr_arp_free(struct lr_worker *w);
-/** Send gratuitous ARP on every port (called once at start by worker 0). */
+/**
+ * Send a gratuitous ARP (RFC 5227 §3 announcement) on every addressed port
+ * (called once at start by worker 0); nothing when [arp] gratuitous is off.
+ */
 void lr_arp_announce(struct lr_worker *w);
 /** Handle one ARP frame (data offset at the ARP header). Consumes @m. */
 void lr_arp_input(struct lr_worker *w, struct rte_mbuf *m);
@@ -162,7 +166,7 @@ void lr_arp_input(struct lr_worker *w, struct rte_mbuf *m);
  * interval). Consumes @m.
  */
 void lr_arp_output(struct lr_worker *w, uint16_t port, rte_be32_t nexthop, struct rte_mbuf *m);
-/** Look up a resolved MAC; 0 when found. */
+/** Look up a resolved (reachable or static) MAC; 0 when found, -ENOENT otherwise. */
 int lr_arp_lookup(struct lr_worker *w, uint16_t port, rte_be32_t ip, struct rte_ether_addr *mac);
 
 /** Prepend an Ethernet header and queue @m on @port. */
