@@ -801,8 +801,12 @@ static void http_process(struct lr_http_conn *hc)
         if (lr_tcp_send_space(hc->tcp) == 0) {
             /* Pipelining waits until earlier responses drain (in order). */
             want_writable(hc);
+            if (hc->tmode != HT_SEND)
+                timer_arm(hc, HT_SEND, srv->send_stall_us);
             return;
         }
+        if (hc->tmode == HT_SEND)
+            timer_stop(hc); /* the peer reads again */
         struct lr_http_request req;
         uint32_t blen;
         const uint8_t *b = head_bytes(hc, &blen, false);
@@ -822,9 +826,14 @@ static void http_process(struct lr_http_conn *hc)
         }
         bool v10 = req.version_minor == 0;
         if (rc < 0) {
-            if (http_send_error(hc, (unsigned)-rc, false, v10, true, NULL, 0) < 0) {
+            int src = http_send_error(hc, (unsigned)-rc, false, v10, true, NULL, 0);
+            if (src == -ENOBUFS) {
                 timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
                 return;
+            }
+            if (src < 0) {
+                hc->close_after = true; /* cannot send any more: just close */
+                continue;
             }
             srv->cnt.requests++;
             continue; /* close_after is set */
@@ -835,9 +844,21 @@ static void http_process(struct lr_http_conn *hc)
         /* keepalive_timeout = 0 turns persistent connections off. */
         bool close = !req.keep_alive || (max_req != 0 && hc->nreq + 1 >= max_req) || hc->peer_fin ||
                      srv->cfg->keepalive_timeout == 0;
-        if (http_handle(hc, b, &req, close) < 0) {
+        /*
+         * RFC 9110 §10.1.1: we answer without asking for the content (no 100);
+         * a client that expected 100-continue may then never send it, so
+         * the connection cannot be trusted to stay in sync: close it.
+         */
+        if (req.expect_continue && (req.chunked || req.content_length > 0))
+            close = true;
+        int hrc = http_handle(hc, b, &req, close);
+        if (hrc == -ENOBUFS) {
             timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
             return;
+        }
+        if (hrc < 0) {
+            hc->close_after = true;
+            continue;
         }
         srv->cnt.requests++;
         if (!first)

@@ -572,6 +572,26 @@ static void test_method_not_allowed_body_discarded(void **state)
     peer_fin(e, &r);
 }
 
+static void test_expect_continue_closes(void **state)
+{
+    struct lrt_env *e = *state;
+    struct rx r = { 0 };
+    handshake(e);
+    /* Final answer without 100 Continue; the body may never come: close. */
+    request(e, "PUT /up HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n",
+            &r);
+    struct resp rp = parse_resp(0, r.len);
+    assert_int_equal(rp.status, 405);
+    assert_true(has_header(&rp, "\r\nConnection: close\r\n"));
+    assert_true(r.fin);
+    /* Body bytes that still arrive are drained, not answered with RST. */
+    lrt_send_data(e, "0123456789", 10);
+    pump(e, &r);
+    assert_false(r.rst);
+    peer_fin(e, &r);
+    assert_int_equal(counters(e).conns_active, 0);
+}
+
 static void test_http10_and_close(void **state)
 {
     struct lrt_env *e = *state;
@@ -730,6 +750,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_errors_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_method_not_allowed_body_discarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expect_continue_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http10_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_half_close, setup, teardown),
