@@ -29,6 +29,10 @@
 #include "lr_tcp.h"
 #include "lr_telemetry.h"
 #include "lr_time.h"
+#include "lr_ip_frag.h"
+#include "lr_tftp.h"
+#include "lr_udp.h"
+#include "lr_udp_echo.h"
 #include "stats_print.h"
 #include "lr_ip_frag.h"
 #include "lr_tftp.h"
@@ -186,6 +190,9 @@ static int run(const struct lr_config *cfg)
                 rte_strerror(-rc));
     else if (lr_tcp_telemetry_register() != 0)
         fprintf(stderr, "linerate: warning: /linerate/tcp and /linerate/conns unavailable\n");
+    if (rc == 0 && (lr_udp_telemetry_register() != 0 || lr_ip_frag_telemetry_register() != 0 ||
+                    lr_udp_echo_telemetry_register() != 0 || lr_tftp_telemetry_register() != 0))
+        fprintf(stderr, "linerate: warning: /linerate/udp, ip, udp_echo or tftp unavailable\n");
 
     if (rc == 0 && (lr_udp_telemetry_register() != 0 || lr_ip_frag_telemetry_register() != 0 ||
                     lr_udp_echo_telemetry_register() != 0 || lr_tftp_telemetry_register() != 0))
