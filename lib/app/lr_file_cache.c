@@ -437,6 +437,8 @@ struct lr_file_cache *lr_file_cache_load(const char *root, uint64_t budget, uint
     return fc;
 
 fail:
+    if (err != NULL && errlen > 0 && err[0] == '\0')
+        fc_err(err, errlen, "file cache: %s: %s", root, strerror(-rc));
     lr_file_cache_free(fc);
     rte_errno = -rc;
     return NULL;
