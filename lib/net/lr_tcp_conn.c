@@ -200,6 +200,7 @@ void tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c)
     struct lr_tcp_ctx *t = w->tcp;
     tcp_conn_set_state(w, c, LR_TCP_ESTABLISHED);
     lr_tcp_cc_init(&c->cc, t->cfg->cc, c->mss);
+    c->recover = c->iss; /* RFC 6582 §3.2 step 1: recover = ISS */
     c->retries = 0;
     c->rtt.backoff = 0;
     if (c->flags & LR_TCPF_IN_SYNQ) {

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sender-side timers and loss recovery: RTO with backoff, Karn, giving up
+ * (RFC 6298), fast retransmit and NewReno (RFC 5681/6582), SACK, zero-window
+ * probes (RFC 9293 §3.8.6.1), Nagle, keepalive.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lr_tcp_test.h"
+#include "lr_test.h"
+
+static struct lr_tcp_conn *open_conn(struct lrt_env *e)
+{
+    lrt_listen(e, 80);
+    struct lr_tcp_conn *c = lrt_handshake(e, 80);
+    assert_non_null(c);
+    assert_int_equal(lrt_drain(e), 0);
+    return c;
+}
+
+/* RTO: retransmission at RTO, then doubled each time; Karn: no RTT sample from it */
+static void test_rto_backoff_karn(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn_info before;
+    lr_tcp_conn_info_get(c, &before);
+    uint64_t rto = before.rto_us;
+    assert_true(rto >= e->cfg.tcp.rto_min);
+    assert_int_equal(lr_tcp_send(e->w, c, "data", 4), 4);
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    uint32_t seq = s.seq;
+    uint64_t t0 = e->w->now;
+    uint64_t due = t0 + rto;
+    for (int i = 0; i < 3; i++) {
+        /* nothing before the expiry, the same segment right after it */
+        lr_test_advance(e->w, due - 2000 - e->w->now);
+        assert_false(lrt_expect(e, &s));
+        lr_test_advance(e->w, 3000);
+        assert_true(lrt_expect(e, &s));
+        assert_int_equal(s.seq, seq);
+        assert_int_equal(s.len, 4);
+        rto *= 2; /* RFC 6298 §5.5 */
+        due = e->w->now + rto - 1000;
+    }
+    assert_int_equal(lrt_counters(e).rto_timeouts, 3);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = seq + 4 });
+    struct lr_tcp_conn_info after;
+    lr_tcp_conn_info_get(c, &after);
+    assert_int_equal(after.srtt_us, before.srtt_us); /* Karn: no sample */
+    assert_int_equal(after.unacked, 0);
+}
+
+/* RTO gives up after [tcp] retries: RST and closed(TIMEOUT) */
+static void test_rto_give_up(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config cfg = e->cfg;
+    cfg.tcp.retries = 3;
+    lrt_reinit(e, &cfg);
+    struct lr_tcp_conn *c = open_conn(e);
+    assert_int_equal(lr_tcp_send(e->w, c, "data", 4), 4);
+    unsigned sent = 0;
+    bool rst = false;
+    for (int i = 0; i < 200 && e->app.closed == 0; i++) {
+        lr_test_advance(e->w, 100000);
+        struct lrt_seg s;
+        while (lrt_expect(e, &s)) {
+            if (s.flags & LRT_RST)
+                rst = true;
+            else
+                sent++;
+        }
+    }
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_TIMEOUT);
+    assert_true(rst);
+    assert_int_equal(sent, 1 + 3); /* original + 3 retransmissions */
+    assert_int_equal(lrt_counters(e).rto_giveups, 1);
+}
+
+/* Third duplicate ACK -> fast retransmit; partial ACK -> next hole (NewReno) */
+static void test_fast_retransmit_newreno(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *c = open_conn(e);
+    lr_tcp_conn_nodelay(c, true);
+    static uint8_t d[4380];
+    lrt_pattern(d, sizeof(d), 0);
+    assert_int_equal(lr_tcp_send(e->w, c, d, sizeof(d)), (int)sizeof(d));
+    struct lrt_seg s;
+    unsigned n = 0;
+    uint32_t una = e->peer_ack;
+    while (lrt_expect(e, &s))
+        n++;
+    assert_int_equal(n, 3);
+    for (int i = 0; i < 2; i++) {
+        lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = una });
+        assert_false(lrt_expect(e, &s));
+    }
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = una });
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.seq, una);
+    assert_int_equal(s.len, 1460);
+    assert_int_equal(lrt_counters(e).fast_retransmits, 1);
+    /* partial ACK: the second segment is resent at once */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = una + 1460 });
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.seq, una + 1460);
+    lrt_drain(e);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = una + 4380 });
+    assert_int_equal(lr_tcp_send_queued(c), 0);
+}
+
+/* SACK: the scoreboard keeps SACKed data from being resent */
+static void test_sack_skips_sacked(void **state)
+{
+    struct lrt_env *e = *state;
+    e->ts = true; /* lrt_handshake offers SACK-permitted with timestamps */
+    struct lr_tcp_conn *c = open_conn(e);
+    lr_tcp_conn_nodelay(c, true);
+    static uint8_t d[3 * 1448];
+    lrt_pattern(d, sizeof(d), 0);
+    assert_int_equal(lr_tcp_send(e->w, c, d, sizeof(d)), (int)sizeof(d));
+    struct lrt_seg s;
+    unsigned n = 0;
+    while (lrt_expect(e, &s)) {
+        assert_true(s.opts.has_ts);
+        n++;
+    }
+    assert_int_equal(n, 3);
+    uint32_t una = e->peer_ack;
+    struct lr_sack_block blk = { una + 2 * 1448, una + 3 * 1448 };
+    for (int i = 0; i < 3; i++)
+        lrt_send(e,
+                 &(struct lrt_spec){
+                     .flags = LRT_ACK, .ack_set = true, .ack = una, .sack = &blk, .nb_sack = 1 });
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.seq, una); /* first hole */
+    lrt_send(
+        e, &(struct lrt_spec){
+               .flags = LRT_ACK, .ack_set = true, .ack = una + 1448, .sack = &blk, .nb_sack = 1 });
+    bool third = false, second = false;
+    while (lrt_expect(e, &s)) {
+        if (s.seq == una + 2 * 1448 && s.len > 0)
+            third = true;
+        if (s.seq == una + 1448 && s.len > 0)
+            second = true;
+    }
+    assert_true(second);
+    assert_false(third); /* SACKed: never resent */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = una + 3 * 1448 });
+    assert_int_equal(lr_tcp_send_queued(c), 0);
+}
+
+/* Zero window: probes with backoff, never aborting; data flows when it opens */
+static void test_zero_window_probe(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config cfg = e->cfg;
+    cfg.tcp.retries = 3; /* more probes than retries: still never aborted */
+    lrt_reinit(e, &cfg);
+    struct lr_tcp_conn *c = open_conn(e);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .wnd_set = true, .wnd = 0 });
+    assert_int_equal(lr_tcp_send(e->w, c, "blocked", 7), 7);
+    struct lrt_seg s;
+    assert_false(lrt_expect(e, &s));
+    uint64_t last = 0, prev_gap = 0;
+    unsigned probes = 0;
+    bool growing = true;
+    for (int i = 0; i < 240; i++) { /* 4 minutes (within the ARP entry lifetime) */
+        lr_test_advance(e->w, 1000000);
+        while (lrt_expect(e, &s)) {
+            assert_int_equal(s.len, 0);
+            assert_int_equal(s.seq, e->peer_ack - 1);
+            uint64_t gap = e->w->now - last;
+            if (probes > 1 && gap < prev_gap)
+                growing = false;
+            prev_gap = gap;
+            last = e->w->now;
+            probes++;
+            /* the peer answers each probe, still with a zero window */
+            lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .wnd_set = true, .wnd = 0 });
+        }
+    }
+    assert_true(probes > cfg.tcp.retries + 2);
+    assert_true(growing);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_ESTABLISHED);
+    assert_int_equal(e->app.closed, 0);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .wnd_set = true, .wnd = 65535 });
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.len, 7);
+    assert_true(lrt_counters(e).window_probes >= 5);
+}
+
+/* Nagle: a second small segment waits for the ACK of the first; nodelay sends it */
+static void test_nagle(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *c = open_conn(e);
+    struct lrt_seg s;
+    assert_int_equal(lr_tcp_send(e->w, c, "aaaa", 4), 4);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(lr_tcp_send(e->w, c, "bbbb", 4), 4);
+    assert_false(lrt_expect(e, &s));
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = s.seq + 4 });
+    assert_true(lrt_expect(e, &s));
+    assert_memory_equal(s.data, "bbbb", 4);
+    lr_tcp_conn_nodelay(c, true);
+    assert_int_equal(lr_tcp_send(e->w, c, "cccc", 4), 4);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(lr_tcp_send(e->w, c, "dddd", 4), 4);
+    assert_true(lrt_expect(e, &s));
+    assert_memory_equal(s.data, "dddd", 4);
+}
+
+/* Keepalive: probes after the idle time, closed after the probe limit */
+static void test_keepalive(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config cfg = e->cfg;
+    cfg.tcp.keepalive = 10000000;
+    cfg.tcp.keepalive_intvl = 1000000;
+    cfg.tcp.keepalive_probes = 3;
+    lrt_reinit(e, &cfg);
+    struct lr_tcp_conn *c = open_conn(e);
+    struct lrt_seg s;
+    lr_test_advance(e->w, 9900000);
+    assert_false(lrt_expect(e, &s));
+    lr_test_advance(e->w, 200000);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.seq, e->peer_ack - 1);
+    assert_int_equal(s.len, 0);
+    /* answered: the connection lives on */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+    lr_test_advance(e->w, 5000000);
+    assert_false(lrt_expect(e, &s));
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_ESTABLISHED);
+    /* unanswered: 3 probes then reset */
+    unsigned probes = 0;
+    bool rst = false;
+    for (int i = 0; i < 30 && e->app.closed == 0; i++) {
+        lr_test_advance(e->w, 1000000);
+        while (lrt_expect(e, &s)) {
+            if (s.flags & LRT_RST)
+                rst = true;
+            else
+                probes++;
+        }
+    }
+    assert_int_equal(probes, 3);
+    assert_true(rst);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_TIMEOUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rto_backoff_karn, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_rto_give_up, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_sack_skips_sacked, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_zero_window_probe, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_nagle, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_keepalive, lrt_setup, lrt_teardown),
+    };
+    return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
+}
