@@ -57,8 +57,7 @@ struct lr_module {
     /** On the main lcore: add this worker's counters into @acc (read-only). */
     void (*counters)(const struct lr_worker *w, struct lr_module_counters *acc);
     /** On the main lcore: emit every counter of this worker's module by name, in
-     *  the same order every time (summed over workers for the final summary);
-     *  names must be string constants. */
+     *  the same order every time (summed over workers for the final summary). */
     void (*walk)(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
 };
 

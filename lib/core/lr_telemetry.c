@@ -111,7 +111,7 @@ struct module_sum {
     unsigned n;
     unsigned pos;
     bool overflow;
-    const char *name[LR_MODULE_COUNTERS_MAX];
+    char name[LR_MODULE_COUNTERS_MAX][48]; /* copies: walks may pass stack buffers */
     uint64_t value[LR_MODULE_COUNTERS_MAX];
 };
 
@@ -124,7 +124,7 @@ static void module_sum_add(void *arg, const char *name, uint64_t value)
         return;
     }
     if (m->pos == m->n) {
-        m->name[m->n++] = name;
+        snprintf(m->name[m->n++], sizeof(m->name[0]), "%s", name);
         m->value[m->pos] = 0;
     }
     m->value[m->pos++] += value;
