@@ -156,7 +156,7 @@ void lrt_pattern(uint8_t *buf, uint32_t len, uint32_t off)
         buf[i] = (uint8_t)((off + i) * 7 + ((off + i) >> 8));
 }
 
-void lrt_send(struct lrt_env *e, const struct lrt_spec *s)
+size_t lrt_build(struct lrt_env *e, const struct lrt_spec *s, uint8_t *frame, size_t cap)
 {
     uint8_t tcp[60 + LRT_DATA_MAX];
     uint8_t opt[40];
@@ -192,14 +192,13 @@ void lrt_send(struct lrt_env *e, const struct lrt_spec *s)
     memcpy(tcp + sizeof(*th), opt, optlen);
     if (s->len > 0)
         memcpy(tcp + hlen, s->data, s->len);
-    uint8_t frame[128 + sizeof(tcp)];
     struct lr_test_ipv4 p = {
         .src = s->src ? s->src : e->peer_ip,
         .proto = IPPROTO_TCP,
         .payload = tcp,
         .payload_len = hlen + s->len,
     };
-    size_t n = lr_test_ipv4_frame(e->w, frame, sizeof(frame), &p);
+    size_t n = lr_test_ipv4_frame(e->w, frame, cap, &p);
     assert_true(n > 0);
     struct rte_ipv4_hdr *ip = lr_test_frame_ip(frame);
     struct rte_tcp_hdr *fth = (struct rte_tcp_hdr *)((uint8_t *)ip + rte_ipv4_hdr_len(ip));
@@ -209,6 +208,13 @@ void lrt_send(struct lrt_env *e, const struct lrt_spec *s)
         fth->cksum ^= 0x5a5a;
     if (!s->seq_set)
         e->peer_seq += s->len + ((s->flags & LRT_SYN) ? 1 : 0) + ((s->flags & LRT_FIN) ? 1 : 0);
+    return n;
+}
+
+void lrt_send(struct lrt_env *e, const struct lrt_spec *s)
+{
+    uint8_t frame[128 + 60 + LRT_DATA_MAX];
+    size_t n = lrt_build(e, s, frame, sizeof(frame));
     lr_test_rx(e->w, frame, n);
 }
 

@@ -123,6 +123,9 @@ extern const struct lr_tcp_conn_ops lrt_conn_ops;
 /** Listen on @port with the recording app. */
 void lrt_listen(struct lrt_env *e, uint16_t port);
 
+/** Build the frame of one segment from the peer into @frame (advances peer_seq like lrt_send). */
+size_t lrt_build(struct lrt_env *e, const struct lrt_spec *s, uint8_t *frame, size_t cap);
+
 /** Build and inject one segment from the peer. Advances peer_seq by the data/SYN/FIN sent. */
 void lrt_send(struct lrt_env *e, const struct lrt_spec *s);
 

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* SYN-SENT (RFC 9293 §3.10.7.3): active open, bad ACK, RST, SYN retries, simultaneous open. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lr_tcp_test.h"
+#include "lr_test.h"
+
+/* connect(): the SYN carries our options; returns the SYN */
+static struct lr_tcp_conn *do_connect(struct lrt_env *e, struct lrt_seg *syn)
+{
+    struct lr_tcp_conn *c = lr_tcp_connect(e->w, LR_TEST_PEER_IP, 8080, 0, 0, &lrt_conn_ops, e);
+    assert_non_null(c);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_SYN_SENT);
+    assert_true(lrt_expect(e, syn));
+    assert_int_equal(syn->flags, LRT_SYN);
+    assert_int_equal(syn->dport, 8080);
+    e->peer_port = 8080;
+    e->local_port = syn->sport;
+    e->peer_ack = syn->seq + 1;
+    return c;
+}
+
+static void test_active_open(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lrt_seg s;
+    struct lr_tcp_conn *c = do_connect(e, &s);
+    assert_true(s.opts.has_mss);
+    assert_true(s.opts.has_wscale);
+    assert_true(s.opts.sack_ok);
+    assert_true(s.opts.has_ts);
+    assert_true(s.sport >= 32768);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN | LRT_ACK });
+    assert_int_equal(e->app.connected, 1);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_ESTABLISHED);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_ACK);
+    assert_int_equal(s.ack, e->peer_seq);
+    /* no timestamps/WS in the SYN-ACK: none used afterwards */
+    assert_int_equal(lr_tcp_send(e->w, c, "GET", 3), 3);
+    assert_true(lrt_expect(e, &s));
+    assert_false(s.opts.has_ts);
+    assert_int_equal(lrt_counters(e).opened_active, 1);
+}
+
+/* Bad ACK in SYN-SENT -> <SEQ=SEG.ACK><CTL=RST>, connection stays */
+static void test_bad_ack_rst(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lrt_seg s;
+    struct lr_tcp_conn *c = do_connect(e, &s);
+    lrt_send(
+        e, &(struct lrt_spec){ .flags = LRT_SYN | LRT_ACK, .ack_set = true, .ack = s.seq + 1000 });
+    struct lrt_seg r;
+    assert_true(lrt_expect(e, &r));
+    assert_int_equal(r.flags, LRT_RST);
+    assert_int_equal(r.seq, s.seq + 1000);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_SYN_SENT);
+    /* RST without ACK: ignored */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_RST });
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_SYN_SENT);
+    lr_tcp_abort(e->w, c);
+}
+
+/* RST with an acceptable ACK -> refused */
+static void test_rst_refused(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lrt_seg s;
+    do_connect(e, &s);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_RST | LRT_ACK, .seq_set = true, .seq = 0 });
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_REFUSED);
+    assert_int_equal(lrt_active(e), 0);
+    assert_int_equal(lrt_drain(e), 0);
+}
+
+/* SYN retransmitted from [tcp] syn_timeout with backoff, then refused */
+static void test_syn_retries(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config cfg = e->cfg;
+    cfg.tcp.syn_retries = 2;
+    lrt_reinit(e, &cfg);
+    struct lrt_seg s;
+    do_connect(e, &s);
+    uint32_t iss = s.seq;
+    lr_test_advance(e->w, cfg.tcp.syn_timeout - 1000);
+    assert_false(lrt_expect(e, &s));
+    lr_test_advance(e->w, 2000);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.seq, iss);
+    assert_int_equal(s.flags, LRT_SYN);
+    lr_test_advance(e->w, 2 * cfg.tcp.syn_timeout - 2000);
+    assert_false(lrt_expect(e, &s));
+    lr_test_advance(e->w, 2000);
+    assert_true(lrt_expect(e, &s));
+    lr_test_advance(e->w, 4 * cfg.tcp.syn_timeout + 2000);
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_REFUSED);
+    assert_int_equal(lrt_active(e), 0);
+}
+
+/* Simultaneous open: SYN crosses ours -> SYN-RCVD (SYN-ACK), then ACK -> ESTABLISHED */
+static void test_simultaneous_open(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lrt_seg s;
+    struct lr_tcp_conn *c = do_connect(e, &s);
+    uint32_t iss = s.seq;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN });
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_SYN_RCVD);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_SYN | LRT_ACK);
+    assert_int_equal(s.seq, iss);
+    assert_int_equal(s.ack, e->peer_seq);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_ESTABLISHED);
+    assert_int_equal(e->app.connected, 1);
+}
+
+/* connect() API errors */
+static void test_connect_errors(void **state)
+{
+    struct lrt_env *e = *state;
+    assert_null(lr_tcp_connect(e->w, LR_TEST_IP(203, 0, 113, 1), 80, 0, 0, &lrt_conn_ops, e));
+    assert_null(lr_tcp_connect(e->w, LR_TEST_PEER_IP, 0, 0, 0, &lrt_conn_ops, e));
+    struct lr_tcp_conn *c = lr_tcp_connect(e->w, LR_TEST_PEER_IP, 80, 0, 5555, &lrt_conn_ops, e);
+    assert_non_null(c);
+    assert_null(lr_tcp_connect(e->w, LR_TEST_PEER_IP, 80, 0, 5555, &lrt_conn_ops, e));
+    lr_tcp_abort(e->w, c);
+    lrt_drain(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_active_open, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_ack_rst, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_rst_refused, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_syn_retries, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_simultaneous_open, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_connect_errors, lrt_setup, lrt_teardown),
+    };
+    return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
+}
