@@ -34,10 +34,6 @@
 #include "lr_udp.h"
 #include "lr_udp_echo.h"
 #include "stats_print.h"
-#include "lr_ip_frag.h"
-#include "lr_tftp.h"
-#include "lr_udp.h"
-#include "lr_udp_echo.h"
 
 #define LR_DEFAULT_CONFIG   "/etc/linerate/linerate.conf"
 #define LR_READY_TIMEOUT_US (10 * 1000000ULL)
@@ -194,9 +190,6 @@ static int run(const struct lr_config *cfg)
                     lr_udp_echo_telemetry_register() != 0 || lr_tftp_telemetry_register() != 0))
         fprintf(stderr, "linerate: warning: /linerate/udp, ip, udp_echo or tftp unavailable\n");
 
-    if (rc == 0 && (lr_udp_telemetry_register() != 0 || lr_ip_frag_telemetry_register() != 0 ||
-                    lr_udp_echo_telemetry_register() != 0 || lr_tftp_telemetry_register() != 0))
-        fprintf(stderr, "linerate: warning: /linerate/udp, ip, udp_echo or tftp unavailable\n");
     rc = lr_runtime_launch(&rt);
     if (rc != 0) {
         fprintf(stderr, "linerate: cannot launch the workers: %s\n", rte_strerror(-rc));

@@ -36,10 +36,7 @@
 #include "lr_time.h"
 #include "lr_ip_frag.h"
 #include "lr_tftp.h"
-#include "lr_ip_frag.h"
-#include "lr_tftp.h"
 #include "lr_udp.h"
-#include "lr_udp_echo.h"
 #include "lr_udp_echo.h"
 
 /* --- module table ---------------------------------------------------------
@@ -72,16 +69,12 @@ static const struct lr_module lr_modules[] = {
     { "arp", NULL, lr_arp_init, lr_arp_free, NULL, NULL, NULL },
     { "ip", NULL, lr_ip_init, lr_ip_free, NULL, NULL, NULL },
     { "ipfrag", NULL, lr_ip_frag_init, lr_ip_frag_free, NULL, NULL, NULL },
-    { "ipfrag", NULL, lr_ip_frag_init, lr_ip_frag_free, NULL, NULL, NULL },
     { "udp", NULL, lr_udp_init, lr_udp_free, NULL, NULL, NULL },
-    { "udp_echo", NULL, lr_udp_echo_init, lr_udp_echo_free, NULL, NULL, NULL },
     { "udp_echo", NULL, lr_udp_echo_init, lr_udp_echo_free, NULL, NULL, NULL },
     { "tcp", mod_tcp_global_init, lr_tcp_init, lr_tcp_free, NULL, lr_tcp_shutdown,
       mod_tcp_counters },
     { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free, NULL,
       lr_http_server_shutdown, lr_http_module_counters },
-    { "tftp", lr_tftp_module_global_init, lr_tftp_module_init, lr_tftp_module_free, NULL, NULL,
-      lr_tftp_module_counters },
     { "tftp", lr_tftp_module_global_init, lr_tftp_module_init, lr_tftp_module_free, NULL, NULL,
       lr_tftp_module_counters },
     { "ftp", lr_ftp_module_global_init, lr_ftp_server_init, lr_ftp_server_free,
