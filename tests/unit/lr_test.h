@@ -51,7 +51,12 @@ extern const struct rte_ether_addr lr_test_peer_mac;
 /** Default MAC of the fixture port when the ethdev has none, 02:00:00:00:00:02. */
 extern const struct rte_ether_addr lr_test_default_mac;
 
-/** Initialise EAL once per process (--no-huge --no-pci -m 256 --in-memory). 0 or -errno. */
+/**
+ * Initialise EAL once per process: --no-huge --no-pci -m 256 --no-shconf
+ * --no-telemetry --file-prefix=lrt<pid> -l 0 --log-level=error (--in-memory
+ * is refused together with --no-huge); the runtime directory is removed at
+ * exit. 0 or -errno.
+ */
 int lr_test_eal_init(void);
 
 /** The configuration lr_test_worker_new(NULL) uses: defaults plus [port0] addr 198.18.0.2/24. */
