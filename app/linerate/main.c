@@ -24,6 +24,7 @@
 #include <rte_errno.h>
 #include <rte_pdump.h>
 
+#include "lr_client_report.h"
 #include "lr_config.h"
 #include "lr_runtime.h"
 #include "lr_tcp.h"
@@ -216,12 +217,16 @@ static int run(const struct lr_config *cfg)
             uint64_t now = lr_time_now_us();
             if (cfg->stats.interval != 0 && now - prev.t_us >= cfg->stats.interval)
                 lr_stats_print_line(stdout, &rt, &prev, now);
+            if (lr_client_main_tick(&rt, now, stdout))
+                break; /* client mode: every worker finished its run */
         }
     }
 
     if (lr_quit)
         printf("linerate: stopping (%s)\n", lr_quit == SIGINT ? "SIGINT" : "SIGTERM");
     lr_runtime_stop(&rt);
+    if (lr_client_main_end(&rt, lr_time_now_us(), stdout) != 0)
+        status = 1;
     lr_stats_print_summary(stdout, &rt, lr_time_now_us());
     lr_telemetry_fini();
     if (pdump)

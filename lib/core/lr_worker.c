@@ -25,6 +25,7 @@
 #include <rte_mbuf.h>
 
 #include "lr_fault.h"
+#include "lr_http_client.h"
 #include "lr_ftp_server.h"
 #include "lr_http_server.h"
 #include "lr_log.h"
@@ -79,6 +80,8 @@ static const struct lr_module lr_modules[] = {
       lr_tftp_module_counters },
     { "ftp", lr_ftp_module_global_init, lr_ftp_server_init, lr_ftp_server_free,
       lr_ftp_server_poll, lr_ftp_server_shutdown, lr_ftp_module_counters },
+    { "client", NULL, lr_client_init, lr_client_free, lr_client_poll, lr_client_shutdown,
+      lr_client_module_counters },
 };
 
 const struct lr_module *lr_runtime_modules(unsigned *n)

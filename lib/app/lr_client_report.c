@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Client mode on the main lcore (see lr_client_report.h). This file runs
+ * only on the main lcore and the telemetry thread; the little state kept
+ * between ticks (previous totals) is the main lcore's own.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "lr_client_report.h"
+#include "lr_tcp.h"
+#include "lr_telemetry.h"
+
+#define TICK_US UINT64_C(1000000)
+
+/* Main lcore only: the previous per-second snapshot. */
+static struct {
+    bool started;
+    uint64_t t_prev;
+    uint64_t t0;
+    struct lr_client_counters prev;
+    uint64_t retrans_prev;
+} lr_client_main;
+
+void lr_client_totals_get(const struct lr_runtime *rt, uint64_t now, bool with_latency,
+                          struct lr_client_totals *out)
+{
+    memset(out, 0, sizeof(*out));
+    lr_latency_reset(&out->lat);
+    for (uint16_t i = 0; i < rt->nb_workers; i++) {
+        const struct lr_worker *w = rt->workers[i];
+        if (w == NULL)
+            continue;
+        struct lr_tcp_counters tc;
+        if (w->tcp != NULL) {
+            lr_tcp_counters_get(w, &tc);
+            out->retransmits += tc.retransmits;
+        }
+        const struct lr_client *cl = lr_client_get(w);
+        if (cl == NULL)
+            continue;
+        struct lr_client_counters c;
+        lr_client_counters_get(cl, &c);
+        lr_client_counters_add(&out->cnt, &c);
+        if (with_latency)
+            lr_client_latency_merge(cl, &out->lat);
+        out->nb_clients++;
+        if (lr_client_phase(cl) == LR_CLIENT_PHASE_DONE)
+            out->nb_done++;
+        uint64_t e = lr_client_elapsed(cl, now);
+        if (e > out->elapsed_us)
+            out->elapsed_us = e;
+    }
+}
+
+static uint64_t errors_sum(const struct lr_client_counters *c)
+{
+    uint64_t n = 0;
+    for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
+        n += c->errors[e];
+    return n;
+}
+
+bool lr_client_main_tick(const struct lr_runtime *rt, uint64_t now, FILE *out)
+{
+    if (!rt->cfg->client.enabled)
+        return false;
+    if (!lr_client_main.started) {
+        memset(&lr_client_main, 0, sizeof(lr_client_main));
+        lr_client_main.started = true;
+        lr_client_main.t0 = now;
+        lr_client_main.t_prev = now;
+        (void)lr_client_telemetry_register(); /* -ENOENT when telemetry is off */
+        return false;
+    }
+    struct lr_client_totals t;
+    bool tick = now - lr_client_main.t_prev >= TICK_US;
+    lr_client_totals_get(rt, now, false, &t);
+    if (tick) {
+        const struct lr_client_counters *c = &t.cnt, *p = &lr_client_main.prev;
+        double dt = (double)(now - lr_client_main.t_prev) / 1e6;
+        fprintf(out,
+                "client: t=%" PRIu64 "s conns/s=%.0f req/s=%.0f 2xx=%" PRIu64 " 3xx=%" PRIu64
+                " 4xx=%" PRIu64 " 5xx=%" PRIu64 " active=%" PRIu64 " Gbps=%.3f retrans=%" PRIu64
+                " errors=%" PRIu64 "\n",
+                (now - lr_client_main.t0 + TICK_US / 2) / TICK_US,
+                (double)(c->conns - p->conns) / dt, (double)(c->responses - p->responses) / dt,
+                c->status[2] - p->status[2], c->status[3] - p->status[3],
+                c->status[4] - p->status[4], c->status[5] - p->status[5], c->active,
+                (double)(c->rx_bytes - p->rx_bytes) * 8 / dt / 1e9,
+                t.retransmits - lr_client_main.retrans_prev, errors_sum(c) - errors_sum(p));
+        fflush(out);
+        lr_client_main.prev = *c;
+        lr_client_main.retrans_prev = t.retransmits;
+        lr_client_main.t_prev = now;
+    }
+    return t.nb_clients > 0 && t.nb_done == t.nb_clients;
+}
+
+/* JSON string (RFC 8259 §7). */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void ip_str(char *buf, size_t len, rte_be32_t ip)
+{
+    const uint8_t *a = (const uint8_t *)&ip;
+    snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+}
+
+void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
+                           const struct lr_client_totals *t, uint16_t nb_workers)
+{
+    const struct lr_client_counters *c = &t->cnt;
+    double secs = (double)t->elapsed_us / 1e6;
+    double div = secs > 0 ? secs : 1;
+    char ip[32];
+
+    fprintf(f, "{\n");
+    fprintf(f, "  \"requests_per_sec\": %.1f,\n", (double)c->responses / div);
+    fprintf(f, "  \"connections_per_sec\": %.1f,\n", (double)c->conns / div);
+    fprintf(f, "  \"gbps\": %.6f,\n", (double)c->rx_bytes * 8 / div / 1e9);
+    fprintf(f,
+            "  \"latency_us\": {\"p50\": %" PRIu64 ", \"p90\": %" PRIu64 ", \"p99\": %" PRIu64
+            ", \"p999\": %" PRIu64 ", \"max\": %" PRIu64 ", \"min\": %" PRIu64
+            ", \"mean\": %.1f, \"samples\": %" PRIu64 "},\n",
+            lr_latency_quantile(&t->lat, 0.5), lr_latency_quantile(&t->lat, 0.9),
+            lr_latency_quantile(&t->lat, 0.99), lr_latency_quantile(&t->lat, 0.999),
+            t->lat.count ? t->lat.max : 0, t->lat.count ? t->lat.min : 0, lr_latency_mean(&t->lat),
+            t->lat.count);
+    fprintf(f, "  \"errors\": {");
+    for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
+        fprintf(f, "%s\"%s\": %" PRIu64, e ? ", " : "",
+                lr_client_error_name((enum lr_client_error)e), c->errors[e]);
+    fprintf(f, "},\n");
+    fprintf(f, "  \"errors_total\": %" PRIu64 ",\n", errors_sum(c));
+    fprintf(f, "  \"responses\": {");
+    for (unsigned k = 1; k <= 5; k++)
+        fprintf(f, "%s\"%uxx\": %" PRIu64, k > 1 ? ", " : "", k, c->status[k]);
+    fprintf(f, "},\n");
+    fprintf(f, "  \"requests\": %" PRIu64 ",\n", c->requests);
+    fprintf(f, "  \"responses_total\": %" PRIu64 ",\n", c->responses);
+    fprintf(f, "  \"connections\": %" PRIu64 ",\n", c->conns);
+    fprintf(f, "  \"connection_attempts\": %" PRIu64 ",\n", c->conn_attempts);
+    fprintf(f, "  \"unfinished\": %" PRIu64 ",\n", c->unfinished);
+    fprintf(f, "  \"warmup_failures\": %" PRIu64 ",\n", c->warmup_failures);
+    fprintf(f, "  \"interim_1xx\": %" PRIu64 ",\n", c->interim);
+    fprintf(f, "  \"rx_bytes\": %" PRIu64 ",\n", c->rx_bytes);
+    fprintf(f, "  \"tx_bytes\": %" PRIu64 ",\n", c->tx_bytes);
+    fprintf(f, "  \"body_bytes\": %" PRIu64 ",\n", c->body_bytes);
+    fprintf(f, "  \"retransmits\": %" PRIu64 ",\n", t->retransmits);
+    fprintf(f, "  \"duration_s\": %.3f,\n", secs);
+    fprintf(f, "  \"workers\": %u,\n", nb_workers);
+    fprintf(f, "  \"config\": {\"targets\": [");
+    for (uint16_t i = 0; i < cfg->nb_targets; i++) {
+        ip_str(ip, sizeof(ip), cfg->targets[i].ip);
+        fprintf(f, "%s\"%s:%u\"", i ? ", " : "", ip, cfg->targets[i].port);
+    }
+    fprintf(f, "], \"paths\": [");
+    for (uint16_t i = 0; i < cfg->nb_paths; i++) {
+        fprintf(f, "%s", i ? ", " : "");
+        json_str(f, cfg->paths[i]);
+    }
+    fprintf(f, "], \"host\": ");
+    json_str(f, cfg->host);
+    fprintf(f,
+            ", \"connections\": %u, \"requests_per_conn\": %u, \"rate\": %" PRIu64
+            ", \"duration_s\": %.3f, \"ramp_s\": %.3f, \"source_addrs\": ",
+            cfg->connections, cfg->requests_per_conn, cfg->rate, (double)cfg->duration / 1e6,
+            (double)cfg->ramp / 1e6);
+    if (cfg->source_first == 0) {
+        json_str(f, "");
+    } else {
+        char a[32], b[32], both[80];
+        ip_str(a, sizeof(a), cfg->source_first);
+        ip_str(b, sizeof(b), cfg->source_last);
+        snprintf(both, sizeof(both), "%s-%s", a, b);
+        json_str(f, both);
+    }
+    fprintf(f, "}\n}\n");
+}
+
+int lr_client_main_end(const struct lr_runtime *rt, uint64_t now, FILE *out)
+{
+    const struct lr_client_config *cfg = &rt->cfg->client;
+    static struct lr_client_totals t; /* ~18 KiB of histogram: keep it off the stack */
+
+    if (!cfg->enabled)
+        return 0;
+    lr_client_totals_get(rt, now, true, &t);
+    double secs = t.elapsed_us > 0 ? (double)t.elapsed_us / 1e6 : 1;
+    fprintf(out,
+            "client: done in %.3fs: %" PRIu64 " requests, %" PRIu64 " responses (%.0f/s), %" PRIu64
+            " connections (%.0f/s), %.3f Gbps, p50=%" PRIu64 "us p99=%" PRIu64 "us max=%" PRIu64
+            "us, errors=%" PRIu64 " unfinished=%" PRIu64 "\n",
+            (double)t.elapsed_us / 1e6, t.cnt.requests, t.cnt.responses,
+            (double)t.cnt.responses / secs, t.cnt.conns, (double)t.cnt.conns / secs,
+            (double)t.cnt.rx_bytes * 8 / secs / 1e9, lr_latency_quantile(&t.lat, 0.5),
+            lr_latency_quantile(&t.lat, 0.99), t.lat.count ? t.lat.max : 0, errors_sum(&t.cnt),
+            t.cnt.unfinished);
+    for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
+        if (t.cnt.errors[e] != 0)
+            fprintf(out, "client: error %s: %" PRIu64 "\n",
+                    lr_client_error_name((enum lr_client_error)e), t.cnt.errors[e]);
+    fflush(out);
+    if (cfg->report[0] == '\0')
+        return 0;
+    FILE *f = fopen(cfg->report, "w");
+    if (f == NULL) {
+        int err = errno;
+        fprintf(stderr, "linerate: cannot write the report %s: %s\n", cfg->report, strerror(err));
+        return -err;
+    }
+    lr_client_report_json(f, cfg, &t, rt->nb_workers);
+    if (fclose(f) != 0) {
+        int err = errno;
+        fprintf(stderr, "linerate: cannot write the report %s: %s\n", cfg->report, strerror(err));
+        return -err;
+    }
+    return 0;
+}
+
+/* /linerate/client: totals, per-class responses, errors and latency. */
+static int client_tel(const char *cmd __rte_unused, const char *params __rte_unused,
+                      struct rte_tel_data *d)
+{
+    static struct lr_client_totals t; /* telemetry runs one callback at a time */
+    const struct lr_runtime *rt = lr_telemetry_runtime_get();
+    if (rt == NULL)
+        return -EAGAIN;
+    if (!rt->cfg->client.enabled) {
+        lr_telemetry_runtime_put();
+        return -ENOENT;
+    }
+    uint64_t now = 0;
+    for (uint16_t i = 0; i < rt->nb_workers; i++)
+        if (rt->workers[i] != NULL && rt->workers[i]->now > now)
+            now = rt->workers[i]->now;
+    lr_client_totals_get(rt, now, true, &t);
+    lr_telemetry_runtime_put();
+
+    const struct lr_client_counters *c = &t.cnt;
+    rte_tel_data_start_dict(d);
+    rte_tel_data_add_dict_u64(d, "workers_done", t.nb_done);
+    rte_tel_data_add_dict_u64(d, "elapsed_us", t.elapsed_us);
+    rte_tel_data_add_dict_u64(d, "connection_attempts", c->conn_attempts);
+    rte_tel_data_add_dict_u64(d, "connections", c->conns);
+    rte_tel_data_add_dict_u64(d, "connections_closed", c->conns_closed);
+    rte_tel_data_add_dict_u64(d, "active", c->active);
+    rte_tel_data_add_dict_u64(d, "requests", c->requests);
+    rte_tel_data_add_dict_u64(d, "responses", c->responses);
+    rte_tel_data_add_dict_u64(d, "2xx", c->status[2]);
+    rte_tel_data_add_dict_u64(d, "3xx", c->status[3]);
+    rte_tel_data_add_dict_u64(d, "4xx", c->status[4]);
+    rte_tel_data_add_dict_u64(d, "5xx", c->status[5]);
+    rte_tel_data_add_dict_u64(d, "rx_bytes", c->rx_bytes);
+    rte_tel_data_add_dict_u64(d, "tx_bytes", c->tx_bytes);
+    rte_tel_data_add_dict_u64(d, "body_bytes", c->body_bytes);
+    rte_tel_data_add_dict_u64(d, "unfinished", c->unfinished);
+    rte_tel_data_add_dict_u64(d, "retransmits", t.retransmits);
+    for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++) {
+        char name[64];
+        snprintf(name, sizeof(name), "error_%s", lr_client_error_name((enum lr_client_error)e));
+        rte_tel_data_add_dict_u64(d, name, c->errors[e]);
+    }
+    rte_tel_data_add_dict_u64(d, "latency_p50_us", lr_latency_quantile(&t.lat, 0.5));
+    rte_tel_data_add_dict_u64(d, "latency_p90_us", lr_latency_quantile(&t.lat, 0.9));
+    rte_tel_data_add_dict_u64(d, "latency_p99_us", lr_latency_quantile(&t.lat, 0.99));
+    rte_tel_data_add_dict_u64(d, "latency_p999_us", lr_latency_quantile(&t.lat, 0.999));
+    rte_tel_data_add_dict_u64(d, "latency_max_us", t.lat.count ? t.lat.max : 0);
+    return 0;
+}
+
+int lr_client_telemetry_register(void)
+{
+    return lr_telemetry_register("client", client_tel,
+                                 "HTTP load generator: requests, responses by class, errors by "
+                                 "reason, latency percentiles (us)");
+}

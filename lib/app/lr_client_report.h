@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Client mode on the main lcore: per-second stats line, end detection,
+ * final JSON report and the /linerate/client telemetry command.
+ *
+ * Hooks in the application's main loop (all no-ops unless [client]):
+ *   each main-loop tick:   if (lr_client_main_tick(&rt, now, stdout)) break;
+ *   after lr_runtime_stop: status |= lr_client_main_end(&rt, now, stdout) ? 1 : 0;
+ *
+ * Per-second line (counts are for the last interval, active is a gauge):
+ *   client: t=Ns conns/s=.. req/s=.. 2xx=.. 3xx=.. 4xx=.. 5xx=.. active=..
+ *           Gbps=.. retrans=.. errors=..
+ * Gbps counts the HTTP bytes received (heads, bodies, chunk framing).
+ */
+#ifndef LR_CLIENT_REPORT_H
+#define LR_CLIENT_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lr_http_client.h"
+#include "lr_latency.h"
+#include "lr_runtime.h"
+
+/* Everything the report is made of, summed over workers. */
+struct lr_client_totals {
+    unsigned nb_clients;  /* workers with a client (0: client mode off) */
+    unsigned nb_done;     /* of which have finished */
+    uint64_t elapsed_us;  /* longest run time of a worker */
+    uint64_t retransmits; /* TCP segments retransmitted (all workers) */
+    struct lr_client_counters cnt;
+    struct lr_latency lat;
+};
+
+/**
+ * Sum the client counters (and latency histograms when @with_latency) of
+ * every worker of @rt into @out (zeroed first). Main lcore or telemetry
+ * thread; the workers may be running (a racy but untorn snapshot).
+ */
+void lr_client_totals_get(const struct lr_runtime *rt, uint64_t now, bool with_latency,
+                          struct lr_client_totals *out);
+
+/**
+ * Main-loop hook: once per second print the client line on @out; register
+ * /linerate/client on the first call. Returns true once every worker's
+ * client is DONE (the process should stop). Always false without [client].
+ */
+bool lr_client_main_tick(const struct lr_runtime *rt, uint64_t now, FILE *out);
+
+/**
+ * After the workers stopped: print a summary line on @out and write the
+ * JSON report to [client] report (when set). 0, or -errno when the report
+ * could not be written (a message is printed on stderr). No-op without
+ * [client].
+ */
+int lr_client_main_end(const struct lr_runtime *rt, uint64_t now, FILE *out);
+
+/**
+ * Write the JSON report of @t for configuration @cfg to @f:
+ * requests_per_sec, connections_per_sec, gbps, latency_us {p50 p90 p99 p999
+ * max min mean}, errors {name: n}, responses {1xx..5xx}, requests,
+ * responses_total, connections, unfinished, rx_bytes, body_bytes,
+ * duration_s, workers, config {...}.
+ */
+void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
+                           const struct lr_client_totals *t, uint16_t nb_workers);
+
+/** Register /linerate/client (totals and latency percentiles). 0 or -errno. */
+int lr_client_telemetry_register(void);
+
+#endif /* LR_CLIENT_REPORT_H */

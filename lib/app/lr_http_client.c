@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HTTP load generator: per-worker connection slots on the TCP API.
+ * See lr_http_client.h for the model.
+ *
+ * Call chain:
+ *   lr_client_poll -> phase changes -> client_open_more -> lr_tcp_connect
+ *   TCP callbacks: cl_connected -> client_send_request
+ *                  cl_data -> lr_http_resp_feed -> client_response_count
+ *                             -> client_response_next: next request | close | linger
+ *                  cl_peer_closed -> lr_http_resp_eof (close-delimited body)
+ *                  cl_closed -> client_slot_release (reopened by poll)
+ *   slot timer: request timeout, linger and close guards.
+ *
+ * A slot is in exactly one state; it holds a connection in every state but
+ * FREE, and only WAIT has a request in flight. Every slot leaves a
+ * connection through client_slot_release(), which returns it to the free
+ * stack, so `open` always equals the number of connections held.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "lr_app.h"
+#include "lr_http_client.h"
+#include "lr_http_resp.h"
+#include "lr_log.h"
+#include "lr_net.h"
+#include "lr_tcp.h"
+
+#define REQ_MAX 640 /* "GET " path(255) " HTTP/1.1\r\nHost: " host(127) ... */
+
+enum slot_state {
+    SLOT_FREE = 0,
+    SLOT_CONNECTING, /* SYN sent */
+    SLOT_WAIT,       /* request sent (maybe partly), response not complete */
+    SLOT_LINGER,     /* last response done, waiting for the server's FIN */
+    SLOT_CLOSING,    /* we closed, waiting for closed() */
+};
+
+struct lr_client_slot {
+    struct lr_tcp_conn *conn;
+    struct lr_client *cl;
+    struct lr_timer timer;
+    uint8_t state;
+    uint16_t target;
+    uint32_t reqs;    /* requests sent on this connection */
+    uint32_t req;     /* request text being sent */
+    uint32_t req_off; /* bytes of it already accepted by TCP */
+    uint64_t t_req;   /* when the request was handed to TCP */
+    struct lr_http_resp resp;
+};
+
+struct lr_client {
+    const struct lr_client_config *cfg;
+    volatile uint8_t phase; /* enum lr_client_phase; written by the worker */
+    bool warm;              /* one connection got through (ARP resolved) */
+    uint32_t nb_slots;
+    uint32_t nb_free;
+    uint32_t open; /* slots holding a connection */
+    struct lr_client_slot *slots;
+    uint32_t *free_stack;
+    uint32_t next_target, next_path, next_src;
+    uint16_t nb_src;
+    rte_be32_t src[LR_MAX_PORTS]; /* local source addresses in [client] source_addrs */
+    uint64_t rate;                /* this worker's share of new connections/s, 0 = no cap */
+    uint64_t tokens;              /* micro-connections (1e6 = one connection) */
+    uint64_t tokens_cap;
+    uint64_t last_refill;
+    uint64_t retry_at; /* after a failed connect, wait before the next attempt */
+    uint64_t t_start, t_stop, t_done;
+    char *reqs; /* [target][path][keep-alive|close] texts, REQ_MAX each */
+    uint16_t *req_len;
+    struct lr_client_counters cnt;
+    struct lr_latency lat;
+};
+
+static const char *const client_error_names[] = {
+#define LR_X_CNAME(e, n) [LR_CLIENT_ERR_##e] = n,
+    LR_CLIENT_ERRORS(LR_X_CNAME)
+#undef LR_X_CNAME
+};
+
+const char *lr_client_error_name(enum lr_client_error e)
+{
+    return (unsigned)e < LR_CLIENT_ERR_MAX ? client_error_names[e] : "unknown";
+}
+
+static struct lr_client *client_of(struct lr_worker *w)
+{
+    return w->app != NULL ? w->app->client : NULL;
+}
+
+const struct lr_client *lr_client_get(const struct lr_worker *w)
+{
+    return w->app != NULL ? w->app->client : NULL;
+}
+
+enum lr_client_phase lr_client_phase(const struct lr_client *cl)
+{
+    return (enum lr_client_phase)__atomic_load_n(&cl->phase, __ATOMIC_ACQUIRE);
+}
+
+static void client_set_phase(struct lr_client *cl, enum lr_client_phase ph)
+{
+    __atomic_store_n(&cl->phase, (uint8_t)ph, __ATOMIC_RELEASE);
+}
+
+static void client_error(struct lr_client *cl, enum lr_client_error e)
+{
+    if (cl->warm)
+        cl->cnt.errors[e]++;
+    else
+        cl->cnt.warmup_failures++; /* the target may not be up yet */
+}
+
+static enum lr_client_error client_error_of_resp(uint8_t e)
+{
+    switch (e) {
+    case LR_HTTP_RESP_ERR_BAD_STATUS:
+        return LR_CLIENT_ERR_BAD_STATUS;
+    case LR_HTTP_RESP_ERR_BAD_HEADER:
+        return LR_CLIENT_ERR_BAD_HEADER;
+    case LR_HTTP_RESP_ERR_HEAD_TOO_LARGE:
+        return LR_CLIENT_ERR_HEAD_TOO_LARGE;
+    case LR_HTTP_RESP_ERR_BAD_CHUNK:
+        return LR_CLIENT_ERR_BAD_CHUNK;
+    case LR_HTTP_RESP_ERR_BODY_SHORT:
+        return LR_CLIENT_ERR_BODY_SHORT;
+    default:
+        return LR_CLIENT_ERR_UNEXPECTED_CLOSE;
+    }
+}
+
+/* --- slots ------------------------------------------------------------------ */
+
+static void client_slot_release(struct lr_worker *w, struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+
+    lr_timer_cancel(&w->timers, &s->timer);
+    s->conn = NULL;
+    s->state = SLOT_FREE;
+    cl->open--;
+    cl->cnt.active = cl->open;
+    cl->cnt.conns_closed++;
+    cl->free_stack[cl->nb_free++] = (uint32_t)(s - cl->slots);
+}
+
+/* RST the connection now (no closed() follows) and free the slot. */
+static void client_slot_abort(struct lr_worker *w, struct lr_client_slot *s)
+{
+    struct lr_tcp_conn *c = s->conn;
+    client_slot_release(w, s);
+    lr_tcp_abort(w, c);
+}
+
+/* Orderly close; closed() releases the slot. Bounded by the close guard. */
+static void client_slot_close(struct lr_worker *w, struct lr_client_slot *s)
+{
+    s->state = SLOT_CLOSING;
+    lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_LINGER_US);
+    lr_tcp_close(w, s->conn);
+}
+
+static void client_send_rest(struct lr_worker *w, struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+    const char *text = cl->reqs + (size_t)s->req * REQ_MAX;
+    uint32_t len = cl->req_len[s->req];
+
+    if (s->req_off >= len)
+        return;
+    int rc = lr_tcp_send(w, s->conn, text + s->req_off, len - s->req_off);
+    if (rc < 0) {
+        client_error(cl, LR_CLIENT_ERR_SEND);
+        client_slot_abort(w, s);
+        return;
+    }
+    s->req_off += (uint32_t)rc;
+    cl->cnt.tx_bytes += (uint64_t)rc;
+}
+
+static void client_send_request(struct lr_worker *w, struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+    const struct lr_client_config *cfg = cl->cfg;
+    uint32_t path = cl->next_path++ % cfg->nb_paths;
+    /* The last request of a connection asks the server to close
+     * (RFC 9112 §9.6), so the server ends it and keeps the TIME-WAIT. */
+    bool last = cfg->requests_per_conn != 0 && s->reqs + 1 >= cfg->requests_per_conn;
+
+    s->req = ((uint32_t)s->target * cfg->nb_paths + path) * 2 + (last ? 1 : 0);
+    s->req_off = 0;
+    s->reqs++;
+    s->state = SLOT_WAIT;
+    s->t_req = w->now;
+    lr_http_resp_init(&s->resp, false);
+    lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_REQ_TIMEOUT_US);
+    cl->cnt.requests++;
+    client_send_rest(w, s);
+}
+
+/* A valid response was received completely: count it. */
+static void client_response_count(struct lr_worker *w, struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+    const struct lr_http_resp *r = &s->resp;
+
+    lr_timer_cancel(&w->timers, &s->timer);
+    lr_latency_record(&cl->lat, w->now - s->t_req);
+    cl->cnt.responses++;
+    cl->cnt.status[r->status / 100]++;
+    cl->cnt.body_bytes += r->body_bytes;
+    cl->cnt.interim += r->interim;
+}
+
+/* After a counted response: next request, close, or wait for the server's close. */
+static void client_response_next(struct lr_worker *w, struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+
+    if (!s->resp.keep_alive) {
+        /* The server will close: let it close first (it keeps TIME-WAIT),
+         * but not forever. */
+        s->state = SLOT_LINGER;
+        lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_LINGER_US);
+        return;
+    }
+    if (cl->phase != LR_CLIENT_PHASE_RUNNING ||
+        (cl->cfg->requests_per_conn != 0 && s->reqs >= cl->cfg->requests_per_conn)) {
+        client_slot_close(w, s);
+        return;
+    }
+    client_send_request(w, s);
+}
+
+/* --- TCP callbacks ------------------------------------------------------------ */
+
+static void cl_connected(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    struct lr_client *cl = s->cl;
+
+    cl->cnt.conns++;
+    if (!cl->warm) {
+        /* The run starts when the target first answers (see WARMUP). */
+        cl->warm = true;
+        cl->t_start = w->now;
+        cl->last_refill = w->now;
+    }
+    lr_tcp_conn_nodelay(c, true);
+    if (cl->phase != LR_CLIENT_PHASE_RUNNING) {
+        client_slot_close(w, s);
+        return;
+    }
+    client_send_request(w, s);
+}
+
+static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
+{
+    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    struct lr_client *cl = s->cl;
+    uint32_t left = m->pkt_len;
+
+    cl->cnt.rx_bytes += left;
+    for (struct rte_mbuf *seg = m; seg != NULL && left > 0; seg = seg->next) {
+        const uint8_t *p = rte_pktmbuf_mtod(seg, const uint8_t *);
+        size_t n = seg->data_len;
+        while (n > 0) {
+            if (s->state != SLOT_WAIT) {
+                /* Bytes nobody asked for: after the end of the last response
+                 * (RFC 9112 §6.3: the framing said it was complete). */
+                if (s->state == SLOT_LINGER)
+                    client_error(cl, LR_CLIENT_ERR_BODY_LONG);
+                if (s->state != SLOT_CLOSING && s->state != SLOT_FREE)
+                    client_slot_abort(w, s);
+                rte_pktmbuf_free(m);
+                return;
+            }
+            size_t used = 0;
+            enum lr_http_resp_result r = lr_http_resp_feed(&s->resp, p, n, &used);
+            p += used;
+            n -= used;
+            left -= (uint32_t)used;
+            if (r == LR_HTTP_RESP_ERROR) {
+                client_error(cl, client_error_of_resp(s->resp.error));
+                client_slot_abort(w, s);
+                rte_pktmbuf_free(m);
+                return;
+            }
+            if (r == LR_HTTP_RESP_MORE)
+                continue;
+            client_response_count(w, s);
+            /* One request at a time: anything after this response in
+             * the same delivery is excess (RFC 9112 §6.3: the framing
+             * said the response was complete). */
+            if (left > 0) {
+                client_error(cl, LR_CLIENT_ERR_BODY_LONG);
+                client_slot_abort(w, s);
+                rte_pktmbuf_free(m);
+                return;
+            }
+            client_response_next(w, s);
+        }
+    }
+    rte_pktmbuf_free(m);
+}
+
+static void cl_writable(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    if (s->state == SLOT_WAIT)
+        client_send_rest(w, s);
+}
+
+static void cl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    struct lr_client *cl = s->cl;
+
+    if (s->state == SLOT_WAIT) {
+        if (lr_http_resp_eof(&s->resp) == LR_HTTP_RESP_DONE)
+            client_response_count(w, s);
+        else
+            client_error(cl, client_error_of_resp(s->resp.error));
+    }
+    if (s->state != SLOT_CLOSING)
+        client_slot_close(w, s);
+}
+
+static void cl_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason reason)
+{
+    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    struct lr_client *cl = s->cl;
+
+    if (s->state == SLOT_FREE || s->conn != c)
+        return; /* already released (aborted) */
+    if (s->state == SLOT_WAIT) {
+        switch (reason) {
+        case LR_TCP_CLOSE_RESET:
+        case LR_TCP_CLOSE_ABORTED:
+            client_error(cl, LR_CLIENT_ERR_RESET);
+            break;
+        case LR_TCP_CLOSE_TIMEOUT:
+            client_error(cl, LR_CLIENT_ERR_TCP_TIMEOUT);
+            break;
+        case LR_TCP_CLOSE_SHUTDOWN:
+            cl->cnt.unfinished++;
+            break;
+        default:
+            client_error(cl, LR_CLIENT_ERR_UNEXPECTED_CLOSE);
+            break;
+        }
+    } else if (s->state == SLOT_CONNECTING && reason != LR_TCP_CLOSE_SHUTDOWN) {
+        client_error(cl, reason == LR_TCP_CLOSE_TIMEOUT ? LR_CLIENT_ERR_TCP_TIMEOUT
+                                                        : LR_CLIENT_ERR_REFUSED);
+    }
+    client_slot_release(w, s);
+}
+
+static const struct lr_tcp_conn_ops client_ops = {
+    .connected = cl_connected,
+    .data = cl_data,
+    .writable = cl_writable,
+    .peer_closed = cl_peer_closed,
+    .closed = cl_closed,
+};
+
+static void client_slot_timer(struct lr_worker *w, struct lr_timer *t)
+{
+    struct lr_client_slot *s = container_of(t, struct lr_client_slot, timer);
+
+    switch (s->state) {
+    case SLOT_WAIT:
+        client_error(s->cl, LR_CLIENT_ERR_TIMEOUT);
+        client_slot_abort(w, s);
+        break;
+    case SLOT_LINGER:
+        client_slot_close(w, s);
+        break;
+    case SLOT_CLOSING:
+        /* The peer never finished the close: give the connection up. */
+        client_slot_abort(w, s);
+        break;
+    default:
+        break;
+    }
+}
+
+/* --- opening ------------------------------------------------------------------ */
+
+static int client_open(struct lr_worker *w, struct lr_client *cl)
+{
+    const struct lr_client_config *cfg = cl->cfg;
+    uint32_t idx = cl->free_stack[cl->nb_free - 1];
+    struct lr_client_slot *s = &cl->slots[idx];
+    uint16_t t = (uint16_t)(cl->next_target % cfg->nb_targets);
+    rte_be32_t src = 0;
+
+    if (cl->nb_src > 0)
+        src = cl->src[cl->next_src++ % cl->nb_src];
+    /* sport 0: lr_tcp_connect picks a free port whose flow this worker
+     * owns (lr_flow_pick_port), so replies come back to us. */
+    struct lr_tcp_conn *c =
+        lr_tcp_connect(w, cfg->targets[t].ip, cfg->targets[t].port, src, 0, &client_ops, s);
+    if (c == NULL) {
+        client_error(cl, LR_CLIENT_ERR_CONNECT);
+        cl->retry_at = w->now + 1000; /* ports or table exhausted: back off 1 ms */
+        return -1;
+    }
+    cl->next_target++;
+    cl->nb_free--;
+    s->conn = c;
+    s->state = SLOT_CONNECTING;
+    s->target = t;
+    s->reqs = 0;
+    cl->open++;
+    cl->cnt.active = cl->open;
+    cl->cnt.conn_attempts++;
+    return 0;
+}
+
+static void client_open_more(struct lr_worker *w, struct lr_client *cl)
+{
+    const struct lr_client_config *cfg = cl->cfg;
+    uint64_t now = w->now;
+    uint64_t target = cl->nb_slots;
+
+    if (cfg->ramp != 0 && now - cl->t_start < cfg->ramp) {
+        target = cl->nb_slots * (now - cl->t_start) / cfg->ramp;
+        if (target == 0)
+            target = 1;
+    }
+    if (!cl->warm && target > 1)
+        target = 1; /* first connection alone: ARP resolves without a SYN storm */
+    if (cl->rate != 0) {
+        cl->tokens += (now - cl->last_refill) * cl->rate;
+        if (cl->tokens > cl->tokens_cap)
+            cl->tokens = cl->tokens_cap;
+    }
+    cl->last_refill = now;
+    if (now < cl->retry_at)
+        return;
+    for (unsigned burst = 0; burst < LR_CLIENT_OPEN_BURST; burst++) {
+        if (cl->open >= target || cl->nb_free == 0)
+            break;
+        if (cl->rate != 0) {
+            if (cl->tokens < 1000000)
+                break;
+            cl->tokens -= 1000000;
+        }
+        if (client_open(w, cl) != 0)
+            break;
+    }
+}
+
+static void client_begin_drain(struct lr_worker *w, struct lr_client *cl)
+{
+    cl->t_stop = w->now;
+    client_set_phase(cl, LR_CLIENT_PHASE_DRAINING);
+    for (uint32_t i = 0; i < cl->nb_slots; i++) {
+        struct lr_client_slot *s = &cl->slots[i];
+        if (s->state == SLOT_CONNECTING)
+            client_slot_abort(w, s);
+    }
+}
+
+/* Abort whatever is left; requests in flight are counted as unfinished. */
+static void client_abort_all(struct lr_worker *w, struct lr_client *cl)
+{
+    for (uint32_t i = 0; i < cl->nb_slots; i++) {
+        struct lr_client_slot *s = &cl->slots[i];
+        if (s->state == SLOT_FREE)
+            continue;
+        if (s->state == SLOT_WAIT)
+            cl->cnt.unfinished++;
+        client_slot_abort(w, s);
+    }
+}
+
+void lr_client_poll(struct lr_worker *w)
+{
+    struct lr_client *cl = client_of(w);
+    if (cl == NULL)
+        return;
+    switch ((enum lr_client_phase)cl->phase) {
+    case LR_CLIENT_PHASE_INIT:
+        cl->t_start = w->now;
+        cl->last_refill = w->now;
+        client_set_phase(cl, LR_CLIENT_PHASE_RUNNING);
+        /* fall through */
+    case LR_CLIENT_PHASE_RUNNING:
+        /* Until a first connection succeeds one attempt at a time is made,
+         * for at most `duration`; the measured run starts at that success. */
+        if (w->now - cl->t_start >= cl->cfg->duration) {
+            client_begin_drain(w, cl);
+            break;
+        }
+        client_open_more(w, cl);
+        break;
+    case LR_CLIENT_PHASE_DRAINING:
+        if (cl->open == 0 || w->now - cl->t_stop >= LR_CLIENT_GRACE_US) {
+            client_abort_all(w, cl);
+            cl->t_done = w->now;
+            client_set_phase(cl, LR_CLIENT_PHASE_DONE);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void lr_client_shutdown(struct lr_worker *w)
+{
+    struct lr_client *cl = client_of(w);
+    if (cl == NULL)
+        return;
+    client_abort_all(w, cl);
+    if (cl->phase != LR_CLIENT_PHASE_DONE) {
+        cl->t_done = w->now;
+        if (cl->t_stop == 0)
+            cl->t_stop = w->now;
+        client_set_phase(cl, LR_CLIENT_PHASE_DONE);
+    }
+}
+
+/* --- setup -------------------------------------------------------------------- */
+
+static int client_build_requests(struct lr_client *cl)
+{
+    const struct lr_client_config *cfg = cl->cfg;
+
+    for (uint16_t t = 0; t < cfg->nb_targets; t++) {
+        char host[160];
+        if (cfg->host[0] != '\0') {
+            snprintf(host, sizeof(host), "%s", cfg->host);
+        } else {
+            const uint8_t *a = (const uint8_t *)&cfg->targets[t].ip;
+            /* RFC 9110 §7.2: host[:port], port omitted when it is 80. */
+            if (cfg->targets[t].port == 80)
+                snprintf(host, sizeof(host), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+            else
+                snprintf(host, sizeof(host), "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3],
+                         cfg->targets[t].port);
+        }
+        for (uint16_t p = 0; p < cfg->nb_paths; p++) {
+            for (unsigned close = 0; close < 2; close++) {
+                uint32_t i = ((uint32_t)t * cfg->nb_paths + p) * 2 + close;
+                int n = snprintf(cl->reqs + (size_t)i * REQ_MAX, REQ_MAX,
+                                 "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: linerate\r\n"
+                                 "Accept: */*\r\nConnection: %s\r\n\r\n",
+                                 cfg->paths[p], host, close ? "close" : "keep-alive");
+                if (n < 0 || n >= REQ_MAX)
+                    return -ENAMETOOLONG;
+                cl->req_len[i] = (uint16_t)n;
+            }
+        }
+    }
+    return 0;
+}
+
+static int client_pick_sources(struct lr_worker *w, struct lr_client *cl)
+{
+    const struct lr_client_config *cfg = cl->cfg;
+
+    if (cfg->source_first == 0)
+        return 0; /* the address of the port routing to the target */
+    uint32_t lo = rte_be_to_cpu_32(cfg->source_first), hi = rte_be_to_cpu_32(cfg->source_last);
+    for (uint16_t p = 0; p < w->nb_ports; p++) {
+        uint32_t a = rte_be_to_cpu_32(w->ports[p].addr);
+        if (a >= lo && a <= hi)
+            cl->src[cl->nb_src++] = w->ports[p].addr;
+    }
+    if (cl->nb_src == 0) {
+        LR_LOG(ERR, client,
+               "[client] source_addrs: no address of the range is a port address "
+               "(the stack only receives on its [portN] addr)");
+        return -EINVAL;
+    }
+    if (cl->nb_src < hi - lo + 1)
+        LR_LOG(WARNING, client,
+               "[client] source_addrs: only %u address(es) of the range are port addresses; "
+               "using those",
+               cl->nb_src);
+    return 0;
+}
+
+int lr_client_init(struct lr_worker *w)
+{
+    const struct lr_client_config *cfg = &w->cfg->client;
+    int rc;
+
+    if (!cfg->enabled)
+        return 0;
+    if (cfg->nb_targets == 0 || cfg->nb_paths == 0) {
+        LR_LOG(ERR, client, "[client] needs at least one target and one path");
+        return -EINVAL;
+    }
+    uint32_t share =
+        cfg->connections / w->nb_workers + (w->id < cfg->connections % w->nb_workers ? 1 : 0);
+    if (share > w->cfg->tcp.max_conns) {
+        LR_LOG(ERR, client,
+               "[client] connections: %u per worker exceed [tcp] max_conns %u; raise max_conns",
+               share, w->cfg->tcp.max_conns);
+        return -EINVAL;
+    }
+    struct lr_app_ctx *app = lr_app_ctx_get(w);
+    if (app == NULL)
+        return -ENOMEM;
+    int sock = (int)w->socket;
+    struct lr_client *cl = rte_zmalloc_socket("lr_client", sizeof(*cl), RTE_CACHE_LINE_SIZE, sock);
+    if (cl == NULL) {
+        lr_app_ctx_put(w);
+        return -ENOMEM;
+    }
+    cl->cfg = cfg;
+    cl->nb_slots = share;
+    uint32_t nreq = (uint32_t)cfg->nb_targets * cfg->nb_paths * 2;
+    cl->slots = rte_zmalloc_socket("lr_client_slots", sizeof(*cl->slots) * (share ? share : 1),
+                                   RTE_CACHE_LINE_SIZE, sock);
+    cl->free_stack =
+        rte_zmalloc_socket("lr_client_free", sizeof(uint32_t) * (share ? share : 1), 0, sock);
+    cl->reqs = rte_zmalloc_socket("lr_client_reqs", (size_t)nreq * REQ_MAX, 0, sock);
+    cl->req_len = rte_zmalloc_socket("lr_client_reqlen", sizeof(uint16_t) * nreq, 0, sock);
+    app->client = cl;
+    if (cl->slots == NULL || cl->free_stack == NULL || cl->reqs == NULL || cl->req_len == NULL) {
+        lr_client_free(w);
+        return -ENOMEM;
+    }
+    rc = client_build_requests(cl);
+    if (rc == 0)
+        rc = client_pick_sources(w, cl);
+    if (rc != 0) {
+        if (rc == -ENAMETOOLONG)
+            LR_LOG(ERR, client, "[client] path/host too long for a request line");
+        lr_client_free(w);
+        return rc == -ENAMETOOLONG ? -EINVAL : rc;
+    }
+    for (uint32_t i = 0; i < share; i++) {
+        struct lr_client_slot *s = &cl->slots[i];
+        s->cl = cl;
+        lr_timer_init(&s->timer, client_slot_timer);
+        cl->free_stack[i] = share - 1 - i; /* slot 0 first */
+    }
+    cl->nb_free = share;
+    cl->rate = cfg->rate / w->nb_workers + (w->id < cfg->rate % w->nb_workers ? 1 : 0);
+    /* Bucket depth: 10 ms of this worker's rate, at least one connection. */
+    cl->tokens_cap = RTE_MAX(cl->rate * 10000, (uint64_t)1000000);
+    cl->tokens = 1000000;
+    lr_latency_reset(&cl->lat);
+    if (cfg->rate != 0 && cl->rate == 0)
+        LR_LOG(WARNING, client, "worker %u: [client] rate below one per worker: opens nothing",
+               w->id);
+    if (share == 0) {
+        /* More workers than connections: this one has nothing to do. */
+        client_set_phase(cl, LR_CLIENT_PHASE_DONE);
+    }
+    return 0;
+}
+
+void lr_client_free(struct lr_worker *w)
+{
+    struct lr_client *cl = client_of(w);
+    if (cl == NULL)
+        return;
+    if (cl->slots != NULL)
+        for (uint32_t i = 0; i < cl->nb_slots; i++)
+            if (cl->slots[i].cl != NULL)
+                lr_timer_cancel(&w->timers, &cl->slots[i].timer);
+    rte_free(cl->slots);
+    rte_free(cl->free_stack);
+    rte_free(cl->reqs);
+    rte_free(cl->req_len);
+    rte_free(cl);
+    w->app->client = NULL;
+    lr_app_ctx_put(w);
+}
+
+/* --- main lcore readers ------------------------------------------------------- */
+
+void lr_client_counters_get(const struct lr_client *cl, struct lr_client_counters *out)
+{
+    const volatile uint64_t *src = (const volatile uint64_t *)&cl->cnt;
+    uint64_t *dst = (uint64_t *)out;
+    for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+        dst[i] = src[i];
+}
+
+void lr_client_counters_add(struct lr_client_counters *dst, const struct lr_client_counters *src)
+{
+    uint64_t *d = (uint64_t *)dst;
+    const uint64_t *s = (const uint64_t *)src;
+    for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
+        d[i] += s[i];
+}
+
+void lr_client_latency_merge(const struct lr_client *cl, struct lr_latency *dst)
+{
+    lr_latency_merge(dst, &cl->lat);
+}
+
+void lr_client_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
+{
+    const struct lr_client *cl = lr_client_get(w);
+    if (cl == NULL)
+        return;
+    acc->conns_active += cl->cnt.active;
+    acc->conns_total += cl->cnt.conns;
+    acc->requests += cl->cnt.responses;
+}
+
+uint64_t lr_client_elapsed(const struct lr_client *cl, uint64_t now)
+{
+    enum lr_client_phase ph = lr_client_phase(cl);
+    if (ph == LR_CLIENT_PHASE_INIT)
+        return 0;
+    uint64_t end = ph == LR_CLIENT_PHASE_DONE ? cl->t_done : now;
+    return end > cl->t_start ? end - cl->t_start : 0;
+}

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# linerate in client mode against nginx on the kernel side of the tap:
+# keep-alive (RPS) with two paths (64 B and 1 MiB), then a new connection
+# per request (CPS). Each run is bounded (duration 3 s); the report must show
+# responses > 0, no errors, every response 2xx, and nginx's access log must
+# hold exactly as many requests as the client counted responses.
+. "$(dirname "$0")/lib.sh" "$@"
+lr_require_tools nginx
+
+WWW="$LR_TMP/site"
+mkdir -p "$WWW" "$LR_TMP/nginx"
+head -c 64 /dev/urandom | base64 -w0 | head -c 64 >"$WWW/small.txt"
+head -c 1048576 /dev/urandom >"$WWW/big.bin"
+# nginx's worker runs as nobody: make the site readable.
+chmod 755 "$LR_TMP" "$WWW"
+chmod 644 "$WWW"/*
+
+# nginx: one worker, listening only on the kernel side of the tap.
+cat >"$LR_TMP/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $LR_TMP/nginx/nginx.pid;
+error_log $LR_TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log $LR_TMP/nginx/access.log;
+    client_body_temp_path $LR_TMP/nginx/body;
+    proxy_temp_path $LR_TMP/nginx/proxy;
+    fastcgi_temp_path $LR_TMP/nginx/fastcgi;
+    uwsgi_temp_path $LR_TMP/nginx/uwsgi;
+    scgi_temp_path $LR_TMP/nginx/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    server {
+        listen $LR_PEER:8080;
+        root $WWW;
+    }
+}
+CONF
+NGINX_PID=
+
+stop_nginx()
+{
+    if [ -n "$NGINX_PID" ]; then
+        kill -QUIT "$NGINX_PID" 2>/dev/null
+        for _ in $(seq 50); do
+            kill -0 "$NGINX_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$NGINX_PID" 2>/dev/null
+        wait "$NGINX_PID" 2>/dev/null
+        NGINX_PID=
+    fi
+}
+trap 'lr_rc=$?; stop_nginx; (exit $lr_rc); lr_cleanup' EXIT
+
+# Value of a key of the JSON report ("a.b" for nested keys).
+report_get()
+{
+    "$LR_PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    d = d[k]
+print(d)' "$LR_TMP/report.json" "$1" || lr_fail "no $1 in the report"
+}
+
+# One client run: $1 = name, $2 = requests_per_conn, $3 = paths, $4 = connections.
+run_client()
+{
+    local name=$1 rpc=$2 paths=$3 conns=$4
+    rm -f "$LR_TMP/report.json" "$LR_CONF"
+    lr_config_write <<CONF
+[tcp]
+time_wait = 1s
+
+[client]
+target = $LR_PEER:8080
+path = $paths
+connections = $conns
+requests_per_conn = $rpc
+duration = 3s
+report = $LR_TMP/report.json
+CONF
+    lr_start
+    : >"$LR_TMP/nginx/access.log"
+    lr_ns nginx -c "$LR_TMP/nginx/nginx.conf" -e "$LR_TMP/nginx/error.log" &
+    NGINX_PID=$!
+    # The client ends by itself: duration + warm-up + at most 2 s of grace.
+    local waited=0
+    while kill -0 "$LR_PID" 2>/dev/null; do
+        [ "$waited" -lt 300 ] || lr_fail "$name: the client did not finish within 30 s"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    local st=0
+    wait "$LR_PID" || st=$?
+    LR_PID=
+    lr_assert_eq "$st" 0 "$name: exit status"
+    lr_assert_log '^client: t=' "$name: per-second line"
+    lr_assert_log '^client: done in' "$name: final line"
+    [ -f "$LR_TMP/report.json" ] || lr_fail "$name: no report written"
+    stop_nginx
+    ip netns del "$LR_NS"
+
+    local resp reqs errs ok conns logged unfinished
+    resp=$(report_get responses_total)
+    reqs=$(report_get requests)
+    errs=$(report_get errors_total)
+    ok=$(report_get responses.2xx)
+    conns=$(report_get connections)
+    unfinished=$(report_get unfinished)
+    logged=$(grep -c '" 200 ' "$LR_TMP/nginx/access.log")
+    lr_log "$name: requests=$reqs responses=$resp 2xx=$ok connections=$conns errors=$errs unfinished=$unfinished nginx=$logged"
+    lr_log "$name: $(grep '^client: done' "$LR_TMP/linerate.log")"
+    lr_assert_ge "$resp" 1 "$name: responses"
+    lr_assert_eq "$errs" 0 "$name: errors"
+    lr_assert_eq "$ok" "$resp" "$name: every response is 2xx"
+    lr_assert_eq "$unfinished" 0 "$name: requests left in flight"
+    lr_assert_eq "$reqs" "$resp" "$name: one response per request"
+    lr_assert_eq "$logged" "$resp" "$name: nginx access log vs client responses"
+    cp "$LR_TMP/report.json" "$LR_TMP/report-$name.json"
+}
+
+run_client rps 0 "/small.txt,/big.bin" 8
+lr_assert_ge "$(report_get body_bytes)" 1048576 "rps: the 1 MiB file was received"
+run_client cps 1 "/small.txt" 4
+conns=$(report_get connections)
+resp=$(report_get responses_total)
+lr_assert_eq "$conns" "$resp" "cps: one connection per request"
+lr_pass
