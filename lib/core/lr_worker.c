@@ -65,6 +65,14 @@ static void mod_tcp_counters(const struct lr_worker *w, struct lr_module_counter
     acc->retransmits += c.retransmits;
 }
 
+static void mod_tcp_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
+{
+    struct lr_tcp_counters c;
+
+    lr_tcp_counters_get(w, &c);
+    lr_tcp_counters_foreach(&c, fn, arg);
+}
+
 static const struct lr_module lr_modules[] = {
     { "fault", NULL, mod_fault_init, lr_fault_free, NULL, NULL, NULL },
     { "arp", NULL, lr_arp_init, lr_arp_free, NULL, NULL, NULL },
@@ -72,14 +80,14 @@ static const struct lr_module lr_modules[] = {
     { "ipfrag", NULL, lr_ip_frag_init, lr_ip_frag_free, NULL, NULL, NULL },
     { "udp", NULL, lr_udp_init, lr_udp_free, NULL, NULL, NULL },
     { "udp_echo", NULL, lr_udp_echo_init, lr_udp_echo_free, NULL, NULL, NULL },
-    { "tcp", mod_tcp_global_init, lr_tcp_init, lr_tcp_free, NULL, lr_tcp_shutdown,
-      mod_tcp_counters },
+    { "tcp", mod_tcp_global_init, lr_tcp_init, lr_tcp_free, NULL, lr_tcp_shutdown, mod_tcp_counters,
+      mod_tcp_walk },
     { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free, NULL,
       lr_http_server_shutdown, lr_http_module_counters },
     { "tftp", lr_tftp_module_global_init, lr_tftp_module_init, lr_tftp_module_free, NULL, NULL,
       lr_tftp_module_counters },
-    { "ftp", lr_ftp_module_global_init, lr_ftp_server_init, lr_ftp_server_free,
-      lr_ftp_server_poll, lr_ftp_server_shutdown, lr_ftp_module_counters },
+    { "ftp", lr_ftp_module_global_init, lr_ftp_server_init, lr_ftp_server_free, lr_ftp_server_poll,
+      lr_ftp_server_shutdown, lr_ftp_module_counters },
     { "client", NULL, lr_client_init, lr_client_free, lr_client_poll, lr_client_shutdown,
       lr_client_module_counters },
 };
