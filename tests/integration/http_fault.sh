@@ -1,12 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Large HTTP downloads stay byte-exact with linerate's fault layer dropping,
-# duplicating and reordering packets in both directions (the kernel here has
-# no netem). Also a series of small requests over one connection.
-# Corruption is not enabled yet: with [fault] corrupt > 0 a 20 MB download
-# stalls in the TCP engine (connection ESTABLISHED with unacked data, RTO
-# 200 ms, but no retransmission for tens of seconds); turn it on here once
-# that is fixed (FAULT_CORRUPT=0.5 does it for a manual run).
+# duplicating, reordering and corrupting packets in both directions (the
+# kernel here has no netem). Also a series of small requests over one
+# connection. FAULT_CORRUPT overrides the corruption rate (percent).
 . "$(dirname "$0")/lib.sh" "$@"
 lr_require_tools curl sha256sum dd
 
@@ -24,7 +21,7 @@ seed = 7
 drop = 1
 duplicate = 1
 reorder = 1
-corrupt = ${FAULT_CORRUPT:-0}
+corrupt = ${FAULT_CORRUPT:-0.5}
 CONF
 lr_start
 url="http://$LR_ADDR"
