@@ -30,6 +30,7 @@ struct io_worker {
 };
 
 struct lr_ftp_io {
+    const struct lr_ftp_users *users;
     char root[LR_PATH_MAX];
     char upload[LR_PATH_MAX];
     uint16_t nb_workers;
@@ -220,6 +221,15 @@ static void process(struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
     case LR_FTP_IO_RENAME:
         m->rc = do_fsop(io, m);
         break;
+    case LR_FTP_IO_VERIFY: {
+        size_t pl = strnlen(m->path2, sizeof(m->path2));
+        bool ok = io->users != NULL &&
+                  lr_ftp_users_verify(io->users, m->path, strnlen(m->path, sizeof(m->path)),
+                                      m->path2, pl);
+        memset(m->path2, 0, sizeof(m->path2)); /* no password left in the pool */
+        m->rc = ok ? 0 : -EACCES;
+        break;
+    }
     default:
         m->rc = -EINVAL;
         break;
@@ -256,7 +266,8 @@ static void *io_main(void *arg)
     return NULL;
 }
 
-struct lr_ftp_io *lr_ftp_io_start(const char *root, const char *upload_vdir, uint16_t nb_workers,
+struct lr_ftp_io *lr_ftp_io_start(const char *root, const char *upload_vdir,
+                                  const struct lr_ftp_users *users, uint16_t nb_workers,
                                   uint32_t bufs, int socket)
 {
     if (nb_workers == 0 || bufs == 0) {
@@ -269,6 +280,7 @@ struct lr_ftp_io *lr_ftp_io_start(const char *root, const char *upload_vdir, uin
         rte_errno = ENOMEM;
         return NULL;
     }
+    io->users = users;
     snprintf(io->root, sizeof(io->root), "%s", root);
     snprintf(io->upload, sizeof(io->upload), "%s", upload_vdir);
     io->nb_workers = nb_workers;

@@ -3,7 +3,8 @@
  * FTP disk I/O off the workers: one plain pthread (not a DPDK lcore) does
  * every blocking file-system call the FTP server needs after start (STOR
  * data, reads of files uploaded after the file cache was loaded, listings
- * of the upload directory, DELE/MKD/RMD/RENAME).
+ * of the upload directory, DELE/MKD/RMD/RENAME) and the password checks
+ * (SHA-512 crypt costs milliseconds, too long for a poll-mode worker).
  *
  * Each worker talks to the thread through its own pair of SP/SC rte_rings
  * (worker -> thread requests, thread -> worker completions) carrying
@@ -25,6 +26,7 @@
 
 #include "lr_config.h"
 #include "lr_ftp_list.h"
+#include "lr_ftp_users.h"
 
 #define LR_FTP_IO_CHUNK (32u * 1024u)
 
@@ -38,6 +40,7 @@ enum lr_ftp_io_op {
     LR_FTP_IO_MKD,
     LR_FTP_IO_RMD,
     LR_FTP_IO_RENAME, /* path -> path2 */
+    LR_FTP_IO_VERIFY, /* password path2 of user path (crypt(3)); rc 0 or -EACCES */
 };
 
 struct lr_ftp_io_msg {
@@ -67,10 +70,12 @@ struct lr_ftp_io;
 /**
  * Start the I/O thread for @nb_workers workers, each with @bufs messages.
  * @root is the FTP root on disk; @upload_vdir the normalised virtual upload
- * directory ("" = no writes allowed). Main lcore, before workers start.
+ * directory ("" = no writes allowed); @users the table VERIFY checks (may be
+ * NULL; must outlive the thread). Main lcore, before workers start.
  * @return the handle or NULL with rte_errno set.
  */
-struct lr_ftp_io *lr_ftp_io_start(const char *root, const char *upload_vdir, uint16_t nb_workers,
+struct lr_ftp_io *lr_ftp_io_start(const char *root, const char *upload_vdir,
+                                  const struct lr_ftp_users *users, uint16_t nb_workers,
                                   uint32_t bufs, int socket);
 
 /** Stop the thread (pending requests are completed or dropped) and free everything. */

@@ -977,6 +977,34 @@ static void do_fs(struct lr_worker *w, struct ftp_sess *x, const struct lr_ftp_a
     io_submit(x, m);
 }
 
+static void login_result(struct lr_worker *w, struct ftp_sess *x, bool ok)
+{
+    struct lr_ftp_out o;
+    struct lr_ftp_actions acts;
+    out_open(x, &o);
+    lr_ftp_session_login_result(&x->s, w->now, ok, &o, &acts);
+    out_close(w, x, &o);
+    run_actions(w, x, &acts);
+    if (x->in_use)
+        drain_stash(w, x);
+}
+
+/* Password check on the I/O thread; inline only when its pool is empty. */
+static void do_verify(struct lr_worker *w, struct ftp_sess *x, const struct lr_ftp_action *a)
+{
+    struct lr_ftp_io_msg *m = io_alloc(x);
+    if (m == NULL) {
+        bool ok =
+            lr_ftp_users_verify(&ftp_g.users, a->path, strlen(a->path), a->path2, strlen(a->path2));
+        login_result(w, x, ok);
+        return;
+    }
+    m->op = LR_FTP_IO_VERIFY;
+    snprintf(m->path, sizeof(m->path), "%s", a->path);
+    snprintf(m->path2, sizeof(m->path2), "%s", a->path2);
+    io_submit(x, m);
+}
+
 static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_actions *acts)
 {
     for (unsigned i = 0; i < acts->n && x->in_use; i++) {
@@ -1033,6 +1061,9 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
             x->ctrl_closing = true;
             ctrl_flush(w, x);
             break;
+        case LR_FTP_ACT_VERIFY:
+            do_verify(w, x, a);
+            break;
         }
     }
 }
@@ -1055,6 +1086,12 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
         return;
     }
     switch (m->op) {
+    case LR_FTP_IO_VERIFY: {
+        bool ok = m->rc == 0;
+        lr_ftp_io_free(srv->io, w->id, m);
+        login_result(w, x, ok);
+        break;
+    }
     case LR_FTP_IO_DELE:
     case LR_FTP_IO_MKD:
     case LR_FTP_IO_RMD:
@@ -1244,11 +1281,11 @@ int lr_ftp_server_global_init(const struct lr_config *cfg, const struct lr_file_
         return -EINVAL;
     }
     snprintf(ftp_g.upload_vdir, sizeof(ftp_g.upload_vdir), "%s", sc.upload_dir);
-    /* The I/O thread serves the upload directory; without one the server
-     * is read-only and everything comes from the cache. */
-    if (ftp_g.upload_vdir[0] != '\0') {
-        ftp_g.io =
-            lr_ftp_io_start(f->root, ftp_g.upload_vdir, nb_workers, LR_FTP_IO_BUFS, SOCKET_ID_ANY);
+    /* The I/O thread serves the upload directory and checks passwords;
+     * without either, everything comes from the cache. */
+    if (ftp_g.upload_vdir[0] != '\0' || ftp_g.users.count > 0) {
+        ftp_g.io = lr_ftp_io_start(f->root, ftp_g.upload_vdir, &ftp_g.users, nb_workers,
+                                   LR_FTP_IO_BUFS, SOCKET_ID_ANY);
         if (ftp_g.io == NULL) {
             snprintf(err, errlen, "[ftp] cannot start the disk I/O thread: %s",
                      rte_strerror(rte_errno));
@@ -1258,7 +1295,8 @@ int lr_ftp_server_global_init(const struct lr_config *cfg, const struct lr_file_
         bool d;
         uint64_t sz;
         int64_t mt;
-        if (lr_ftp_io_stat(ftp_g.io, ftp_g.upload_vdir, &d, &sz, &mt) != 0 || !d) {
+        if (ftp_g.upload_vdir[0] != '\0' &&
+            (lr_ftp_io_stat(ftp_g.io, ftp_g.upload_vdir, &d, &sz, &mt) != 0 || !d)) {
             snprintf(err, errlen, "[ftp] upload_dir: %s%s is not a directory", f->root,
                      ftp_g.upload_vdir);
             lr_ftp_io_stop(ftp_g.io);
@@ -1339,6 +1377,7 @@ int lr_ftp_server_init(struct lr_worker *w)
     srv->scfg.users = &ftp_g.users;
     srv->scfg.fs = &ftp_fs_ops;
     srv->scfg.fs_ctx = srv;
+    srv->scfg.async_verify = srv->io != NULL;
     /* Listing dates need the wall clock; w->now is monotonic since boot. */
     srv->scfg.wall_offset_s = (int64_t)time(NULL) - (int64_t)(lr_time_now_us() / 1000000);
     srv->nb_sess = f->max_sessions ? f->max_sessions : 1;

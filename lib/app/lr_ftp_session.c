@@ -220,27 +220,11 @@ static void cmd_user(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struc
         lr_ftp_reply(out, 331, "Please specify the password.");
 }
 
-static void cmd_pass(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struct lr_ftp_out *out,
-                     struct lr_ftp_actions *acts)
+/* The verdict on a password: 230, or a delayed 530 (and 421 + close after
+ * too many failures). */
+static void login_finish(struct lr_ftp_session *s, bool ok, bool anon, struct lr_ftp_out *out,
+                         struct lr_ftp_actions *acts)
 {
-    if (s->login == LR_FTP_LOGIN_OK) {
-        lr_ftp_reply(out, 230, "Already logged in.");
-        return;
-    }
-    if (s->login != LR_FTP_LOGIN_PASS) {
-        lr_ftp_reply(out, 503, "Login with USER first.");
-        return;
-    }
-    size_t ulen = strlen(s->user);
-    bool ok;
-    bool anon = s->cfg->anonymous && is_anonymous_name(s->user, ulen);
-    if (anon)
-        ok = true;
-    else if (s->cfg->users != NULL && ulen > 0)
-        ok = lr_ftp_users_verify(s->cfg->users, s->user, ulen, c->arg, c->arg_len);
-    else
-        ok = false;
-
     if (ok) {
         s->login = LR_FTP_LOGIN_OK;
         s->anonymous = anon;
@@ -271,6 +255,52 @@ static void cmd_pass(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struc
         for (unsigned i = 0; i < n && acts->n < LR_FTP_ACTIONS_MAX; i++)
             acts->a[acts->n++] = tmp[i];
     }
+}
+
+static void cmd_pass(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struct lr_ftp_out *out,
+                     struct lr_ftp_actions *acts)
+{
+    if (s->login == LR_FTP_LOGIN_OK) {
+        lr_ftp_reply(out, 230, "Already logged in.");
+        return;
+    }
+    if (s->login != LR_FTP_LOGIN_PASS) {
+        lr_ftp_reply(out, 503, "Login with USER first.");
+        return;
+    }
+    size_t ulen = strlen(s->user);
+    bool anon = s->cfg->anonymous && is_anonymous_name(s->user, ulen);
+    if (anon) {
+        login_finish(s, true, true, out, acts);
+        return;
+    }
+    if (s->cfg->users == NULL || ulen == 0 || c->arg_len >= LR_PATH_MAX) {
+        login_finish(s, false, false, out, acts);
+        return;
+    }
+    if (s->cfg->async_verify) {
+        /* crypt(3) costs milliseconds: the glue runs it off the worker and
+         * answers with lr_ftp_session_login_result(). */
+        struct lr_ftp_action *a = act_push(acts, LR_FTP_ACT_VERIFY);
+        snprintf(a->path, sizeof(a->path), "%s", s->user);
+        memcpy(a->path2, c->arg, c->arg_len);
+        a->path2[c->arg_len] = '\0';
+        s->verify_pending = true;
+        return;
+    }
+    bool ok = lr_ftp_users_verify(s->cfg->users, s->user, ulen, c->arg, c->arg_len);
+    login_finish(s, ok, false, out, acts);
+}
+
+void lr_ftp_session_login_result(struct lr_ftp_session *s, uint64_t now, bool ok,
+                                 struct lr_ftp_out *out, struct lr_ftp_actions *acts)
+{
+    acts->n = 0;
+    if (!s->verify_pending)
+        return;
+    s->verify_pending = false;
+    s->last_active = now;
+    login_finish(s, ok, false, out, acts);
 }
 
 static void cmd_feat(struct lr_ftp_out *out)
@@ -1187,7 +1217,7 @@ void lr_ftp_session_tick(struct lr_ftp_session *s, uint64_t now, struct lr_ftp_o
     acts->n = 0;
     if (s->closed || s->cfg->idle_timeout == 0)
         return;
-    if (s->transfer || s->pasv_pending || s->fs_pending) {
+    if (s->transfer || s->pasv_pending || s->fs_pending || s->verify_pending) {
         /* Data moving or a result pending: not idle. */
         s->last_active = now;
         return;
@@ -1200,5 +1230,5 @@ void lr_ftp_session_tick(struct lr_ftp_session *s, uint64_t now, struct lr_ftp_o
 
 bool lr_ftp_session_busy(const struct lr_ftp_session *s)
 {
-    return s->closed || s->pasv_pending || s->fs_pending;
+    return s->closed || s->pasv_pending || s->fs_pending || s->verify_pending;
 }

@@ -12,6 +12,8 @@
  *    before it may take the next command (lr_ftp_session_busy()):
  *      PASV_OPEN -> lr_ftp_session_pasv_opened()  (writes the 227/229 reply)
  *      FS        -> lr_ftp_session_fs_done()      (DELE/MKD/RMD/RNTO reply)
+ *      VERIFY    -> lr_ftp_session_login_result() (password check off the
+ *                   worker: SHA-512 crypt costs milliseconds)
  *    and a TRANSFER ends with lr_ftp_session_transfer_done() (226/426/...).
  *  - DELAY asks the glue to hold the replies of this call back for the
  *    given time (failed logins, RFC 2577 §5) and to read no further command
@@ -102,6 +104,7 @@ struct lr_ftp_session_cfg {
     const struct lr_ftp_fs_ops *fs;
     void *fs_ctx;
     int64_t wall_offset_s; /* wall clock (s) = wall_offset_s + now / 1e6: listing dates */
+    bool async_verify;     /* passwords checked by the glue (ACT_VERIFY), not inline */
 };
 
 /**
@@ -136,6 +139,8 @@ enum lr_ftp_act_type {
     LR_FTP_ACT_FS,             /* run act.fsop, then lr_ftp_session_fs_done() */
     LR_FTP_ACT_DELAY,          /* hold this call's replies for act.delay_us */
     LR_FTP_ACT_CLOSE,          /* close the control connection after the replies */
+    LR_FTP_ACT_VERIFY,         /* check password path2 of user path, then
+                                  lr_ftp_session_login_result() (cfg async_verify) */
 };
 
 struct lr_ftp_action {
@@ -200,7 +205,8 @@ struct lr_ftp_session {
     bool epsv_all;
     bool pasv_pending; /* waiting for lr_ftp_session_pasv_opened() */
     bool pasv_extended;
-    bool fs_pending; /* waiting for lr_ftp_session_fs_done() */
+    bool fs_pending;     /* waiting for lr_ftp_session_fs_done() */
+    bool verify_pending; /* waiting for lr_ftp_session_login_result() */
     enum lr_ftp_fsop fs_op;
     bool transfer; /* a transfer is running (150 sent) */
     enum lr_ftp_xfer xfer;
@@ -252,6 +258,13 @@ void lr_ftp_session_pasv_opened(struct lr_ftp_session *s, uint64_t now, int err,
 void lr_ftp_session_transfer_done(struct lr_ftp_session *s, uint64_t now, enum lr_ftp_xfer_result r,
                                   struct lr_ftp_out *out, struct lr_ftp_actions *acts);
 
+/**
+ * The password check asked by VERIFY finished (@ok: it matched). Writes 230,
+ * or 530 with DELAY (and 421 + CLOSE after too many failures) into @acts.
+ */
+void lr_ftp_session_login_result(struct lr_ftp_session *s, uint64_t now, bool ok,
+                                 struct lr_ftp_out *out, struct lr_ftp_actions *acts);
+
 /** The FS action finished: @err 0 or -errno. Writes its reply. */
 void lr_ftp_session_fs_done(struct lr_ftp_session *s, uint64_t now, int err,
                             struct lr_ftp_out *out);
@@ -266,7 +279,7 @@ void lr_ftp_session_tick(struct lr_ftp_session *s, uint64_t now, struct lr_ftp_o
 /** When lr_ftp_session_tick() should next run (us), UINT64_MAX for never. */
 uint64_t lr_ftp_session_deadline(const struct lr_ftp_session *s);
 
-/** True while the session waits for pasv_opened()/fs_done() or is closed:
+/** True while the session waits for pasv_opened()/fs_done()/login_result() or is closed:
  *  the glue must not feed another command line. */
 bool lr_ftp_session_busy(const struct lr_ftp_session *s);
 

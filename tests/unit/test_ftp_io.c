@@ -90,7 +90,7 @@ static int group_teardown(void **state)
 static void write_read_list(void **state)
 {
     (void)state;
-    struct lr_ftp_io *io = lr_ftp_io_start(root, "/upload", 1, 8, SOCKET_ID_ANY);
+    struct lr_ftp_io *io = lr_ftp_io_start(root, "/upload", NULL, 1, 8, SOCKET_ID_ANY);
     assert_non_null(io);
     assert_int_equal(lr_ftp_io_free_count(io, 0), 8);
 
@@ -191,7 +191,7 @@ static void write_read_list(void **state)
 static void fs_ops_and_confinement(void **state)
 {
     (void)state;
-    struct lr_ftp_io *io = lr_ftp_io_start(root, "/upload", 1, 4, SOCKET_ID_ANY);
+    struct lr_ftp_io *io = lr_ftp_io_start(root, "/upload", NULL, 1, 4, SOCKET_ID_ANY);
     assert_non_null(io);
     struct lr_ftp_io_msg *m = run(io, op(io, LR_FTP_IO_MKD, "/upload/d"));
     assert_int_equal(m->rc, 0);
@@ -237,7 +237,7 @@ static void fs_ops_and_confinement(void **state)
 static void bounded_pool(void **state)
 {
     (void)state;
-    struct lr_ftp_io *io = lr_ftp_io_start(root, "/upload", 2, 3, SOCKET_ID_ANY);
+    struct lr_ftp_io *io = lr_ftp_io_start(root, "/upload", NULL, 2, 3, SOCKET_ID_ANY);
     assert_non_null(io);
     struct lr_ftp_io_msg *m[3];
     for (int i = 0; i < 3; i++)
@@ -252,8 +252,44 @@ static void bounded_pool(void **state)
     lr_ftp_io_free(io, 1, m[2]);
     assert_int_equal(lr_ftp_io_free_count(io, 1), 3);
     lr_ftp_io_stop(io);
-    assert_null(lr_ftp_io_start(root, "/upload", 0, 3, SOCKET_ID_ANY));
-    assert_null(lr_ftp_io_start(root, "/upload", 1, 0, SOCKET_ID_ANY));
+    assert_null(lr_ftp_io_start(root, "/upload", NULL, 0, 3, SOCKET_ID_ANY));
+    assert_null(lr_ftp_io_start(root, "/upload", NULL, 1, 0, SOCKET_ID_ANY));
+}
+
+/* openssl passwd -6 -salt abcdefgh secret */
+#define H_ALICE                                                                                    \
+    "$6$abcdefgh$ltjgWl6579NluT/Vi1nwEvcil.G5Nbc4NiXZaNGStk8PSwGfQv72N2CKPPrVACtLtip/cZ/1GM/"      \
+    "O6IND4WQhG."
+
+static void verify_off_worker(void **state)
+{
+    (void)state;
+    struct lr_ftp_users u;
+    char err[128];
+    lr_ftp_users_init(&u);
+    assert_int_equal(lr_ftp_users_load_string(&u, "alice:" H_ALICE "\n", "t", err, sizeof(err)), 0);
+    /* No upload directory: the thread only checks passwords, writes are refused. */
+    struct lr_ftp_io *io = lr_ftp_io_start(root, "", &u, 1, 2, SOCKET_ID_ANY);
+    assert_non_null(io);
+    struct lr_ftp_io_msg *m = op(io, LR_FTP_IO_VERIFY, "alice");
+    snprintf(m->path2, sizeof(m->path2), "secret");
+    m = run(io, m);
+    assert_int_equal(m->rc, 0);
+    assert_int_equal(m->path2[0], 0); /* the password is wiped */
+    snprintf(m->path2, sizeof(m->path2), "Secret");
+    m = run(io, m);
+    assert_int_equal(m->rc, -EACCES);
+    snprintf(m->path, sizeof(m->path), "bob");
+    snprintf(m->path2, sizeof(m->path2), "secret");
+    m = run(io, m);
+    assert_int_equal(m->rc, -EACCES);
+    m->op = LR_FTP_IO_WOPEN;
+    snprintf(m->path, sizeof(m->path), "/upload/x");
+    m = run(io, m);
+    assert_int_equal(m->rc, -EPERM);
+    lr_ftp_io_free(io, 0, m);
+    lr_ftp_io_stop(io);
+    lr_ftp_users_free(&u);
 }
 
 int main(void)
@@ -262,6 +298,7 @@ int main(void)
         cmocka_unit_test(write_read_list),
         cmocka_unit_test(fs_ops_and_confinement),
         cmocka_unit_test(bounded_pool),
+        cmocka_unit_test(verify_off_worker),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -284,6 +284,49 @@ static void user_login_and_lockout(void **state)
     assert_int_equal(f->stats.logins_ok, 1);
 }
 
+static void async_verify(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.async_verify = true;
+    expect(f, "USER alice", "331 ");
+    /* No reply yet: the glue checks the password off the worker. */
+    assert_string_equal(cmd(f, "PASS secret"), "");
+    assert_int_equal(f->acts.n, 1);
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_VERIFY);
+    assert_string_equal(f->acts.a[0].path, "alice");
+    assert_string_equal(f->acts.a[0].path2, "secret");
+    assert_true(lr_ftp_session_busy(&f->s));
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_login_result(&f->s, f->now, true, &f->out, &f->acts);
+    assert_string_equal(f->buf, "230 Login successful.\r\n");
+    assert_false(lr_ftp_session_busy(&f->s));
+    assert_int_equal(f->s.login, LR_FTP_LOGIN_OK);
+    /* A late second result is ignored. */
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_login_result(&f->s, f->now, false, &f->out, &f->acts);
+    assert_int_equal(f->out.len, 0);
+    f->cfg.async_verify = false;
+}
+
+static void async_verify_failures(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.async_verify = true;
+    for (int i = 0; i < 3; i++) {
+        expect(f, "USER alice", "331 ");
+        cmd(f, "PASS bad");
+        assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_VERIFY);
+        lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+        lr_ftp_session_login_result(&f->s, f->now, false, &f->out, &f->acts);
+        assert_memory_equal(f->buf, "530 ", 4);
+        assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_DELAY);
+    }
+    assert_non_null(strstr(f->buf, "421 "));
+    assert_int_equal(f->acts.a[f->acts.n - 1].type, LR_FTP_ACT_CLOSE);
+    /* Anonymous logins never need the check. */
+    f->cfg.async_verify = false;
+}
+
 static void three_failures_close(void **state)
 {
     struct fx *f = *state;
@@ -789,6 +832,8 @@ int main(void)
         T(anonymous_disabled),
         T(user_login_and_lockout),
         T(three_failures_close),
+        T(async_verify),
+        T(async_verify_failures),
         T(pwd_cwd_cdup),
         T(type_mode_stru),
         T(pasv_epsv),
