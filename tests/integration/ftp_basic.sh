@@ -56,5 +56,13 @@ lr_assert_eq "$got" "$want" "lftp active RETR big.bin"
 lr_ns timeout 60 lftp -e "set net:timeout 20; set net:max-retries 2; cls -1; quit" "ftp://$LR_ADDR" | grep -q '^sub/\?$' ||
     lr_fail "lftp listing"
 
+# /linerate/ftp: the per-worker counters summed.
+ftp=$(lr_telemetry /linerate/ftp) || exit 1
+lr_log "ftp counters: $ftp"
+field() { printf '%s' "$ftp" | "$LR_PY" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+lr_assert_ge "$(field transfers_ok)" 40 "ftp transfers_ok"
+lr_assert_ge "$(field logins_failed)" 1 "ftp logins_failed"
+lr_assert_ge "$(field bytes_down)" 150000000 "ftp bytes_down"
+lr_assert_ge "$(field bytes_up)" 3145728 "ftp bytes_up"
 lr_stop
 lr_pass
