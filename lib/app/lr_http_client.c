@@ -710,8 +710,7 @@ void lr_client_module_counters(const struct lr_worker *w, struct lr_module_count
     const struct lr_client *cl = lr_client_get(w);
     if (cl == NULL)
         return;
-    acc->conns_active += cl->cnt.active;
-    acc->conns_total += cl->cnt.conns;
+    /* Connections are counted by the TCP module already. */
     acc->requests += cl->cnt.responses;
 }
 

@@ -110,7 +110,7 @@ int lr_client_init(struct lr_worker *w);
 /** Free the client of @w (main lcore, worker stopped). Safe when absent. */
 void lr_client_free(struct lr_worker *w);
 
-/** Runtime module hook: add this worker's connections and responses into @acc. */
+/** Runtime module hook: add this worker's responses into @acc (TCP counts connections). */
 void lr_client_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
 
 /** Worker loop hook: phases, pacing, opening connections. */
