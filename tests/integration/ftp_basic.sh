@@ -39,6 +39,7 @@ check rest || lr_fail "rest"
 check stor || lr_fail "stor"
 check refusals || lr_fail "refusals"
 check concurrent || lr_fail "concurrent"
+check abort || lr_fail "abort"
 
 want=$(sha256sum <"$root/big.bin")
 got=$(lr_ns timeout 120 curl -s --max-time 100 "ftp://$LR_ADDR/big.bin" | sha256sum)

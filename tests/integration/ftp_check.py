@@ -238,6 +238,27 @@ def check_concurrent():
         fail("; ".join(errors))
 
 
+def check_abort():
+    """ABOR during a RETR (RFC 959 §4.1.3): 426 for the transfer, then 226;
+    the session stays usable."""
+    f = connect()
+    f.voidcmd("TYPE I")
+    conn = f.transfercmd("RETR big.bin")
+    if len(conn.recv(65536)) == 0:
+        fail("no data before ABOR")
+    f.putcmd("ABOR")
+    first = f.getline()
+    second = f.getline()
+    conn.close()
+    if not (first.startswith("426") and second.startswith("226")):
+        fail("ABOR replies %r %r" % (first, second))
+    if not f.sendcmd("NOOP").startswith("200"):
+        fail("NOOP after ABOR")
+    if sha(retr(f, "small.txt")) != sha(disk("small.txt")):
+        fail("RETR after ABOR")
+    f.quit()
+
+
 def check_big():
     f = connect()
     if sha(retr(f, "big.bin")) != sha(disk("big.bin")):
