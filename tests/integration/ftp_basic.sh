@@ -54,6 +54,16 @@ got=$(cd "$LR_TMP" && lr_ns timeout 120 lftp -e "set net:timeout 20; set net:max
 lr_assert_eq "$got" "$want" "lftp passive RETR big.bin"
 got=$(cd "$LR_TMP" && lr_ns timeout 120 lftp -e "set net:timeout 20; set net:max-retries 2; set ftp:passive-mode off; cat big.bin; quit" "ftp://$LR_ADDR" | sha256sum)
 lr_assert_eq "$got" "$want" "lftp active RETR big.bin"
+# curl upload by the configured user, then re-download byte-exact.
+head -c 5000000 /dev/urandom >"$LR_TMP/curl-up.bin"
+lr_ns timeout 120 curl -s --max-time 100 -T "$LR_TMP/curl-up.bin" \
+    "ftp://alice:s3cret%20pass@$LR_ADDR/upload/curl-up.bin" || lr_fail "curl STOR"
+cmp -s "$LR_TMP/curl-up.bin" "$root/upload/curl-up.bin" || lr_fail "curl STOR: bytes on disk differ"
+got=$(lr_ns timeout 120 curl -s --max-time 100 "ftp://$LR_ADDR/upload/curl-up.bin" | sha256sum)
+lr_assert_eq "$got" "$(sha256sum <"$LR_TMP/curl-up.bin")" "curl RETR of the upload"
+lr_ns timeout 30 curl -s --max-time 20 -T "$LR_TMP/curl-up.bin" "ftp://$LR_ADDR/upload/anon.bin" &&
+    lr_fail "anonymous curl STOR accepted"
+[ ! -e "$root/upload/anon.bin" ] || lr_fail "anonymous upload reached the disk"
 lr_ns timeout 60 lftp -e "set net:timeout 20; set net:max-retries 2; cls -1; quit" "ftp://$LR_ADDR" | grep -q '^sub/\?$' ||
     lr_fail "lftp listing"
 
