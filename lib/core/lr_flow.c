@@ -35,6 +35,15 @@ uint32_t lr_flow_hash(const struct lr_flow *f, rte_be32_t saddr, rte_be32_t dadd
     return rte_softrss_be(tuple, RTE_DIM(tuple), f->key_be);
 }
 
+int lr_flow_override_set(struct lr_flow *f, uint16_t lo, uint16_t hi)
+{
+    if (lo > hi || (lo == 0 && hi != 0))
+        return -EINVAL;
+    f->ovr_lo = lo;
+    f->ovr_hi = hi;
+    return 0;
+}
+
 void lr_flow_reta_fill(const struct lr_flow *f, uint16_t *queues, unsigned size)
 {
     for (unsigned i = 0; i < size; i++)
@@ -50,7 +59,8 @@ uint16_t lr_flow_pick_port(const struct lr_flow *f, uint16_t worker, rte_be32_t 
     uint32_t span = (uint32_t)hi - lo + 1;
     for (uint32_t i = 0; i < span; i++) {
         uint16_t port = (uint16_t)(lo + (*cursor + i) % span);
-        if (lr_flow_owner(f, laddr, raddr, rte_cpu_to_be_16(port), rport) != worker)
+        if (lr_flow_in_override(f, port) ||
+            lr_flow_owner(f, laddr, raddr, rte_cpu_to_be_16(port), rport) != worker)
             continue;
         if (in_use != NULL && in_use(arg, port))
             continue;

@@ -33,6 +33,8 @@ struct lr_flow {
     uint16_t reta_size;              /* R, power of two */
     uint8_t key[LR_FLOW_KEY_LEN];    /* as programmed into NICs */
     uint8_t key_be[LR_FLOW_KEY_LEN]; /* converted for rte_softrss_be */
+    uint64_t handover_flag;          /* ol_flags bit of handed-over packets (lr_handover.h) */
+    uint16_t ovr_lo, ovr_hi;         /* TCP override range, host order (0, 0: none) */
 };
 
 /** Initialise for @nb_workers (≥ 1) and redirection size @reta_size (power of two ≥ 1). */
@@ -55,6 +57,28 @@ static inline uint16_t lr_flow_owner(const struct lr_flow *f, rte_be32_t saddr, 
     return lr_flow_owner_of_hash(f, lr_flow_hash(f, saddr, daddr, sport, dport));
 }
 
+/**
+ * Set the TCP ownership override: a TCP flow whose local port p (host
+ * order) lies in [lo, hi] is owned by worker (p - lo) % N whatever its hash
+ * (the FTP passive range: worker i listens only on its own ports, see
+ * lr_ftp_pasv_owner). lo = hi = 0 clears it. lr_flow_pick_port never
+ * returns a port of this range, so active opens cannot collide with it.
+ * 0, or -EINVAL when lo > hi or lo == 0 < hi.
+ */
+int lr_flow_override_set(struct lr_flow *f, uint16_t lo, uint16_t hi);
+
+/** True when TCP local port @lport (host order) is in the override range. */
+static inline int lr_flow_in_override(const struct lr_flow *f, uint16_t lport)
+{
+    return f->ovr_lo != 0 && lport >= f->ovr_lo && lport <= f->ovr_hi;
+}
+
+/** Owner of TCP local port @lport (host order) of the override range (check lr_flow_in_override first). */
+static inline uint16_t lr_flow_override_owner(const struct lr_flow *f, uint16_t lport)
+{
+    return (uint16_t)((uint32_t)(lport - f->ovr_lo) % f->nb_workers);
+}
+
 /** Fill a device redirection table of @size entries (≥ f->reta_size, power of two). */
 void lr_flow_reta_fill(const struct lr_flow *f, uint16_t *queues, unsigned size);
 
@@ -62,6 +86,7 @@ void lr_flow_reta_fill(const struct lr_flow *f, uint16_t *queues, unsigned size)
  * Pick a local port in [lo, hi] (host order) such that the flow
  * (laddr:port -> raddr:rport) is owned by @worker, starting the search at
  * *cursor (advanced past the choice so successive calls spread out).
+ * Ports of the override range (lr_flow_override_set) are never chosen.
  * @in_use (may be NULL) rejects ports already taken. Returns the port in
  * host order, or 0 when none in the range qualifies.
  */

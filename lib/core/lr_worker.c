@@ -27,6 +27,7 @@
 #include "lr_fault.h"
 #include "lr_http_client.h"
 #include "lr_ftp_server.h"
+#include "lr_handover.h"
 #include "lr_http_server.h"
 #include "lr_log.h"
 #include "lr_net.h"
@@ -331,6 +332,15 @@ int lr_runtime_init(struct lr_runtime *rt, const struct lr_config *cfg, char *er
         snprintf(err, errlen, "flow ownership init failed: %s", rte_strerror(-rc));
         return rc;
     }
+    /* Handover marking, and FTP passive ports owned by the worker that
+     * listens on them whatever their hash (lr_flow.h, lr_ftp_pasv_owner). */
+    rc = lr_handover_register(&rt->flow);
+    if (rc == 0 && cfg->ftp.enabled && cfg->ftp.pasv_min != 0)
+        rc = lr_flow_override_set(&rt->flow, cfg->ftp.pasv_min, cfg->ftp.pasv_max);
+    if (rc != 0) {
+        snprintf(err, errlen, "flow handover init failed: %s", rte_strerror(-rc));
+        return rc;
+    }
     rc = runtime_pools(rt, lcores, err, errlen);
     if (rc != 0)
         return rc;
@@ -517,6 +527,9 @@ int lr_worker_main(void *arg)
             if (n != 0) {
                 w->stats.handed_in += n;
                 rx += n;
+                /* Handed-over L4 packets go straight to L4 (lr_handover.h);
+                 * what is left (ARP replicas) takes the Ethernet path. */
+                n = lr_handover_dispatch(w, pkts, (uint16_t)n);
                 worker_input_mixed(w, pkts, (uint16_t)n);
             }
         }

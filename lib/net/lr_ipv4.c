@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "lr_handover.h"
 #include "lr_net.h"
 #include "lr_net_priv.h"
 #include "lr_pkt.h"
@@ -307,10 +308,48 @@ static void ipv4_input_chunk(struct lr_worker *w, struct rte_mbuf **pkts, uint16
             lr_pkt_drop(w, LR_DROP_IP_PROTO, m);
         }
     }
+    /* Flow handover (lr_handover.h): packets of flows another worker owns
+     * go to its inbox here, after validation and reassembly. */
+    if (lr_handover_active(w)) {
+        ntcp = lr_handover_steer(w, tcp, ntcp);
+        nudp = lr_handover_steer(w, udp, nudp);
+    }
     if (ntcp > 0)
         ctx->l4[IPPROTO_TCP](w, tcp, ntcp);
     if (nudp > 0)
         ctx->l4[IPPROTO_UDP](w, udp, nudp);
+}
+
+/* L4 dispatch of packets another worker validated and handed over
+ * (lr_handover.h): no revalidation, IP RX was counted where they arrived. */
+static void ipv4_deliver_chunk(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+    struct lr_ip_ctx *ctx = w->ip;
+    struct rte_mbuf *tcp[LR_BURST_MAX], *udp[LR_BURST_MAX];
+    uint16_t ntcp = 0, nudp = 0;
+
+    for (uint16_t i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        uint8_t proto = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *)->next_proto_id;
+        if (unlikely(m->port >= w->nb_ports))
+            lr_pkt_drop(w, LR_DROP_ETH_HANDOVER_FULL, m); /* never from a correct sender */
+        else if (proto == IPPROTO_TCP && ctx->l4[proto] != NULL)
+            tcp[ntcp++] = m;
+        else if (proto == IPPROTO_UDP && ctx->l4[proto] != NULL)
+            udp[nudp++] = m;
+        else
+            lr_pkt_drop(w, LR_DROP_IP_PROTO, m);
+    }
+    if (ntcp > 0)
+        ctx->l4[IPPROTO_TCP](w, tcp, ntcp);
+    if (nudp > 0)
+        ctx->l4[IPPROTO_UDP](w, udp, nudp);
+}
+
+void lr_ipv4_deliver_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+    for (uint16_t off = 0; off < n; off += LR_BURST_MAX)
+        ipv4_deliver_chunk(w, pkts + off, (uint16_t)RTE_MIN(n - off, LR_BURST_MAX));
 }
 
 void lr_ipv4_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)

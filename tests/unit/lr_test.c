@@ -30,6 +30,7 @@
 #include <rte_ring.h>
 
 #include "lr_fault.h"
+#include "lr_handover.h"
 #include "lr_net.h"
 #include "lr_pkt.h"
 #include "lr_test.h"
@@ -410,7 +411,9 @@ unsigned lr_test_inbox_drain(struct lr_worker *w)
         unsigned n;
         while ((n = rte_ring_dequeue_burst(w->ring_from[j], (void **)pkts, LR_BURST_MAX, NULL)) >
                0) {
-            for (unsigned i = 0; i < n; i++)
+            /* Handed-over L4 packets go to L4, the rest to Ethernet input. */
+            unsigned k = lr_handover_dispatch(w, pkts, (uint16_t)n);
+            for (unsigned i = 0; i < k; i++)
                 lr_eth_input_burst(w, pkts[i]->port, &pkts[i], 1);
             total += n;
         }
