@@ -206,6 +206,56 @@ static void checksum_rules(void **state)
     rmworker(w);
 }
 
+/* RFC 1122 §4.1.3.4 checksum verification may be done by the NIC: its
+ * verdict in ol_flags is honoured when the datagram was not trimmed. */
+static void rx_checksum_offload_flags(void **state)
+{
+    (void)state;
+    struct lr_worker *w = mkworker(0, 8);
+    unsigned base = lr_test_pool_in_use(w);
+    static struct cap c;
+    uint8_t f[2048];
+    size_t n;
+    struct rte_mbuf *m;
+
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(lr_udp_bind(w, DPORT, cap_recv, &c), 0);
+    /* Correct checksum, NIC says bad: dropped. */
+    n = udp_frame(w, f, sizeof(f), DPORT, "abc", 3, NULL);
+    m = lr_test_mbuf(w, f, n);
+    m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+    lr_eth_input_burst(w, lr_test_port(w), &m, 1);
+    assert_int_equal(c.calls, 0);
+    assert_int_equal(w->stats.drops[LR_DROP_UDP_CSUM], 1);
+    /* Wrong checksum, NIC says good (or verified data, NONE): delivered. */
+    struct udp_opts b = { .bad_csum = true };
+    n = udp_frame(w, f, sizeof(f), DPORT, "abc", 3, &b);
+    m = lr_test_mbuf(w, f, n);
+    m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+    lr_eth_input_burst(w, lr_test_port(w), &m, 1);
+    assert_int_equal(c.calls, 1);
+    m = lr_test_mbuf(w, f, n);
+    m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
+    lr_eth_input_burst(w, lr_test_port(w), &m, 1);
+    assert_int_equal(c.calls, 2);
+    /* Unknown: verified in software, so the wrong checksum is caught. */
+    m = lr_test_mbuf(w, f, n);
+    lr_eth_input_burst(w, lr_test_port(w), &m, 1);
+    assert_int_equal(c.calls, 2);
+    assert_int_equal(w->stats.drops[LR_DROP_UDP_CSUM], 2);
+    /* Trimmed datagram: the NIC's verdict covered other bytes, software decides. */
+    struct udp_opts x = { .extra = 4, .bad_csum = true };
+    n = udp_frame(w, f, sizeof(f), DPORT, "abc", 3, &x);
+    m = lr_test_mbuf(w, f, n);
+    m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+    lr_eth_input_burst(w, lr_test_port(w), &m, 1);
+    assert_int_equal(c.calls, 2);
+    assert_int_equal(w->stats.drops[LR_DROP_UDP_CSUM], 3);
+    assert_int_equal(lr_test_tx_free_all(w), 0);
+    assert_int_equal(lr_test_pool_in_use(w), base);
+    rmworker(w);
+}
+
 static void length_rules(void **state)
 {
     (void)state;
@@ -439,10 +489,10 @@ static void echo_service(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(deliver_and_counters), cmocka_unit_test(checksum_rules),
-        cmocka_unit_test(length_rules),         cmocka_unit_test(closed_port_unreachable),
-        cmocka_unit_test(bind_unbind),          cmocka_unit_test(send_copy_and_mbuf),
-        cmocka_unit_test(echo_service),
+        cmocka_unit_test(deliver_and_counters),      cmocka_unit_test(checksum_rules),
+        cmocka_unit_test(rx_checksum_offload_flags), cmocka_unit_test(length_rules),
+        cmocka_unit_test(closed_port_unreachable),   cmocka_unit_test(bind_unbind),
+        cmocka_unit_test(send_copy_and_mbuf),        cmocka_unit_test(echo_service),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
