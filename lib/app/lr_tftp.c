@@ -598,6 +598,27 @@ void lr_tftp_module_free(struct lr_worker *w)
     }
 }
 
+void lr_tftp_module_shutdown(struct lr_worker *w)
+{
+    struct lr_tftp_ctx *t;
+
+    if (w->cfg->tftp.listen == 0 || w->udp == NULL)
+        return;
+    t = lr_udp_bound_ctx(w, w->cfg->tftp.listen);
+    if (t == NULL)
+        return;
+    /* Graceful stop: tell every client its transfer ends (RFC 1350 §7). */
+    for (uint32_t i = 0; i < t->max; i++) {
+        struct tftp_session *s = &t->s[i];
+        if (!s->used)
+            continue;
+        tftp_send_error(w, s->local, s->tid, s->peer, s->peer_port, LR_TFTP_ERR_UNDEF,
+                        "Server shutting down");
+        t->c.aborted++;
+        tftp_end(w, s);
+    }
+}
+
 void lr_tftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
 {
     struct lr_tftp_counters c = { 0 };

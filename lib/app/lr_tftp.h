@@ -38,7 +38,7 @@ struct lr_tftp_counters {
     uint64_t sessions_active; /* gauge */
     uint64_t completed;       /* transfers whose last block was acknowledged */
     uint64_t timeouts;        /* transfers abandoned after the retries */
-    uint64_t aborted;         /* transfers ended by an error from the client */
+    uint64_t aborted;         /* transfers ended by a client error or by shutdown */
     uint64_t retransmits;     /* DATA/OACK resent on timeout */
     uint64_t dup_acks;        /* duplicate or old ACKs ignored */
     uint64_t unknown_tid;     /* packets from a foreign address/port (error 5) */
@@ -67,7 +67,7 @@ int lr_tftp_telemetry_register(void);
 /*
  * Runtime module hooks (struct lr_module in lr_runtime.h), after "http":
  *   { "tftp", lr_tftp_module_global_init, lr_tftp_module_init,
- *     lr_tftp_module_free, NULL, NULL, lr_tftp_module_counters }
+ *     lr_tftp_module_free, NULL, lr_tftp_module_shutdown, lr_tftp_module_counters }
  * The global init serves the HTTP file cache when [tftp] root is the HTTP
  * root, else loads the cache of [tftp] root (freed with the last worker).
  */
@@ -79,6 +79,8 @@ int lr_tftp_module_global_init(const struct lr_config *cfg);
 int lr_tftp_module_init(struct lr_worker *w);
 /** lr_tftp_free(); the module's own cache goes with the last worker. */
 void lr_tftp_module_free(struct lr_worker *w);
+/** On the worker at stop: error 0 "Server shutting down" to every client, sessions ended. */
+void lr_tftp_module_shutdown(struct lr_worker *w);
 /** Adds RRQs received to @acc->requests. */
 void lr_tftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
 

@@ -500,6 +500,28 @@ static void foreign_tid_and_busy(void **state)
     rmworker(w);
 }
 
+static void shutdown_notifies(void **state)
+{
+    (void)state;
+    struct lr_worker *w = mkworker(4);
+    unsigned base = lr_test_pool_in_use(w);
+    const struct lr_file_entry *f = lr_file_cache_lookup(fc, "/small.bin", 10);
+    uint16_t tid = 0;
+
+    const char *r[] = { "small.bin", "octet" };
+    rx_req(w, CPORT, LR_TFTP_RRQ, r, 2);
+    expect_data(w, &tid, 1, f->data, 512);
+    lr_tftp_module_shutdown(w);
+    expect_error(w, tid, CPORT, LR_TFTP_ERR_UNDEF);
+    assert_int_equal(counters(w).sessions_active, 0);
+    assert_int_equal(counters(w).aborted, 1);
+    /* Nothing left armed: no retransmission later. */
+    lr_test_advance(w, 5000000);
+    assert_false(tx(w, &p));
+    assert_int_equal(lr_test_pool_in_use(w), base);
+    rmworker(w);
+}
+
 static void block_rollover(void **state)
 {
     (void)state;
@@ -539,10 +561,10 @@ static void block_rollover(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(octet_plain),    cmocka_unit_test(options_negotiated),
-        cmocka_unit_test(netascii_mode),  cmocka_unit_test(retransmit_and_duplicates),
-        cmocka_unit_test(request_errors), cmocka_unit_test(foreign_tid_and_busy),
-        cmocka_unit_test(block_rollover),
+        cmocka_unit_test(octet_plain),       cmocka_unit_test(options_negotiated),
+        cmocka_unit_test(netascii_mode),     cmocka_unit_test(retransmit_and_duplicates),
+        cmocka_unit_test(request_errors),    cmocka_unit_test(foreign_tid_and_busy),
+        cmocka_unit_test(shutdown_notifies), cmocka_unit_test(block_rollover),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
