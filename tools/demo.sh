@@ -44,7 +44,7 @@ cleanup()
     trap - EXIT INT TERM
     [ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null
     lrn_cleanup
-    rm -f "$LRN_LOG" "$LRN_LOG.index"
+    rm -f "$LRN_LOG" "$LRN_LOG.index" "$LRN_LOG.css"
 }
 trap cleanup EXIT
 trap 'echo; echo "demo: stopping"; exit $FAILED' INT TERM
@@ -86,7 +86,17 @@ http_get()
     cmp -s "$LRN_LOG.index" config/www/index.html
 }
 check "HTTP GET http://$ADDR/ returns config/www/index.html" http_get
-# (the FTP check is added here when the FTP server lands.)
+ftp_get()
+{
+    local out
+    out=$("${NS[@]}" lftp -c "set net:timeout 5; set net:max-retries 2; open -u anonymous,demo@ ftp://$ADDR; ls; get -O $(dirname "$LRN_LOG") style.css -o $(basename "$LRN_LOG").css" 2>&1) || {
+        echo "$out"
+        return 1
+    }
+    echo "$out" | grep 'index.html'
+    cmp -s "$LRN_LOG.css" config/www/style.css
+}
+check "FTP (anonymous) lists the site and RETR style.css byte for byte" ftp_get
 
 echo "demo: /linerate/stats:"
 echo /linerate/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$LRN_PREFIX" |
