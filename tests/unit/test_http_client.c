@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The load generator (lr_http_client) against a scripted peer through the
+ * fixture's ring port: one connection slot, time set explicitly.
+ * Keep-alive requests with paths in turn and latency, chunked responses,
+ * drain at the end of the duration, the per-request timeout, CPS with the
+ * server closing first, bad responses counted by reason, and no leak.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lr_app.h"
+#include "lr_http_client.h"
+#include "lr_tcp_test.h"
+#include "lr_test.h"
+
+#define PORT 8080
+
+/* Configure [client] on the worker's (test-owned) config and create the client. */
+static struct lr_client_config *client_setup(struct lrt_env *e, uint32_t rpc)
+{
+    struct lr_config *wc = (struct lr_config *)(uintptr_t)e->w->cfg;
+    struct lr_client_config *cc = &wc->client;
+    memset(cc, 0, sizeof(*cc));
+    cc->enabled = true;
+    cc->nb_targets = 1;
+    cc->targets[0].ip = LR_TEST_PEER_IP;
+    cc->targets[0].port = PORT;
+    cc->nb_paths = 2;
+    strcpy(cc->paths[0], "/a");
+    strcpy(cc->paths[1], "/b");
+    cc->connections = 1;
+    cc->requests_per_conn = rpc;
+    cc->duration = 5000000;
+    assert_int_equal(lr_client_init(e->w), 0);
+    assert_non_null(lr_client_get(e->w));
+    return cc;
+}
+
+static void client_teardown(struct lrt_env *e)
+{
+    lr_client_shutdown(e->w);
+    lr_client_free(e->w);
+    assert_null(e->w->app);
+    lrt_drain(e);
+}
+
+static struct lr_client_counters counters(struct lrt_env *e)
+{
+    struct lr_client_counters c;
+    lr_client_counters_get(lr_client_get(e->w), &c);
+    return c;
+}
+
+/* Poll: expect a SYN to PORT, answer SYN-ACK. */
+static void accept_connect(struct lrt_env *e)
+{
+    struct lrt_seg s;
+    lr_client_poll(e->w);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_SYN);
+    assert_int_equal(s.dport, PORT);
+    e->peer_port = PORT;
+    e->local_port = s.sport;
+    e->peer_ack = s.seq + 1;
+    e->peer_seq = 7000000;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN | LRT_ACK });
+}
+
+/* The next data segment from the client: must be a whole request for @path. */
+static void expect_request(struct lrt_env *e, const char *path, const char *conn)
+{
+    struct lrt_seg s;
+    do {
+        assert_true(lrt_expect(e, &s));
+    } while (s.len == 0);
+    s.data[s.len < LRT_DATA_MAX ? s.len : LRT_DATA_MAX - 1] = '\0';
+    char line[64], hdr[64];
+    snprintf(line, sizeof(line), "GET %s HTTP/1.1\r\n", path);
+    snprintf(hdr, sizeof(hdr), "\r\nConnection: %s\r\n\r\n", conn);
+    assert_memory_equal(s.data, line, strlen(line));
+    assert_non_null(strstr((char *)s.data, "\r\nHost: 198.18.0.1:8080\r\n"));
+    assert_non_null(strstr((char *)s.data, hdr));
+    e->peer_ack = s.seq + s.len;
+}
+
+static void respond(struct lrt_env *e, const char *text)
+{
+    lrt_send(e, &(struct lrt_spec){
+                    .flags = LRT_ACK | LRT_PSH, .data = text, .len = (uint32_t)strlen(text) });
+}
+
+static void test_keepalive_drain(void **state)
+{
+    struct lrt_env *e = *state;
+    client_setup(e, 0);
+    accept_connect(e);
+    expect_request(e, "/a", "keep-alive");
+    lr_test_advance(e->w, 1500);
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+    struct lr_client_counters c = counters(e);
+    assert_int_equal(c.responses, 1);
+    assert_int_equal(c.status[2], 1);
+    assert_int_equal(c.body_bytes, 5);
+    expect_request(e, "/b", "keep-alive"); /* paths in turn, same connection */
+
+    /* A chunked response in two segments, a 404. */
+    lr_test_advance(e->w, 300);
+    respond(e, "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab");
+    assert_int_equal(counters(e).responses, 1);
+    respond(e, "c\r\n0\r\n\r\n");
+    c = counters(e);
+    assert_int_equal(c.responses, 2);
+    assert_int_equal(c.status[4], 1);
+    assert_int_equal(c.body_bytes, 8);
+    expect_request(e, "/a", "keep-alive");
+
+    struct lr_latency lat;
+    lr_latency_reset(&lat);
+    lr_client_latency_merge(lr_client_get(e->w), &lat);
+    assert_int_equal(lat.count, 2);
+    assert_int_equal(lat.min, 300);
+    assert_int_equal(lat.max, 1500);
+
+    /* Past the duration: no new request; the one in flight finishes. */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK }); /* no retransmission meanwhile */
+    lr_test_advance(e->w, 5000000);
+    lr_client_poll(e->w);
+    assert_int_equal(lr_client_phase(lr_client_get(e->w)), LR_CLIENT_PHASE_DRAINING);
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    struct lrt_seg s;
+    do {
+        assert_true(lrt_expect(e, &s)); /* our FIN, no request */
+        assert_int_equal(s.len, 0);
+    } while (!(s.flags & LRT_FIN));
+    e->peer_ack = s.seq + 1;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_FIN | LRT_ACK });
+    lr_client_poll(e->w);
+    assert_int_equal(lr_client_phase(lr_client_get(e->w)), LR_CLIENT_PHASE_DONE);
+    c = counters(e);
+    assert_int_equal(c.requests, 3);
+    assert_int_equal(c.responses, 3);
+    assert_int_equal(c.conns, 1);
+    assert_int_equal(c.active, 0);
+    assert_int_equal(c.unfinished, 0);
+    for (unsigned i = 0; i < LR_CLIENT_ERR_MAX; i++)
+        assert_int_equal(c.errors[i], 0);
+    assert_true(lr_client_elapsed(lr_client_get(e->w), e->w->now) >= 5000000);
+    client_teardown(e);
+}
+
+static void test_timeout_and_reopen(void **state)
+{
+    struct lrt_env *e = *state;
+    client_setup(e, 0);
+    accept_connect(e);
+    expect_request(e, "/a", "keep-alive");
+    /* Header only, then silence: the request times out (10 s), RST, reopen. */
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
+    lr_test_advance(e->w, LR_CLIENT_REQ_TIMEOUT_US + 2000);
+    struct lr_client_counters c = counters(e);
+    assert_int_equal(c.errors[LR_CLIENT_ERR_TIMEOUT], 1);
+    assert_int_equal(c.active, 0);
+    struct lrt_seg s;
+    bool rst = false;
+    while (lrt_expect(e, &s))
+        rst |= (s.flags & LRT_RST) != 0;
+    assert_true(rst);
+    /* Duration (5 s) already passed: the worker drains and ends. */
+    lr_client_poll(e->w);
+    lr_client_poll(e->w);
+    assert_int_equal(lr_client_phase(lr_client_get(e->w)), LR_CLIENT_PHASE_DONE);
+    client_teardown(e);
+}
+
+static void test_cps_server_closes(void **state)
+{
+    struct lrt_env *e = *state;
+    client_setup(e, 1);
+    for (unsigned round = 0; round < 2; round++) {
+        accept_connect(e);
+        expect_request(e, round == 0 ? "/a" : "/b", "close");
+        respond(e, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+        /* The client waits for the server's FIN (the server keeps TIME-WAIT). */
+        struct lrt_seg s;
+        while (lrt_expect(e, &s))
+            assert_false(s.flags & (LRT_FIN | LRT_RST));
+        lrt_send(e, &(struct lrt_spec){ .flags = LRT_FIN | LRT_ACK });
+        bool fin = false;
+        while (lrt_expect(e, &s)) {
+            fin |= (s.flags & LRT_FIN) != 0;
+            e->peer_ack = s.seq + 1;
+        }
+        assert_true(fin);
+        lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+        assert_int_equal(counters(e).active, 0);
+    }
+    struct lr_client_counters c = counters(e);
+    assert_int_equal(c.conns, 2);
+    assert_int_equal(c.responses, 2);
+    assert_int_equal(c.conns_closed, 2);
+    client_teardown(e);
+}
+
+static void test_bad_responses(void **state)
+{
+    struct lrt_env *e = *state;
+    client_setup(e, 0);
+    accept_connect(e);
+    expect_request(e, "/a", "keep-alive");
+    respond(e, "HTTP/1.1 2x0 OK\r\n\r\n");
+    struct lr_client_counters c = counters(e);
+    assert_int_equal(c.errors[LR_CLIENT_ERR_BAD_STATUS], 1);
+    assert_int_equal(c.active, 0);
+    lrt_drain(e);
+
+    /* Reopened by the next poll: excess bytes after a complete response. */
+    accept_connect(e);
+    expect_request(e, "/b", "keep-alive");
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxyz");
+    c = counters(e);
+    assert_int_equal(c.responses, 1);
+    assert_int_equal(c.errors[LR_CLIENT_ERR_BODY_LONG], 1);
+    lrt_drain(e);
+
+    /* Short body, then the server closes. */
+    accept_connect(e);
+    expect_request(e, "/a", "keep-alive");
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_FIN | LRT_ACK });
+    c = counters(e);
+    assert_int_equal(c.errors[LR_CLIENT_ERR_BODY_SHORT], 1);
+    struct lrt_seg s;
+    bool fin = false;
+    while (lrt_expect(e, &s)) {
+        fin |= (s.flags & LRT_FIN) != 0;
+        e->peer_ack = s.seq + 1;
+    }
+    assert_true(fin); /* the client closes its side at once */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+    assert_int_equal(counters(e).active, 0);
+    /* RST while a request is in flight. */
+    lr_test_advance(e->w, 1000);
+    accept_connect(e);
+    expect_request(e, "/b", "keep-alive");
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_RST | LRT_ACK });
+    c = counters(e);
+    assert_int_equal(c.errors[LR_CLIENT_ERR_RESET], 1);
+    assert_int_equal(c.active, 0);
+    assert_int_equal(c.requests, 4);
+    assert_int_equal(c.responses, 1);
+    lrt_drain(e);
+    client_teardown(e);
+}
+
+static void test_init_checks(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config *wc = (struct lr_config *)(uintptr_t)e->w->cfg;
+    /* Off: nothing created. */
+    wc->client.enabled = false;
+    assert_int_equal(lr_client_init(e->w), 0);
+    assert_null(lr_client_get(e->w));
+    /* More connections than the TCP pool holds. */
+    memset(&wc->client, 0, sizeof(wc->client));
+    wc->client.enabled = true;
+    wc->client.nb_targets = 1;
+    wc->client.targets[0].ip = LR_TEST_PEER_IP;
+    wc->client.targets[0].port = PORT;
+    wc->client.nb_paths = 1;
+    strcpy(wc->client.paths[0], "/");
+    wc->client.connections = wc->tcp.max_conns + 1;
+    wc->client.duration = 1000000;
+    assert_int_equal(lr_client_init(e->w), -EINVAL);
+    assert_null(e->w->app);
+    /* A source range without a local address. */
+    wc->client.connections = 1;
+    wc->client.source_first = wc->client.source_last = LR_TEST_IP(198, 18, 0, 99);
+    assert_int_equal(lr_client_init(e->w), -EINVAL);
+    assert_null(e->w->app);
+    wc->client.source_first = wc->client.source_last = LR_TEST_OUR_IP;
+    assert_int_equal(lr_client_init(e->w), 0);
+    client_teardown(e);
+    assert_string_equal(lr_client_error_name(LR_CLIENT_ERR_BAD_CHUNK), "bad_chunk");
+    assert_string_equal(lr_client_error_name(LR_CLIENT_ERR_MAX), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_keepalive_drain, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_and_reopen, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_cps_server_closes, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_responses, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_init_checks, lrt_setup, lrt_teardown),
+    };
+    return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
+}
