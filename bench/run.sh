@@ -1,0 +1,386 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Macro benchmark: linerate (server and client over net_memif) against the
+# kernel (nginx + wrk over a veth pair between two network namespaces), one
+# CPU each side, for three workloads:
+#   rps   keep-alive GET of a 64-byte file     (requests/s)
+#   cps   one connection per request, 64 bytes (connections/s; wrk with
+#         "Connection: close")
+#   gbps  keep-alive GET of a 1 MiB file       (HTTP bytes received, Gbit/s)
+# plus the preallocated memory per connection of linerate (see RESULTS.md).
+#
+# Pinning on a 2-CPU machine: the linerate server (main lcore and worker) on
+# CPU 0 and the linerate client on CPU 1 (the main lcores sleep except once
+# a second); nginx (one worker process) on CPU 0 and wrk (one thread) on CPU 1.
+#
+# usage: bench/run.sh [BUILD_DIR]      (default: build-bench-macro, release)
+# env:   BENCH_SECONDS (10)  duration of each run
+#        BENCH_CONNS   (64)  concurrency for rps and cps (gbps uses 8)
+#        BENCH_NO_COMMIT_FILES=1  print the section instead of writing
+#                             bench/RESULTS.md and the chart
+# Writes: a dated section appended to bench/RESULTS.md (what is there stays),
+# the chart bench/charts/macro-<stamp>.png, raw reports in bench/results/.
+# Nothing here is a test: no assertion on a timing, only measurements.
+# Network safety: memif needs no kernel interface; the kernel runs are in
+# namespaces created and deleted here, addresses only in 198.18.0.0/15.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${1:-$top/build-bench-macro}
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNS:-64}
+py=/usr/bin/python3
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
+tmp=$(mktemp -d /tmp/lrb-$$.XXXXXX)
+ns_srv="lrb-$$-srv"
+ns_cli="lrb-$$-cli"
+pids=()
+nginx_pid=
+
+cleanup()
+{
+    local p
+    for p in "${pids[@]}" $nginx_pid; do
+        kill -TERM "$p" 2>/dev/null || true
+    done
+    for p in "${pids[@]}" $nginx_pid; do
+        for _ in $(seq 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    ip netns del "$ns_srv" 2>/dev/null || true
+    ip netns del "$ns_cli" 2>/dev/null || true
+    rm -rf /var/run/dpdk/lrb-$$-* 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+log() { echo "[bench] $*"; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, veth)"
+for t in nginx wrk taskset ip; do
+    command -v "$t" >/dev/null || die "'$t' is not installed (tools/setup.sh)"
+done
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs"
+
+# --- build --------------------------------------------------------------------
+if [ ! -f "$build/build.ninja" ]; then
+    meson setup "$build" "$top" --buildtype=release >/dev/null
+fi
+ninja -C "$build" app/linerate/linerate >/dev/null
+bin="$build/app/linerate/linerate"
+
+# --- content --------------------------------------------------------------------
+site="$tmp/site"
+mkdir -p "$site"
+head -c 64 /dev/zero | tr '\0' 'a' >"$site/small.txt"
+head -c 1048576 /dev/urandom >"$site/big.bin"
+chmod 755 "$tmp" "$site"
+# Roots default to "www" next to the config file (the client's idle FTP/TFTP too).
+ln -s "$site" "$tmp/www"
+chmod 644 "$site"/*
+
+# --- linerate vs linerate over memif ----------------------------------------------
+wait_line()
+{
+    local file=$1 pattern=$2 pid=$3 limit=$4 waited=0
+    until grep -q -- "$pattern" "$file" 2>/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { tail -20 "$file" >&2; die "process $pid exited ($file)"; }
+        [ "$waited" -lt $((limit * 10)) ] || die "no '$pattern' in $file after ${limit}s"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+}
+
+# run_linerate NAME REQUESTS_PER_CONN PATH CONNECTIONS -> $tmp/lr-NAME.json
+run_linerate()
+{
+    local name=$1 rpc=$2 path=$3 nconn=$4
+    local sock="$tmp/memif-$name.sock"
+    cat >"$tmp/srv-$name.conf" <<CONF
+[port0]
+addr = 198.18.30.1/24
+[worker]
+mbufs = 65536
+[http]
+listen = 80
+root = $site
+[stats]
+interval = 0
+CONF
+    cat >"$tmp/cli-$name.conf" <<CONF
+[port0]
+addr = 198.18.30.2/24
+[worker]
+mbufs = 65536
+[http]
+enabled = no
+[stats]
+interval = 0
+[client]
+target = 198.18.30.1:80
+path = $path
+connections = $nconn
+requests_per_conn = $rpc
+duration = ${secs}s
+report = $tmp/lr-$name.json
+CONF
+    rm -f "$sock"
+    "$bin" --no-pci --no-huge -m 1024 --file-prefix "lrb-$$-srv" --lcores '0@0,1@0' \
+        --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no" --log-level=lib.eal:error \
+        -- -c "$tmp/srv-$name.conf" </dev/null >"$tmp/srv-$name.log" 2>&1 &
+    local spid=$!
+    pids+=("$spid")
+    wait_line "$tmp/srv-$name.log" '^linerate: ready$' "$spid" 30
+    "$bin" --no-pci --no-huge -m 1024 --file-prefix "lrb-$$-cli" --lcores '0@1,1@1' \
+        --vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" --log-level=lib.eal:error \
+        -- -c "$tmp/cli-$name.conf" </dev/null >"$tmp/cli-$name.log" 2>&1 &
+    local cpid=$!
+    pids+=("$cpid")
+    local waited=0 limit=$((secs + 60))
+    while kill -0 "$cpid" 2>/dev/null; do
+        [ "$waited" -lt $((limit * 10)) ] || die "linerate client ($name) did not finish in ${limit}s"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    wait "$cpid" || die "linerate client ($name) failed: $(tail -5 "$tmp/cli-$name.log")"
+    kill -TERM "$spid"
+    wait "$spid" || die "linerate server ($name) failed"
+    pids=()
+    [ -f "$tmp/lr-$name.json" ] || die "no report from the linerate client ($name)"
+    log "linerate $name: $(grep '^client: done' "$tmp/cli-$name.log")"
+}
+
+# --- kernel: nginx + wrk over veth ------------------------------------------------
+kernel_up()
+{
+    ip netns add "$ns_srv"
+    ip netns add "$ns_cli"
+    ip link add "lrb$$s" type veth peer name "lrb$$c"
+    ip link set "lrb$$s" netns "$ns_srv"
+    ip link set "lrb$$c" netns "$ns_cli"
+    ip -n "$ns_srv" addr add 198.18.40.1/24 dev "lrb$$s"
+    ip -n "$ns_cli" addr add 198.18.40.2/24 dev "lrb$$c"
+    ip -n "$ns_srv" link set lo up
+    ip -n "$ns_cli" link set lo up
+    ip -n "$ns_srv" link set "lrb$$s" up
+    ip -n "$ns_cli" link set "lrb$$c" up
+    # Short-lived connections: let wrk's side reuse TIME-WAIT ports.
+    ip netns exec "$ns_cli" sysctl -qw net.ipv4.tcp_tw_reuse=1 || true
+    ip netns exec "$ns_cli" sysctl -qw net.ipv4.ip_local_port_range="1024 65000" || true
+    mkdir -p "$tmp/nginx"
+    cat >"$tmp/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log error;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000000;
+    keepalive_timeout 60s;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    server {
+        listen 198.18.40.1:80 reuseport backlog=4096;
+        root $site;
+    }
+}
+CONF
+    ip netns exec "$ns_srv" taskset -c 0 nginx -c "$tmp/nginx/nginx.conf" \
+        -e "$tmp/nginx/error.log" </dev/null >"$tmp/nginx/out.log" 2>&1 &
+    nginx_pid=$!
+    local waited=0
+    until ip netns exec "$ns_cli" bash -c 'exec 3<>/dev/tcp/198.18.40.1/80' 2>/dev/null; do
+        [ "$waited" -lt 100 ] || die "nginx did not start: $(cat "$tmp/nginx/error.log")"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+}
+
+# run_wrk NAME PATH CONNECTIONS [extra wrk args] -> $tmp/wrk-NAME.txt
+run_wrk()
+{
+    local name=$1 path=$2 nconn=$3
+    shift 3
+    ip netns exec "$ns_cli" taskset -c 1 timeout $((secs + 30)) wrk -t1 -c"$nconn" -d"${secs}s" \
+        "$@" "http://198.18.40.1:80$path" </dev/null >"$tmp/wrk-$name.txt" 2>&1 ||
+        die "wrk ($name) failed: $(cat "$tmp/wrk-$name.txt")"
+    log "kernel $name: $(grep -E 'Requests/sec|Transfer/sec' "$tmp/wrk-$name.txt" | tr -s ' ' | tr '\n' ' ')"
+}
+
+# --- memory per connection (linerate) ---------------------------------------------
+# The TCP connection pool, table and client slots are preallocated from
+# [tcp] max_conns / [client] connections, so the footprint of a connection
+# is what the process grows by per unit of capacity: measured as the RSS
+# difference between two servers that differ only in max_conns.
+rss_with_max_conns()
+{
+    local n=$1 name=mem$1
+    cat >"$tmp/$name.conf" <<CONF
+[port0]
+addr = 198.18.31.1/24
+[tcp]
+max_conns = $n
+[http]
+listen = 80
+root = $site
+[stats]
+interval = 0
+CONF
+    "$bin" --no-pci --no-huge -m 2048 --file-prefix "lrb-$$-$name" --lcores '0@0,1@0' \
+        --vdev="net_memif0,role=server,socket=$tmp/$name.sock,socket-abstract=no" \
+        --log-level=lib.eal:error -- -c "$tmp/$name.conf" </dev/null >"$tmp/$name.log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    wait_line "$tmp/$name.log" '^linerate: ready$' "$pid" 60
+    sleep 1
+    local kb
+    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+    kill -TERM "$pid"
+    wait "$pid" || true
+    pids=()
+    echo "$kb"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+log "build: $bin; ${secs}s per run; ${conns} connections (gbps: 8); load average $load_before"
+run_linerate rps 0 /small.txt "$conns"
+run_linerate cps 1 /small.txt "$conns"
+run_linerate gbps 0 /big.bin 8
+kernel_up
+run_wrk rps /small.txt "$conns"
+run_wrk cps /small.txt "$conns" -H 'Connection: close'
+run_wrk gbps /big.bin 8
+kill -QUIT "$nginx_pid" 2>/dev/null || true
+wait "$nginx_pid" 2>/dev/null || true
+nginx_pid=
+small_n=1024
+big_n=131072
+rss_small=$(rss_with_max_conns $small_n)
+rss_big=$(rss_with_max_conns $big_n)
+log "RSS: max_conns=$small_n ${rss_small} KiB, max_conns=$big_n ${rss_big} KiB"
+
+# --- results ----------------------------------------------------------------------
+mkdir -p "$here/results" "$here/charts"
+for n in rps cps gbps; do
+    cp "$tmp/lr-$n.json" "$here/results/macro-$stamp-linerate-$n.json"
+    cp "$tmp/wrk-$n.txt" "$here/results/macro-$stamp-kernel-$n.txt"
+done
+chart="charts/macro-$stamp.png"
+cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1 || true)
+hyp=$(lscpu | sed -n 's/^Hypervisor vendor:[[:space:]]*//p' | head -1 || true)
+mhz=$(lscpu | sed -n 's/^CPU MHz:[[:space:]]*//p' | head -1 || true)
+nginx_v=$(nginx -v 2>&1 | sed 's/^nginx version: //' || true)
+wrk_v=$( (wrk --version 2>&1 || true) | head -1 | awk '{print $1, $2}')
+machine="$(nproc) CPU ${cpu:-unknown}${mhz:+ at ${mhz%.*} MHz}${hyp:+ ($hyp guest)}; $(. /etc/os-release && echo "$PRETTY_NAME"); kernel $(uname -r); DPDK $(pkg-config --modversion libdpdk); $nginx_v; $wrk_v"
+rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+section=$("$py" - "$tmp" "$here/$chart" "$chart" "$stamp" "$machine" "$rev" "$secs" "$conns" \
+    "$small_n" "$rss_small" "$big_n" "$rss_big" "$load_before" <<'PY'
+import json, re, sys
+(tmp, chart_path, chart_rel, stamp, machine, rev, secs, conns,
+ small_n, rss_small, big_n, rss_big, load) = sys.argv[1:14]
+
+def wrk(name):
+    t = open("%s/wrk-%s.txt" % (tmp, name)).read()
+    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", t).group(1))
+    m = re.search(r"Transfer/sec:\s*([\d.]+)([KMG]?B)", t)
+    mult = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}[m.group(2)]
+    errs = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", t)
+    sock = re.search(r"Socket errors:.*", t)
+    return rps, float(m.group(1)) * mult * 8 / 1e9, (errs.group(1) if errs else "0"), (sock.group(0) if sock else "")
+
+def lr(name):
+    return json.load(open("%s/lr-%s.json" % (tmp, name)))
+
+rows = []
+k_rps = wrk("rps"); l_rps = lr("rps")
+k_cps = wrk("cps"); l_cps = lr("cps")
+k_gb = wrk("gbps"); l_gb = lr("gbps")
+rows.append(("keep-alive GET 64 B", "requests/s", l_rps["requests_per_sec"], k_rps[0],
+             l_rps["latency_us"]["p99"]))
+rows.append(("new connection per request, 64 B", "connections/s", l_cps["connections_per_sec"],
+             k_cps[0], l_cps["latency_us"]["p99"]))
+rows.append(("keep-alive GET 1 MiB", "Gbit/s", l_gb["gbps"], k_gb[1], l_gb["latency_us"]["p99"]))
+
+def fmt(v, unit):
+    return "%.2f" % v if unit == "Gbit/s" else "{:,.0f}".format(v)
+
+per_conn = (int(rss_big) - int(rss_small)) * 1024.0 / (int(big_n) - int(small_n))
+out = []
+out.append("## Macro benchmark (bench/run.sh), %s" % stamp)
+out.append("")
+out.append("- Machine: %s" % machine)
+out.append("- linerate %s; command: `sudo bench/run.sh` (BENCH_SECONDS=%s, BENCH_CONNS=%s); "
+           "load average before the run: %s (other work on the machine makes the numbers noisy)"
+           % (rev, secs, conns, load))
+out.append("- linerate: server and client processes over net_memif, `--no-huge`; server "
+           "`--lcores 0@0,1@0` (CPU 0), client `--lcores 0@1,1@1` (CPU 1); %s s per run; "
+           "client connections %s (1 MiB run: 8)." % (secs, conns))
+out.append("- kernel: nginx 1 worker (`taskset -c 0`, access_log off, sendfile) and wrk "
+           "`-t1` (`taskset -c 1`) in two namespaces joined by a veth pair; same files, "
+           "durations and connection counts; CPS with `-H 'Connection: close'`.")
+out.append("")
+out.append("| workload | unit | linerate | kernel (nginx + wrk) | linerate / kernel | linerate p99 latency |")
+out.append("|---|---|---:|---:|---:|---:|")
+for name, unit, a, b, p99 in rows:
+    ratio = a / b if b else float("nan")
+    out.append("| %s | %s | %s | %s | %.2f | %s us |" % (name, unit, fmt(a, unit), fmt(b, unit), ratio, p99))
+out.append("")
+errs = {n: sum(lr(n)["errors"].values()) for n in ("rps", "cps", "gbps")}
+out.append("- linerate client errors: rps %d, cps %d, gbps %d (unfinished at the end: %d, %d, %d); "
+           "kernel wrk non-2xx: %s, %s, %s %s" % (
+               errs["rps"], errs["cps"], errs["gbps"], lr("rps")["unfinished"],
+               lr("cps")["unfinished"], lr("gbps")["unfinished"], k_rps[2], k_cps[2], k_gb[2],
+               "; ".join(x for x in (k_rps[3], k_cps[3], k_gb[3]) if x)))
+out.append("- Gbit/s is HTTP bytes received by the client (heads and bodies) in both columns.")
+out.append("- Memory per connection (linerate): %.0f bytes, the RSS growth per unit of `[tcp] "
+           "max_conns` (%s KiB at %s, %s KiB at %s: connection pool, table and timers are "
+           "preallocated, so an idle established connection costs no more than this). "
+           "Not measured with 100k live connections: one client worker can open at most "
+           "28,232 ephemeral ports per (source address, target) and the stack only receives "
+           "on its port addresses, so 100k+ needs several targets or addresses, which this "
+           "2-CPU run does not set up." % (per_conn, rss_small, small_n, rss_big, big_n))
+out.append("- Chart: [%s](%s). Raw reports (not committed): bench/results/macro-%s-*." % (chart_rel, chart_rel, stamp))
+out.append("")
+
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+    for ax, (name, unit, a, b, _) in zip(axes, rows):
+        ax.bar(["linerate", "kernel"], [a, b], color=["#2b6cb0", "#a0aec0"])
+        ax.set_title(name, fontsize=9)
+        ax.set_ylabel(unit)
+        for i, v in enumerate((a, b)):
+            ax.text(i, v, fmt(v, unit), ha="center", va="bottom", fontsize=8)
+    fig.suptitle("linerate vs kernel, one CPU each side (%s)" % stamp, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(chart_path, dpi=100)
+except ImportError:
+    out.append("- (no chart: python3-matplotlib is not installed)")
+    out.append("")
+print("\n".join(out))
+PY
+)
+if [ "${BENCH_NO_COMMIT_FILES:-0}" = 1 ]; then
+    echo "$section"
+else
+    printf '\n%s\n' "$section" >>"$here/RESULTS.md"
+    log "appended to bench/RESULTS.md; chart bench/$chart"
+    echo "$section"
+fi
