@@ -336,6 +336,7 @@ int lr_tcp_init(struct lr_worker *w)
                              lr_worker_rand(w) % (LR_TCP_EPHEMERAL_MAX - LR_TCP_EPHEMERAL_MIN));
     w->tcp = t;
     lr_ipv4_register(w, IPPROTO_TCP, lr_tcp_input_burst);
+    lr_icmp_register_error_handler(w, IPPROTO_TCP, tcp_icmp_error);
     int rc = tcp_services_init(w);
     if (rc != 0) {
         lr_tcp_free(w);
@@ -370,6 +371,7 @@ void lr_tcp_free(struct lr_worker *w)
     }
     tcp_reap(w);
     lr_ipv4_register(w, IPPROTO_TCP, NULL);
+    lr_icmp_register_error_handler(w, IPPROTO_TCP, NULL);
     rte_hash_free(t->table);
     rte_free(t->listen_idx);
     rte_free(t->conns);

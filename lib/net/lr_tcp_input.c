@@ -1116,3 +1116,55 @@ void lr_tcp_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
     t->busy--;
     tcp_reap(w);
 }
+
+/*
+ * ICMP errors about segments we sent (RFC 1122 §4.2.3.9, RFC 5927).
+ * The quoted segment must belong to a connection and its sequence number
+ * must lie in [SND.UNA, SND.MAX) (RFC 5927 §4.1), so blind ICMP cannot
+ * touch a connection. Fragmentation needed (RFC 1191) lowers the MSS;
+ * port/protocol unreachable refuses a connection still in SYN-SENT. Hard
+ * errors in synchronized states are ignored (RFC 5927 §4.2).
+ */
+void tcp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t info,
+                    const struct rte_ipv4_hdr *orig, const uint8_t *l4, uint16_t l4_len)
+{
+    struct lr_tcp_ctx *t = w->tcp;
+    if (t == NULL || l4_len < 8 || type != 3 /* destination unreachable */)
+        return;
+    struct lr_tcp_key key;
+    key.laddr = orig->src_addr;
+    key.raddr = orig->dst_addr;
+    memcpy(&key.lport, l4, 2);
+    memcpy(&key.rport, l4 + 2, 2);
+    uint32_t seq;
+    memcpy(&seq, l4 + 4, 4);
+    seq = rte_be_to_cpu_32(seq);
+    void *d = NULL;
+    if (rte_hash_lookup_data(t->table, &key, &d) < 0)
+        return;
+    struct lr_tcp_conn *c = d;
+    if ((c->flags & LR_TCPF_RELEASED) || lr_seq_lt(seq, c->snd_una) || lr_seq_geq(seq, c->snd_max))
+        return;
+    t->busy++;
+    if (code == 4) {
+        /* RFC 1191 §4: next-hop MTU in the low 16 bits; never below 68 + headers */
+        uint32_t mtu = info & 0xffff;
+        uint32_t opt = (c->flags & LR_TCPF_TS) ? 12 : 0;
+        if (mtu >= 576 && mtu - 40 - opt < c->mss) {
+            c->mss = (uint16_t)(mtu - 40 - opt);
+            c->cc.mss = c->mss;
+            /* resend what was lost at the old size */
+            if (c->snd_max != c->snd_una) {
+                c->snd_nxt = c->snd_una;
+                tcp_queue_output(w, c);
+            }
+        }
+    } else if ((code == 2 || code == 3) && c->state == LR_TCP_SYN_SENT) {
+        t->cnt.refused++;
+        c->flags |= LR_TCPF_APP_KNOWS;
+        tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
+    }
+    tcp_flush_outq(w);
+    t->busy--;
+    tcp_reap(w);
+}

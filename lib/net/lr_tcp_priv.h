@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include <rte_hash.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
@@ -251,6 +252,10 @@ struct lr_tcp_listener *tcp_listener_find(struct lr_tcp_ctx *t, uint16_t port);
 void tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c);
 void tcp_queue_output(struct lr_worker *w, struct lr_tcp_conn *c);
 void tcp_flush_outq(struct lr_worker *w);
+
+/* lr_tcp_input.c */
+void tcp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t info,
+                    const struct rte_ipv4_hdr *orig, const uint8_t *l4, uint16_t l4_len);
 
 /* lr_tcp_output.c */
 void tcp_output(struct lr_worker *w, struct lr_tcp_conn *c);

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include <rte_ip.h>
+
 #include "lr_tcp_test.h"
 #include "lr_test.h"
 
@@ -125,6 +127,84 @@ static void test_simultaneous_open(void **state)
     assert_int_equal(e->app.connected, 1);
 }
 
+/* Inject an ICMP destination unreachable (@code, next-hop @mtu) quoting a
+ * segment we sent from @lport to @rport with sequence @seq. */
+static void icmp_unreach(struct lrt_env *e, uint8_t code, uint16_t mtu, uint16_t lport,
+                         uint16_t rport, uint32_t seq)
+{
+    uint8_t icmp[8 + 20 + 8];
+    memset(icmp, 0, sizeof(icmp));
+    icmp[0] = 3;
+    icmp[1] = code;
+    icmp[6] = (uint8_t)(mtu >> 8);
+    icmp[7] = (uint8_t)mtu;
+    struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)(icmp + 8);
+    q->version_ihl = 0x45;
+    q->total_length = rte_cpu_to_be_16(1500);
+    q->time_to_live = 64;
+    q->next_proto_id = IPPROTO_TCP;
+    q->src_addr = LR_TEST_OUR_IP;
+    q->dst_addr = e->peer_ip;
+    q->hdr_checksum = rte_ipv4_cksum(q);
+    uint8_t *l4 = icmp + 28;
+    l4[0] = (uint8_t)(lport >> 8);
+    l4[1] = (uint8_t)lport;
+    l4[2] = (uint8_t)(rport >> 8);
+    l4[3] = (uint8_t)rport;
+    l4[4] = (uint8_t)(seq >> 24);
+    l4[5] = (uint8_t)(seq >> 16);
+    l4[6] = (uint8_t)(seq >> 8);
+    l4[7] = (uint8_t)seq;
+    uint16_t ck = lr_test_inet_csum(icmp, sizeof(icmp));
+    memcpy(icmp + 2, &ck, 2);
+    uint8_t frame[256];
+    struct lr_test_ipv4 p = { .proto = IPPROTO_ICMP, .payload = icmp, .payload_len = sizeof(icmp) };
+    size_t n = lr_test_ipv4_frame(e->w, frame, sizeof(frame), &p);
+    assert_true(n > 0);
+    lr_test_rx(e->w, frame, n);
+}
+
+/* ICMP port unreachable about our SYN: refused (RFC 1122 §4.2.3.9); a quote
+ * with a sequence outside the window is ignored (RFC 5927 §4.1) */
+static void test_icmp_unreachable_refuses(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lrt_seg s;
+    struct lr_tcp_conn *c = do_connect(e, &s);
+    icmp_unreach(e, 3, 0, e->local_port, 8080, s.seq + 5000);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_SYN_SENT);
+    icmp_unreach(e, 3, 0, e->local_port, 8080, s.seq);
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_REFUSED);
+    assert_int_equal(lrt_active(e), 0);
+}
+
+/* Fragmentation needed (RFC 1191): the MSS drops and the data is resent smaller */
+static void test_icmp_frag_needed(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lrt_seg s;
+    struct lr_tcp_conn *c = do_connect(e, &s);
+    uint8_t mss[4] = { 2, 4, 0x05, 0xb4 };
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN | LRT_ACK, .opts = mss, .opts_len = 4 });
+    lrt_drain(e);
+    lr_tcp_conn_nodelay(c, true);
+    static uint8_t d[1460];
+    lrt_pattern(d, sizeof(d), 0);
+    assert_int_equal(lr_tcp_send(e->w, c, d, sizeof(d)), (int)sizeof(d));
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.len, 1460);
+    icmp_unreach(e, 4, 1000, e->local_port, 8080, s.seq);
+    uint32_t total = 0;
+    while (lrt_expect(e, &s)) {
+        assert_true(s.len <= 960);
+        total += s.len;
+    }
+    assert_true(total > 0);
+    lr_tcp_abort(e->w, c);
+    lrt_drain(e);
+}
+
 /* connect() API errors */
 static void test_connect_errors(void **state)
 {
@@ -147,6 +227,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_syn_retries, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_simultaneous_open, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_connect_errors, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_icmp_unreachable_refuses, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_icmp_frag_needed, lrt_setup, lrt_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
 }
