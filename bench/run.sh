@@ -30,6 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=${1:-$top/build-bench-macro}
 secs=${BENCH_SECONDS:-10}
+cmd_args="$*"
 conns=${BENCH_CONNS:-64}
 py=/usr/bin/python3
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -289,10 +290,10 @@ machine="$(nproc) CPU ${cpu:-unknown}${mhz:+ at ${mhz%.*} MHz}${hyp:+ ($hyp gues
 rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 section=$("$py" - "$tmp" "$here/$chart" "$chart" "$stamp" "$machine" "$rev" "$secs" "$conns" \
-    "$small_n" "$rss_small" "$big_n" "$rss_big" "$load_before" <<'PY'
+    "$small_n" "$rss_small" "$big_n" "$rss_big" "$load_before" "bench/run.sh${cmd_args:+ $cmd_args}" <<'PY'
 import json, re, sys
 (tmp, chart_path, chart_rel, stamp, machine, rev, secs, conns,
- small_n, rss_small, big_n, rss_big, load) = sys.argv[1:14]
+ small_n, rss_small, big_n, rss_big, load, cmdline) = sys.argv[1:15]
 
 def wrk(name):
     t = open("%s/wrk-%s.txt" % (tmp, name)).read()
@@ -324,9 +325,9 @@ out = []
 out.append("## Macro benchmark (bench/run.sh), %s" % stamp)
 out.append("")
 out.append("- Machine: %s" % machine)
-out.append("- linerate %s; command: `sudo bench/run.sh` (BENCH_SECONDS=%s, BENCH_CONNS=%s); "
+out.append("- linerate %s; command: `sudo BENCH_SECONDS=%s BENCH_CONNS=%s %s`; "
            "load average before the run: %s (other work on the machine makes the numbers noisy)"
-           % (rev, secs, conns, load))
+           % (rev, secs, conns, cmdline, load))
 out.append("- linerate: server and client processes over net_memif, `--no-huge`; server "
            "`--lcores 0@0,1@0` (CPU 0), client `--lcores 0@1,1@1` (CPU 1); %s s per run; "
            "client connections %s (1 MiB run: 8)." % (secs, conns))
