@@ -26,15 +26,9 @@
 
 #include "lr_client_report.h"
 #include "lr_config.h"
-#include "lr_ftp_server.h"
 #include "lr_runtime.h"
-#include "lr_tcp.h"
 #include "lr_telemetry.h"
 #include "lr_time.h"
-#include "lr_ip_frag.h"
-#include "lr_tftp.h"
-#include "lr_udp.h"
-#include "lr_udp_echo.h"
 #include "stats_print.h"
 
 #define LR_DEFAULT_CONFIG   "/etc/linerate/linerate.conf"
@@ -186,12 +180,6 @@ static int run(const struct lr_config *cfg)
     if (rc != 0)
         fprintf(stderr, "linerate: warning: telemetry commands unavailable: %s\n",
                 rte_strerror(-rc));
-    else if (lr_tcp_telemetry_register() != 0)
-        fprintf(stderr, "linerate: warning: /linerate/tcp and /linerate/conns unavailable\n");
-    if (rc == 0 && (lr_udp_telemetry_register() != 0 || lr_ip_frag_telemetry_register() != 0 ||
-                    lr_udp_echo_telemetry_register() != 0 || lr_tftp_telemetry_register() != 0 ||
-                    lr_ftp_telemetry_register() != 0))
-        fprintf(stderr, "linerate: warning: /linerate/udp, ip, udp_echo, tftp or ftp unavailable\n");
 
     rc = lr_runtime_launch(&rt);
     if (rc != 0) {

@@ -59,6 +59,9 @@ struct lr_module {
     /** On the main lcore: emit every counter of this worker's module by name, in
      *  the same order every time (summed over workers for the final summary). */
     void (*walk)(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
+    /** Once on the main lcore when telemetry is on ([stats] telemetry): register
+     *  the module's /linerate/... commands (lr_telemetry_register). 0 or -errno. */
+    int (*telemetry)(void);
 };
 
 struct lr_runtime {

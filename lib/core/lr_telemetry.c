@@ -363,5 +363,18 @@ int lr_telemetry_init(const struct lr_runtime *rt)
     if (rc == 0)
         rc = lr_telemetry_register("workers", tel_cmd_workers,
                                    "linerate per-worker counters. Takes no parameters");
-    return rc;
+    if (rc != 0)
+        return rc;
+    /* Each module's own commands; one that fails costs only its commands. */
+    unsigned nmod;
+    const struct lr_module *mods = lr_runtime_modules(&nmod);
+    for (unsigned k = 0; k < nmod; k++) {
+        if (mods[k].telemetry == NULL)
+            continue;
+        int mrc = mods[k].telemetry();
+        if (mrc != 0)
+            LR_LOG(WARNING, core, "telemetry: module %s could not register its commands: %s",
+                   mods[k].name, rte_strerror(mrc < 0 ? -mrc : mrc));
+    }
+    return 0;
 }

@@ -50,8 +50,10 @@ void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg
 int lr_telemetry_register(const char *cmd, telemetry_cb fn, const char *help);
 
 /**
- * Make @rt visible to the callbacks and register the built-in commands when
- * @rt->cfg->stats.telemetry is on. 0 or -errno.
+ * Make @rt visible to the callbacks and, when @rt->cfg->stats.telemetry is
+ * on, register the built-in commands, then every module's own (struct
+ * lr_module.telemetry; a module that fails is logged and skipped).
+ * 0 or -errno (built-in commands).
  */
 int lr_telemetry_init(const struct lr_runtime *rt);
 
