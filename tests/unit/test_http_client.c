@@ -259,6 +259,56 @@ static void test_bad_responses(void **state)
     client_teardown(e);
 }
 
+/* Poll after advancing @us; return the connections the client opened
+ * (SYN retransmissions of earlier attempts are not new connections). */
+static unsigned step(struct lrt_env *e, uint64_t us)
+{
+    uint64_t before = counters(e).conn_attempts;
+    lr_test_advance(e->w, us);
+    lr_client_poll(e->w);
+    lrt_drain(e);
+    return (unsigned)(counters(e).conn_attempts - before);
+}
+
+static void test_warmup_rate_ramp(void **state)
+{
+    struct lrt_env *e = *state;
+    /* Rate 2/s, 4 connections: after the first success, one every 0.5 s. */
+    struct lr_client_config *cc = client_setup(e, 0);
+    client_teardown(e);
+    cc->connections = 4;
+    cc->rate = 2;
+    assert_int_equal(lr_client_init(e->w), 0);
+    /* Warm-up: one attempt at a time until it succeeds. */
+    accept_connect(e);
+    expect_request(e, "/a", "keep-alive");
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+    assert_int_equal(step(e, 100000), 0);
+    assert_int_equal(step(e, 300000), 0);
+    assert_int_equal(step(e, 150000), 1); /* 0.55 s after the first success */
+    assert_int_equal(step(e, 100000), 0);
+    assert_int_equal(step(e, 450000), 1);
+    assert_int_equal(step(e, 500000), 1);
+    assert_int_equal(step(e, 500000), 0); /* all 4 slots hold a connection */
+    assert_int_equal(counters(e).active, 4);
+    client_teardown(e);
+
+    /* Ramp 4 s without a rate cap: concurrency 1, 2, 3, 4 over 4 s. */
+    cc->rate = 0;
+    cc->ramp = 4000000;
+    assert_int_equal(lr_client_init(e->w), 0);
+    accept_connect(e);
+    expect_request(e, "/a", "keep-alive");
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+    assert_int_equal(step(e, 1100000), 0); /* target 1 */
+    assert_int_equal(step(e, 1000000), 1); /* 2.1 s: target 2 */
+    assert_int_equal(step(e, 1000000), 1); /* 3.1 s: target 3 */
+    assert_int_equal(step(e, 1000000), 1); /* 4.1 s: all 4 */
+    assert_int_equal(step(e, 1000000), 0);
+    assert_int_equal(counters(e).conn_attempts, 4);
+    client_teardown(e);
+}
+
 static void test_init_checks(void **state)
 {
     struct lrt_env *e = *state;
@@ -299,6 +349,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cps_server_closes, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_bad_responses, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_init_checks, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_warmup_rate_ramp, lrt_setup, lrt_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
 }
