@@ -362,8 +362,6 @@ void lr_tcp_free(struct lr_worker *w)
     t->busy = 0;
     for (uint32_t i = 0; i < t->max_conns; i++) {
         struct lr_tcp_conn *c = &t->conns[i];
-        bool in_free = false;
-        (void)in_free;
         if (c->state != LR_TCP_CLOSED && !(c->flags & LR_TCPF_RELEASED)) {
             c->flags &= ~LR_TCPF_APP_KNOWS;
             tcp_conn_release(w, c);
@@ -391,8 +389,6 @@ void lr_tcp_shutdown(struct lr_worker *w)
     for (uint32_t i = 0; i < t->max_conns; i++) {
         struct lr_tcp_conn *c = &t->conns[i];
         if (c->flags & LR_TCPF_RELEASED)
-            continue;
-        if (c->state == LR_TCP_CLOSED && c->key.lport == 0)
             continue;
         if (c->state == LR_TCP_CLOSED)
             continue;

@@ -391,7 +391,8 @@ static bool tcp_data_in(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_m
         if (++c->segs_unacked >= 2 || cfg->delayed_ack == 0)
             c->flags |= LR_TCPF_ACK_NOW;
         else if (!lr_timer_pending(&c->delack))
-            lr_timer_arm(&w->timers, &c->delack, w->now + cfg->delayed_ack);
+            lr_timer_arm(&w->timers, &c->delack,
+                         w->now + RTE_MIN(cfg->delayed_ack, (uint64_t)500000)); /* RFC 1122 */
     } else {
         tcp_ooo_insert(w, c, m, seq, fin);
         c->flags |= LR_TCPF_ACK_NOW; /* duplicate ACK, RFC 5681 §4.2 */
