@@ -16,7 +16,7 @@ import sys
 import threading
 
 HOST, ROOT, USER, PASSWORD = sys.argv[1:5]
-TIMEOUT = 30
+TIMEOUT = int(os.environ.get("FTP_CHECK_TIMEOUT", "30"))
 
 
 def fail(msg):
