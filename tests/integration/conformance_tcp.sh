@@ -7,8 +7,9 @@
 # ACK limit), ISNs, window scale, timestamps/PAWS, SACK, RTO backoff and give
 # up, fast retransmit, delayed ACK, zero-window probes. The script plays
 # 198.18.0.77, a host the kernel does not own (static ARP entry on our side),
-# so the kernel never answers with RSTs of its own. Then a SYN flood: the
-# connection table stays bounded and a real (kernel) client still connects.
+# so the kernel never answers with RSTs of its own. With CONF_FLOOD=1
+# (conformance_tcp_flood.sh) it runs a SYN flood instead: half-open state
+# stays within the backlog and a real (kernel) client still connects.
 . "$(dirname "$0")/lib.sh" "$@"
 lr_require_scapy
 
@@ -47,22 +48,22 @@ header_timeout = 1s
 CONF
 lr_start
 
-# CONF_CHECKS (optional): which checks, as conformance_tcp.py arguments, e.g.
-# "isn_unpredictable fast_retransmit_third_dup_ack*5" or "-syn_rcvd_backoff_and_give_up";
-# CONF_FLOOD=0 leaves out the SYN flood.
-# shellcheck disable=SC2086 # word splitting of the check list is intended
-lr_ns timeout 300 "$LR_PY" "$LR_SRC/tests/integration/conformance_tcp.py" \
-    "$LR_IF" "$LR_MAC" "$LR_ADDR" "$FAKE_IP" "$FAKE_MAC" ${CONF_CHECKS:-} ||
-    lr_fail "conformance checks failed"
-if [ -z "${CONF_CHECKS:-}" ]; then
-    # ooo_queue_bounded sent 100 islands against ooo_max = 64
-    lr_assert_ge "$(lr_counter drops tcp_ooo_queue_full)" 30 "out-of-order queue bound"
-fi
-if [ "${CONF_FLOOD:-1}" = 0 ]; then
+if [ "${CONF_FLOOD:-0}" = 0 ]; then
+    # CONF_CHECKS (optional): which checks, as conformance_tcp.py arguments, e.g.
+    # "isn_unpredictable fast_retransmit_third_dup_ack*5" or "-syn_rcvd_backoff_and_give_up".
+    # shellcheck disable=SC2086 # word splitting of the check list is intended
+    lr_ns timeout 300 "$LR_PY" "$LR_SRC/tests/integration/conformance_tcp.py" \
+        "$LR_IF" "$LR_MAC" "$LR_ADDR" "$FAKE_IP" "$FAKE_MAC" ${CONF_CHECKS:-} ||
+        lr_fail "conformance checks failed"
+    if [ -z "${CONF_CHECKS:-}" ]; then
+        # ooo_queue_bounded sent 100 islands against ooo_max = 64
+        lr_assert_ge "$(lr_counter drops tcp_ooo_queue_full)" 30 "out-of-order queue bound"
+    fi
     lr_stop
     lr_pass
 fi
 
+# CONF_FLOOD=1 (conformance_tcp_flood.sh) runs only this part.
 # SYN flood (RFC 4987): 3000 spoofed SYNs against a backlog of 64 (the
 # script checks on the wire that at most 64 are kept half-open and the rest
 # get SYN cookies); a real client must still connect and echo meanwhile.
