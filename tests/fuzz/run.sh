@@ -55,13 +55,18 @@ for t in "${targets[@]}"; do
         continue
     fi
     list=$(sed -n 's/^.*fuzz-sources:[[:space:]]*//p' "$src" | head -1)
+    # " * fuzz-extra: tests/unit/lr_test.c" adds files to the full-library link.
+    more=$(sed -n 's/^.*fuzz-extra:[[:space:]]*//p' "$src" | head -1)
+    # " * fuzz-libs: -lrte_net_ring" adds libraries (e.g. PMDs pkg-config leaves out).
+    libs=$(sed -n 's/^.*fuzz-libs:[[:space:]]*//p' "$src" | head -1)
     extra=()
     if [ -n "$list" ]; then
         srcs=()
         for s in $list; do srcs+=("$top/$s"); done
     else
         mapfile -t srcs < <(ls "$top"/lib/*/*.c)
-        read -r -a extra <<<"$(pkg-config --cflags --libs libdpdk) -lnuma -lm -lpthread -lcrypt"
+        for s in $more; do srcs+=("$top/$s"); done
+        read -r -a extra <<<"$(pkg-config --cflags --libs libdpdk) $libs -lnuma -lm -lpthread -lcrypt"
     fi
     bin="$out/fuzz_$t"
     echo "== building $t"
