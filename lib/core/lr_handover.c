@@ -41,13 +41,50 @@ uint16_t lr_handover_override(const struct lr_worker *w, uint8_t proto, rte_be16
     return lr_flow_override_owner(f, p);
 }
 
+/*
+ * Owner of an ICMP error (RFC 792: destination unreachable, time exceeded,
+ * parameter problem) about one of our TCP/UDP packets: the owner of the
+ * quoted flow (RFC 1122 §3.2.2: the quote holds the IP header and at least
+ * 8 bytes, our address and port as source). RSS hashes ICMP by addresses
+ * only, so the quote decides even on RSS ports. Anything else (echo
+ * requests, malformed quotes) stays with the receiving worker, whose ICMP
+ * input answers or drops it.
+ */
+static uint16_t icmp_error_owner(const struct lr_worker *w, const struct rte_mbuf *m, uint16_t hl)
+{
+    uint8_t buf[8 + 60 + 4];
+    const uint8_t *icmp = rte_pktmbuf_read(m, hl, 8 + sizeof(struct rte_ipv4_hdr), buf);
+    if (icmp == NULL || (icmp[0] != 3 && icmp[0] != 11 && icmp[0] != 12))
+        return w->id;
+    const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(icmp + 8);
+    uint16_t qhl = rte_ipv4_hdr_len(q);
+    if ((q->version_ihl >> 4) != 4 || qhl < sizeof(*q) ||
+        (q->next_proto_id != IPPROTO_TCP && q->next_proto_id != IPPROTO_UDP))
+        return w->id;
+    const uint8_t *full = rte_pktmbuf_read(m, hl, 8u + qhl + 4u, buf);
+    if (full == NULL)
+        return w->id;
+    q = (const struct rte_ipv4_hdr *)(full + 8);
+    rte_be16_t ports[2];
+    memcpy(ports, full + 8 + qhl, sizeof(ports));
+    /* The quoted packet went from us (source) to the peer. */
+    uint16_t o = lr_handover_override(w, q->next_proto_id, ports[0], ports[1]);
+    if (o != LR_HANDOVER_NO_OVERRIDE)
+        return o;
+    return lr_flow_owner(w->flow, q->src_addr, q->dst_addr, ports[0], ports[1]);
+}
+
 uint16_t lr_handover_owner(const struct lr_worker *w, const struct rte_mbuf *m)
 {
     const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
     uint16_t hl = m->l3_len;
 
+    if (unlikely(hl < sizeof(*ip)))
+        return w->id;
+    if (ip->next_proto_id == IPPROTO_ICMP)
+        return icmp_error_owner(w, m, hl);
     /* Both TCP and UDP start with source port, destination port. */
-    if (unlikely(hl < sizeof(*ip) || rte_pktmbuf_data_len(m) < hl + 4u))
+    if (unlikely(rte_pktmbuf_data_len(m) < hl + 4u))
         return w->id;
     const rte_be16_t *ports = rte_pktmbuf_mtod_offset(m, const rte_be16_t *, hl);
     uint16_t o = lr_handover_override(w, ip->next_proto_id, ports[1], ports[0]);

@@ -12,7 +12,8 @@
  *        lr_flow_owner(tuple); A's own packets go on to L4, the others are
  *        marked with the lr_handover mbuf dynflag and enqueued in bursts on
  *        ring_to[owner] (full ring: LR_DROP_ETH_HANDOVER_FULL, otherwise
- *        counted in stats.handed_over)
+ *        counted in stats.handed_over); ICMP errors go to the owner of the
+ *        flow they quote
  *   worker loop of B (the owner): drain ring_from[A]
  *     -> lr_handover_dispatch(): marked packets go straight to
  *        lr_ipv4_deliver_burst() (L4 dispatch, no revalidation, port and IP
@@ -63,7 +64,10 @@ uint16_t lr_handover_override(const struct lr_worker *w, uint8_t proto, rte_be16
  * override first, then lr_flow_owner(), except on an RSS port where the
  * NIC already delivered it to its hash owner (the receiving worker).
  * Packets too short to hold the ports belong to the receiving worker (L4
- * input drops them).
+ * input drops them). For ICMP: the owner of the TCP/UDP flow quoted by a
+ * destination unreachable, time exceeded or parameter problem error (on
+ * any port: RSS does not hash ICMP by the quote); the receiving worker for
+ * everything else.
  */
 uint16_t lr_handover_owner(const struct lr_worker *w, const struct rte_mbuf *m);
 
@@ -75,7 +79,7 @@ static inline int lr_handover_active(const struct lr_worker *w)
 
 /**
  * Steering step on a burst of validated IPv4 packets of one L4 protocol
- * (TCP or UDP). Packets owned by @w are kept, in order, at the front of
+ * (TCP, UDP, or ICMP). Packets owned by @w are kept, in order, at the front of
  * @pkts; the others are handed to their owners' inboxes, one burst per
  * owner. Returns how many are kept. Call only when lr_handover_active().
  */

@@ -294,7 +294,9 @@ static void ipv4_input_chunk(struct lr_worker *w, struct rte_mbuf **pkts, uint16
 
         uint8_t proto = ip->next_proto_id;
         if (proto == IPPROTO_ICMP) {
-            lr_icmp_input(w, m);
+            /* An error about another worker's flow goes to it (lr_handover.h). */
+            if (!lr_handover_active(w) || lr_handover_steer(w, &m, 1) == 1)
+                lr_icmp_input(w, m);
         } else if (proto == IPPROTO_TCP && ctx->l4[proto] != NULL) {
             tcp[ntcp++] = m;
         } else if (proto == IPPROTO_UDP && ctx->l4[proto] != NULL) {
@@ -333,6 +335,8 @@ static void ipv4_deliver_chunk(struct lr_worker *w, struct rte_mbuf **pkts, uint
         uint8_t proto = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *)->next_proto_id;
         if (unlikely(m->port >= w->nb_ports))
             lr_pkt_drop(w, LR_DROP_ETH_HANDOVER_FULL, m); /* never from a correct sender */
+        else if (proto == IPPROTO_ICMP)
+            lr_icmp_input(w, m); /* an error about one of our flows */
         else if (proto == IPPROTO_TCP && ctx->l4[proto] != NULL)
             tcp[ntcp++] = m;
         else if (proto == IPPROTO_UDP && ctx->l4[proto] != NULL)

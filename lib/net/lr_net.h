@@ -79,10 +79,10 @@ void lr_eth_input_burst(struct lr_worker *w, uint16_t port, struct rte_mbuf **pk
 void lr_ipv4_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * L4 dispatch of TCP/UDP packets handed over by another worker
- * (lr_handover.h): already validated there (data offset at the IPv4
- * header, l3_len and port set), so neither revalidated nor counted as IP
- * RX again. Other protocols are dropped. Consumes all.
+ * L4 dispatch of TCP/UDP packets (and ICMP errors about our flows) handed
+ * over by another worker (lr_handover.h): already validated there (data
+ * offset at the IPv4 header, l3_len and port set), so neither revalidated
+ * nor counted as IP RX again. Other protocols are dropped. Consumes all.
  */
 void lr_ipv4_deliver_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n);
 

@@ -397,6 +397,91 @@ static void dispatch_separates_arp_replicas(void **state)
     sibling_free(w0, w1);
 }
 
+/* ICMP errors reach the worker owning the quoted flow. */
+static unsigned err_seen[2];
+static uint16_t err_port;
+
+static void on_udp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t info,
+                         const struct rte_ipv4_hdr *orig, const uint8_t *l4, uint16_t l4_len)
+{
+    (void)info;
+    (void)orig;
+    assert_int_equal(type, 3);
+    assert_int_equal(code, 3);
+    assert_true(l4_len >= 8);
+    err_port = (uint16_t)(l4[0] << 8 | l4[1]);
+    err_seen[w->id & 1]++;
+}
+
+/* Ethernet + IPv4 + ICMP port unreachable quoting our UDP datagram us:@lport -> peer:@rport. */
+static size_t icmp_unreach_frame(const struct lr_worker *w, uint8_t *buf, size_t cap,
+                                 uint16_t lport, uint16_t rport)
+{
+    uint8_t icmp[8 + 20 + 8] = { 3, 3 };
+    struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)(icmp + 8);
+    q->version_ihl = RTE_IPV4_VHL_DEF;
+    q->total_length = rte_cpu_to_be_16(20 + 8 + 10);
+    q->time_to_live = 64;
+    q->next_proto_id = IPPROTO_UDP;
+    q->src_addr = LR_TEST_OUR_IP;
+    q->dst_addr = LR_TEST_PEER_IP;
+    q->hdr_checksum = rte_ipv4_cksum(q);
+    struct rte_udp_hdr *u = (struct rte_udp_hdr *)(icmp + 28);
+    u->src_port = rte_cpu_to_be_16(lport);
+    u->dst_port = rte_cpu_to_be_16(rport);
+    u->dgram_len = rte_cpu_to_be_16(18);
+    uint16_t ck = lr_test_inet_csum(icmp, sizeof(icmp));
+    memcpy(icmp + 2, &ck, 2);
+    struct lr_test_ipv4 p = { .proto = IPPROTO_ICMP, .payload = icmp, .payload_len = sizeof(icmp) };
+    return lr_test_ipv4_frame(w, buf, cap, &p);
+}
+
+static void icmp_errors_follow_the_quoted_flow(void **state)
+{
+    struct lr_worker *w0 = *state;
+    struct lr_worker *w1 = two_workers(w0);
+    uint8_t buf[256];
+    unsigned own[2] = { 0 };
+
+    lr_icmp_register_error_handler(w0, IPPROTO_UDP, on_udp_error);
+    lr_icmp_register_error_handler(w1, IPPROTO_UDP, on_udp_error);
+    for (uint16_t lport = 49152; lport < 49152 + 40; lport++) {
+        uint16_t want = hash_owner(69, lport);
+        own[want]++;
+        memset(err_seen, 0, sizeof(err_seen));
+        size_t len = icmp_unreach_frame(w0, buf, sizeof(buf), lport, 69);
+        assert_int_not_equal(len, 0);
+        lr_test_rx(w0, buf, len);
+        lr_test_inbox_drain(w1);
+        assert_int_equal(err_seen[want], 1);
+        assert_int_equal(err_seen[!want], 0);
+        assert_int_equal(err_port, lport);
+    }
+    assert_int_not_equal(own[0], 0);
+    assert_int_not_equal(own[1], 0);
+    assert_int_equal(w0->stats.handed_over, own[1]);
+    /* Counted once as ICMP RX, by the worker that handled it. */
+    assert_int_equal(w0->stats.proto[LR_PROTO_ICMP].rx_pkts, own[0]);
+    assert_int_equal(w1->stats.proto[LR_PROTO_ICMP].rx_pkts, own[1]);
+    assert_int_equal(lr_stats_total_drops(&w0->stats), 0);
+    assert_int_equal(lr_stats_total_drops(&w1->stats), 0);
+
+    /* An echo request is answered where it arrived. */
+    size_t len = lr_test_icmp_echo_frame(w0, buf, sizeof(buf), 8, LR_TEST_PEER_IP, LR_TEST_OUR_IP,
+                                         1, 1, NULL, 32);
+    lr_test_learn_peer(w0, LR_TEST_PEER_IP, &lr_test_peer_mac);
+    lr_test_inbox_drain(w1); /* the ARP replica of the peer's request */
+    uint64_t handed = w0->stats.handed_over;
+    lr_test_rx(w0, buf, len);
+    assert_int_equal(rte_ring_count(w0->ring_to[1]), 0);
+    assert_int_equal(w0->stats.handed_over, handed);
+    assert_int_equal(w0->stats.icmp.echo_requests, 1);
+    assert_int_equal(lr_test_tx_free_all(w0), 1); /* the echo reply */
+    lr_icmp_register_error_handler(w0, IPPROTO_UDP, NULL);
+    lr_icmp_register_error_handler(w1, IPPROTO_UDP, NULL);
+    sibling_free(w0, w1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +493,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(rss_port_trusts_the_nic, lr_test_setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(full_ring_and_no_steering, lr_test_setup, lr_test_teardown),
         cmocka_unit_test_setup_teardown(dispatch_separates_arp_replicas, lr_test_setup,
+                                        lr_test_teardown),
+        cmocka_unit_test_setup_teardown(icmp_errors_follow_the_quoted_flow, lr_test_setup,
                                         lr_test_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
