@@ -1009,8 +1009,15 @@ def _():
     require(len(segs) == n + 1, "want 1 + %d transmissions, got %d at %s" % (n, len(segs), times))
     gaps = [b.t - a.t for a, b in zip(segs, segs[1:])]
     require(CFG["rto_min"] * 0.8 <= gaps[0] <= 1.3, "first RTO %.2fs" % gaps[0])
-    for a, b in zip(gaps, gaps[1:]):
-        require(1.6 <= b / a <= 2.5, "RTO did not double: %s" % [round(x, 2) for x in gaps])
+    # gap i should be RTO * 2^i; the worker shares 2 loaded cores, so a timer
+    # may fire late but never early: compare each gap with the smallest
+    # implied RTO, and the last two gaps with each other
+    base = min(x / 2 ** i for i, x in enumerate(gaps))
+    shown = [round(x, 2) for x in gaps]
+    for i, x in enumerate(gaps):
+        require(base * 2 ** i * 0.9 <= x <= base * 2 ** i * 1.5 + 0.2,
+                "RTO did not double: %s" % shown)
+    require(1.7 <= gaps[-1] / gaps[-2] <= 2.5, "RTO did not double: %s" % shown)
     print("  retransmissions after %s" % [round(x, 2) for x in gaps])
     # gave up: the connection is gone
     c.send(ACK | PSH, data=b"?")
@@ -1068,7 +1075,7 @@ def _():
     g = c.expect(lambda g: is_pure_ack(g) and g.ack == c.snd_nxt, 1.0)
     require(g is not None, "no ACK for two full segments")
     dt2 = g.t - t
-    require(dt2 < CFG["delayed_ack"] * 0.5, "two full segments ACKed after %.3fs" % dt2)
+    require(dt2 < CFG["delayed_ack"] * 0.66, "two full segments ACKed after %.3fs" % dt2)
     print("  one segment ACKed after %.3fs, two full after %.3fs" % (dt, dt2))
     c.reset()
 
