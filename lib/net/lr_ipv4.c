@@ -105,32 +105,13 @@ void lr_ipv4_hdr_fill(struct lr_worker *w, struct rte_ipv4_hdr *ip, uint16_t tot
     ip->dst_addr = dst;
 }
 
-/*
- * L4 checksum in software over a segmented packet. DPDK 22.11's
- * rte_raw_cksum_mbuf() truncates a segment's 32-bit partial sum to 16 bits
- * before byte-swapping it when the segment starts at an odd offset, so
- * chains with odd-length segments (zero-copy HTTP heads and bodies) got
- * wrong sums. Here each partial sum is folded before the swap.
- */
+/* L4 checksum over the chain from the IPv4 header (software path). */
 static uint16_t l4_cksum_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t hl)
 {
     uint32_t len = (uint32_t)rte_be_to_cpu_16(ip->total_length) - hl;
-    uint32_t off = hl, done = 0;
-    uint64_t sum = rte_ipv4_phdr_cksum(ip, 0);
-    const struct rte_mbuf *seg = m;
-    while (seg != NULL && off >= seg->data_len) {
-        off -= seg->data_len;
-        seg = seg->next;
-    }
-    for (; seg != NULL && done < len; seg = seg->next, off = 0) {
-        uint32_t n = RTE_MIN((uint32_t)seg->data_len - off, len - done);
-        uint16_t part = __rte_raw_cksum_reduce(
-            __rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const void *, off), n, 0));
-        sum += (done & 1) ? rte_bswap16(part) : part;
-        done += n;
-    }
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
+    uint32_t sum = (uint32_t)rte_ipv4_phdr_cksum(ip, 0) + lr_net_raw_cksum_mbuf(m, hl, len);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
     uint16_t c = (uint16_t)~sum;
     if (c == 0 && ip->next_proto_id == IPPROTO_UDP)
         c = 0xffff; /* RFC 768 */
