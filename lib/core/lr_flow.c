@@ -6,6 +6,8 @@
 
 #include "lr_flow.h"
 
+static void flow_table_fill(struct lr_flow *f);
+
 int lr_flow_init(struct lr_flow *f, uint16_t nb_workers, uint16_t reta_size)
 {
     if (nb_workers == 0 || reta_size == 0 || (reta_size & (reta_size - 1)) != 0 ||
@@ -19,20 +21,57 @@ int lr_flow_init(struct lr_flow *f, uint16_t nb_workers, uint16_t reta_size)
         f->key[i + 1] = 0x5a;
     }
     rte_convert_rss_key((const uint32_t *)f->key, (uint32_t *)f->key_be, LR_FLOW_KEY_LEN);
+    flow_table_fill(f);
     return 0;
+}
+
+/* The 32 key bits starting at bit @bit (MSB of key[0] is bit 0). */
+static uint32_t key_window(const uint8_t *key, unsigned bit)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++) {
+        unsigned k = bit / 8 + i;
+        v = (v << 8) | (k < LR_FLOW_KEY_LEN ? key[k] : 0);
+    }
+    return (uint32_t)((v << (bit % 8)) >> 32);
+}
+
+/*
+ * Toeplitz (as in the Microsoft RSS specification that NICs implement): for
+ * every input bit i that is set, XOR in the key window starting at bit i.
+ * Grouped by input byte, the contribution of byte b with value v depends
+ * only on (b, v): precomputed once here.
+ */
+static void flow_table_fill(struct lr_flow *f)
+{
+    for (unsigned b = 0; b < LR_FLOW_TUPLE_LEN; b++) {
+        uint32_t win[8];
+        for (unsigned j = 0; j < 8; j++)
+            win[j] = key_window(f->key, b * 8 + j); /* bit j of the byte, MSB first */
+        for (unsigned v = 0; v < 256; v++) {
+            uint32_t h = 0;
+            for (unsigned j = 0; j < 8; j++)
+                if (v & (0x80u >> j))
+                    h ^= win[j];
+            f->tab[b][v] = h;
+        }
+    }
 }
 
 uint32_t lr_flow_hash(const struct lr_flow *f, rte_be32_t saddr, rte_be32_t daddr, rte_be16_t sport,
                       rte_be16_t dport)
 {
-    /* The Toeplitz input is the wire bytes src, dst, sport, dport; rte_softrss
-     * walks 32-bit words MSB first, so words are the fields in host order. */
-    uint32_t tuple[3] = {
-        rte_be_to_cpu_32(saddr),
-        rte_be_to_cpu_32(daddr),
-        ((uint32_t)rte_be_to_cpu_16(sport) << 16) | rte_be_to_cpu_16(dport),
-    };
-    return rte_softrss_be(tuple, RTE_DIM(tuple), f->key_be);
+    /* The Toeplitz input is the wire bytes src, dst, sport, dport (the
+     * network-order values' bytes in memory order). */
+    uint8_t in[LR_FLOW_TUPLE_LEN];
+    memcpy(in, &saddr, 4);
+    memcpy(in + 4, &daddr, 4);
+    memcpy(in + 8, &sport, 2);
+    memcpy(in + 10, &dport, 2);
+    uint32_t h = 0;
+    for (unsigned b = 0; b < LR_FLOW_TUPLE_LEN; b++)
+        h ^= f->tab[b][in[b]];
+    return h;
 }
 
 int lr_flow_override_set(struct lr_flow *f, uint16_t lo, uint16_t hi)

@@ -26,6 +26,7 @@
 
 #define LR_FLOW_KEY_LEN      40
 #define LR_FLOW_RETA_DEFAULT 128
+#define LR_FLOW_TUPLE_LEN    12 /* bytes hashed: IPv4 src, dst, L4 sport, dport */
 
 /** Shared, read-only after start. */
 struct lr_flow {
@@ -34,7 +35,11 @@ struct lr_flow {
     uint8_t key[LR_FLOW_KEY_LEN];    /* as programmed into NICs */
     uint8_t key_be[LR_FLOW_KEY_LEN]; /* converted for rte_softrss_be */
     uint64_t handover_flag;          /* ol_flags bit of handed-over packets (lr_handover.h) */
-    uint16_t ovr_lo, ovr_hi;         /* TCP override range, host order (0, 0: none) */
+    /* Toeplitz by table: tab[b][v] is the hash contribution of input byte b
+     * (src addr, dst addr, sport, dport in wire order) having value v, so a
+     * hash is 12 lookups instead of a loop over 96 bits. */
+    uint32_t tab[LR_FLOW_TUPLE_LEN][256];
+    uint16_t ovr_lo, ovr_hi; /* TCP override range, host order (0, 0: none) */
 };
 
 /** Initialise for @nb_workers (≥ 1) and redirection size @reta_size (power of two ≥ 1). */
