@@ -122,12 +122,71 @@ static void picked_ports_map_back(void **state)
     assert_int_equal(lr_flow_pick_port(&f, 1, l, r, rp, own0, own0, &c, NULL, NULL), 0);
 }
 
+/* What a NIC programmed by lr_port.c does: Toeplitz over the wire bytes with
+ * the key, then its own redirection table (filled by lr_flow_reta_fill) picks
+ * the queue. For every worker count and table size, a port picked for an
+ * active open must bring the reply (peer -> us) to the opening worker's
+ * queue, and the software owner must agree. */
+static void picked_ports_reach_their_queue_through_rss(void **state)
+{
+    (void)state;
+    static const uint16_t sizes[] = { 64, 128, 512 };
+    rte_be32_t l = IP(198, 18, 0, 2), r = IP(198, 19, 7, 9);
+    for (uint16_t n = 1; n <= 4; n++) {
+        for (unsigned s = 0; s < RTE_DIM(sizes); s++) {
+            struct lr_flow f;
+            uint16_t reta[512];
+            uint16_t rsize = RTE_MIN(sizes[s], (uint16_t)LR_FLOW_RETA_DEFAULT);
+            assert_int_equal(lr_flow_init(&f, n, rsize), 0);
+            lr_flow_reta_fill(&f, reta, sizes[s]);
+            for (uint16_t w = 0; w < n; w++) {
+                uint32_t cursor = w * 977u;
+                for (int i = 0; i < 200; i++) {
+                    rte_be16_t rp = rte_cpu_to_be_16((uint16_t)(80 + i % 3));
+                    uint16_t p =
+                        lr_flow_pick_port(&f, w, l, r, rp, 32768, 60999, &cursor, NULL, NULL);
+                    assert_int_not_equal(p, 0);
+                    /* The reply as the NIC sees it: src = peer. */
+                    uint32_t tuple[3] = { rte_be_to_cpu_32(r), rte_be_to_cpu_32(l),
+                                          ((uint32_t)rte_be_to_cpu_16(rp) << 16) | p };
+                    uint32_t h = rte_softrss(tuple, 3, f.key);
+                    assert_int_equal(reta[h & (sizes[s] - 1)], w);
+                    assert_int_equal(lr_flow_owner(&f, r, l, rp, rte_cpu_to_be_16(p)), w);
+                }
+            }
+        }
+    }
+}
+
+/* The per-byte table gives Toeplitz exactly, for any input bits. */
+static void hash_table_matches_reference_on_extremes(void **state)
+{
+    (void)state;
+    struct lr_flow f;
+    assert_int_equal(lr_flow_init(&f, 2, 128), 0);
+    static const uint32_t v[] = { 0, 0xffffffffu, 0x80000001u, 0x01020304u, 0xfedcba98u };
+    for (unsigned a = 0; a < RTE_DIM(v); a++)
+        for (unsigned b = 0; b < RTE_DIM(v); b++)
+            for (unsigned c = 0; c < RTE_DIM(v); c++) {
+                uint32_t tuple[3] = { v[a], v[b], v[c] };
+                assert_int_equal(lr_flow_hash(&f, rte_cpu_to_be_32(v[a]), rte_cpu_to_be_32(v[b]),
+                                              rte_cpu_to_be_16((uint16_t)(v[c] >> 16)),
+                                              rte_cpu_to_be_16((uint16_t)v[c])),
+                                 rte_softrss(tuple, 3, f.key));
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(init_rejects_bad_sizes), cmocka_unit_test(hash_matches_reference_toeplitz),
-        cmocka_unit_test(owner_is_symmetric),     cmocka_unit_test(owners_spread_over_workers),
-        cmocka_unit_test(reta_matches_owner),     cmocka_unit_test(picked_ports_map_back),
+        cmocka_unit_test(init_rejects_bad_sizes),
+        cmocka_unit_test(hash_matches_reference_toeplitz),
+        cmocka_unit_test(owner_is_symmetric),
+        cmocka_unit_test(owners_spread_over_workers),
+        cmocka_unit_test(reta_matches_owner),
+        cmocka_unit_test(picked_ports_map_back),
+        cmocka_unit_test(picked_ports_reach_their_queue_through_rss),
+        cmocka_unit_test(hash_table_matches_reference_on_extremes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
