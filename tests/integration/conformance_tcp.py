@@ -985,6 +985,28 @@ def _():
     c.reset()
 
 
+@check("sack_at_most_4_blocks_without_timestamps")
+def _():
+    # RFC 2018 §3: 40 bytes of option space hold 4 blocks (3 with timestamps)
+    c = Conn(ECHO, sack=True)
+    g = c.connect()
+    require(g.opts.get("sackok") and "ts" not in g.opts, "SYN-ACK options %s" % g.opts)
+    base = c.snd_nxt
+    data = bytes(random.getrandbits(8) for _ in range(6000))
+    for off in range(500, 6000, 1000):
+        c.send(ACK | PSH, seq=seq_add(base, off), data=data[off:off + 500])
+    acks = c.quiet(0.4, is_pure_ack)
+    require(acks, "no duplicate ACKs for out-of-order segments")
+    blocks = acks[-1].opts.get("sack", [])
+    require(len(blocks) == 4, "want 4 SACK blocks for 6 islands without timestamps, got %s"
+            % blocks)
+    for i in range(0, 6000, 1000):
+        c.send(ACK | PSH, seq=seq_add(base, i), data=data[i:i + 500])
+    c.snd_nxt = seq_add(base, 6000)
+    require(c.read(6000) == data, "echo differs")
+    c.reset()
+
+
 @check("rto_backoff_and_give_up")
 def _():
     c = Conn(ECHO)
