@@ -21,6 +21,7 @@
 #include "lr_flow.h"
 #include "lr_handover.h"
 #include "lr_net.h"
+#include "lr_tcp.h"
 #include "lr_test.h"
 
 #define MAX_SEEN 4096
@@ -482,6 +483,115 @@ static void icmp_errors_follow_the_quoted_flow(void **state)
     sibling_free(w0, w1);
 }
 
+/* --- TCP end to end: the handshake of a flow worker 1 owns, all of whose
+ * packets arrive on worker 0, completes on worker 1 only. --- */
+static unsigned accepted[2];
+
+static int on_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *ctx)
+{
+    (void)c;
+    (void)ctx;
+    accepted[w->id & 1]++;
+    return 0;
+}
+
+static void on_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason r)
+{
+    (void)w;
+    (void)c;
+    (void)r;
+}
+
+static const struct lr_tcp_listen_ops listen_ops = { .accept = on_accept,
+                                                     .conn = { .closed = on_closed } };
+
+/* A TCP segment peer:@sport -> us:@dport with a correct checksum. */
+static size_t tcp_seg(const struct lr_worker *w, uint8_t *buf, size_t cap, uint16_t sport,
+                      uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+    uint8_t seg[sizeof(struct rte_tcp_hdr)] = { 0 };
+    struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)seg;
+    t->src_port = rte_cpu_to_be_16(sport);
+    t->dst_port = rte_cpu_to_be_16(dport);
+    t->sent_seq = rte_cpu_to_be_32(seq);
+    t->recv_ack = rte_cpu_to_be_32(ack);
+    t->data_off = 5 << 4;
+    t->tcp_flags = flags;
+    t->rx_win = RTE_BE16(65535);
+    /* RFC 9293 §3.1: checksum over the pseudo-header and the segment. */
+    uint8_t ph[12 + sizeof(seg)];
+    rte_be32_t src = LR_TEST_PEER_IP, dst = LR_TEST_OUR_IP;
+    memcpy(ph, &src, 4);
+    memcpy(ph + 4, &dst, 4);
+    ph[8] = 0;
+    ph[9] = IPPROTO_TCP;
+    ph[10] = 0;
+    ph[11] = sizeof(seg);
+    memcpy(ph + 12, seg, sizeof(seg));
+    t->cksum = lr_test_inet_csum(ph, sizeof(ph));
+    struct lr_test_ipv4 p = { .proto = IPPROTO_TCP, .payload = seg, .payload_len = sizeof(seg) };
+    return lr_test_ipv4_frame(w, buf, cap, &p);
+}
+
+static void tcp_handshake_completes_on_the_owner(void **state)
+{
+    struct lr_worker *w0 = *state;
+    struct lr_worker *w1 = two_workers(w0);
+    uint8_t buf[256];
+    struct lr_tcp_counters c0, c1;
+
+    /* The real TCP input this time, listening on every worker. */
+    lr_ipv4_register(w0, IPPROTO_TCP, NULL);
+    lr_ipv4_register(w1, IPPROTO_TCP, NULL);
+    assert_int_equal(lr_tcp_global_init(), 0);
+    assert_int_equal(lr_tcp_init(w0), 0);
+    assert_int_equal(lr_tcp_init(w1), 0);
+    assert_int_equal(lr_tcp_listen(w0, 7, &listen_ops, NULL, NULL), 0);
+    assert_int_equal(lr_tcp_listen(w1, 7, &listen_ops, NULL, NULL), 0);
+    lr_test_learn_peer(w0, LR_TEST_PEER_IP, &lr_test_peer_mac);
+    lr_test_inbox_drain(w1); /* worker 1's ARP replica learns the peer too */
+    lr_test_tx_free_all(w1);
+    memset(accepted, 0, sizeof(accepted));
+
+    uint16_t sport = 40000;
+    while (hash_owner(sport, 7) != 1)
+        sport++;
+    size_t len = tcp_seg(w0, buf, sizeof(buf), sport, 7, 1000, 0, RTE_TCP_SYN_FLAG);
+    lr_test_rx(w0, buf, len);
+    assert_null(lr_test_tx_pop(w0)); /* worker 0 answered nothing */
+    assert_int_equal(lr_test_inbox_drain(w1), 1);
+    struct rte_mbuf *synack = lr_test_tx_pop(w1);
+    assert_non_null(synack);
+    const struct rte_tcp_hdr *t =
+        rte_pktmbuf_mtod_offset(synack, const struct rte_tcp_hdr *,
+                                sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr));
+    assert_int_equal(t->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG),
+                     RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+    assert_int_equal(rte_be_to_cpu_16(t->dst_port), sport);
+    assert_int_equal(rte_be_to_cpu_32(t->recv_ack), 1001);
+    uint32_t iss = rte_be_to_cpu_32(t->sent_seq);
+    rte_pktmbuf_free(synack);
+
+    len = tcp_seg(w0, buf, sizeof(buf), sport, 7, 1001, iss + 1, RTE_TCP_ACK_FLAG);
+    lr_test_rx(w0, buf, len);
+    assert_int_equal(lr_test_inbox_drain(w1), 1);
+    assert_int_equal(accepted[1], 1);
+    assert_int_equal(accepted[0], 0);
+    lr_tcp_counters_get(w0, &c0);
+    lr_tcp_counters_get(w1, &c1);
+    assert_int_equal(c0.opened_passive, 0);
+    assert_int_equal(c1.opened_passive, 1);
+    assert_int_equal(c1.state[LR_TCP_ESTABLISHED], 1);
+    assert_int_equal(c0.rst_sent, 0); /* worker 0 never saw the flow as unknown */
+    assert_int_equal(lr_stats_total_drops(&w0->stats), 0);
+    assert_int_equal(lr_stats_total_drops(&w1->stats), 0);
+
+    lr_tcp_free(w1);
+    lr_tcp_free(w0);
+    lr_test_tx_free_all(w0);
+    sibling_free(w0, w1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +605,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(dispatch_separates_arp_replicas, lr_test_setup,
                                         lr_test_teardown),
         cmocka_unit_test_setup_teardown(icmp_errors_follow_the_quoted_flow, lr_test_setup,
+                                        lr_test_teardown),
+        cmocka_unit_test_setup_teardown(tcp_handshake_completes_on_the_owner, lr_test_setup,
                                         lr_test_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
