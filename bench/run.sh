@@ -152,8 +152,13 @@ CONF
         waited=$((waited + 1))
     done
     wait "$cpid" || die "linerate client ($name) failed: $(tail -5 "$tmp/cli-$name.log")"
-    kill -TERM "$spid"
-    wait "$spid" || die "linerate server ($name) failed"
+    kill -TERM "$spid" 2>/dev/null || true
+    local st=0
+    wait "$spid" || st=$?
+    # 139: DPDK 22.11's memif PMD can crash the side whose peer disconnects
+    # (regions unmapped under a polling worker); the run itself is complete.
+    [ "$st" -eq 0 ] || [ "$st" -eq 139 ] || die "linerate server ($name) failed (status $st)"
+    [ "$st" -eq 0 ] || log "warning: linerate server ($name) crashed after the client disconnected (memif race)"
     pids=()
     [ -f "$tmp/lr-$name.json" ] || die "no report from the linerate client ($name)"
     log "linerate $name: $(grep '^client: done' "$tmp/cli-$name.log")"
