@@ -42,6 +42,11 @@ NGINX_PID=
 
 stop_nginx()
 {
+    # The master's pid file names it too (in case $! was not the master).
+    local pf="$LR_TMP/nginx/nginx.pid"
+    if [ -s "$pf" ] && [ "$(cat "$pf")" != "$NGINX_PID" ]; then
+        kill -QUIT "$(cat "$pf")" 2>/dev/null
+    fi
     if [ -n "$NGINX_PID" ]; then
         kill -QUIT "$NGINX_PID" 2>/dev/null
         for _ in $(seq 50); do
@@ -85,7 +90,10 @@ report = $LR_TMP/report.json
 CONF
     lr_start
     : >"$LR_TMP/nginx/access.log"
-    lr_ns nginx -c "$LR_TMP/nginx/nginx.conf" -e "$LR_TMP/nginx/error.log" &
+    # Not through the lr_ns function: a backgrounded function is a subshell,
+    # and $! must be nginx's master itself (ip netns exec execs it).
+    ip netns exec "$LR_NS" nginx -c "$LR_TMP/nginx/nginx.conf" -e "$LR_TMP/nginx/error.log" \
+        </dev/null >/dev/null 2>&1 &
     NGINX_PID=$!
     # The client ends by itself: duration + warm-up + at most 2 s of grace.
     local waited=0
