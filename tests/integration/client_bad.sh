@@ -30,8 +30,10 @@ duration = 2s
 report = $LR_TMP/report.json
 CONF
 lr_start
-lr_ns "$LR_PY" "$LR_SRC/tests/integration/client_bad_server.py" "$LR_PEER" 8081 20 \
-    >"$LR_TMP/server.log" 2>&1 &
+# ip netns exec directly (not the lr_ns function) so that $! is the server
+# itself; it also exits by itself after 20 s.
+ip netns exec "$LR_NS" "$LR_PY" "$LR_SRC/tests/integration/client_bad_server.py" "$LR_PEER" 8081 20 \
+    </dev/null >"$LR_TMP/server.log" 2>&1 &
 SRV_PID=$!
 
 waited=0
