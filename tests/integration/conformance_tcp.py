@@ -1102,6 +1102,69 @@ def _():
     c.reset()
 
 
+# --- SYN-SENT (linerate's HTTP client connects to us, port 80) ---------------
+def client_syn(timeout, not_port=None):
+    return link.expect(lambda g: g.flags & (SYN | ACK) == SYN and g.dport == HTTP
+                       and g.sport != not_port, timeout)
+
+
+def as_server(syn):
+    """Our end of a connection linerate's client opens to us."""
+    c = Conn(syn.sport)
+    c.sport = HTTP
+    c.iss = random.getrandbits(32)
+    c.snd_nxt = c.iss
+    return c
+
+
+@check("syn_sent_bad_ack_rst", explicit=True)
+def _():
+    syn = client_syn(6.0)
+    require(syn is not None, "linerate's client sent no SYN")
+    c = as_server(syn)
+    bad = seq_add(syn.seq, 5000)
+    c.send(ACK, seq=c.iss, ack=bad, opts=b"")
+    g = c.expect(lambda g: g.flags & RST, 1.0)
+    require(g is not None, "no RST for an unacceptable ACK in SYN-SENT")
+    require(g.seq == bad and not g.flags & ACK, "want <SEQ=SEG.ACK><CTL=RST>: %s" % g)
+    # still in SYN-SENT: the SYN comes again after the (backed-off) RTO; the
+    # one we answered may itself have been a retransmission
+    g = c.expect(lambda g: g.flags & SYN and g.seq == syn.seq, 9.0)
+    require(g is not None, "the connection did not stay in SYN-SENT")
+    c.send(RST | ACK, seq=0, ack=seq_add(syn.seq, 1), opts=b"")
+
+
+@check("syn_sent_rst_refused", explicit=True)
+def _():
+    syn = client_syn(6.0)
+    require(syn is not None, "linerate's client sent no SYN")
+    c = as_server(syn)
+    c.send(RST | ACK, seq=0, ack=seq_add(syn.seq, 1), opts=b"")
+    # the next retransmission would come one (doubled) RTO later
+    seen = [g.t for g in link.history if c.mine(g) and g.flags & SYN and g.seq == syn.seq]
+    wait = 2.5 if len(seen) < 2 else 2 * (seen[-1] - seen[-2]) + 0.5
+    again = c.quiet(wait, lambda g: g.flags & SYN and g.seq == syn.seq)
+    require(not again, "SYN retransmitted after RST with a good ACK (connection not refused)")
+
+
+@check("simultaneous_open", explicit=True)
+def _():
+    syn = client_syn(6.0)
+    require(syn is not None, "linerate's client sent no SYN")
+    c = as_server(syn)
+    c.send(SYN, seq=c.iss, ack=0, opts=o_mss(1460))  # our SYN crosses theirs
+    c.snd_nxt = seq_add(c.iss, 1)
+    g = c.expect(lambda g: g.flags & (SYN | ACK) == SYN | ACK, 1.0)
+    require(g is not None, "SYN in SYN-SENT: no SYN,ACK (RFC 9293 §3.10.7.3)")
+    require(g.seq == syn.seq and g.ack == c.snd_nxt,
+            "SYN,ACK should be <SEQ=ISS><ACK=RCV.NXT>: %s" % g)
+    c.rcv_nxt = seq_add(syn.seq, 1)
+    c.send(ACK)
+    got = c.read(4, timeout=2.0)
+    require(got.startswith(b"GET "), "no HTTP request after the simultaneous open: %r" % got)
+    c.send(RST | ACK, opts=b"")
+
+
 @check("syn_flood", explicit=True)
 def _():
     # 3000 SYNs from as many ports against a backlog of 64, measured on the
