@@ -1444,6 +1444,15 @@ static int check_config(struct cfg_ctx *c)
     if (tc->echo_port != 0 && tc->echo_port == tc->discard_port)
         return cfg_error(c, "[tcp] discard_port: %u is also the echo_port", tc->discard_port);
 
+    /* A load generator serves nothing unless its file says so: in client mode
+     * the HTTP and FTP servers are off unless "enabled" is given explicitly. */
+    if (cfg->client.enabled) {
+        if (!key_given(c, SEC_HTTP, 0, "enabled"))
+            cfg->http.enabled = false;
+        if (!key_given(c, SEC_FTP, 0, "enabled"))
+            cfg->ftp.enabled = false;
+    }
+
     struct lr_http_config *hc = &cfg->http;
     if (hc->max_uri_bytes > hc->max_header_bytes)
         return cfg_error(c, "[http] max_uri_bytes: %u is above max_header_bytes %u",

@@ -794,6 +794,23 @@ static void default_conf_documents_every_key(void **state)
     free(help);
 }
 
+/* A load generator serves nothing unless told to. */
+static void client_mode_turns_servers_off(void **state)
+{
+    (void)state;
+    assert_int_equal(load(PORT0 "[client]\ntarget = 198.18.0.1:80\n"), 0);
+    assert_true(cfg.client.enabled);
+    assert_false(cfg.http.enabled);
+    assert_false(cfg.ftp.enabled);
+    assert_int_equal(load(PORT0 "[client]\ntarget = 198.18.0.1:80\n[http]\nenabled = yes\n"), 0);
+    assert_true(cfg.http.enabled);
+    assert_false(cfg.ftp.enabled);
+    assert_int_equal(load(PORT0 "[http]\nlisten = 8080\n"), 0);
+    assert_false(cfg.client.enabled);
+    assert_true(cfg.http.enabled);
+    assert_true(cfg.ftp.enabled);
+}
+
 int main(int argc, char **argv)
 {
     default_conf_path = argc > 1 ? argv[1] : NULL;
@@ -812,6 +829,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(paths_resolved),
         cmocka_unit_test(load_file_errors),
         cmocka_unit_test(default_conf_loads),
+        cmocka_unit_test(client_mode_turns_servers_off),
         cmocka_unit_test(default_conf_documents_every_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
