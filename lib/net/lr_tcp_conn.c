@@ -123,7 +123,10 @@ struct lr_tcp_conn *tcp_conn_alloc(struct lr_worker *w)
 int tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     int rc = rte_hash_add_key_data(w->tcp->table, &c->key, c);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    w->tcp->inserts++;
+    return 0;
 }
 
 void tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t st)

@@ -1106,9 +1106,18 @@ void lr_tcp_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
         if (k == 0)
             continue;
         uint64_t hits = 0;
+        uint64_t inserts = t->inserts;
         rte_hash_lookup_bulk_data(t->table, kp, k, &hits, data);
         for (unsigned j = 0; j < k; j++) {
             struct lr_tcp_conn *c = (hits >> j) & 1 ? data[j] : NULL;
+            if (c == NULL && t->inserts != inserts) {
+                /* A connection created earlier in this chunk (the ACK of a SYN
+                 * cookie, RFC 4987 §3.6, or a SYN) owns the peer's later
+                 * segments of the same burst: the bulk lookup predates it. */
+                void *d = NULL;
+                if (rte_hash_lookup_data(t->table, &keys[j], &d) >= 0)
+                    c = d;
+            }
             tcp_segment(w, c, ms[j], &segs[j]);
         }
     }

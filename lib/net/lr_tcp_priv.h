@@ -197,6 +197,7 @@ struct lr_tcp_ctx {
     uint32_t nb_free;
     uint32_t reap_head; /* released, not yet freed (index + 1) */
     int busy;           /* nesting depth of engine entry points */
+    uint64_t inserts;   /* connections added to the table (see lr_tcp_input_burst) */
     struct rte_hash *table;
     int ooo_dyn_off;          /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
     struct lr_tcp_conn *outq; /* connections to run tcp_output() on at burst end */

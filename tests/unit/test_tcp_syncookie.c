@@ -50,6 +50,38 @@ static void test_cookie_accept(void **state)
     assert_int_equal(s.len, 2);
 }
 
+/* The cookie's ACK and the peer's first data in one receive burst: the
+ * connection the ACK creates takes the data (no RST, nothing lost). */
+static void test_cookie_ack_and_data_one_burst(void **state)
+{
+    struct lrt_env *e = *state;
+    small_backlog(e, 1);
+    e->peer_port = 50001;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN });
+    lrt_drain(e);
+    e->peer_port = 50002;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN });
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_SYN | LRT_ACK);
+    e->peer_ack = s.seq + 1;
+    uint8_t f0[256], f1[256];
+    size_t l0 = lrt_build(e, &(struct lrt_spec){ .flags = LRT_ACK }, f0, sizeof(f0));
+    size_t l1 =
+        lrt_build(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH, .data = "burst", .len = 5 },
+                  f1, sizeof(f1));
+    const void *frames[2] = { f0, f1 };
+    size_t lens[2] = { l0, l1 };
+    lr_test_rx_burst(e->w, frames, lens, 2);
+    assert_int_equal(lrt_counters(e).syncookies_ok, 1);
+    assert_int_equal(lrt_counters(e).syncookies_bad, 0);
+    assert_int_equal(e->app.accepts, 1);
+    assert_int_equal(e->app.rcvd, 5);
+    while (lrt_expect(e, &s))
+        assert_false(s.flags & LRT_RST);
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_NO_CONN), 0);
+}
+
 /* A forged ACK (wrong cookie) gets RST and is counted */
 static void test_cookie_invalid(void **state)
 {
@@ -126,6 +158,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cookie_accept, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_cookie_ack_and_data_one_burst, lrt_setup,
+                                        lrt_teardown),
         cmocka_unit_test_setup_teardown(test_cookie_invalid, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_cookie_options, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_flood_bounded, lrt_setup, lrt_teardown),
