@@ -24,11 +24,11 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 
-#define LR_MAX_PORTS 8
+#define LR_MAX_PORTS      8
 #define LR_MAX_STATIC_ARP 32
-#define LR_MAX_LISTEN 8
-#define LR_MAX_TARGETS 16
-#define LR_PATH_MAX 512
+#define LR_MAX_LISTEN     8
+#define LR_MAX_TARGETS    16
+#define LR_PATH_MAX       512
 
 struct lr_static_arp {
     rte_be32_t ip;
@@ -38,23 +38,23 @@ struct lr_static_arp {
 /* [portN] */
 struct lr_port_config {
     bool present;
-    rte_be32_t addr;     /* addr = 198.18.0.2/24 */
-    uint8_t prefix;      /* from addr */
-    rte_be32_t gateway;  /* 0 = none */
-    uint16_t mtu;        /* default 1500 */
+    rte_be32_t addr;    /* addr = 198.18.0.2/24 */
+    uint8_t prefix;     /* from addr */
+    rte_be32_t gateway; /* 0 = none */
+    uint16_t mtu;       /* default 1500 */
     uint16_t nb_static_arp;
     struct lr_static_arp static_arp[LR_MAX_STATIC_ARP]; /* arp = IP MAC, IP MAC */
 };
 
 /* [worker] */
 struct lr_worker_config {
-    uint32_t burst;       /* rx burst size, default 32 */
-    uint32_t mbufs;       /* mbufs per worker pool, default 16384 */
-    uint32_t mbuf_cache;  /* default 256 */
-    uint32_t rx_desc;     /* default 1024 */
-    uint32_t tx_desc;     /* default 1024 */
-    uint64_t tx_flush;    /* us, default 100 */
-    uint32_t ring_size;   /* inter-worker ring size, default 1024 */
+    uint32_t burst;      /* rx burst size, default 32 */
+    uint32_t mbufs;      /* mbufs per worker pool, default 16384 */
+    uint32_t mbuf_cache; /* default 256 */
+    uint32_t rx_desc;    /* default 1024 */
+    uint32_t tx_desc;    /* default 1024 */
+    uint64_t tx_flush;   /* us, default 100 */
+    uint32_t ring_size;  /* inter-worker ring size, default 1024 */
 };
 
 /* [arp] */
@@ -70,17 +70,17 @@ struct lr_arp_config {
 
 /* [ip] */
 struct lr_ip_config {
-    uint8_t ttl;              /* default 64 */
-    uint32_t icmp_rate;       /* ICMP errors per second per worker, default 100 */
-    uint32_t frag_max_flows;  /* reassembly table flows, default 4096 */
-    uint32_t frag_max_entries;/* fragments per flow, default 64 (rte_ip_frag limit) */
-    uint64_t frag_timeout;    /* default 30s */
+    uint8_t ttl;               /* default 64 */
+    uint32_t icmp_rate;        /* ICMP errors per second per worker, default 100 */
+    uint32_t frag_max_flows;   /* reassembly table flows, default 4096 */
+    uint32_t frag_max_entries; /* fragments per flow, default 64 (rte_ip_frag limit) */
+    uint64_t frag_timeout;     /* default 30s */
 };
 
 /* [fault] */
 struct lr_fault_config {
-    uint64_t seed;     /* default 1 */
-    double drop;       /* percent, default 0 */
+    uint64_t seed; /* default 1 */
+    double drop;   /* percent, default 0 */
     double duplicate;
     double reorder;
     double corrupt;
@@ -96,32 +96,32 @@ struct lr_stats_config {
 /* [tcp] */
 enum lr_cc_algo { LR_CC_NEWRENO, LR_CC_CUBIC };
 struct lr_tcp_config {
-    uint32_t max_conns;      /* per worker, default 65536 */
-    uint32_t backlog;        /* per listener SYN queue, default 1024 */
-    uint64_t time_wait;      /* 2MSL, default 60s */
-    uint64_t syn_timeout;    /* initial SYN/SYN-ACK RTO, default 1s */
-    uint32_t syn_retries;    /* default 5 */
-    uint64_t rto_min;        /* default 200ms */
-    uint64_t rto_max;        /* default 60s */
-    uint64_t rto_initial;    /* default 1s (RFC 6298 §2.1) */
-    uint32_t retries;        /* data retransmissions before giving up, default 15 */
-    uint64_t delayed_ack;    /* default 40ms, at most 500ms (RFC 1122 §4.2.3.2) */
-    bool nagle;              /* default yes */
-    uint64_t keepalive;      /* idle before probes, 0 = off, default 0 */
-    uint64_t keepalive_intvl;/* default 75s */
-    uint32_t keepalive_probes;/* default 9 */
-    uint32_t mss;            /* advertised MSS cap, default 1460 */
-    uint32_t rcvbuf;         /* default 256k */
-    uint32_t sndbuf;         /* default 256k */
-    uint32_t ooo_max;        /* out-of-order segments kept per conn, default 64 */
-    uint8_t wscale;          /* our window shift, default 7, max 14 */
-    bool timestamps;         /* default yes */
-    bool sack;               /* default yes */
-    bool syncookies;         /* default yes */
+    uint32_t max_conns;           /* per worker, default 65536 */
+    uint32_t backlog;             /* per listener SYN queue, default 1024 */
+    uint64_t time_wait;           /* 2MSL, default 60s */
+    uint64_t syn_timeout;         /* initial SYN/SYN-ACK RTO, default 1s */
+    uint32_t syn_retries;         /* default 5 */
+    uint64_t rto_min;             /* default 200ms */
+    uint64_t rto_max;             /* default 60s */
+    uint64_t rto_initial;         /* default 1s (RFC 6298 §2.1) */
+    uint32_t retries;             /* data retransmissions before giving up, default 15 */
+    uint64_t delayed_ack;         /* default 40ms, at most 500ms (RFC 1122 §4.2.3.2) */
+    bool nagle;                   /* default yes */
+    uint64_t keepalive;           /* idle before probes, 0 = off, default 0 */
+    uint64_t keepalive_intvl;     /* default 75s */
+    uint32_t keepalive_probes;    /* default 9 */
+    uint32_t mss;                 /* advertised MSS cap, default 1460 */
+    uint32_t rcvbuf;              /* default 256k */
+    uint32_t sndbuf;              /* default 256k */
+    uint32_t ooo_max;             /* out-of-order segments kept per conn, default 64 */
+    uint8_t wscale;               /* our window shift, default 7, max 14 */
+    bool timestamps;              /* default yes */
+    bool sack;                    /* default yes */
+    bool syncookies;              /* default yes */
     uint32_t challenge_ack_limit; /* per connection per second, default 10 */
-    enum lr_cc_algo cc;      /* newreno|cubic, default newreno */
-    uint16_t echo_port;      /* host order, 0 = off */
-    uint16_t discard_port;   /* host order, 0 = off */
+    enum lr_cc_algo cc;           /* newreno|cubic, default newreno */
+    uint16_t echo_port;           /* host order, 0 = off */
+    uint16_t discard_port;        /* host order, 0 = off */
 };
 
 /* [http] */
@@ -151,12 +151,12 @@ struct lr_ftp_config {
     uint64_t max_upload_bytes;    /* default 64m */
     uint16_t pasv_min;            /* pasv_ports = 50000-50999 */
     uint16_t pasv_max;
-    rte_be32_t pasv_address;      /* 0 = the port's own address */
-    bool active_from_port_20;     /* default no */
-    bool anonymous;               /* default yes */
-    char users[LR_PATH_MAX];      /* absolute path of the user:crypt-hash file, "" = none */
-    uint64_t idle_timeout;        /* default 300s */
-    uint32_t max_sessions;        /* default 256 */
+    rte_be32_t pasv_address;  /* 0 = the port's own address */
+    bool active_from_port_20; /* default no */
+    bool anonymous;           /* default yes */
+    char users[LR_PATH_MAX];  /* absolute path of the user:crypt-hash file, "" = none */
+    uint64_t idle_timeout;    /* default 300s */
+    uint32_t max_sessions;    /* default 256 */
 };
 
 /* [udp] */
@@ -167,11 +167,11 @@ struct lr_udp_config {
 
 /* [tftp] */
 struct lr_tftp_config {
-    uint16_t listen;       /* host order, 0 = off (default) */
-    char root[LR_PATH_MAX];/* absolute; default: the HTTP root */
-    uint32_t max_sessions; /* default 64 */
-    uint64_t timeout;      /* default 1s */
-    uint32_t retries;      /* default 5 */
+    uint16_t listen;        /* host order, 0 = off (default) */
+    char root[LR_PATH_MAX]; /* absolute; default: the HTTP root */
+    uint32_t max_sessions;  /* default 64 */
+    uint64_t timeout;       /* default 1s */
+    uint32_t retries;       /* default 5 */
 };
 
 /* [client] (load generator; the section being present = client mode, `target` required) */
@@ -185,15 +185,15 @@ struct lr_client_config {
     struct lr_client_target targets[LR_MAX_TARGETS];
     uint16_t nb_paths;
     char paths[LR_MAX_TARGETS][256];
-    char host[128];            /* Host header, default the target address */
-    uint32_t connections;      /* concurrency, default 64 */
-    uint32_t requests_per_conn;/* 1 = CPS, 0 = keep-alive forever; default 0 */
-    uint64_t rate;             /* new conns/s cap, 0 = none */
-    uint64_t duration;         /* default 10s */
-    uint64_t ramp;             /* default 0 */
-    rte_be32_t source_first;   /* source_addrs = A-B (default: port address) */
+    char host[128];             /* Host header, default the target address */
+    uint32_t connections;       /* concurrency, default 64 */
+    uint32_t requests_per_conn; /* 1 = CPS, 0 = keep-alive forever; default 0 */
+    uint64_t rate;              /* new conns/s cap, 0 = none */
+    uint64_t duration;          /* default 10s */
+    uint64_t ramp;              /* default 0 */
+    rte_be32_t source_first;    /* source_addrs = A-B (default: port address) */
     rte_be32_t source_last;
-    char report[LR_PATH_MAX];  /* absolute JSON report path, "" = none */
+    char report[LR_PATH_MAX]; /* absolute JSON report path, "" = none */
 };
 
 struct lr_config {
@@ -234,11 +234,11 @@ int lr_config_load_string(struct lr_config *cfg, const char *text, const char *n
 void lr_config_help(FILE *f);
 
 /* Value parsers, exposed for tests and other modules. 0 or -EINVAL. */
-int lr_parse_size(const char *s, uint64_t *out);       /* "64k" -> 65536 */
-int lr_parse_time_us(const char *s, uint64_t *out);    /* "500ms" -> 500000, "2" -> 2000000 */
-int lr_parse_bool(const char *s, bool *out);           /* yes/no/true/false/on/off/1/0 */
-int lr_parse_ipv4(const char *s, rte_be32_t *out);     /* dotted quad, strict */
+int lr_parse_size(const char *s, uint64_t *out);    /* "64k" -> 65536 */
+int lr_parse_time_us(const char *s, uint64_t *out); /* "500ms" -> 500000, "2" -> 2000000 */
+int lr_parse_bool(const char *s, bool *out);        /* yes/no/true/false/on/off/1/0 */
+int lr_parse_ipv4(const char *s, rte_be32_t *out);  /* dotted quad, strict */
 int lr_parse_ipv4_prefix(const char *s, rte_be32_t *addr, uint8_t *prefix); /* a.b.c.d/n */
-int lr_parse_percent(const char *s, double *out);      /* "2.5" or "2.5%" in [0,100] */
+int lr_parse_percent(const char *s, double *out); /* "2.5" or "2.5%" in [0,100] */
 
 #endif /* LR_CONFIG_H */

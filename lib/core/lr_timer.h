@@ -33,7 +33,7 @@ struct lr_timer {
 };
 
 #define LR_TIMER_TICK_US 1000u /* 1 ms */
-#define LR_TIMER_LEVELS 4
+#define LR_TIMER_LEVELS  4
 #define LR_TIMER_L0_BITS 8 /* 256 slots of 1 ms */
 #define LR_TIMER_LN_BITS 6 /* 64 slots per upper level */
 

@@ -27,22 +27,22 @@
 #include "lr_timer.h"
 
 #define LR_MAX_WORKERS 16
-#define LR_BURST_MAX 64
-#define LR_TX_BUF 64 /* buffered TX per port, flushed when full or after tx_flush us */
+#define LR_BURST_MAX   64
+#define LR_TX_BUF      64 /* buffered TX per port, flushed when full or after tx_flush us */
 
 /* Read-only description of a port, shared by all workers after start. */
 struct lr_port {
-    uint16_t port_id;         /* DPDK port id; equals the index in lr_app.ports[] */
+    uint16_t port_id; /* DPDK port id; equals the index in lr_app.ports[] */
     uint16_t mtu;
     uint16_t nb_queues;
-    bool rss;                 /* the device steers flows by RSS (see lr_flow.h) */
+    bool rss; /* the device steers flows by RSS (see lr_flow.h) */
     struct rte_ether_addr mac;
-    rte_be32_t addr;          /* our IPv4 address on this port */
-    rte_be32_t mask;          /* netmask, network order */
-    rte_be32_t bcast;         /* directed broadcast */
-    rte_be32_t gateway;       /* 0 = none */
-    uint64_t tx_offloads;     /* RTE_ETH_TX_OFFLOAD_* enabled on this port */
-    uint64_t rx_offloads;     /* RTE_ETH_RX_OFFLOAD_* enabled on this port */
+    rte_be32_t addr;      /* our IPv4 address on this port */
+    rte_be32_t mask;      /* netmask, network order */
+    rte_be32_t bcast;     /* directed broadcast */
+    rte_be32_t gateway;   /* 0 = none */
+    uint64_t tx_offloads; /* RTE_ETH_TX_OFFLOAD_* enabled on this port */
+    uint64_t rx_offloads; /* RTE_ETH_RX_OFFLOAD_* enabled on this port */
 };
 
 struct lr_txbuf {
@@ -61,34 +61,34 @@ struct lr_app_ctx;
 
 struct lr_worker {
     /* cache line 0: read every loop iteration */
-    uint64_t now;             /* microseconds, read once per loop (lr_time.h) */
-    uint16_t id;              /* 0 .. nb_workers-1 */
+    uint64_t now; /* microseconds, read once per loop (lr_time.h) */
+    uint16_t id;  /* 0 .. nb_workers-1 */
     uint16_t nb_workers;
-    uint16_t queue;           /* RX/TX queue index on every port (== id) */
+    uint16_t queue; /* RX/TX queue index on every port (== id) */
     uint16_t nb_ports;
     uint16_t burst;
-    volatile bool stop;       /* set by the main lcore on SIGINT/SIGTERM */
+    volatile bool stop; /* set by the main lcore on SIGINT/SIGTERM */
     unsigned int lcore;
     unsigned int socket;
-    uint64_t last_flush;      /* time of the last TX flush */
+    uint64_t last_flush; /* time of the last TX flush */
     uint64_t tx_flush_us;
     const struct lr_config *cfg;
     const struct lr_port *ports; /* nb_ports entries, indexed by port id */
     const struct lr_flow *flow;  /* flow ownership (lr_flow.h), shared read-only */
     struct rte_mempool *pool;
 
-    struct lr_fault *fault;   /* NULL when the fault layer is off */
+    struct lr_fault *fault; /* NULL when the fault layer is off */
     struct lr_arp_table *arp;
     struct lr_ip_ctx *ip;
     struct lr_ip_frag_ctx *frag; /* IPv4 reassembly (lr_ip_frag.h) */
     struct lr_tcp_ctx *tcp;
     struct lr_udp_ctx *udp;
-    struct lr_app_ctx *app;   /* HTTP/FTP/client state */
+    struct lr_app_ctx *app; /* HTTP/FTP/client state */
 
     struct rte_ring *ring_to[LR_MAX_WORKERS];   /* this -> j (SP/SC) */
     struct rte_ring *ring_from[LR_MAX_WORKERS]; /* j -> this (SP/SC) */
 
-    uint64_t rng;             /* xorshift64* state for non-crypto randomness */
+    uint64_t rng; /* xorshift64* state for non-crypto randomness */
 
     struct lr_timer_wheel timers;
     struct lr_txbuf tx[LR_MAX_PORTS];

@@ -19,7 +19,7 @@ struct lr_tcp_cc {
     uint32_t bytes_acked; /* congestion-avoidance accumulator (RFC 5681 §3.1, ABC) */
     uint8_t algo;         /* enum lr_cc_algo */
     /* CUBIC state (RFC 9438 §4) */
-    uint32_t w_max;       /* bytes */
+    uint32_t w_max; /* bytes */
     uint32_t w_last_max;
     uint64_t epoch_start; /* us, 0 = not in an epoch */
     uint32_t k_ms;        /* K in ms */

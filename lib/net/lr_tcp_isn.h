@@ -12,8 +12,8 @@
 #include <rte_byteorder.h>
 
 struct lr_tcp_secret {
-    uint64_t k0, k1;      /* SipHash key for ISNs */
-    uint64_t c0, c1;      /* SipHash key for cookies */
+    uint64_t k0, k1; /* SipHash key for ISNs */
+    uint64_t c0, c1; /* SipHash key for cookies */
 };
 
 /** Fill @s from a cryptographic source (getrandom); 0 or -errno. */
@@ -31,8 +31,8 @@ uint32_t lr_tcp_isn(const struct lr_tcp_secret *s, rte_be32_t laddr, rte_be16_t 
 
 /* What a cookie can carry back (the SYN's options we must remember). */
 struct lr_syncookie_opts {
-    uint16_t mss;       /* encoded as one of a few table values */
-    uint8_t wscale;     /* 0..14, 15 = no window scaling */
+    uint16_t mss;   /* encoded as one of a few table values */
+    uint8_t wscale; /* 0..14, 15 = no window scaling */
     bool sack_ok;
     bool ts_ok;
 };

@@ -20,9 +20,9 @@ struct lr_tcp_opts {
     uint8_t has_mss : 1;
     uint8_t has_wscale : 1;
     uint8_t has_ts : 1;
-    uint8_t sack_ok : 1;    /* SACK-permitted (only meaningful in SYN) */
-    uint8_t nb_sack;        /* SACK blocks present (0..4) */
-    uint8_t wscale;         /* as received; caller clamps to 14 (RFC 7323 §2.3) */
+    uint8_t sack_ok : 1; /* SACK-permitted (only meaningful in SYN) */
+    uint8_t nb_sack;     /* SACK blocks present (0..4) */
+    uint8_t wscale;      /* as received; caller clamps to 14 (RFC 7323 §2.3) */
     uint16_t mss;
     uint32_t ts_val;
     uint32_t ts_ecr;

@@ -6,10 +6,10 @@
 #include <stdint.h>
 
 struct lr_tcp_rtt {
-    uint32_t srtt;    /* us, 0 = no sample yet */
-    uint32_t rttvar;  /* us */
-    uint32_t rto;     /* us, current (before backoff) */
-    uint8_t backoff;  /* number of consecutive timeouts (RTO doubled each) */
+    uint32_t srtt;   /* us, 0 = no sample yet */
+    uint32_t rttvar; /* us */
+    uint32_t rto;    /* us, current (before backoff) */
+    uint8_t backoff; /* number of consecutive timeouts (RTO doubled each) */
 };
 
 /** RFC 6298 §2.1: RTO = @initial until the first sample. */
