@@ -29,6 +29,9 @@ void lr_stats_print_begin(const struct lr_runtime *rt, struct lr_stats_print_pre
     port_totals(rt, &s, &prev->rx_pkts, &prev->rx_bytes, &prev->tx_pkts, &prev->tx_bytes);
     prev->conns_total = mc.conns_total;
     prev->requests = mc.requests;
+    memcpy(prev->responses, mc.responses, sizeof(prev->responses));
+    prev->transfers = mc.transfers;
+    prev->xfer_bytes = mc.xfer_bytes;
     prev->t_us = now_us;
 }
 
@@ -51,19 +54,29 @@ void lr_stats_print_line(FILE *f, const struct lr_runtime *rt, struct lr_stats_p
     fprintf(f,
             "stats: t=%" PRIu64 "s rx=%.0fpps/%.2fMbps tx=%.0fpps/%.2fMbps arp=%" PRIu64 "/%" PRIu64
             " icmp_echo=%" PRIu64 " drops=%" PRIu64 " conns=%" PRIu64
-            " cps=%.0f rps=%.0f retrans=%" PRIu64 "\n",
+            " cps=%.0f rps=%.0f retrans=%" PRIu64 " 2xx=%.0f 3xx=%.0f 4xx=%.0f 5xx=%.0f"
+            " sessions=%" PRIu64 " xfers=%.0f xfer=%.2fMbps\n",
             (now_us - rt->start_us + 500000) / 1000000, rate(rxp, prev->rx_pkts, dt),
             rate(rxb, prev->rx_bytes, dt) * 8 / 1e6, rate(txp, prev->tx_pkts, dt),
             rate(txb, prev->tx_bytes, dt) * 8 / 1e6, s.arp.rx_requests + s.arp.rx_replies,
             s.arp.tx_requests + s.arp.tx_replies + s.arp.tx_gratuitous, s.icmp.echo_requests,
             lr_stats_total_drops(&s), mc.conns_active, rate(mc.conns_total, prev->conns_total, dt),
-            rate(mc.requests, prev->requests, dt), mc.retransmits);
+            rate(mc.requests, prev->requests, dt), mc.retransmits,
+            rate(mc.responses[0], prev->responses[0], dt),
+            rate(mc.responses[1], prev->responses[1], dt),
+            rate(mc.responses[2], prev->responses[2], dt),
+            rate(mc.responses[3], prev->responses[3], dt), mc.sessions,
+            rate(mc.transfers, prev->transfers, dt),
+            rate(mc.xfer_bytes, prev->xfer_bytes, dt) * 8 / 1e6);
     prev->rx_pkts = rxp;
     prev->rx_bytes = rxb;
     prev->tx_pkts = txp;
     prev->tx_bytes = txb;
     prev->conns_total = mc.conns_total;
     prev->requests = mc.requests;
+    memcpy(prev->responses, mc.responses, sizeof(prev->responses));
+    prev->transfers = mc.transfers;
+    prev->xfer_bytes = mc.xfer_bytes;
     prev->t_us = now_us;
 }
 
@@ -98,6 +111,11 @@ static void summary_add(void *arg, const char *group, const char *name, uint64_t
         l->len += (size_t)n;
 }
 
+static void summary_add_modules(void *arg, const char *name, uint64_t value)
+{
+    summary_add(arg, "modules", name, value);
+}
+
 /* Module counters: "final: module tcp opened_passive=3 ...". */
 static void summary_add_module(void *arg, const char *group, const char *name, uint64_t value)
 {
@@ -120,9 +138,6 @@ void lr_stats_print_summary(FILE *f, const struct lr_runtime *rt, uint64_t now_u
     lr_stats_foreach(&s, rt->nb_ports, summary_add, &l);
     summary_flush(&l);
     lr_modules_foreach(rt, summary_add_module, &l);
-    summary_add(&l, "modules", "conns_active", mc.conns_active);
-    summary_add(&l, "modules", "conns_total", mc.conns_total);
-    summary_add(&l, "modules", "requests", mc.requests);
-    summary_add(&l, "modules", "retransmits", mc.retransmits);
+    lr_module_counters_foreach(&mc, summary_add_modules, &l);
     summary_flush(&l);
 }

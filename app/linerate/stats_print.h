@@ -13,6 +13,7 @@ struct lr_stats_print_prev {
     uint64_t t_us;
     uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
     uint64_t conns_total, requests;
+    uint64_t responses[4], transfers, xfer_bytes;
 };
 
 /** Initialise @prev at time @now_us (counters as they are now). */
@@ -21,8 +22,10 @@ void lr_stats_print_begin(const struct lr_runtime *rt, struct lr_stats_print_pre
 
 /**
  * Print one line "stats: t=3s rx=12pps/0.01Mbps tx=... arp=RX/TX icmp_echo=N
- * drops=N conns=N cps=N rps=N retrans=N" with rates since @prev, then
- * update @prev.
+ * drops=N conns=N cps=N rps=N retrans=N 2xx=N 3xx=N 4xx=N 5xx=N sessions=N
+ * xfers=N xfer=N.NNMbps" (2xx..5xx: HTTP responses per second by class;
+ * sessions: FTP/TFTP sessions open; xfers: transfers completed per second)
+ * with rates since @prev, then update @prev.
  */
 void lr_stats_print_line(FILE *f, const struct lr_runtime *rt, struct lr_stats_print_prev *prev,
                          uint64_t now_us);

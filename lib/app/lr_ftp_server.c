@@ -1354,8 +1354,11 @@ void lr_ftp_module_counters(const struct lr_worker *w, struct lr_module_counters
 {
     struct lr_ftp_stats st;
     lr_ftp_counters_get(w, &st);
-    /* Sessions are TCP connections, already counted by the tcp module. */
+    /* Sessions are TCP connections, already counted in conns by the tcp module. */
     acc->requests += st.commands;
+    acc->sessions += st.sessions_active;
+    acc->transfers += st.transfers_ok;
+    acc->xfer_bytes += st.bytes_up + st.bytes_down;
 }
 
 int lr_ftp_server_init(struct lr_worker *w)

@@ -1245,6 +1245,16 @@ void lr_http_module_counters(const struct lr_worker *w, struct lr_module_counter
     struct lr_http_counters c;
     lr_http_counters_get(w, &c);
     acc->requests += c.requests;
+    for (unsigned k = 2; k <= 5; k++)
+        acc->responses[k - 2] += c.responses[k];
+}
+
+void lr_http_module_walk(const struct lr_worker *w,
+                         void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+{
+    struct lr_http_counters c;
+    lr_http_counters_get(w, &c);
+    lr_http_counters_foreach(&c, fn, arg);
 }
 
 const struct lr_file_cache *lr_http_module_file_cache(void)

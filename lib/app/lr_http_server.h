@@ -109,7 +109,7 @@ unsigned lr_http_counters_foreach(const struct lr_http_counters *c,
 /*
  * Runtime module hooks (struct lr_module in lr_runtime.h):
  *   { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free,
- *     NULL, lr_http_server_shutdown, lr_http_module_counters }
+ *     NULL, lr_http_server_shutdown, lr_http_module_counters, lr_http_module_walk }
  * The global init loads the file cache of [http] root once (start-time,
  * read-only afterwards, shared by every worker); the last module free
  * releases it.
@@ -124,6 +124,9 @@ void lr_http_module_free(struct lr_worker *w);
 struct lr_module_counters;
 /** Adds requests served to @acc (connections are counted by TCP). */
 void lr_http_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
+/** Every HTTP counter of @w by name (final summary, /linerate/http). */
+void lr_http_module_walk(const struct lr_worker *w,
+                         void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 /**
  * The shared cache loaded by lr_http_module_global_init() (NULL before, or
  * when HTTP is disabled). FTP/TFTP may serve from it when their root is the

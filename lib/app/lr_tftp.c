@@ -625,4 +625,7 @@ void lr_tftp_module_counters(const struct lr_worker *w, struct lr_module_counter
 
     lr_tftp_counters_add(w, &c);
     acc->requests += c.requests;
+    acc->sessions += c.sessions_active;
+    acc->transfers += c.completed;
+    acc->xfer_bytes += c.bytes_sent;
 }

@@ -36,7 +36,15 @@ struct lr_module_counters {
     uint64_t conns_total;  /* connections established since start */
     uint64_t requests;     /* application requests served (HTTP, FTP commands) */
     uint64_t retransmits;  /* TCP segments retransmitted */
+    uint64_t responses[4]; /* application responses by class: 2xx, 3xx, 4xx, 5xx */
+    uint64_t sessions;     /* gauge: application sessions open now (FTP) */
+    uint64_t transfers;    /* file transfers completed (FTP, TFTP) */
+    uint64_t xfer_bytes;   /* payload bytes moved by those transfers, both ways */
 };
+
+/** Emit every field of @mc by name, in a fixed order (telemetry, summaries). */
+void lr_module_counters_foreach(const struct lr_module_counters *mc,
+                                void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 
 /** Receives one named counter of a module (see struct lr_module.walk). */
 typedef void (*lr_module_counter_fn)(void *arg, const char *name, uint64_t value);

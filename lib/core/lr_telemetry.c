@@ -217,6 +217,11 @@ static void tel_add(void *arg, const char *group, const char *name, uint64_t val
         b->rc = -ENOSPC;
 }
 
+static void tel_add_module(void *arg, const char *name, uint64_t value)
+{
+    tel_add(arg, "modules", name, value);
+}
+
 /* Group names built in a stack buffer ("portN") must outlive the group:
  * keep a copy per port. */
 static void tel_add_ports(struct tel_builder *b, const struct lr_stats *s, uint16_t nb_ports)
@@ -267,10 +272,7 @@ static int tel_cmd_stats(const char *cmd __rte_unused, const char *params __rte_
     rte_tel_data_add_dict_u64(d, "drops_total", lr_stats_total_drops(&sum));
     tel_add_ports(&b, &sum, rt->nb_ports);
     lr_stats_foreach(&sum, rt->nb_ports, tel_skip_ports, &b);
-    tel_add(&b, "modules", "conns_active", mc.conns_active);
-    tel_add(&b, "modules", "conns_total", mc.conns_total);
-    tel_add(&b, "modules", "requests", mc.requests);
-    tel_add(&b, "modules", "retransmits", mc.retransmits);
+    lr_module_counters_foreach(&mc, tel_add_module, &b);
     tel_group_close(&b);
     lr_telemetry_runtime_put();
     return b.rc;
@@ -329,6 +331,32 @@ static int tel_cmd_workers(const char *cmd __rte_unused, const char *params __rt
 
 /* --- registration -------------------------------------------------------- */
 
+/* /linerate/<module>: the counters one module's walk hook emits, summed. */
+struct module_emit {
+    const char *module;
+    struct rte_tel_data *d;
+};
+
+static void module_emit_one(void *arg, const char *group, const char *name, uint64_t value)
+{
+    struct module_emit *e = arg;
+    if (strcmp(group, e->module) == 0)
+        rte_tel_data_add_dict_u64(e->d, name, value);
+}
+
+static int tel_cmd_module(const char *cmd, const char *params __rte_unused, struct rte_tel_data *d)
+{
+    const char *slash = strrchr(cmd, '/');
+    struct module_emit e = { .module = slash != NULL ? slash + 1 : cmd, .d = d };
+    const struct lr_runtime *rt = lr_telemetry_runtime_get();
+    if (rt == NULL)
+        return -EAGAIN;
+    rte_tel_data_start_dict(d);
+    lr_modules_foreach(rt, module_emit_one, &e);
+    lr_telemetry_runtime_put();
+    return 0;
+}
+
 int lr_telemetry_register(const char *cmd, telemetry_cb fn, const char *help)
 {
     char full[64];
@@ -369,8 +397,16 @@ int lr_telemetry_init(const struct lr_runtime *rt)
     unsigned nmod;
     const struct lr_module *mods = lr_runtime_modules(&nmod);
     for (unsigned k = 0; k < nmod; k++) {
-        if (mods[k].telemetry == NULL)
+        if (mods[k].telemetry == NULL) {
+            /* A module with named counters and no commands of its own gets
+             * /linerate/<name>: its walk summed over workers. */
+            if (mods[k].walk != NULL &&
+                lr_telemetry_register(mods[k].name, tel_cmd_module,
+                                      "linerate module counters summed over workers. Takes no "
+                                      "parameters") != 0)
+                LR_LOG(WARNING, core, "telemetry: module %s: no command", mods[k].name);
             continue;
+        }
         int mrc = mods[k].telemetry();
         if (mrc != 0)
             LR_LOG(WARNING, core, "telemetry: module %s could not register its commands: %s",

@@ -86,7 +86,7 @@ static const struct lr_module lr_modules[] = {
     { "tcp", mod_tcp_global_init, lr_tcp_init, lr_tcp_free, NULL, lr_tcp_shutdown, mod_tcp_counters,
       mod_tcp_walk, lr_tcp_telemetry_register },
     { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free, NULL,
-      lr_http_server_shutdown, lr_http_module_counters },
+      lr_http_server_shutdown, lr_http_module_counters, lr_http_module_walk },
     { "tftp", lr_tftp_module_global_init, lr_tftp_module_init, lr_tftp_module_free, NULL,
       lr_tftp_module_shutdown, lr_tftp_module_counters, NULL, lr_tftp_telemetry_register },
     { "ftp", lr_ftp_module_global_init, lr_ftp_server_init, lr_ftp_server_free, lr_ftp_server_poll,
@@ -437,6 +437,22 @@ void lr_runtime_stats_sum(const struct lr_runtime *rt, struct lr_stats *out)
     for (uint16_t i = 0; i < rt->nb_workers; i++)
         if (rt->workers[i] != NULL)
             lr_stats_add(out, &rt->workers[i]->stats);
+}
+
+void lr_module_counters_foreach(const struct lr_module_counters *mc,
+                                void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+{
+    fn(arg, "conns_active", mc->conns_active);
+    fn(arg, "conns_total", mc->conns_total);
+    fn(arg, "requests", mc->requests);
+    fn(arg, "retransmits", mc->retransmits);
+    fn(arg, "responses_2xx", mc->responses[0]);
+    fn(arg, "responses_3xx", mc->responses[1]);
+    fn(arg, "responses_4xx", mc->responses[2]);
+    fn(arg, "responses_5xx", mc->responses[3]);
+    fn(arg, "sessions", mc->sessions);
+    fn(arg, "transfers", mc->transfers);
+    fn(arg, "xfer_bytes", mc->xfer_bytes);
 }
 
 void lr_runtime_module_counters(const struct lr_runtime *rt, int id, struct lr_module_counters *out)

@@ -86,6 +86,15 @@ lr_assert_ge "$n" 2 "connection reused"
 # HTTP/1.0 with and without keep-alive.
 lr_assert_eq "$(c -0 "$url/hello.txt")" "hello world" "HTTP/1.0"
 
+# /linerate/http (the module's own counters) and the per-second line by class.
+http=$(lr_telemetry /linerate/http) || exit 1
+ok=$(printf '%s\n' "$http" | "$LR_PY" -c 'import json,sys; print(json.load(sys.stdin)["responses_2xx"])') ||
+    lr_fail "no responses_2xx in /linerate/http: $http"
+lr_assert_ge "$ok" 10 "/linerate/http responses_2xx"
+lr_assert_ge "$(lr_counter modules responses_2xx)" "$ok" "/linerate/stats modules.responses_2xx"
+lr_assert_log '^stats: .* 2xx=[0-9]* 3xx=[0-9]* 4xx=[0-9]* 5xx=[0-9]* sessions=[0-9]* xfers=' \
+    "stats line with responses by class"
+
 lr_stop
 reqs=$(sed -n 's/^final: modules .*requests=\([0-9]*\).*/\1/p' "$LR_LOGFILE" | tail -n 1)
 lr_assert_ge "${reqs:-0}" 30 "requests served (final summary)"
