@@ -16,6 +16,8 @@ PACKAGES=(
     # real peers for integration tests and the demo
     curl wget lftp apache2-utils wrk tftp-hpa atftp iproute2 iputils-ping arping hping3
     tshark nginx vsftpd netcat-openbsd nftables procps kmod
+    # bench/run.sh: the chart; openssl: tools/lr-ftp-passwd
+    python3-matplotlib openssl
 )
 
 if [ "$(id -u)" -eq 0 ]; then
