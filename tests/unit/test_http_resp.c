@@ -259,6 +259,52 @@ static void test_bad_header(void **state)
     bad("HTTP/1.1 200 OK\r\n\rX", e, false);
 }
 
+/* A head of exactly @total bytes whose padding sits in the reason phrase
+ * (where 0), a field name (1) or a field value (2). */
+static size_t head_of_size(char *s, size_t total, int where)
+{
+    const char *pre[] = { "HTTP/1.1 200 O", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX",
+                          "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX: " };
+    const char *post[] = { "K\r\nContent-Length: 0\r\n\r\n", ": v\r\n\r\n", "v\r\n\r\n" };
+    size_t a = strlen(pre[where]), b = strlen(post[where]);
+    memcpy(s, pre[where], a);
+    memset(s + a, where == 1 ? 'n' : 'a', total - a - b);
+    memcpy(s + total - b, post[where], b);
+    return total;
+}
+
+static void test_head_limit_exact(void **state)
+{
+    (void)state;
+    char *s = malloc(LR_HTTP_RESP_MAX_HEAD + 1);
+    assert_non_null(s);
+    for (int where = 0; where < 3; where++) {
+        for (size_t total = LR_HTTP_RESP_MAX_HEAD; total <= LR_HTTP_RESP_MAX_HEAD + 1; total++) {
+            size_t n = head_of_size(s, total, where);
+            /* Whole, and in two pieces (the runs inside a line end at the
+             * buffer end and resume with the next one). */
+            size_t cuts[] = { 0, 7, n / 2, n - 3, n };
+            for (unsigned k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+                struct lr_http_resp p;
+                size_t used1 = 0, used2 = 0;
+                lr_http_resp_init(&p, false);
+                enum lr_http_resp_result r =
+                    lr_http_resp_feed(&p, (const uint8_t *)s, cuts[k], &used1);
+                if (r == LR_HTTP_RESP_MORE)
+                    r = lr_http_resp_feed(&p, (const uint8_t *)s + cuts[k], n - cuts[k], &used2);
+                if (total == LR_HTTP_RESP_MAX_HEAD) {
+                    assert_int_equal(r, LR_HTTP_RESP_DONE);
+                    assert_int_equal(used1 + used2, n);
+                } else {
+                    assert_int_equal(r, LR_HTTP_RESP_ERROR);
+                    assert_int_equal(p.error, LR_HTTP_RESP_ERR_HEAD_TOO_LARGE);
+                }
+            }
+        }
+    }
+    free(s);
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -373,7 +419,7 @@ int main(void)
         cmocka_unit_test(test_pipelined_excess),  cmocka_unit_test(test_bad_status),
         cmocka_unit_test(test_bad_header),        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_bad_chunk),         cmocka_unit_test(test_close_early),
-        cmocka_unit_test(test_big_body_segments),
+        cmocka_unit_test(test_big_body_segments), cmocka_unit_test(test_head_limit_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
