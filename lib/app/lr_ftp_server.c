@@ -1032,7 +1032,11 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
             x->rd_eof = false;
             x->data_deadline = w->now + DATA_WAIT_US;
             if (a->active) {
-                uint16_t sport = w->cfg->ftp.active_from_port_20 ? 20 : 0;
+                /* From port 20 only with one worker: with several, the data
+                 * connection must hash to this worker (the control
+                 * connection's), so lr_tcp_connect picks the port
+                 * (lr_flow_pick_port, lr_flow.h). */
+                uint16_t sport = w->cfg->ftp.active_from_port_20 && w->nb_workers == 1 ? 20 : 0;
                 struct lr_tcp_conn *c =
                     lr_tcp_connect(w, a->peer.addr, rte_be_to_cpu_16(a->peer.port), x->laddr, sport,
                                    &data_conn_ops, x);

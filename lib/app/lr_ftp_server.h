@@ -21,7 +21,9 @@
  * with (p - pasv_min) % nb_workers == i (lr_ftp_pasv_owner(), the one place
  * that maps a passive port to its worker), accept only the control
  * connection's client (RFC 2577 §3) and serve one transfer. Active data
- * connections come from port 20 when [ftp] active_from_port_20 = yes.
+ * connections come from port 20 when [ftp] active_from_port_20 = yes and
+ * there is one worker; with several, from a port lr_flow_pick_port chose so
+ * that the connection hashes to the control connection's worker.
  *
  * RETR of files in the start-time cache is zero-copy in binary mode
  * (external-buffer mbufs into the cache); ASCII mode converts LF to CRLF
