@@ -28,6 +28,7 @@ if [ -z "$out" ]; then
     out=$(mktemp -d /tmp/lr-fuzz.XXXXXX)
 fi
 mkdir -p "$out"
+out=$(cd "$out" && pwd) # absolute: targets run from inside it
 
 if ! command -v "$cc" >/dev/null; then
     echo "run.sh: $cc not found (apt-get install clang)" >&2
