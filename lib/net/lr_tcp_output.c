@@ -299,6 +299,14 @@ int tcp_send_segment(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t seq, u
             c->rtt_start = w->now;
         }
     }
+    /* SND.MAX covers whatever any path put on the wire: a retransmission from
+     * SND.UNA (RTO, fast retransmit) may carry bytes never sent before when the
+     * option space shrank (fewer SACK blocks than in the original segment). The
+     * RFC 5961 §5.2 ACK check accepts ACKs up to SND.MAX only, so a stale
+     * SND.MAX would challenge the peer's valid ACK forever. */
+    uint32_t end = seq + len + ((flags & RTE_TCP_FIN_FLAG) ? 1u : 0u);
+    if (lr_seq_gt(end, c->snd_max))
+        c->snd_max = end;
     tcp_xmit(w, m, c->port, c->key.laddr, c->key.raddr, sizeof(*th) + optlen);
     return (int)len;
 }

@@ -58,6 +58,66 @@ static void test_rto_backoff_karn(void **state)
     assert_int_equal(after.unacked, 0);
 }
 
+/* A retransmission from SND.UNA may carry bytes never sent before: the first
+ * transmission shared its space with a SACK block, the RTO resend after the
+ * hole was filled has none. The peer's ACK of all of them must be accepted
+ * (SND.MAX covers them, RFC 5961 §5.2), not challenged forever. */
+static void test_rto_resend_larger_than_original(void **state)
+{
+    struct lrt_env *e = *state;
+    e->ts = true;
+    struct lr_tcp_conn *c = open_conn(e);
+    uint32_t base = e->peer_seq;
+    struct lrt_seg s;
+    /* out-of-order data from the peer: our segments now carry a SACK block;
+     * its window admits one such segment only (scale 2: 359 * 4 bytes) */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK,
+                                    .seq_set = true,
+                                    .seq = base + 100,
+                                    .data = "0123456789",
+                                    .len = 10,
+                                    .wnd_set = true,
+                                    .wnd = 359 });
+    while (lrt_expect(e, &s))
+        ;
+    static uint8_t buf[3000];
+    lrt_pattern(buf, sizeof(buf), 0);
+    assert_int_equal(lr_tcp_send(e->w, c, buf, sizeof(buf)), (int)sizeof(buf));
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.opts.nb_sack, 1);
+    uint32_t seq = s.seq, first = s.len;
+    assert_false(lrt_expect(e, &s));
+    /* the hole is filled (no SACK block any more), nothing is acknowledged */
+    static uint8_t fill[100];
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK,
+                                    .seq_set = true,
+                                    .seq = base,
+                                    .data = fill,
+                                    .len = 100,
+                                    .ack_set = true,
+                                    .ack = seq,
+                                    .wnd_set = true,
+                                    .wnd = 359 });
+    while (lrt_expect(e, &s))
+        ;
+    /* RTO: the resend from SND.UNA is a full segment, longer than the first */
+    struct lr_tcp_conn_info ci;
+    lr_tcp_conn_info_get(c, &ci);
+    lr_test_advance(e->w, ci.rto_us + 2000);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.seq, seq);
+    assert_true(s.len > first);
+    uint32_t resent = s.len;
+    while (lrt_expect(e, &s))
+        ;
+    uint64_t challenges = lrt_counters(e).challenge_acks;
+    e->peer_seq = base + 110;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = seq + resent });
+    assert_int_equal(lrt_counters(e).challenge_acks, challenges);
+    lr_tcp_conn_info_get(c, &ci);
+    assert_int_equal(ci.unacked + ci.queued, sizeof(buf) - resent);
+}
+
 /* RTO gives up after [tcp] retries: RST and closed(TIMEOUT) */
 static void test_rto_give_up(void **state)
 {
@@ -264,6 +324,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rto_backoff_karn, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_rto_resend_larger_than_original, lrt_setup,
+                                        lrt_teardown),
         cmocka_unit_test_setup_teardown(test_rto_give_up, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_sack_skips_sacked, lrt_setup, lrt_teardown),
