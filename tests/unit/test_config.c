@@ -130,13 +130,19 @@ static void parse_ipv4(void **state)
     assert_int_equal(lr_parse_ipv4_prefix("198.18.0.2/24", &a, &p), 0);
     assert_int_equal(a, IP(198, 18, 0, 2));
     assert_int_equal(p, 24);
-    assert_int_equal(lr_parse_ipv4_prefix("10.0.0.1/0", &a, &p), 0);
+    assert_int_equal(lr_parse_ipv4_prefix("198.19.0.1/0", &a, &p), 0);
     assert_int_equal(p, 0);
-    assert_int_equal(lr_parse_ipv4_prefix("10.0.0.1/32", &a, &p), 0);
+    assert_int_equal(lr_parse_ipv4_prefix("198.19.0.1/32", &a, &p), 0);
     assert_int_equal(p, 32);
-    const char *badp[] = { "10.0.0.1",     "10.0.0.1/",   "10.0.0.1/33",
-                           "10.0.0.1/024", "10.0.0.1/-1", "10.0.0.1/24x",
-                           "/24",          "10.0.0/24",   "10.0.0.1/99999999999999999999" };
+    const char *badp[] = { "198.19.0.1",
+                           "198.19.0.1/",
+                           "198.19.0.1/33",
+                           "198.19.0.1/024",
+                           "198.19.0.1/-1",
+                           "198.19.0.1/24x",
+                           "/24",
+                           "198.19.0/24",
+                           "198.19.0.1/99999999999999999999" };
     for (unsigned i = 0; i < sizeof(badp) / sizeof(badp[0]); i++)
         assert_int_equal(lr_parse_ipv4_prefix(badp[i], &a, &p), -EINVAL);
 }
