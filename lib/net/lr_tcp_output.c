@@ -595,10 +595,11 @@ void tcp_output(struct lr_worker *w, struct lr_tcp_conn *c)
         if (fin)
             flags |= RTE_TCP_FIN_FLAG;
         uint32_t seq = c->snd_nxt;
+        bool resend = lr_seq_lt(seq, c->snd_max); /* before tcp_send_segment moves SND.MAX */
         int n = tcp_send_segment(w, c, seq, len, flags);
         if (n < 0)
             break;
-        if (lr_seq_lt(seq, c->snd_max)) {
+        if (resend) {
             w->tcp->cnt.retransmits++;
             c->retrans_total++;
             c->flags |= LR_TCPF_RETRANSMITTED;

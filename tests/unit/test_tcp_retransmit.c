@@ -118,6 +118,31 @@ static void test_rto_resend_larger_than_original(void **state)
     assert_int_equal(ci.unacked + ci.queued, sizeof(buf) - resent);
 }
 
+/* New data is not a retransmission: a clean transfer counts none, and the
+ * RTT is still sampled (Karn's rule must not trip on first transmissions). */
+static void test_clean_send_no_retransmits(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *c = open_conn(e);
+    static uint8_t buf[4000];
+    lrt_pattern(buf, sizeof(buf), 0);
+    assert_int_equal(lr_tcp_send(e->w, c, buf, sizeof(buf)), (int)sizeof(buf));
+    struct lrt_seg s;
+    struct lr_tcp_conn_info ci;
+    for (int round = 0; round < 8; round++) { /* the window opens as ACKs come */
+        uint32_t end = 0;
+        while (lrt_expect(e, &s))
+            end = s.seq + s.len;
+        if (end == 0)
+            break;
+        lr_test_advance(e->w, 5000);
+        lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = end });
+    }
+    lr_tcp_conn_info_get(c, &ci);
+    assert_int_equal(ci.unacked + ci.queued, 0);
+    assert_int_equal(lrt_counters(e).retransmits, 0);
+}
+
 /* RTO gives up after [tcp] retries: RST and closed(TIMEOUT) */
 static void test_rto_give_up(void **state)
 {
@@ -324,6 +349,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rto_backoff_karn, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_clean_send_no_retransmits, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_rto_resend_larger_than_original, lrt_setup,
                                         lrt_teardown),
         cmocka_unit_test_setup_teardown(test_rto_give_up, lrt_setup, lrt_teardown),
