@@ -82,6 +82,7 @@ lr_cleanup()
         kill -KILL "$LR_PID" 2>/dev/null
         wait "$LR_PID" 2>/dev/null
     fi
+    lr_memif_kill
     if ip netns list 2>/dev/null | grep -qw "^$LR_NS"; then
         ip netns del "$LR_NS" 2>/dev/null
     fi
@@ -256,10 +257,145 @@ lr_stop()
     lr_assert_log '^linerate: stopped$' "clean stop"
 }
 
+# ---- Two linerate processes over a net_memif pair ----------------------
+# No kernel interface, so no namespace; addresses in 198.18.0.0/15. A test
+# writes two configs and calls:
+#
+#   lr_memif_server NAME SERVER_CONF LCORE_ARGS...   # role=server, waits for ready
+#   lr_memif_client NAME CLIENT_CONF LCORE_ARGS...   # role=client, client mode
+#   lr_memif_finish NAME TELEMETRY_CMD...            # see below
+#
+# The client's config must say "report = $LR_MEMIF_FIFO". Why: DPDK 22.11's
+# memif PMD, when the peer disconnects, unmaps the shared regions from its
+# interrupt thread with no synchronisation against a worker that is inside
+# rx/tx burst on them, which then crashes (SIGSEGV). So neither process may
+# go away while the other's workers still poll. Client mode stops its workers,
+# prints "client: done" and only then opens its report; the report being a
+# FIFO holds the client there, workers stopped and port still open, while
+# the server is read and stopped cleanly. Then the report is drained and the
+# client exits: both must exit 0.
+LR_MEMIF_SRV_PID=
+LR_MEMIF_CLI_PID=
+LR_MEMIF_SRV_PREFIX="lrt-$$-$LR_NAME-srv"
+LR_MEMIF_CLI_PREFIX="lrt-$$-$LR_NAME-cli"
+
+lr_memif_kill()
+{
+    local p
+    for p in $LR_MEMIF_CLI_PID $LR_MEMIF_SRV_PID; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in $LR_MEMIF_CLI_PID $LR_MEMIF_SRV_PID; do
+        for _ in $(seq 100); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    LR_MEMIF_SRV_PID=
+    LR_MEMIF_CLI_PID=
+    rm -rf "/var/run/dpdk/$LR_MEMIF_SRV_PREFIX" "/var/run/dpdk/$LR_MEMIF_CLI_PREFIX" 2>/dev/null
+}
+
+# $1 = run name, $2 = config, rest = lcore options. Log: $LR_TMP/server-NAME.log
+lr_memif_server()
+{
+    local name=$1 conf=$2 waited=0
+    shift 2
+    rm -f "$LR_MEMIF_SOCK"
+    "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$LR_MEMIF_SRV_PREFIX" "$@" \
+        --vdev="net_memif0,role=server,socket=$LR_MEMIF_SOCK,socket-abstract=no" \
+        --log-level=lib.eal:error -- -c "$conf" </dev/null >"$LR_TMP/server-$name.log" 2>&1 &
+    LR_MEMIF_SRV_PID=$!
+    until grep -q '^linerate: ready$' "$LR_TMP/server-$name.log"; do
+        kill -0 "$LR_MEMIF_SRV_PID" 2>/dev/null ||
+            { cat "$LR_TMP/server-$name.log"; lr_fail "$name: server exited"; }
+        [ "$waited" -lt 300 ] || lr_fail "$name: server not ready within 30 s"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+}
+
+# $1 = run name, $2 = config (report = $LR_MEMIF_FIFO), rest = lcore options.
+# Log: $LR_TMP/client-NAME.log
+lr_memif_client()
+{
+    local name=$1 conf=$2
+    shift 2
+    grep -q "^report = $LR_MEMIF_FIFO\$" "$conf" || lr_fail "$name: client config lacks report = \$LR_MEMIF_FIFO"
+    rm -f "$LR_MEMIF_FIFO"
+    mkfifo "$LR_MEMIF_FIFO" || lr_fail "mkfifo $LR_MEMIF_FIFO"
+    "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$LR_MEMIF_CLI_PREFIX" "$@" \
+        --vdev="net_memif0,role=client,socket=$LR_MEMIF_SOCK,socket-abstract=no" \
+        --log-level=lib.eal:error -- -c "$conf" </dev/null >"$LR_TMP/client-$name.log" 2>&1 &
+    LR_MEMIF_CLI_PID=$!
+}
+
+# $1 = run name, rest = telemetry commands for the server. Waits for the
+# client's final line (its workers have stopped: the server's counts are
+# final), writes the server's answers to $LR_TMP/server-tel-NAME.txt (one
+# JSON line per command), stops the server (exit 0, summary printed), then
+# drains the report into $LR_TMP/report-NAME.json and waits for the client
+# (exit 0).
+lr_memif_finish()
+{
+    local name=$1 waited=0 st=0
+    shift
+    local clog="$LR_TMP/client-$name.log" slog="$LR_TMP/server-$name.log"
+    until grep -q '^client: done' "$clog"; do
+        kill -0 "$LR_MEMIF_CLI_PID" 2>/dev/null || { tail -20 "$clog"; lr_fail "$name: client exited before its final line"; }
+        [ "$waited" -lt 600 ] || lr_fail "$name: client did not finish within 60 s"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    printf '%s\n' "$@" | timeout 10 "$LR_PY" /usr/bin/dpdk-telemetry.py -f "$LR_MEMIF_SRV_PREFIX" 2>/dev/null |
+        grep '^{' >"$LR_TMP/server-tel-$name.txt"
+    kill -TERM "$LR_MEMIF_SRV_PID" 2>/dev/null || lr_fail "$name: the server died during the run"
+    waited=0
+    while kill -0 "$LR_MEMIF_SRV_PID" 2>/dev/null; do
+        [ "$waited" -lt 200 ] || lr_fail "$name: server did not stop within 20 s of SIGTERM"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    wait "$LR_MEMIF_SRV_PID" || st=$?
+    LR_MEMIF_SRV_PID=
+    [ "$st" -eq 0 ] || { tail -20 "$slog"; lr_fail "$name: server exit status $st"; }
+    grep -q '^linerate: stopped$' "$slog" || lr_fail "$name: server did not stop cleanly"
+    timeout 20 cat "$LR_MEMIF_FIFO" >"$LR_TMP/report-$name.json" || lr_fail "$name: client wrote no report"
+    waited=0
+    while kill -0 "$LR_MEMIF_CLI_PID" 2>/dev/null; do
+        [ "$waited" -lt 200 ] || lr_fail "$name: client did not exit within 20 s of its report"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    st=0
+    wait "$LR_MEMIF_CLI_PID" || st=$?
+    LR_MEMIF_CLI_PID=
+    [ "$st" -eq 0 ] || { tail -20 "$clog"; lr_fail "$name: client exit status $st"; }
+    rm -rf "/var/run/dpdk/$LR_MEMIF_SRV_PREFIX" "/var/run/dpdk/$LR_MEMIF_CLI_PREFIX" 2>/dev/null
+}
+
+# The value of telemetry command $2 from $LR_TMP/server-tel-$1.txt.
+lr_memif_tel()
+{
+    "$LR_PY" -c '
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if sys.argv[2] in d:
+        print(json.dumps(d[sys.argv[2]]))
+        sys.exit(0)
+sys.exit("no answer to %s from the server" % sys.argv[2])' "$LR_TMP/server-tel-$1.txt" "$2" ||
+        lr_fail "$1: no $2 answer from the server"
+}
+
 lr_require_env
 LR_TMP=$(mktemp -d "/tmp/lrt-$$-$LR_NAME.XXXXXX")
 LR_CONF="$LR_TMP/linerate.conf"
 LR_LOGFILE="$LR_TMP/linerate.log"
+LR_MEMIF_SOCK="$LR_TMP/memif.sock"
+LR_MEMIF_FIFO="$LR_TMP/report.fifo"
 # The default HTTP/FTP root is "www" next to the config file.
 ln -s "$LR_SRC/config/www" "$LR_TMP/www"
 trap lr_cleanup EXIT

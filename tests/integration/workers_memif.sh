@@ -15,31 +15,6 @@
 . "$(dirname "$0")/lib.sh" "$@"
 [ "$(nproc)" -ge 2 ] || lr_skip "needs two CPUs"
 
-SOCK="$LR_TMP/memif.sock"
-SRV_PREFIX="lrt-$$-wmemif-srv"
-CLI_PREFIX="lrt-$$-wmemif-cli"
-SRV_PID=
-CLI_PID=
-stop_all()
-{
-    local p
-    for p in $CLI_PID $SRV_PID; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    for p in $CLI_PID $SRV_PID; do
-        for _ in $(seq 100); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    SRV_PID=
-    CLI_PID=
-    rm -rf "/var/run/dpdk/$SRV_PREFIX" "/var/run/dpdk/$CLI_PREFIX"
-}
-trap 'lr_rc=$?; stop_all; (exit $lr_rc); lr_cleanup' EXIT
-
 mkdir -p "$LR_TMP/site"
 head -c 64 /dev/zero | tr '\0' 'a' >"$LR_TMP/site/small.txt"
 head -c 262144 /dev/urandom >"$LR_TMP/site/big.bin"
@@ -81,79 +56,26 @@ path = $paths
 connections = 16
 requests_per_conn = $rpc
 duration = 3s
-report = $LR_TMP/report-$name.json
+report = $LR_MEMIF_FIFO
 CONF
-    rm -f "$SOCK"
     # Each process: main lcore and worker 0 on CPU 0, worker 1 on CPU 1.
-    "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$SRV_PREFIX" --lcores "0@0,1@0,2@1" \
-        --vdev="net_memif0,role=server,socket=$SOCK,socket-abstract=no" --log-level=lib.eal:error \
-        -- -c "$LR_TMP/server.conf" </dev/null >"$LR_TMP/server-$name.log" 2>&1 &
-    SRV_PID=$!
-    local waited=0
-    until grep -q '^linerate: ready$' "$LR_TMP/server-$name.log"; do
-        kill -0 "$SRV_PID" 2>/dev/null || { cat "$LR_TMP/server-$name.log"; lr_fail "$name: server exited"; }
-        [ "$waited" -lt 300 ] || lr_fail "$name: server not ready"
-        sleep 0.1
-        waited=$((waited + 1))
-    done
+    lr_memif_server "$name" "$LR_TMP/server.conf" --lcores "0@0,1@0,2@1"
     grep -q 'port 0: 2 queue(s)' "$LR_TMP/server-$name.log" || lr_fail "$name: server has not 2 queues"
-    "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$CLI_PREFIX" --lcores "0@1,1@0,2@1" \
-        --vdev="net_memif0,role=client,socket=$SOCK,socket-abstract=no" --log-level=lib.eal:error \
-        -- -c "$LR_TMP/client.conf" </dev/null >"$LR_TMP/client-$name.log" 2>&1 &
-    CLI_PID=$!
-    # Once the client printed its final line its workers have stopped, so the
-    # server's counts are final: read them over telemetry now, while both
-    # processes are up (the server may not survive the memif disconnect, below).
-    waited=0
-    until grep -q '^client: done' "$LR_TMP/client-$name.log" 2>/dev/null; do
-        kill -0 "$CLI_PID" 2>/dev/null || break
-        [ "$waited" -lt 600 ] || lr_fail "$name: client did not finish within 60 s"
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    local tel workers srv_req
-    tel=$(printf '/linerate/workers\n/linerate/stats\n' |
-        timeout 10 "$LR_PY" /usr/bin/dpdk-telemetry.py -f "$SRV_PREFIX" 2>/dev/null)
-    workers=$(printf '%s\n' "$tel" | grep '^{"/linerate/workers"' | tail -n 1)
-    srv_req=$(printf '%s\n' "$tel" | "$LR_PY" -c '
-import json, sys
-for line in sys.stdin:
-    line = line.strip()
-    if line.startswith("{") and "/linerate/stats" in line:
-        print(json.loads(line)["/linerate/stats"]["modules"]["requests"])
-        break')
-    [ -n "$workers" ] || lr_fail "$name: no /linerate/workers answer from the server"
-    [ -n "$srv_req" ] || lr_fail "$name: no request count from the server (/linerate/stats)"
-    lr_log "$name: server workers: $workers"
-    waited=0
-    while kill -0 "$CLI_PID" 2>/dev/null; do
-        [ "$waited" -lt 200 ] || lr_fail "$name: client did not exit within 20 s of its final line"
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    local st=0
-    wait "$CLI_PID" || st=$?
-    CLI_PID=
-    [ "$st" -eq 0 ] || { tail -20 "$LR_TMP/client-$name.log"; lr_fail "$name: client exit status $st"; }
+    lr_memif_client "$name" "$LR_TMP/client.conf" --lcores "0@1,1@0,2@1"
+    lr_memif_finish "$name" /linerate/workers /linerate/stats
     grep -q '^linerate: 2 worker(s)' "$LR_TMP/client-$name.log" || lr_fail "$name: client has not 2 workers"
-    st=0
-    kill -TERM "$SRV_PID" 2>/dev/null
-    wait "$SRV_PID" || st=$?
-    SRV_PID=
-    if [ "$st" -eq 139 ]; then
-        # Known and not ours (see client_memif.sh): DPDK 22.11's memif PMD
-        # unmaps the shared regions when the peer disconnects while a worker
-        # may be inside rx/tx burst on them.
-        lr_log "$name: WARNING: the server crashed (SIGSEGV) after the client disconnected (memif peer-disconnect race)"
-    elif [ "$st" -ne 0 ]; then
-        lr_fail "$name: server exit status $st"
-    fi
+    local workers srv_req
+    workers=$(lr_memif_tel "$name" /linerate/workers) || exit 1
+    srv_req=$(lr_memif_tel "$name" /linerate/stats | "$LR_PY" -c '
+import json, sys
+print(json.load(sys.stdin)["modules"]["requests"])') || lr_fail "$name: no request count from the server"
+    lr_log "$name: server workers: $workers"
     lr_log "$name: $(grep '^client: done' "$LR_TMP/client-$name.log") server_requests=$srv_req"
     "$LR_PY" - "$LR_TMP/report-$name.json" "$srv_req" "$name" "$workers" <<'PY' || lr_fail "$name: check failed"
 import json, sys
 r = json.load(open(sys.argv[1]))
 srv, name = int(sys.argv[2]), sys.argv[3]
-w = json.loads(sys.argv[4])["/linerate/workers"]
+w = json.loads(sys.argv[4])
 bad = []
 if r["responses_total"] < 1:
     bad.append("no responses")
