@@ -757,6 +757,27 @@ static int split_list(char *s, char **items, int max)
     }
 }
 
+/*
+ * Split @val (copied into @tmp, @tl bytes) into 1..@max items for a
+ * list-valued key; @what names one item ("port", "target", "path") in the
+ * messages. Returns the count, or -EINVAL with @why set.
+ */
+static int split_key_list(const char *val, char *tmp, size_t tl, char **items, int max,
+                          const char *what, char *why, size_t wl)
+{
+    rte_strscpy(tmp, val, tl);
+    int n = split_list(tmp, items, max);
+    if (n < 0) {
+        snprintf(why, wl, "more than %d %ss", max, what);
+        return -EINVAL;
+    }
+    if (n == 0) {
+        snprintf(why, wl, "must list at least one %s", what);
+        return -EINVAL;
+    }
+    return n;
+}
+
 static bool str_printable(const char *s)
 {
     for (; *s != '\0'; s++)
@@ -1001,16 +1022,9 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
     case T_LISTEN: {
         struct lr_http_config *hc = base;
         char *items[LR_MAX_LISTEN];
-        rte_strscpy(tmp, val, sizeof(tmp));
-        int n = split_list(tmp, items, LR_MAX_LISTEN);
-        if (n < 0) {
-            snprintf(why, wl, "more than %d ports", LR_MAX_LISTEN);
-            return -EINVAL;
-        }
-        if (n == 0) {
-            snprintf(why, wl, "must list at least one port");
-            return -EINVAL;
-        }
+        int n = split_key_list(val, tmp, sizeof(tmp), items, LR_MAX_LISTEN, "port", why, wl);
+        if (n < 0)
+            return n;
         for (int i = 0; i < n; i++) {
             if (parse_port_number(items[i], k->min, k->max, &hc->listen[i]) != 0) {
                 snprintf(why, wl, "'%s' is not a port number (%" PRIu64 "-%" PRIu64 ")", items[i],
@@ -1030,16 +1044,9 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
     case T_TARGETS: {
         struct lr_client_config *cc = base;
         char *items[LR_MAX_TARGETS];
-        rte_strscpy(tmp, val, sizeof(tmp));
-        int n = split_list(tmp, items, LR_MAX_TARGETS);
-        if (n < 0) {
-            snprintf(why, wl, "more than %d targets", LR_MAX_TARGETS);
-            return -EINVAL;
-        }
-        if (n == 0) {
-            snprintf(why, wl, "must list at least one ip:port");
-            return -EINVAL;
-        }
+        int n = split_key_list(val, tmp, sizeof(tmp), items, LR_MAX_TARGETS, "target", why, wl);
+        if (n < 0)
+            return n;
         for (int i = 0; i < n; i++) {
             char *colon = strchr(items[i], ':');
             if (colon != NULL)
@@ -1059,16 +1066,9 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
     case T_URLS: {
         struct lr_client_config *cc = base;
         char *items[LR_MAX_TARGETS];
-        rte_strscpy(tmp, val, sizeof(tmp));
-        int n = split_list(tmp, items, LR_MAX_TARGETS);
-        if (n < 0) {
-            snprintf(why, wl, "more than %d paths", LR_MAX_TARGETS);
-            return -EINVAL;
-        }
-        if (n == 0) {
-            snprintf(why, wl, "must list at least one path");
-            return -EINVAL;
-        }
+        int n = split_key_list(val, tmp, sizeof(tmp), items, LR_MAX_TARGETS, "path", why, wl);
+        if (n < 0)
+            return n;
         for (int i = 0; i < n; i++) {
             const char *p = items[i];
             bool ok = p[0] == '/' && strlen(p) < sizeof(cc->paths[0]);
