@@ -390,6 +390,36 @@ sys.exit("no answer to %s from the server" % sys.argv[2])' "$LR_TMP/server-tel-$
         lr_fail "$1: no $2 answer from the server"
 }
 
+# Check client report $1 (JSON) of run $3 against the server's request count
+# $2: responses arrived, all 2xx, as many as requests and as the server
+# counted, no error, nothing unfinished; run "cps" (requests_per_conn = 1):
+# one connection per response.
+lr_client_report_check()
+{
+    "$LR_PY" - "$1" "$2" "$3" <<'PY' || lr_fail "$3: report check failed"
+import json, sys
+r = json.load(open(sys.argv[1]))
+srv, name = int(sys.argv[2]), sys.argv[3]
+bad = []
+if r["responses_total"] < 1:
+    bad.append("no responses")
+if r["errors_total"] != 0:
+    bad.append("errors %s" % {k: v for k, v in r["errors"].items() if v})
+if r["unfinished"] != 0:
+    bad.append("unfinished %d" % r["unfinished"])
+if r["responses"]["2xx"] != r["responses_total"]:
+    bad.append("non-2xx responses %s" % r["responses"])
+if r["requests"] != r["responses_total"]:
+    bad.append("requests %d != responses %d" % (r["requests"], r["responses_total"]))
+if srv != r["responses_total"]:
+    bad.append("server counted %d requests, client %d responses" % (srv, r["responses_total"]))
+if name == "cps" and r["connections"] != r["responses_total"]:
+    bad.append("cps: %d connections for %d responses" % (r["connections"], r["responses_total"]))
+if bad:
+    sys.exit("; ".join(bad))
+PY
+}
+
 lr_require_env
 LR_TMP=$(mktemp -d "/tmp/lrt-$$-$LR_NAME.XXXXXX")
 LR_CONF="$LR_TMP/linerate.conf"
