@@ -4,8 +4,9 @@
  * Google Benchmark and runs them. All Google Benchmark flags work, e.g.
  *   linerate-bench --benchmark_filter=siphash --benchmark_format=json
  *   linerate-bench --benchmark_out=micro.json --benchmark_out_format=json
- * The process never reads standard input and needs no EAL (the benchmarked
- * functions are pure).
+ * The process never reads standard input. The pure benchmarks need no EAL;
+ * those on fixture workers (bench_tcp_path.c, bench_http_inproc.c) start it
+ * on first use (--no-huge --no-pci, see tests/unit/lr_test.h).
  */
 #include <benchmark/benchmark.h>
 
