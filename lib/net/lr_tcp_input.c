@@ -513,6 +513,38 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
 
 /* --- states --------------------------------------------------------------- */
 
+/*
+ * A connection for segment @s arriving on listener @l: keyed, routed and
+ * initialised with the listener's flags. NULL when the table is full: the
+ * peer got a RST and @m was dropped (counted).
+ */
+static struct lr_tcp_conn *tcp_passive_conn_new(struct lr_worker *w,
+                                                const struct lr_tcp_listener *l, struct rte_mbuf *m,
+                                                const struct lr_tcp_seg *s)
+{
+    struct lr_tcp_conn *c = tcp_conn_alloc(w);
+    if (c == NULL) {
+        tcp_reply_rst(w, s, m->port);
+        lr_pkt_drop(w, LR_DROP_TCP_TABLE_FULL, m);
+        return NULL;
+    }
+    c->key.raddr = s->saddr;
+    c->key.laddr = s->daddr;
+    c->key.rport = s->sport;
+    c->key.lport = s->dport;
+    rte_be32_t nh;
+    int port = lr_ipv4_route(w, s->saddr, &nh);
+    c->port = port >= 0 ? (uint16_t)port : m->port;
+    tcp_conn_init_common(w, c);
+    c->flags |= LR_TCPF_PASSIVE;
+    c->listener = (uint16_t)(l - w->tcp->listeners + 1);
+    if (l->nodelay)
+        c->flags |= LR_TCPF_NODELAY;
+    if (l->rcv_manual)
+        c->flags |= LR_TCPF_RCV_MANUAL;
+    return c;
+}
+
 /* RFC 9293 §3.10.7.2 LISTEN (and SYN cookies, RFC 4987 §3.6). */
 static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, struct rte_mbuf *m,
                              struct lr_tcp_seg *s)
@@ -529,26 +561,9 @@ static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, str
             if (lr_syncookie_check(&t->secret, s->daddr, s->dport, s->saddr, s->sport, s->seq - 1,
                                    s->ack - 1, w->now, &co)) {
                 t->cnt.syncookies_ok++;
-                struct lr_tcp_conn *c = tcp_conn_alloc(w);
-                if (c == NULL) {
-                    tcp_reply_rst(w, s, m->port);
-                    lr_pkt_drop(w, LR_DROP_TCP_TABLE_FULL, m);
+                struct lr_tcp_conn *c = tcp_passive_conn_new(w, l, m, s);
+                if (c == NULL)
                     return;
-                }
-                c->key.raddr = s->saddr;
-                c->key.laddr = s->daddr;
-                c->key.rport = s->sport;
-                c->key.lport = s->dport;
-                rte_be32_t nh;
-                int port = lr_ipv4_route(w, s->saddr, &nh);
-                c->port = port >= 0 ? (uint16_t)port : m->port;
-                tcp_conn_init_common(w, c);
-                c->flags |= LR_TCPF_PASSIVE;
-                c->listener = (uint16_t)(l - t->listeners + 1);
-                if (l->nodelay)
-                    c->flags |= LR_TCPF_NODELAY;
-                if (l->rcv_manual)
-                    c->flags |= LR_TCPF_RCV_MANUAL;
                 struct lr_tcp_opts so;
                 memset(&so, 0, sizeof(so));
                 so.has_mss = 1;
@@ -640,26 +655,10 @@ static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, str
         rte_pktmbuf_free(m);
         return;
     }
-    struct lr_tcp_conn *c = tcp_conn_alloc(w);
-    if (c == NULL) {
-        tcp_reply_rst(w, s, m->port);
-        lr_pkt_drop(w, LR_DROP_TCP_TABLE_FULL, m);
+    struct lr_tcp_conn *c = tcp_passive_conn_new(w, l, m, s);
+    if (c == NULL)
         return;
-    }
-    c->key.raddr = s->saddr;
-    c->key.laddr = s->daddr;
-    c->key.rport = s->sport;
-    c->key.lport = s->dport;
-    rte_be32_t nh;
-    int port = lr_ipv4_route(w, s->saddr, &nh);
-    c->port = port >= 0 ? (uint16_t)port : m->port;
-    tcp_conn_init_common(w, c);
-    c->flags |= LR_TCPF_PASSIVE | LR_TCPF_IN_SYNQ;
-    c->listener = (uint16_t)(l - t->listeners + 1);
-    if (l->nodelay)
-        c->flags |= LR_TCPF_NODELAY;
-    if (l->rcv_manual)
-        c->flags |= LR_TCPF_RCV_MANUAL;
+    c->flags |= LR_TCPF_IN_SYNQ;
     tcp_syn_options(w, c, &s->opts);
     c->irs = s->seq;
     c->rcv_nxt = s->seq + 1;
