@@ -2,11 +2,22 @@
 /*
  * Incremental HTTP/1.1 response parser (RFC 9112). See lr_http_resp.h.
  *
- * Call chain: lr_http_resp_feed -> bulk body states inline, every other byte
- * through resp_step (one switch over the state) -> field_done for each
- * complete header line -> head_done at the end of the header section, which
- * picks the framing (RFC 9112 §6.3) and persistence (RFC 9112 §9.3).
+ * Call chain: lr_http_resp_feed -> bulk body states inline; at the start of
+ * a line, resp_lines takes every complete, valid, ordinary line whole (the
+ * fast path: the head of a response usually arrives in one segment); every
+ * other byte goes through resp_run (runs of name/value/reason bytes) and
+ * resp_step (one switch over the state) -> field_done for each complete
+ * header line -> head_done at the end of the header section, which picks
+ * the framing (RFC 9112 §6.3) and persistence (RFC 9112 §9.3).
+ *
+ * The byte machine (resp_step) defines the language: resp_lines only takes
+ * a line the byte machine would accept, leaves the parser in the state
+ * resp_step would, and hands anything else (a partial line, obs-fold, any
+ * error, a limit reached) back to it at the start of that line, so results,
+ * errors and bytes used do not depend on how the stream is split. The unit
+ * test and the fuzz target check exactly that.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "lr_http_resp.h"
@@ -57,24 +68,49 @@ const char *lr_http_resp_error_name(enum lr_http_resp_error e)
     return (unsigned)e < LR_HTTP_RESP_ERR_MAX ? resp_error_names[e] : "unknown";
 }
 
-/* RFC 9110 §5.6.2: tchar. A table: names are scanned byte by byte on
- * every response, and the strchr() for '-' showed in the client's profile. */
-static const bool tchar_table[256] = {
-    ['!'] = true,         ['#'] = true,         ['$'] = true,         ['%'] = true, ['&'] = true,
-    ['\''] = true,        ['*'] = true,         ['+'] = true,         ['-'] = true, ['.'] = true,
-    ['^'] = true,         ['_'] = true,         ['`'] = true,         ['|'] = true, ['~'] = true,
-    ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+/*
+ * Byte classes, one table for the hot loops: RFC 9110 §5.6.2 tchar (field
+ * names, transfer-coding names) and RFC 9110 §5.5 field-vchar / SP / HTAB /
+ * obs-text (field values, the reason phrase, chunk extensions). CR, LF, the
+ * other controls and DEL are in neither class.
+ */
+enum { C_TCHAR = 1, C_FIELD = 2 };
+
+static const uint8_t byte_class[256] = {
+    ['\t'] = C_FIELD,
+    [' '] = C_FIELD,
+    ['!'] = C_TCHAR | C_FIELD,
+    ['"'] = C_FIELD,
+    ['#' ... '\''] = C_TCHAR | C_FIELD,
+    ['('] = C_FIELD,
+    [')'] = C_FIELD,
+    ['*' ... '+'] = C_TCHAR | C_FIELD,
+    [','] = C_FIELD,
+    ['-' ... '.'] = C_TCHAR | C_FIELD,
+    ['/'] = C_FIELD,
+    ['0' ... '9'] = C_TCHAR | C_FIELD,
+    [':' ... '@'] = C_FIELD,
+    ['A' ... 'Z'] = C_TCHAR | C_FIELD,
+    ['['] = C_FIELD,
+    ['\\'] = C_FIELD,
+    [']'] = C_FIELD,
+    ['^' ... '`'] = C_TCHAR | C_FIELD,
+    ['a' ... 'z'] = C_TCHAR | C_FIELD,
+    ['{'] = C_FIELD,
+    ['|'] = C_TCHAR | C_FIELD,
+    ['}'] = C_FIELD,
+    ['~'] = C_TCHAR | C_FIELD,
+    [0x80 ... 0xff] = C_FIELD,
 };
 
 static bool is_tchar(uint8_t c)
 {
-    return tchar_table[c];
+    return byte_class[c] & C_TCHAR;
 }
 
-/* RFC 9110 §5.5: field-vchar / SP / HTAB (obs-text allowed). */
 static bool is_field_char(uint8_t c)
 {
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
+    return byte_class[c] & C_FIELD;
 }
 
 static int hexval(uint8_t c)
@@ -116,7 +152,9 @@ static void head_reset(struct lr_http_resp *p)
 
 void lr_http_resp_init(struct lr_http_resp *p, bool head_request)
 {
-    memset(p, 0, sizeof(*p));
+    /* name[] and val[] are written before they are read: not cleared
+     * (the init runs once per response). */
+    memset(p, 0, offsetof(struct lr_http_resp, name));
     p->head_request = head_request;
     p->state = ST_VER;
 }
@@ -625,6 +663,232 @@ static size_t resp_run(struct lr_http_resp *p, const uint8_t *buf, size_t i, siz
     return i;
 }
 
+/* ---- fast path: whole lines ------------------------------------------------ */
+
+/* A complete status line [s, e) (line end excluded, every byte a field
+ * char), RFC 9112 §4: HTTP-version SP 3DIGIT [SP reason-phrase]. Mirrors
+ * ST_VER..ST_SL_LF; false for anything else, which is left to them. */
+static bool status_line_fast(struct lr_http_resp *p, const uint8_t *s, const uint8_t *e)
+{
+    if (e - s < 12 || memcmp(s, "HTTP/1.", 7) != 0)
+        return false;
+    if (s[7] < '0' || s[7] > '9' || s[8] != ' ')
+        return false;
+    if (s[9] < '0' || s[9] > '9' || s[10] < '0' || s[10] > '9' || s[11] < '0' || s[11] > '9')
+        return false;
+    unsigned code =
+        (unsigned)(s[9] - '0') * 100 + (unsigned)(s[10] - '0') * 10 + (unsigned)(s[11] - '0');
+    if (code < 100 || code > 599) /* RFC 9110 §15 */
+        return false;
+    /* The reason phrase is field chars: resp_lines checked the line. */
+    if (e - s > 12 && s[12] != ' ')
+        return false;
+    p->minor = (uint8_t)(s[7] - '0');
+    p->status = (uint16_t)code;
+    p->pos = 3;
+    p->fields = 0;
+    p->state = ST_LINE_START;
+    return true;
+}
+
+/* Load 8 bytes as a word, whatever their alignment. */
+static uint64_t load8(const uint8_t *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof(w));
+    return w;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+
+/* Index of the lowest byte flagged (high bit set) in @m, a nonzero mask
+ * built from a word loaded by load8. */
+static unsigned flagged_byte(uint64_t m)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (unsigned)__builtin_ctzll(m) / 8;
+#else
+    return (unsigned)__builtin_clzll(m) / 8;
+#endif
+}
+
+/*
+ * Index of the first byte of s[0..n) that is not a field char (RFC 9110
+ * §5.5: a control other than HTAB, or DEL; CR and LF are such bytes), or
+ * n. Eight bytes at a time: (w - 0x20..) & ~w flags the bytes below 0x20
+ * and the zero test of w ^ 0x7f.. flags DEL; the lowest flag of each is
+ * exact (a borrow only runs upward), the ones above it may not be, so after
+ * an HTAB the rest of the word is looked at byte by byte.
+ */
+static size_t field_run(const uint8_t *s, size_t n)
+{
+    size_t k = 0;
+
+    for (; k + 8 <= n; k += 8) {
+        uint64_t w = load8(s + k), d = w ^ (0x7f * ONES);
+        uint64_t m = (((w - 0x20 * ONES) & ~w) | ((d - ONES) & ~d)) & HIGH;
+        if (m != 0) {
+            size_t j = k + flagged_byte(m);
+            if (s[j] != '\t')
+                return j;
+            for (j++; j < k + 8; j++)
+                if (!(byte_class[s[j]] & C_FIELD))
+                    return j;
+        }
+    }
+    for (; k < n; k++)
+        if (!(byte_class[s[k]] & C_FIELD))
+            return k;
+    return n;
+}
+
+/* Index of the first ':' in s[0..t), or t; s[t..n) may be read too. */
+static size_t colon_at(const uint8_t *s, size_t t, size_t n)
+{
+    size_t k = 0;
+
+    for (; k < t && k + 8 <= n; k += 8) {
+        uint64_t d = load8(s + k) ^ (':' * ONES);
+        uint64_t m = (d - ONES) & ~d & HIGH;
+        if (m != 0) {
+            k += flagged_byte(m);
+            return k < t ? k : t;
+        }
+    }
+    for (; k < t; k++)
+        if (s[k] == ':')
+            return k;
+    return t;
+}
+
+/* True when the tchar bytes [s, s + n) spell @lower ignoring ASCII case
+ * (OR-ing 0x20 maps only 'A'..'Z' onto 'a'..'z' among tchars, and leaves
+ * '-' alone). @n is at least 8. */
+static bool name_eq(const uint8_t *s, const char *lower, size_t n)
+{
+    const uint64_t lc = 0x2020202020202020ULL;
+    for (size_t k = 0; k + 8 < n; k += 8)
+        if ((load8(s + k) | lc) != load8((const uint8_t *)lower + k))
+            return false;
+    return (load8(s + n - 8) | lc) == load8((const uint8_t *)lower + n - 8);
+}
+
+/* Which framing header a field name is: by length, then the name. */
+static uint8_t name_kind(const uint8_t *s, size_t n)
+{
+    switch (n) {
+    case 10:
+        return name_eq(s, "connection", 10) ? HDR_CONNECTION : HDR_OTHER;
+    case 14:
+        return name_eq(s, "content-length", 14) ? HDR_CONTENT_LENGTH : HDR_OTHER;
+    case 17:
+        return name_eq(s, "transfer-encoding", 17) ? HDR_TRANSFER_ENCODING : HDR_OTHER;
+    default:
+        return HDR_OTHER;
+    }
+}
+
+/*
+ * Parse the complete lines at buf[*ip..len) while the parser is at the start
+ * of a line (the status line, or a header or trailer line): the usual case,
+ * where a head arrives whole. One pass (field_run) finds the line end and
+ * checks that every byte before it is a field char; the status line or the
+ * field name is then checked, all before anything is changed. Only a line
+ * that is complete, valid and ordinary is taken here, leaving the parser
+ * exactly as resp_step would after its last byte. Anything else (a line not
+ * complete in the buffer or beyond the head limit, obs-fold, a bare CR, any
+ * syntax error, one field too many) stops the loop with the parser at that
+ * line's start, and resp_step takes it byte by byte, so the accepted
+ * language, the errors and the bytes used are those of the byte machine.
+ * The empty line ending a section is taken here too (section_done).
+ * Returns R_MORE with *ip past the lines taken, or the result of
+ * section_done / field_done with *ip past the byte that produced it.
+ */
+static enum lr_http_resp_result resp_lines(struct lr_http_resp *p, const uint8_t *buf, size_t *ip,
+                                           size_t len)
+{
+    size_t i = *ip;
+    enum lr_http_resp_result r = R_MORE;
+
+    while (i < len && (p->state == ST_LINE_START || (p->state == ST_VER && p->pos == 0))) {
+        const uint8_t *s = buf + i;
+        /* What the head may still hold (the line end counts). */
+        size_t room = LR_HTTP_RESP_MAX_HEAD - p->head_bytes;
+        size_t n = len - i < room ? len - i : room;
+        size_t t = field_run(s, n), line;
+        /* RFC 9112 §2.2: CRLF, or a bare LF, ends a line; a CR elsewhere
+         * is an error, left to the byte machine. */
+        if (t < n && s[t] == '\n')
+            line = t + 1;
+        else if (t + 1 < n && s[t] == '\r' && s[t + 1] == '\n')
+            line = t + 2;
+        else
+            break;
+        const uint8_t *e = s + t; /* end of the line's content */
+
+        if (p->state == ST_VER) {
+            if (!status_line_fast(p, s, e))
+                break;
+            p->head_bytes += (uint32_t)line;
+            i += line;
+            continue;
+        }
+        if (t == 0) {
+            /* The empty line: end of the header (or trailer) section. */
+            p->head_bytes += (uint32_t)line;
+            i += line;
+            r = section_done(p);
+            break;
+        }
+        /* field-line = field-name ":" OWS field-value OWS (RFC 9112 §5);
+         * a line starting with SP/HTAB (obs-fold), or any other byte that
+         * is not a tchar, goes to the byte machine. The line end is not a
+         * tchar, so the name scan stops there at the latest; the value is
+         * field chars already (field_run). */
+        size_t name_len = colon_at(s, t, n);
+        if (name_len == 0 || name_len == t || p->fields >= LR_HTTP_RESP_MAX_FIELDS)
+            break;
+        uint8_t all = C_TCHAR;
+        for (size_t k = 0; k < name_len; k++)
+            all &= byte_class[s[k]];
+        if (all == 0)
+            break;
+        const uint8_t *q = s + name_len + 1;
+        while (q < e && (*q == ' ' || *q == '\t'))
+            q++;
+
+        /* Valid: the previous field line is complete now (it cannot be
+         * continued by obs-fold any more), as at ST_LINE_START. */
+        p->head_bytes++;
+        if (p->fields > 0 && p->hdr != HDR_OTHER && !p->trailer && field_done(p) != R_MORE) {
+            i++;
+            r = R_ERROR;
+            break;
+        }
+        p->head_bytes += (uint32_t)(line - 1);
+        p->name_len = (uint16_t)(name_len < UINT16_MAX ? name_len : UINT16_MAX);
+        p->hdr = name_kind(s, name_len);
+        p->val_len = 0;
+        p->val_trim = 0;
+        if (p->hdr != HDR_OTHER && !p->trailer) {
+            /* As value_add: keep up to LR_HTTP_RESP_VAL_MAX bytes, mark
+             * an overflow with one more, trim trailing OWS. */
+            size_t vn = (size_t)(e - q);
+            size_t keep = vn < LR_HTTP_RESP_VAL_MAX ? vn : LR_HTTP_RESP_VAL_MAX;
+            memcpy(p->val, q, keep);
+            p->val_len = (uint16_t)(vn > LR_HTTP_RESP_VAL_MAX ? LR_HTTP_RESP_VAL_MAX + 1 : vn);
+            while (keep > 0 && is_ows((char)q[keep - 1]))
+                keep--;
+            p->val_trim = (uint16_t)keep;
+        }
+        p->fields++;
+        i += line;
+    }
+    *ip = i;
+    return r;
+}
+
 enum lr_http_resp_result lr_http_resp_feed(struct lr_http_resp *p, const uint8_t *buf, size_t len,
                                            size_t *used)
 {
@@ -662,6 +926,18 @@ enum lr_http_resp_result lr_http_resp_feed(struct lr_http_resp *p, const uint8_t
         case ST_ERROR:
             *used = i;
             return R_ERROR;
+        case ST_VER:
+        case ST_LINE_START: {
+            size_t start = i;
+            enum lr_http_resp_result r = resp_lines(p, buf, &i, len);
+            if (r != R_MORE) {
+                *used = i;
+                return r;
+            }
+            if (i != start)
+                continue;
+            break; /* the next line is for the byte machine */
+        }
         default:
             break;
         }

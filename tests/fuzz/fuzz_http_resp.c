@@ -5,9 +5,11 @@
  * Input: byte 0 selects HEAD (bit 0) and a split pattern (other bits); the
  * rest is the byte stream from the server.
  * Invariants checked (abort on violation):
- *  - the result, bytes used, error, status, body byte count and
- *    persistence are identical whether the stream is fed whole, byte by byte,
- *    or in pieces cut by the split pattern;
+ *  - the result, bytes used, error and every result field (status, version,
+ *    framing, content length, body and head byte counts, persistence,
+ *    interim count) are identical whether the stream is fed whole (complete
+ *    lines take the parser's fast path), byte by byte (the byte machine), or
+ *    in pieces cut by the split pattern (both, resuming in each other);
  *  - MORE uses every byte; DONE/ERROR never use more than given;
  *  - DONE gives a final status 200..599, at most as many body bytes as the
  *    input holds, no body for HEAD/204/304, and a close-delimited body never
@@ -82,13 +84,18 @@ static void same(const struct run *a, const struct run *b)
     CHECK(a->eof == b->eof);
     CHECK(a->used == b->used);
     CHECK(a->p.error == b->p.error);
-    if (a->eof == LR_HTTP_RESP_DONE) {
-        CHECK(a->p.status == b->p.status);
-        CHECK(a->p.body_bytes == b->p.body_bytes);
-        CHECK(a->p.keep_alive == b->p.keep_alive);
-        CHECK(a->p.chunked == b->p.chunked);
-        CHECK(a->p.interim == b->p.interim);
-    }
+    /* Every result field, whatever the outcome: the line-at-a-time fast
+     * path (whole feed) must leave the parser as the byte machine does. */
+    CHECK(a->p.status == b->p.status);
+    CHECK(a->p.minor == b->p.minor);
+    CHECK(a->p.body_bytes == b->p.body_bytes);
+    CHECK(a->p.keep_alive == b->p.keep_alive);
+    CHECK(a->p.chunked == b->p.chunked);
+    CHECK(a->p.has_length == b->p.has_length);
+    CHECK(a->p.until_close == b->p.until_close);
+    CHECK(a->p.content_length == b->p.content_length);
+    CHECK(a->p.head_bytes == b->p.head_bytes);
+    CHECK(a->p.interim == b->p.interim);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
