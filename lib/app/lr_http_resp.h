@@ -9,6 +9,10 @@
  * (Content-Length, Transfer-Encoding, Connection) are kept, in a small
  * buffer. Bodies are counted, never copied; chunked bodies are decoded
  * (sizes, extensions, CRLFs, trailers) and only the data bytes counted.
+ * Lines that are complete in the buffer given (the usual case: a head in
+ * one segment) are validated and taken a whole line at a time; the byte
+ * machine takes over at the start of any other line, with the same
+ * results, errors and bytes used however the stream is split.
  *
  * Use per connection:
  *   lr_http_resp_init(&p, head_request)            before each response
