@@ -343,15 +343,19 @@ lr_memif_finish()
     local name=$1 waited=0 st=0
     shift
     local clog="$LR_TMP/client-$name.log" slog="$LR_TMP/server-$name.log"
-    until grep -q '^client: done' "$clog"; do
-        kill -0 "$LR_MEMIF_CLI_PID" 2>/dev/null || { tail -20 "$clog"; lr_fail "$name: client exited before its final line"; }
+    until grep -q '^client: done' "$clog" 2>/dev/null; do
+        kill -0 "$LR_MEMIF_CLI_PID" 2>/dev/null ||
+            { tail -40 "$clog"; lr_fail "$name: client exited before its final line"; }
+        kill -0 "$LR_MEMIF_SRV_PID" 2>/dev/null ||
+            { tail -40 "$slog"; lr_fail "$name: the server died during the run"; }
         [ "$waited" -lt 600 ] || lr_fail "$name: client did not finish within 60 s"
         sleep 0.1
         waited=$((waited + 1))
     done
     printf '%s\n' "$@" | timeout 10 "$LR_PY" /usr/bin/dpdk-telemetry.py -f "$LR_MEMIF_SRV_PREFIX" 2>/dev/null |
         grep '^{' >"$LR_TMP/server-tel-$name.txt"
-    kill -TERM "$LR_MEMIF_SRV_PID" 2>/dev/null || lr_fail "$name: the server died during the run"
+    kill -TERM "$LR_MEMIF_SRV_PID" 2>/dev/null ||
+        { tail -40 "$slog"; lr_fail "$name: the server died during the run"; }
     waited=0
     while kill -0 "$LR_MEMIF_SRV_PID" 2>/dev/null; do
         [ "$waited" -lt 200 ] || lr_fail "$name: server did not stop within 20 s of SIGTERM"
