@@ -155,7 +155,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY(SEC_WORKER, W, "rx_desc", rx_desc, T_UINT, 64, 32768, "1024", "RX descriptors per queue"),
     KEY(SEC_WORKER, W, "tx_desc", tx_desc, T_UINT, 64, 32768, "1024", "TX descriptors per queue"),
     KEY(SEC_WORKER, W, "tx_flush", tx_flush, T_TIME, 0, SEC(1), "100us",
-        "buffered TX is flushed at least this often"),
+        "longest TX hold while RX bursts come in full (TX is flushed once RX is drained)"),
     KEY(SEC_WORKER, W, "ring_size", ring_size, T_UINT, 64, 1u << 20, "1024",
         "entries of each inter-worker ring"),
 

@@ -8,7 +8,8 @@
  *   for each other worker j: drain ring_from[j] -> lr_eth_input_burst
  *   module poll hooks
  *   lr_timer_wheel_advance
- *   lr_tx_flush when something is buffered and (idle or tx_flush us passed)
+ *   lr_tx_flush when something is buffered and (every RX queue was drained,
+ *     i.e. no burst came back full, or tx_flush us passed)
  * Nothing in the loop blocks, locks or allocates from the heap.
  */
 #include <errno.h>
@@ -518,12 +519,13 @@ int lr_worker_main(void *arg)
         lr_arp_announce(w); /* RFC 5227 §3: announce our addresses at start */
 
     while (!w->stop) {
-        unsigned rx = 0;
+        bool backlog = false; /* a burst came back full: more is waiting */
         w->now = lr_time_now_us();
 
         for (uint16_t p = 0; p < w->nb_ports; p++) {
             /* Port RX counters are kept by lr_eth_input_burst(). */
             uint16_t n = rte_eth_rx_burst(p, w->queue, pkts, burst);
+            backlog |= n == burst;
             if (unlikely(w->fault != NULL)) {
                 /* Held (reordered) packets come out with the next burst or,
                  * when the link is idle, on the next empty poll. */
@@ -532,19 +534,17 @@ int lr_worker_main(void *arg)
                 else
                     n = lr_fault_release(w, LR_FAULT_RX, p, pkts, RTE_DIM(pkts));
             }
-            if (n != 0) {
-                rx += n;
+            if (n != 0)
                 worker_input(w, p, pkts, n);
-            }
         }
 
         for (uint16_t j = 0; j < w->nb_workers; j++) {
             if (j == w->id)
                 continue;
             unsigned n = rte_ring_sc_dequeue_burst(w->ring_from[j], (void **)pkts, burst, NULL);
+            backlog |= n == burst;
             if (n != 0) {
                 w->stats.handed_in += n;
-                rx += n;
                 /* Handed-over L4 packets go straight to L4 (lr_handover.h);
                  * what is left (ARP replicas) takes the Ethernet path. */
                 n = lr_handover_dispatch(w, pkts, (uint16_t)n);
@@ -558,9 +558,11 @@ int lr_worker_main(void *arg)
 
         lr_timer_wheel_advance(&w->timers, w, w->now);
 
-        /* Flush when idle (latency) or every tx_flush us under load (batching). */
+        /* Once every queue is drained nothing more is coming in this
+         * iteration: holding the TX would only add latency, so flush. While
+         * bursts come back full, keep batching, for at most tx_flush us. */
         bool due = w->now - w->last_flush >= w->tx_flush_us;
-        if ((worker_tx_buffered(w) && (rx == 0 || due)) || (w->fault != NULL && due))
+        if ((worker_tx_buffered(w) && (!backlog || due)) || (w->fault != NULL && due))
             lr_tx_flush(w);
         w->stats.loops++;
     }
