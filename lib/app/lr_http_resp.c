@@ -626,14 +626,20 @@ static uint64_t load8(const uint8_t *s)
 #define ONES 0x0101010101010101ULL
 #define HIGH 0x8080808080808080ULL
 
-/* Index of the lowest byte flagged (high bit set) in @m, a nonzero mask
- * built from a word loaded by load8. */
+/*
+ * Index in memory of the first byte flagged (high bit set) in @m, a nonzero
+ * mask computed from a word loaded by load8 (see field_run for why that
+ * flag is exact), or 8 where the byte order does not allow telling it (big
+ * endian: the exact flag is then the last one in memory): the caller looks
+ * at the word byte by byte.
+ */
 static unsigned flagged_byte(uint64_t m)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     return (unsigned)__builtin_ctzll(m) / 8;
 #else
-    return (unsigned)__builtin_clzll(m) / 8;
+    (void)m;
+    return 8;
 #endif
 }
 
@@ -653,10 +659,13 @@ static size_t field_run(const uint8_t *s, size_t n)
         uint64_t w = load8(s + k), d = w ^ (0x7f * ONES);
         uint64_t m = (((w - 0x20 * ONES) & ~w) | ((d - ONES) & ~d)) & HIGH;
         if (m != 0) {
-            size_t j = k + flagged_byte(m);
-            if (s[j] != '\t')
-                return j;
-            for (j++; j < k + 8; j++)
+            size_t j = k, f = flagged_byte(m);
+            if (f < 8) {
+                if (s[k + f] != '\t')
+                    return k + f;
+                j = k + f + 1;
+            }
+            for (; j < k + 8; j++)
                 if (!(byte_class[s[j]] & C_FIELD))
                     return j;
         }
@@ -750,8 +759,10 @@ static size_t colon_at(const uint8_t *s, size_t t, size_t n)
         uint64_t d = load8(s + k) ^ (':' * ONES);
         uint64_t m = (d - ONES) & ~d & HIGH;
         if (m != 0) {
-            k += flagged_byte(m);
-            return k < t ? k : t;
+            unsigned f = flagged_byte(m);
+            if (f < 8)
+                return k + f < t ? k + f : t;
+            break; /* big endian: the byte loop below finds it */
         }
     }
     for (; k < t; k++)
