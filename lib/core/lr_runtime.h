@@ -68,7 +68,8 @@ struct lr_module {
      *  the same order every time (summed over workers for the final summary). */
     void (*walk)(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
     /** Once on the main lcore when telemetry is on ([stats] telemetry): register
-     *  the module's /linerate/... commands (lr_telemetry_register). 0 or -errno. */
+     *  the module's own /linerate/... commands (lr_telemetry_register), beyond
+     *  /linerate/<name>, which every module with a walk hook gets. 0 or -errno. */
     int (*telemetry)(void);
 };
 

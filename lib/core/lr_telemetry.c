@@ -397,16 +397,15 @@ int lr_telemetry_init(const struct lr_runtime *rt)
     unsigned nmod;
     const struct lr_module *mods = lr_runtime_modules(&nmod);
     for (unsigned k = 0; k < nmod; k++) {
-        if (mods[k].telemetry == NULL) {
-            /* A module with named counters and no commands of its own gets
-             * /linerate/<name>: its walk summed over workers. */
-            if (mods[k].walk != NULL &&
-                lr_telemetry_register(mods[k].name, tel_cmd_module,
-                                      "linerate module counters summed over workers. Takes no "
-                                      "parameters") != 0)
-                LR_LOG(WARNING, core, "telemetry: module %s: no command", mods[k].name);
+        /* A module with named counters gets /linerate/<name>: its walk
+         * summed over workers; its own hook may add more commands. */
+        if (mods[k].walk != NULL &&
+            lr_telemetry_register(mods[k].name, tel_cmd_module,
+                                  "linerate module counters summed over workers. Takes no "
+                                  "parameters") != 0)
+            LR_LOG(WARNING, core, "telemetry: module %s: no command", mods[k].name);
+        if (mods[k].telemetry == NULL)
             continue;
-        }
         int mrc = mods[k].telemetry();
         if (mrc != 0)
             LR_LOG(WARNING, core, "telemetry: module %s could not register its commands: %s",

@@ -139,39 +139,8 @@ unsigned lr_tcp_conns_list(const struct lr_worker *w, struct lr_tcp_conn_info *o
     return n;
 }
 
-/* --- telemetry commands (/linerate/tcp, /linerate/conns) ------------------ */
-
-struct tcp_tel_ctx {
-    struct rte_tel_data *d;
-};
-
-static void tcp_tel_add(void *arg, const char *name, uint64_t value)
-{
-    struct tcp_tel_ctx *t = arg;
-    rte_tel_data_add_dict_u64(t->d, name, value);
-}
-
-static int tcp_tel_counters(const char *cmd __rte_unused, const char *params __rte_unused,
-                            struct rte_tel_data *d)
-{
-    const struct lr_runtime *rt = lr_telemetry_runtime_get();
-    if (rt == NULL)
-        return -EAGAIN;
-    struct lr_tcp_counters sum;
-    memset(&sum, 0, sizeof(sum));
-    for (uint16_t i = 0; i < rt->nb_workers; i++) {
-        struct lr_tcp_counters c;
-        if (rt->workers[i] == NULL)
-            continue;
-        lr_tcp_counters_get(rt->workers[i], &c);
-        lr_tcp_counters_add(&sum, &c);
-    }
-    lr_telemetry_runtime_put();
-    rte_tel_data_start_dict(d);
-    struct tcp_tel_ctx t = { d };
-    lr_tcp_counters_foreach(&sum, tcp_tel_add, &t);
-    return 0;
-}
+/* --- telemetry: /linerate/conns (/linerate/tcp is the generic module
+ * command over the module's walk hook, lr_telemetry.c) ------------------- */
 
 #define LR_TCP_TEL_MAX_CONNS 128
 
@@ -247,10 +216,6 @@ static int tcp_tel_conns(const char *cmd __rte_unused, const char *params, struc
 
 int lr_tcp_telemetry_register(void)
 {
-    int rc = lr_telemetry_register("tcp", tcp_tel_counters,
-                                   "TCP counters summed over workers. Takes no parameters");
-    if (rc != 0)
-        return rc;
     return lr_telemetry_register("conns", tcp_tel_conns,
                                  "TCP connections (at most 128). Parameter: entries to skip");
 }
