@@ -81,7 +81,7 @@ static const struct lr_module lr_modules[] = {
     { "ip", NULL, lr_ip_init, lr_ip_free, NULL, NULL, NULL },
     { "ipfrag", NULL, lr_ip_frag_init, lr_ip_frag_free, NULL, NULL, NULL, NULL,
       lr_ip_frag_telemetry_register },
-    { "udp", NULL, lr_udp_init, lr_udp_free, NULL, NULL, NULL, NULL, lr_udp_telemetry_register },
+    { "udp", NULL, lr_udp_init, lr_udp_free, NULL, NULL, NULL, lr_udp_walk },
     { "udp_echo", NULL, lr_udp_echo_init, lr_udp_echo_free, NULL, NULL, NULL, NULL,
       lr_udp_echo_telemetry_register },
     { "tcp", mod_tcp_global_init, lr_tcp_init, lr_tcp_free, NULL, lr_tcp_shutdown, mod_tcp_counters,

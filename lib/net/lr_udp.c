@@ -22,7 +22,6 @@
 #include "lr_ip_frag.h"
 #include "lr_net.h"
 #include "lr_pkt.h"
-#include "lr_telemetry.h"
 #include "lr_udp.h"
 
 #define ICMP_DEST_UNREACH 3 /* RFC 792 */
@@ -444,33 +443,21 @@ void lr_udp_counters_add(const struct lr_worker *w, struct lr_udp_counters *acc)
     acc->binds += u->c.binds;
 }
 
-/* Telemetry: /linerate/udp, summed over workers on the telemetry thread. */
-static int udp_telemetry(const char *cmd __rte_unused, const char *params __rte_unused,
-                         struct rte_tel_data *d)
+/* The module's walk hook: /linerate/udp, /linerate/stats and the final
+ * summary (lr_telemetry.c sums it over workers). */
+void lr_udp_walk(const struct lr_worker *w, void (*fn)(void *arg, const char *name, uint64_t value),
+                 void *arg)
 {
-    const struct lr_runtime *rt = lr_telemetry_runtime_get();
     struct lr_udp_counters c = { 0 };
 
-    if (rt == NULL)
-        return -EAGAIN;
-    for (uint16_t i = 0; i < rt->nb_workers; i++)
-        lr_udp_counters_add(rt->workers[i], &c);
-    lr_telemetry_runtime_put();
-    rte_tel_data_start_dict(d);
-    rte_tel_data_add_dict_u64(d, "rx_datagrams", c.rx_datagrams);
-    rte_tel_data_add_dict_u64(d, "rx_bytes", c.rx_bytes);
-    rte_tel_data_add_dict_u64(d, "tx_datagrams", c.tx_datagrams);
-    rte_tel_data_add_dict_u64(d, "tx_bytes", c.tx_bytes);
-    rte_tel_data_add_dict_u64(d, "rx_no_csum", c.rx_no_csum);
-    rte_tel_data_add_dict_u64(d, "rx_no_port", c.rx_no_port);
-    rte_tel_data_add_dict_u64(d, "tx_fragmented", c.tx_fragmented);
-    rte_tel_data_add_dict_u64(d, "icmp_errors", c.icmp_errors);
-    rte_tel_data_add_dict_u64(d, "binds", c.binds);
-    return 0;
-}
-
-int lr_udp_telemetry_register(void)
-{
-    return lr_telemetry_register("udp", udp_telemetry,
-                                 "linerate UDP counters summed over workers. Takes no parameters");
+    lr_udp_counters_add(w, &c);
+    fn(arg, "rx_datagrams", c.rx_datagrams);
+    fn(arg, "rx_bytes", c.rx_bytes);
+    fn(arg, "tx_datagrams", c.tx_datagrams);
+    fn(arg, "tx_bytes", c.tx_bytes);
+    fn(arg, "rx_no_csum", c.rx_no_csum);
+    fn(arg, "rx_no_port", c.rx_no_port);
+    fn(arg, "tx_fragmented", c.tx_fragmented);
+    fn(arg, "icmp_errors", c.icmp_errors);
+    fn(arg, "binds", c.binds);
 }

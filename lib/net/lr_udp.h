@@ -126,7 +126,8 @@ void lr_udp_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
 /** Add @w's UDP counters into @acc (main lcore, read-only on @w). */
 void lr_udp_counters_add(const struct lr_worker *w, struct lr_udp_counters *acc);
 
-/** Register /linerate/udp (main lcore, after lr_telemetry_init). 0 or -errno. */
-int lr_udp_telemetry_register(void);
+/** Module walk hook: emit this worker's UDP counters by name (lr_runtime.h). */
+void lr_udp_walk(const struct lr_worker *w, void (*fn)(void *arg, const char *name, uint64_t value),
+                 void *arg);
 
 #endif /* LR_UDP_H */
