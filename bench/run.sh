@@ -105,13 +105,20 @@ run_linerate()
 {
     local name=$1 rpc=$2 path=$3 nconn=$4
     local sock="$tmp/memif-$name.sock"
+    # Optional (the live-connections run): listen ports, targets, capacity,
+    # ramp, and a sample of the server taken SAMPLE_AT seconds into the run.
+    local listen=${LR_LISTEN:-80} targets=${LR_TARGETS:-198.18.30.1:80}
+    local max_conns=${LR_MAX_CONNS:-65536} ramp=${LR_RAMP:-0} sample_at=${LR_SAMPLE_AT:-}
+    local mbufs=${LR_MBUFS:-65536} mem=${LR_MEM:-1024} vdev_extra=${LR_VDEV_EXTRA:-}
     cat >"$tmp/srv-$name.conf" <<CONF
 [port0]
 addr = 198.18.30.1/24
 [worker]
-mbufs = 65536
+mbufs = $mbufs
+[tcp]
+max_conns = $max_conns
 [http]
-listen = 80
+listen = $listen
 root = $site
 [stats]
 interval = 0
@@ -120,32 +127,48 @@ CONF
 [port0]
 addr = 198.18.30.2/24
 [worker]
-mbufs = 65536
+mbufs = $mbufs
+[tcp]
+max_conns = $max_conns
 [http]
 enabled = no
 [stats]
 interval = 0
 [client]
-target = 198.18.30.1:80
+target = $targets
 path = $path
 connections = $nconn
 requests_per_conn = $rpc
+ramp = $ramp
 duration = ${secs}s
 report = $tmp/lr-$name.fifo
 CONF
     rm -f "$sock" "$tmp/lr-$name.fifo"
     mkfifo "$tmp/lr-$name.fifo"
-    "$bin" --no-pci --no-huge -m 1024 --file-prefix "lrb-$$-srv" --lcores '0@0,1@0' \
-        --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no" --log-level=lib.eal:error \
+    "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-srv" --lcores '0@0,1@0' \
+        --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
         -- -c "$tmp/srv-$name.conf" </dev/null >"$tmp/srv-$name.log" 2>&1 &
     local spid=$!
     pids+=("$spid")
     wait_line "$tmp/srv-$name.log" '^linerate: ready$' "$spid" 30
-    "$bin" --no-pci --no-huge -m 1024 --file-prefix "lrb-$$-cli" --lcores '0@1,1@1' \
-        --vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" --log-level=lib.eal:error \
+    local rss0=
+    [ -z "$sample_at" ] || { sleep 1; rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$spid/status"); }
+    "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-cli" --lcores '0@1,1@1' \
+        --vdev="net_memif0,role=client,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
         -- -c "$tmp/cli-$name.conf" </dev/null >"$tmp/cli-$name.log" 2>&1 &
     local cpid=$!
     pids+=("$cpid")
+    if [ -n "$sample_at" ]; then
+        sleep "$sample_at"
+        local rss active
+        rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$spid/status")
+        active=$(echo /linerate/tcp | "$py" /usr/bin/dpdk-telemetry.py -f "lrb-$$-srv" 2>/dev/null |
+            "$py" -c 'import json, sys
+for l in sys.stdin:
+    if l.startswith("{"):
+        print(json.loads(l)["/linerate/tcp"]["state_established"]); break') || active=0
+        echo "$rss0 $rss ${active:-0}" >"$tmp/lr-$name.sample"
+    fi
     # DPDK 22.11's memif PMD unmaps the shared regions when the peer goes
     # away, under a worker that may be polling them (SIGSEGV). So the client,
     # whose workers have stopped once it prints its final line, is held at its
@@ -274,6 +297,17 @@ big_n=131072
 rss_small=$(rss_with_max_conns $small_n)
 rss_big=$(rss_with_max_conns $big_n)
 log "RSS: max_conns=$small_n ${rss_small} KiB, max_conns=$big_n ${rss_big} KiB"
+# 100k+ live connections: one client worker has 28,232 ephemeral ports per
+# (source address, target), so four listening ports on the server give
+# 112,928 tuples; 102,400 keep-alive connections (each one request at a
+# time, so mostly idle), ramped up over 4 s, sampled at 8 s.
+live_n=102400
+LR_LISTEN=80,81,82,83 LR_TARGETS=198.18.30.1:80,198.18.30.1:81,198.18.30.1:82,198.18.30.1:83 \
+    LR_MAX_CONNS=$big_n LR_RAMP=4s LR_SAMPLE_AT=8 LR_MBUFS=196608 LR_MEM=2048 \
+    LR_VDEV_EXTRA=",rsize=14" secs=10 \
+    run_linerate live 0 /small.txt $live_n
+read -r rss_idle rss_live live_est <"$tmp/lr-live.sample"
+log "live: $live_est established connections on the server (of $live_n); server RSS ${rss_idle} KiB before the client, ${rss_live} KiB with them"
 
 # --- results ----------------------------------------------------------------------
 mkdir -p "$here/results" "$here/charts"
@@ -281,6 +315,8 @@ for n in rps cps gbps; do
     cp "$tmp/lr-$n.json" "$here/results/macro-$stamp-linerate-$n.json"
     cp "$tmp/wrk-$n.txt" "$here/results/macro-$stamp-kernel-$n.txt"
 done
+cp "$tmp/lr-live.json" "$here/results/macro-$stamp-linerate-live.json"
+cp "$tmp/srv-live.log" "$here/results/macro-$stamp-linerate-live-server.log"
 chart="charts/macro-$stamp.png"
 cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1 || true)
 hyp=$(lscpu | sed -n 's/^Hypervisor vendor:[[:space:]]*//p' | head -1 || true)
@@ -291,10 +327,11 @@ machine="$(nproc) CPU ${cpu:-unknown}${mhz:+ at ${mhz%.*} MHz}${hyp:+ ($hyp gues
 rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 section=$("$py" - "$tmp" "$here/$chart" "$chart" "$stamp" "$machine" "$rev" "$secs" "$conns" \
-    "$small_n" "$rss_small" "$big_n" "$rss_big" "$load_before" "bench/run.sh${cmd_args:+ $cmd_args}" <<'PY'
+    "$small_n" "$rss_small" "$big_n" "$rss_big" "$load_before" "bench/run.sh${cmd_args:+ $cmd_args}" \
+    "$live_n" "$live_est" "$rss_idle" "$rss_live" <<'PY'
 import json, re, sys
-(tmp, chart_path, chart_rel, stamp, machine, rev, secs, conns,
- small_n, rss_small, big_n, rss_big, load, cmdline) = sys.argv[1:15]
+(tmp, chart_path, chart_rel, stamp, machine, rev, secs, conns, small_n, rss_small, big_n,
+ rss_big, load, cmdline, live_n, live_est, rss_idle, rss_live) = sys.argv[1:19]
 
 def wrk(name):
     t = open("%s/wrk-%s.txt" % (tmp, name)).read()
@@ -351,11 +388,19 @@ out.append("- linerate client errors: rps %d, cps %d, gbps %d (unfinished at the
 out.append("- Gbit/s is HTTP bytes received by the client (heads and bodies) in both columns.")
 out.append("- Memory per connection (linerate): %.0f bytes, the RSS growth per unit of `[tcp] "
            "max_conns` (%s KiB at %s, %s KiB at %s: connection pool, table and timers are "
-           "preallocated, so an idle established connection costs no more than this). "
-           "Not measured with 100k live connections: one client worker can open at most "
-           "28,232 ephemeral ports per (source address, target) and the stack only receives "
-           "on its port addresses, so 100k+ needs several targets or addresses, which this "
-           "2-CPU run does not set up." % (per_conn, rss_small, small_n, rss_big, big_n))
+           "preallocated, so an idle established connection costs no more than this)." %
+           (per_conn, rss_small, small_n, rss_big, big_n))
+out.append("- Live connections: %s of %s keep-alive connections ESTABLISHED on the server 8 s "
+           "into the run (client: four targets, ramp 4 s; max_conns %s, 196,608 mbufs, memif rings of 16384); server "
+           "RSS %s KiB before the client connected, %s KiB with them (%+.0f bytes per live "
+           "connection: connection state is preallocated, so this growth is the first use of "
+           "preallocated mbuf data rooms by requests, responses and retransmission queues in "
+           "flight). Every connection re-requests at once, so this run is an overload test of "
+           "one client core: client %d errors, %d responses (server drops in "
+           "bench/results/macro-*-linerate-live-server.log)." % (
+               live_est, live_n, big_n, rss_idle, rss_live,
+               (int(rss_live) - int(rss_idle)) * 1024.0 / max(int(live_est), 1),
+               sum(lr("live")["errors"].values()), lr("live")["responses_total"]))
 out.append("- Chart: [%s](%s). Raw reports (not committed): bench/results/macro-%s-*." % (chart_rel, chart_rel, stamp))
 out.append("")
 
