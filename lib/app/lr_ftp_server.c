@@ -28,7 +28,6 @@
 #include "lr_log.h"
 #include "lr_path.h"
 #include "lr_runtime.h"
-#include "lr_telemetry.h"
 #include "lr_tcp.h"
 #include "lr_time.h"
 
@@ -1495,39 +1494,12 @@ unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
     return RTE_DIM(t);
 }
 
-/* Telemetry: /linerate/ftp, summed over workers on the telemetry thread. */
-struct tel_emit {
-    struct rte_tel_data *d;
-};
-
-static void tel_one(void *arg, const char *name, uint64_t value)
+/* The module's walk hook: /linerate/ftp, /linerate/stats and the final
+ * summary (lr_telemetry.c sums it over workers). */
+void lr_ftp_module_walk(const struct lr_worker *w,
+                        void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
 {
-    struct tel_emit *t = arg;
-    rte_tel_data_add_dict_u64(t->d, name, value);
-}
-
-static int ftp_telemetry(const char *cmd __rte_unused, const char *params __rte_unused,
-                         struct rte_tel_data *d)
-{
-    const struct lr_runtime *rt = lr_telemetry_runtime_get();
-    struct lr_ftp_stats sum = { 0 };
-    if (rt == NULL)
-        return -EAGAIN;
-    for (uint16_t i = 0; i < rt->nb_workers; i++) {
-        struct lr_ftp_stats one;
-        lr_ftp_counters_get(rt->workers[i], &one);
-        lr_ftp_stats_add(&sum, &one);
-    }
-    lr_telemetry_runtime_put();
-    rte_tel_data_start_dict(d);
-    struct tel_emit t = { .d = d };
-    lr_ftp_counters_foreach(&sum, tel_one, &t);
-    return 0;
-}
-
-int lr_ftp_telemetry_register(void)
-{
-    return lr_telemetry_register("ftp", ftp_telemetry,
-                                 "linerate FTP server counters summed over workers. Takes no "
-                                 "parameters");
+    struct lr_ftp_stats st;
+    lr_ftp_counters_get(w, &st);
+    lr_ftp_counters_foreach(&st, fn, arg);
 }

@@ -101,8 +101,9 @@ int lr_ftp_module_global_init(const struct lr_config *cfg);
 /** Module counters: FTP commands as requests. */
 void lr_ftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
 
-/** Register /linerate/ftp with rte_telemetry (main lcore, after lr_telemetry_init). 0 or -errno. */
-int lr_ftp_telemetry_register(void);
+/** Module walk hook: every FTP counter of @w by name (/linerate/ftp, summaries). */
+void lr_ftp_module_walk(const struct lr_worker *w,
+                        void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 
 /** Worker that owns passive port @port (host order) of [ftp] pasv_ports. */
 static inline uint16_t lr_ftp_pasv_owner(const struct lr_ftp_config *fc, uint16_t nb_workers,

@@ -29,7 +29,6 @@
 #include "lr_path.h"
 #include "lr_pkt.h"
 #include "lr_runtime.h"
-#include "lr_telemetry.h"
 #include "lr_tftp.h"
 #include "lr_tftp_wire.h"
 #include "lr_udp.h"
@@ -504,41 +503,28 @@ void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *ac
     acc->bytes_sent += t->c.bytes_sent;
 }
 
-/* Telemetry: /linerate/tftp, summed over workers on the telemetry thread. */
-static int tftp_telemetry(const char *cmd __rte_unused, const char *params __rte_unused,
-                          struct rte_tel_data *d)
+/* The module's walk hook: /linerate/tftp, /linerate/stats and the final
+ * summary (lr_telemetry.c sums it over workers). */
+void lr_tftp_module_walk(const struct lr_worker *w,
+                         void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
 {
-    const struct lr_runtime *rt = lr_telemetry_runtime_get();
     struct lr_tftp_counters c = { 0 };
 
-    if (rt == NULL)
-        return -EAGAIN;
-    for (uint16_t i = 0; i < rt->nb_workers; i++)
-        lr_tftp_counters_add(rt->workers[i], &c);
-    lr_telemetry_runtime_put();
-    rte_tel_data_start_dict(d);
-    rte_tel_data_add_dict_u64(d, "requests", c.requests);
-    rte_tel_data_add_dict_u64(d, "refused", c.refused);
-    rte_tel_data_add_dict_u64(d, "not_found", c.not_found);
-    rte_tel_data_add_dict_u64(d, "busy", c.busy);
-    rte_tel_data_add_dict_u64(d, "sessions_active", c.sessions_active);
-    rte_tel_data_add_dict_u64(d, "completed", c.completed);
-    rte_tel_data_add_dict_u64(d, "timeouts", c.timeouts);
-    rte_tel_data_add_dict_u64(d, "aborted", c.aborted);
-    rte_tel_data_add_dict_u64(d, "retransmits", c.retransmits);
-    rte_tel_data_add_dict_u64(d, "dup_acks", c.dup_acks);
-    rte_tel_data_add_dict_u64(d, "unknown_tid", c.unknown_tid);
-    rte_tel_data_add_dict_u64(d, "bad_packets", c.bad_packets);
-    rte_tel_data_add_dict_u64(d, "blocks_sent", c.blocks_sent);
-    rte_tel_data_add_dict_u64(d, "bytes_sent", c.bytes_sent);
-    return 0;
-}
-
-int lr_tftp_telemetry_register(void)
-{
-    return lr_telemetry_register(
-        "tftp", tftp_telemetry,
-        "linerate TFTP server counters summed over workers. Takes no parameters");
+    lr_tftp_counters_add(w, &c);
+    fn(arg, "requests", c.requests);
+    fn(arg, "refused", c.refused);
+    fn(arg, "not_found", c.not_found);
+    fn(arg, "busy", c.busy);
+    fn(arg, "sessions_active", c.sessions_active);
+    fn(arg, "completed", c.completed);
+    fn(arg, "timeouts", c.timeouts);
+    fn(arg, "aborted", c.aborted);
+    fn(arg, "retransmits", c.retransmits);
+    fn(arg, "dup_acks", c.dup_acks);
+    fn(arg, "unknown_tid", c.unknown_tid);
+    fn(arg, "bad_packets", c.bad_packets);
+    fn(arg, "blocks_sent", c.blocks_sent);
+    fn(arg, "bytes_sent", c.bytes_sent);
 }
 
 /* --- runtime module ------------------------------------------------------

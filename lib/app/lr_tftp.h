@@ -61,8 +61,9 @@ void lr_tftp_free(struct lr_worker *w);
 /** Add @w's counters into @acc (main lcore, read-only on @w). */
 void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *acc);
 
-/** Register /linerate/tftp (main lcore, after lr_telemetry_init). 0 or -errno. */
-int lr_tftp_telemetry_register(void);
+/** Module walk hook: every TFTP counter of @w by name (/linerate/tftp, summaries). */
+void lr_tftp_module_walk(const struct lr_worker *w,
+                         void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 
 /*
  * Runtime module hooks (struct lr_module in lr_runtime.h), after "http":

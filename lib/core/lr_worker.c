@@ -89,9 +89,9 @@ static const struct lr_module lr_modules[] = {
     { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free, NULL,
       lr_http_server_shutdown, lr_http_module_counters, lr_http_module_walk },
     { "tftp", lr_tftp_module_global_init, lr_tftp_module_init, lr_tftp_module_free, NULL,
-      lr_tftp_module_shutdown, lr_tftp_module_counters, NULL, lr_tftp_telemetry_register },
+      lr_tftp_module_shutdown, lr_tftp_module_counters, lr_tftp_module_walk },
     { "ftp", lr_ftp_module_global_init, lr_ftp_server_init, lr_ftp_server_free, lr_ftp_server_poll,
-      lr_ftp_server_shutdown, lr_ftp_module_counters, NULL, lr_ftp_telemetry_register },
+      lr_ftp_server_shutdown, lr_ftp_module_counters, lr_ftp_module_walk },
     { "client", NULL, lr_client_init, lr_client_free, lr_client_poll, lr_client_shutdown,
       lr_client_module_counters },
 };
