@@ -36,16 +36,9 @@ ip netns exec "$LR_NS" "$LR_PY" "$LR_SRC/tests/integration/client_bad_server.py"
     </dev/null >"$LR_TMP/server.log" 2>&1 &
 SRV_PID=$!
 
-waited=0
-while kill -0 "$LR_PID" 2>/dev/null; do
-    [ "$waited" -lt 300 ] || lr_fail "the client did not finish within 30 s"
-    sleep 0.1
-    waited=$((waited + 1))
-done
-st=0
-wait "$LR_PID" || st=$?
+lr_wait_exit "$LR_PID" 300 "the client did not finish within 30 s"
 LR_PID=
-lr_assert_eq "$st" 0 "exit status"
+lr_assert_eq "$LR_EXIT" 0 "exit status"
 [ -f "$LR_TMP/report.json" ] || lr_fail "no report written"
 lr_log "$(grep '^client: done' "$LR_TMP/linerate.log")"
 

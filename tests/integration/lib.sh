@@ -34,6 +34,7 @@ LR_PLEN=24
 LR_PY=/usr/bin/python3
 LR_PID=
 LR_STOPPED=0
+LR_EXIT=0
 LR_TMP=
 LR_READY_TIMEOUT=${LR_READY_TIMEOUT:-30}
 LR_EAL_EXTRA=()
@@ -69,19 +70,41 @@ lr_pass()
     exit 0
 }
 
+# Wait up to $2 tenths of a second for process $1 (a child) to exit by
+# itself, failing the test with message $3 if it does not; its exit status
+# is left in LR_EXIT.
+lr_wait_exit()
+{
+    local pid=$1 limit=$2 waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+        [ "$waited" -lt "$limit" ] || lr_fail "$3"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    LR_EXIT=0
+    wait "$pid" || LR_EXIT=$?
+}
+
+# SIGTERM child $1 (if any), give it $2 tenths of a second, then SIGKILL;
+# always reaped, never fails (cleanup paths).
+lr_reap()
+{
+    local pid=$1 limit=$2
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq "$limit"); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+}
+
 lr_cleanup()
 {
     local rc=$?
     trap - EXIT INT TERM
-    if [ -n "$LR_PID" ] && kill -0 "$LR_PID" 2>/dev/null; then
-        kill -TERM "$LR_PID" 2>/dev/null
-        for _ in $(seq 50); do
-            kill -0 "$LR_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$LR_PID" 2>/dev/null
-        wait "$LR_PID" 2>/dev/null
-    fi
+    lr_reap "$LR_PID" 50
     lr_memif_kill
     if ip netns list 2>/dev/null | grep -qw "^$LR_NS"; then
         ip netns del "$LR_NS" 2>/dev/null
@@ -243,16 +266,10 @@ lr_stop()
 {
     [ -n "$LR_PID" ] || lr_fail "lr_stop: linerate is not running"
     kill -TERM "$LR_PID" || lr_fail "linerate died before SIGTERM"
-    local st=0 waited=0
-    while kill -0 "$LR_PID" 2>/dev/null; do
-        [ "$waited" -lt 200 ] || lr_fail "linerate did not stop within 20s of SIGTERM"
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    wait "$LR_PID" || st=$?
+    lr_wait_exit "$LR_PID" 200 "linerate did not stop within 20s of SIGTERM"
     LR_PID=
     LR_STOPPED=1
-    [ "$st" -eq 0 ] || lr_fail "linerate exited with status $st after SIGTERM"
+    [ "$LR_EXIT" -eq 0 ] || lr_fail "linerate exited with status $LR_EXIT after SIGTERM"
     lr_assert_log '^final: uptime=' "final summary"
     lr_assert_log '^linerate: stopped$' "clean stop"
 }
@@ -285,14 +302,8 @@ lr_memif_kill()
     for p in $LR_MEMIF_CLI_PID $LR_MEMIF_SRV_PID; do
         kill -TERM "$p" 2>/dev/null
     done
-    for p in $LR_MEMIF_CLI_PID $LR_MEMIF_SRV_PID; do
-        for _ in $(seq 100); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
+    lr_reap "$LR_MEMIF_CLI_PID" 100
+    lr_reap "$LR_MEMIF_SRV_PID" 100
     LR_MEMIF_SRV_PID=
     LR_MEMIF_CLI_PID=
     rm -rf "/var/run/dpdk/$LR_MEMIF_SRV_PREFIX" "/var/run/dpdk/$LR_MEMIF_CLI_PREFIX" 2>/dev/null
@@ -340,7 +351,7 @@ lr_memif_client()
 # (exit 0).
 lr_memif_finish()
 {
-    local name=$1 waited=0 st=0
+    local name=$1 waited=0
     shift
     local clog="$LR_TMP/client-$name.log" slog="$LR_TMP/server-$name.log"
     until grep -q '^client: done' "$clog" 2>/dev/null; do
@@ -356,27 +367,14 @@ lr_memif_finish()
         grep '^{' >"$LR_TMP/server-tel-$name.txt"
     kill -TERM "$LR_MEMIF_SRV_PID" 2>/dev/null ||
         { tail -40 "$slog"; lr_fail "$name: the server died during the run"; }
-    waited=0
-    while kill -0 "$LR_MEMIF_SRV_PID" 2>/dev/null; do
-        [ "$waited" -lt 200 ] || lr_fail "$name: server did not stop within 20 s of SIGTERM"
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    wait "$LR_MEMIF_SRV_PID" || st=$?
+    lr_wait_exit "$LR_MEMIF_SRV_PID" 200 "$name: server did not stop within 20 s of SIGTERM"
     LR_MEMIF_SRV_PID=
-    [ "$st" -eq 0 ] || { tail -20 "$slog"; lr_fail "$name: server exit status $st"; }
+    [ "$LR_EXIT" -eq 0 ] || { tail -20 "$slog"; lr_fail "$name: server exit status $LR_EXIT"; }
     grep -q '^linerate: stopped$' "$slog" || lr_fail "$name: server did not stop cleanly"
     timeout 20 cat "$LR_MEMIF_FIFO" >"$LR_TMP/report-$name.json" || lr_fail "$name: client wrote no report"
-    waited=0
-    while kill -0 "$LR_MEMIF_CLI_PID" 2>/dev/null; do
-        [ "$waited" -lt 200 ] || lr_fail "$name: client did not exit within 20 s of its report"
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    st=0
-    wait "$LR_MEMIF_CLI_PID" || st=$?
+    lr_wait_exit "$LR_MEMIF_CLI_PID" 200 "$name: client did not exit within 20 s of its report"
     LR_MEMIF_CLI_PID=
-    [ "$st" -eq 0 ] || { tail -20 "$clog"; lr_fail "$name: client exit status $st"; }
+    [ "$LR_EXIT" -eq 0 ] || { tail -20 "$clog"; lr_fail "$name: client exit status $LR_EXIT"; }
     rm -rf "/var/run/dpdk/$LR_MEMIF_SRV_PREFIX" "/var/run/dpdk/$LR_MEMIF_CLI_PREFIX" 2>/dev/null
 }
 
