@@ -6,7 +6,6 @@
 
 #include "lr_net.h"
 #include "lr_pkt.h"
-#include "lr_telemetry.h"
 #include "lr_udp.h"
 #include "lr_udp_echo.h"
 
@@ -93,28 +92,15 @@ void lr_udp_echo_counters_add(const struct lr_worker *w, struct lr_udp_echo_coun
     acc->refused += e->c.refused;
 }
 
-/* Telemetry: /linerate/udp_echo, summed over workers on the telemetry thread. */
-static int udp_echo_telemetry(const char *cmd __rte_unused, const char *params __rte_unused,
-                              struct rte_tel_data *d)
+/* The module's walk hook: /linerate/udp_echo, /linerate/stats and the final
+ * summary (lr_telemetry.c sums it over workers). */
+void lr_udp_echo_walk(const struct lr_worker *w,
+                      void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
 {
-    const struct lr_runtime *rt = lr_telemetry_runtime_get();
     struct lr_udp_echo_counters c = { 0 };
 
-    if (rt == NULL)
-        return -EAGAIN;
-    for (uint16_t i = 0; i < rt->nb_workers; i++)
-        lr_udp_echo_counters_add(rt->workers[i], &c);
-    lr_telemetry_runtime_put();
-    rte_tel_data_start_dict(d);
-    rte_tel_data_add_dict_u64(d, "echoed", c.echoed);
-    rte_tel_data_add_dict_u64(d, "bytes", c.bytes);
-    rte_tel_data_add_dict_u64(d, "refused", c.refused);
-    return 0;
-}
-
-int lr_udp_echo_telemetry_register(void)
-{
-    return lr_telemetry_register(
-        "udp_echo", udp_echo_telemetry,
-        "linerate UDP echo counters summed over workers. Takes no parameters");
+    lr_udp_echo_counters_add(w, &c);
+    fn(arg, "echoed", c.echoed);
+    fn(arg, "bytes", c.bytes);
+    fn(arg, "refused", c.refused);
 }

@@ -30,7 +30,8 @@ void lr_udp_echo_free(struct lr_worker *w);
 /** Add @w's echo counters into @acc (main lcore). */
 void lr_udp_echo_counters_add(const struct lr_worker *w, struct lr_udp_echo_counters *acc);
 
-/** Register /linerate/udp_echo (main lcore, after lr_telemetry_init). 0 or -errno. */
-int lr_udp_echo_telemetry_register(void);
+/** Module walk hook: the UDP echo counters of @w by name (/linerate/udp_echo, summaries). */
+void lr_udp_echo_walk(const struct lr_worker *w,
+                      void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 
 #endif /* LR_UDP_ECHO_H */
