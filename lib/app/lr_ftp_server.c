@@ -124,6 +124,7 @@ static void sess_rearm(struct lr_worker *w, struct ftp_sess *x);
 static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_actions *acts);
 static void xfer_pump(struct lr_worker *w, struct ftp_sess *x);
 static void drain_stash(struct lr_worker *w, struct ftp_sess *x);
+static void sess_timer(struct lr_worker *w, struct lr_timer *t);
 
 /* --- file-system view for the sessions ----------------------------------- */
 
@@ -184,6 +185,9 @@ static struct ftp_sess *sess_alloc(struct lr_ftp_server *srv)
     uint32_t gen = x->gen + 1;
     uint32_t idx = x->idx;
     memset(x, 0, offsetof(struct ftp_sess, s));
+    /* The memset cleared the embedded timer too (callback included): every
+     * session timer (login-failure delay, idle, data wait) needs it back. */
+    lr_timer_init(&x->timer, sess_timer);
     x->srv = srv;
     x->idx = idx;
     x->gen = gen;
