@@ -172,6 +172,7 @@ struct lr_tftp_config {
     uint32_t max_sessions;  /* default 64 */
     uint64_t timeout;       /* default 1s */
     uint32_t retries;       /* default 5 */
+    uint32_t max_window;    /* largest windowsize granted (RFC 7440), default 64 */
 };
 
 /* [client] (load generator; the section being present = client mode, `target` required) */
