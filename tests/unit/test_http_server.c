@@ -674,6 +674,61 @@ static void test_chunked_get_validated(void **state)
     assert_int_equal(counters(e).conns_active, 0);
 }
 
+/*
+ * A chunked body larger than the server holds before answering (half the
+ * receive buffer): answered once that much is validated, the rest checked
+ * while discarded; bad framing there closes the connection (counted).
+ */
+static void test_chunked_get_beyond_hold(void **state)
+{
+    struct lrt_env *e = *state;
+    struct rx r = { 0 };
+    wcfg(e)->http.max_body_bytes = 1u << 20;
+    handshake(e);
+    static char piece[1000];
+    memset(piece, 'x', sizeof(piece));
+    request(e,
+            "GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "c350\r\n", /* one chunk of 50,000 bytes */
+            &r);
+    size_t sent = 0;
+    while (r.len == 0 && sent < 50000) {
+        request(e, piece, &r);
+        sent += sizeof(piece);
+    }
+    /* Answered before the body ended: the rcvbuf (64 KiB) / 2 were held. */
+    assert_true(sent >= 32 * 1024 && sent < 50000);
+    struct resp rp = parse_resp(0, r.len);
+    assert_int_equal(rp.status, 200);
+    assert_int_equal(r.len, rp.head_len + 12);
+    while (sent < 50000) {
+        request(e, piece, &r);
+        sent += sizeof(piece);
+    }
+    r.len = 0;
+    request(e, "\r\n0\r\n\r\nGET /index.html HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    assert_int_equal(parse_resp(0, r.len).status, 200);
+    assert_false(r.fin);
+
+    /* The same with bad framing after the hold: the connection is closed. */
+    r.len = 0;
+    request(e,
+            "GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "c350\r\n",
+            &r);
+    sent = 0;
+    while (sent < 50000) {
+        request(e, piece, &r);
+        sent += sizeof(piece);
+    }
+    assert_int_equal(parse_resp(0, r.len).status, 200);
+    request(e, "XX\r\n", &r); /* no CRLF after the chunk data */
+    assert_true(r.fin);
+    assert_int_equal(counters(e).body_bad_framing, 1);
+    peer_fin(e, &r);
+    assert_int_equal(counters(e).conns_active, 0);
+}
+
 static void test_expect_continue_closes(void **state)
 {
     struct lrt_env *e = *state;
@@ -854,6 +909,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_method_not_allowed_body_discarded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chunked_get_validated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chunked_get_beyond_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expect_continue_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http10_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
