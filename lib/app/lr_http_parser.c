@@ -322,6 +322,7 @@ static void field_range(const uint8_t *buf, size_t s, size_t e, struct lr_http_r
 struct head_state {
     uint8_t te_count;
     bool te_chunked;
+    bool range_seen;
 };
 
 static int parse_field(const uint8_t *buf, size_t s, size_t e, struct lr_http_request *req,
@@ -354,8 +355,19 @@ static int parse_field(const uint8_t *buf, size_t s, size_t e, struct lr_http_re
         }
         break;
     case 5:
-        if (ieq(n, "range", 5))
+        if (ieq(n, "range", 5)) {
+            /*
+             * Range is a singleton field, not a list (RFC 9110 §14.2): two
+             * field lines cannot be combined (RFC 9110 §5.3, "bytes=0-1,
+             * bytes=5-6" is no valid ranges-specifier) and a sender must not
+             * generate them. Like two Host lines, the request is malformed:
+             * 400 rather than guessing which one the client meant.
+             */
+            if (hs->range_seen)
+                return -400;
+            hs->range_seen = true;
             field_range(buf, vs, ve, req);
+        }
         break;
     case 6:
         if (ieq(n, "expect", 6) && ve - vs == 12 && ieq(buf + vs, "100-continue", 12))

@@ -97,7 +97,8 @@ struct lr_http_request {
  *
  * @return head length (> 0) when complete and acceptable; 0 when more bytes
  *         are needed; or a negative HTTP status: -400 (syntax, missing or
- *         duplicate Host, CL+TE, bad Content-Length, obs-fold), -413 (body
+ *         duplicate Host, two Range lines, CL+TE, bad Content-Length,
+ *         obs-fold), -413 (body
  *         above max_body_bytes), -414 (request line too long), -431 (header
  *         section too large or too many fields), -501 (Transfer-Encoding other
  *         than chunked), -505 (HTTP version other than 1.0/1.1). Methods are

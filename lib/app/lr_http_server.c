@@ -97,6 +97,9 @@ struct lr_http_conn {
     uint32_t next_free;
     uint64_t body_left; /* HC_BODY_CL */
     struct lr_http_chunked chunk;
+    uint32_t pre_fed; /* chunked body bytes behind the held head already validated */
+    int16_t pre_rc;   /* 0 while validating, else the result of prevalidate_chunked() */
+    bool pre_active;  /* validating the body of the head at the front of the input */
     const struct lr_file_entry *file; /* body still to queue: [off, end) */
     uint64_t off;
     uint64_t end;
@@ -113,6 +116,7 @@ struct lr_http_server {
     uint32_t free_head;     /* UINT32_MAX = none */
     int64_t wall_offset_us; /* wall clock = w->now + offset */
     uint64_t send_stall_us; /* peer reads (or sends a body) nothing this long: give up */
+    uint32_t body_hold;     /* chunked body bytes held (and validated) before answering */
     uint64_t date_sec;
     char date[32];
     char server_line[96]; /* "Server: name\r\n" */
@@ -181,6 +185,34 @@ static char *put_u64(char *p, uint64_t v)
     } while (v != 0);
     while (n > 0)
         *p++ = tmp[--n];
+    return p;
+}
+
+/*
+ * Copy @n bytes of a URI component, percent-encoding every byte that may not
+ * appear there literally, so a Location built from a decoded path is a valid
+ * URI-reference (RFC 9110 §10.2.2). Kept literally: pchar = unreserved /
+ * sub-delims / ":" / "@" (RFC 3986 §3.3), plus "/" in a path and "/" "?" in
+ * a query (§3.4). '%' is encoded in a path (which we hold decoded) and kept in
+ * a query (copied from the request, so its escapes are still escapes).
+ * Writes at most 3 * @n bytes.
+ */
+static char *put_uri_encoded(char *p, const char *s, size_t n, bool query)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    (c != '\0' && strchr("-._~!$&'()*+,;=:@/", c) != NULL) ||
+                    (query && (c == '?' || c == '%'));
+        if (keep) {
+            *p++ = (char)c;
+        } else {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
     return p;
 }
 
@@ -611,6 +643,21 @@ static int http_send_file(struct lr_http_conn *hc, const uint8_t *b,
     return rc;
 }
 
+/* RFC 9110 §9.3.7: 200, the methods in Allow, and Content-Length: 0 (no content). */
+static int http_send_options(struct lr_http_conn *hc, bool v10, bool close)
+{
+    struct lr_http_server *srv = hc->srv;
+    char *p = head_start(hc, srv->hbuf, 200, v10, close);
+    p = PUTS(p, "Allow: GET, HEAD, OPTIONS\r\nAccept-Ranges: bytes\r\nContent-Length: 0\r\n\r\n");
+    int rc = http_send(hc, srv->hbuf, (uint32_t)(p - srv->hbuf), NULL, 0, 0);
+    if (rc == 0) {
+        count_status(srv, 200);
+        if (close)
+            hc->close_after = true;
+    }
+    return rc;
+}
+
 /* Answer one parsed request. 0, or -ENOBUFS to retry the same request later. */
 static int http_handle(struct lr_http_conn *hc, const uint8_t *b, const struct lr_http_request *r,
                        bool close)
@@ -619,14 +666,23 @@ static int http_handle(struct lr_http_conn *hc, const uint8_t *b, const struct l
     bool head_only = r->method == LR_HTTP_HEAD;
     bool v10 = r->version_minor == 0;
 
-    if (r->method != LR_HTTP_GET && r->method != LR_HTTP_HEAD) {
-        /* RFC 9110 §15.6.2: unknown method → 501; OPTIONS * → 501 as well. */
-        if (r->method == LR_HTTP_OTHER || r->asterisk)
+    /*
+     * RFC 9110 §9.3.7: OPTIONS is implemented, for "*" (the server as a
+     * whole) and for a path alike: 200 with Allow and Content-Length: 0. A
+     * client probing with either form gets the same, truthful answer (before,
+     * "*" got 501 and a path 405, which contradicted each other), and 405
+     * responses list OPTIONS in Allow as well (§15.5.6).
+     */
+    static const char allow[] = "Allow: GET, HEAD, OPTIONS\r\n";
+    if (r->method != LR_HTTP_GET && r->method != LR_HTTP_HEAD && r->method != LR_HTTP_OPTIONS) {
+        /* RFC 9110 §15.6.2: unknown method → 501. */
+        if (r->method == LR_HTTP_OTHER)
             return http_send_error(hc, 501, false, v10, true, NULL, 0);
         /* RFC 9110 §15.5.6: known but not allowed here → 405 with Allow. */
-        static const char allow[] = "Allow: GET, HEAD\r\n";
         return http_send_error(hc, 405, false, v10, close, allow, sizeof(allow) - 1);
     }
+    if (r->method == LR_HTTP_OPTIONS && r->asterisk)
+        return http_send_options(hc, v10, close);
 
     const char *in = (const char *)b + r->path.off;
     size_t in_len = r->path.len;
@@ -643,17 +699,19 @@ static int http_handle(struct lr_http_conn *hc, const uint8_t *b, const struct l
     const struct lr_file_entry *f = lr_file_cache_lookup(srv->fc, srv->path, (size_t)n);
     if (f == NULL)
         return http_send_error(hc, 404, head_only, v10, close, NULL, 0);
+    if (r->method == LR_HTTP_OPTIONS)
+        return http_send_options(hc, v10, close);
     bool slash = srv->path[n - 1] == '/';
     if (f->type == LR_FILE_DIR) {
         if (!slash) {
             /* RFC 9110 §15.4.2: redirect to the directory's canonical URL. */
             char *loc = srv->hbuf + srv->hbuf_len / 2; /* second half: free */
             char *p = PUTS(loc, "Location: ");
-            p = put(p, srv->path, (size_t)n);
+            p = put_uri_encoded(p, srv->path, (size_t)n, false);
             *p++ = '/';
             if (r->query.len > 0) {
                 *p++ = '?';
-                p = put(p, (const char *)b + r->query.off, r->query.len);
+                p = put_uri_encoded(p, (const char *)b + r->query.off, r->query.len, true);
             }
             p = PUTS(p, "\r\n");
             return http_send_error(hc, 301, head_only, v10, close, loc, (size_t)(p - loc));
@@ -695,7 +753,7 @@ static void http_finish(struct lr_http_conn *hc)
     timer_arm(hc, HT_LINGER, linger ? linger : HTTP_LINGER_MAX);
 }
 
-/* Discard chunked body bytes held in the input. 1 done, 0 need more, -1 bad. */
+/* Discard chunked body bytes held in the input. 1 done, 0 need more, -400/-413 bad. */
 static int discard_chunked(struct lr_http_conn *hc)
 {
     struct lr_http_server *srv = hc->srv;
@@ -709,7 +767,48 @@ static int discard_chunked(struct lr_http_conn *hc)
     }
     srv->cnt.body_discarded += used;
     in_consume(hc, used);
-    return rc < 0 ? -1 : rc;
+    return rc;
+}
+
+/*
+ * RFC 9112 §7.1, §6.3: the framing of a chunked request body is checked
+ * before the response is committed, so bad framing is answered 400 (and the
+ * connection closed) instead of a 200 followed by a silent close. The body is
+ * held behind its head (re-parsed at each call: the parser is stateless) and
+ * only the bytes not seen yet are fed to the decoder. Returns 1 when the
+ * body ended (hc->pre_fed bytes long), 0 when more must come, 2 when it
+ * outgrew srv->body_hold (holding more would close TCP's window: it is then
+ * checked while discarded after the response, as before), or -400 / -413.
+ */
+static int prevalidate_chunked(struct lr_http_conn *hc, uint32_t head_len)
+{
+    struct lr_http_server *srv = hc->srv;
+    if (!hc->pre_active) {
+        memset(&hc->chunk, 0, sizeof(hc->chunk));
+        hc->pre_fed = 0;
+        hc->pre_rc = 0;
+        hc->pre_active = true;
+    }
+    if (hc->pre_rc != 0) /* known already (the response waited for mbufs) */
+        return hc->pre_rc;
+    uint32_t skip = head_len + hc->pre_fed;
+    int rc = 0;
+    for (struct rte_mbuf *m = hc->in; m != NULL && rc == 0; m = m->next) {
+        if (skip >= m->data_len) {
+            skip -= m->data_len;
+            continue;
+        }
+        size_t u = 0;
+        rc = lr_http_chunked_feed(&hc->chunk, rte_pktmbuf_mtod_offset(m, const uint8_t *, skip),
+                                  m->data_len - skip, &u, srv->cfg->max_body_bytes);
+        skip = 0;
+        hc->pre_fed += (uint32_t)u;
+    }
+    if (rc == 0 && hc->in_len - head_len >= srv->body_hold)
+        rc = 2;
+    if (rc != 0)
+        hc->pre_rc = (int16_t)rc;
+    return rc;
 }
 
 /* The contiguous bytes to parse: the first segment, else a linearised copy. */
@@ -769,7 +868,12 @@ static void http_process(struct lr_http_conn *hc)
         if (hc->state == HC_BODY_CHUNKED) {
             int rc = discard_chunked(hc);
             if (rc < 0) {
-                /* The response was sent; the stream is now unusable (RFC 9112 §7.1). */
+                /*
+                 * Only a body larger than body_hold gets here after its
+                 * response: the stream is now unusable (RFC 9112 §7.1), close.
+                 */
+                if (rc == -400)
+                    srv->cnt.body_bad_framing++;
                 hc->close_after = true;
                 continue;
             }
@@ -838,6 +942,38 @@ static void http_process(struct lr_http_conn *hc)
             srv->cnt.requests++;
             continue; /* close_after is set */
         }
+        /*
+         * A chunked body is validated before answering, except after
+         * Expect: 100-continue, where the client waits for us before sending
+         * it (we answer at once and close, see below).
+         */
+        int pre = 0;
+        if (req.chunked && !req.expect_continue) {
+            pre = prevalidate_chunked(hc, (uint32_t)rc);
+            if (pre == 0) {
+                if (hc->peer_fin) {
+                    http_finish(hc); /* the body can never complete */
+                    return;
+                }
+                if (hc->tmode != HT_HEADER) /* the request is not complete yet: 408 */
+                    timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
+                return;
+            }
+            if (pre < 0) {
+                if (pre == -400)
+                    srv->cnt.body_bad_framing++;
+                int src = http_send_error(hc, (unsigned)-pre, false, v10, true, NULL, 0);
+                if (src == -ENOBUFS) {
+                    timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+                    return;
+                }
+                hc->pre_active = false;
+                hc->close_after = true;
+                if (src == 0)
+                    srv->cnt.requests++;
+                continue;
+            }
+        }
         if (hc->tmode == HT_HEADER || hc->tmode == HT_IDLE)
             timer_stop(hc);
         uint32_t max_req = srv->cfg->max_requests_per_conn;
@@ -869,8 +1005,15 @@ static void http_process(struct lr_http_conn *hc)
             hc->close_after = true;
         in_consume(hc, (uint32_t)rc);
         if (req.chunked) {
-            memset(&hc->chunk, 0, sizeof(hc->chunk));
-            hc->state = HC_BODY_CHUNKED;
+            hc->pre_active = false;
+            if (pre > 0) { /* validated part (pre == 1: all) of the body */
+                srv->cnt.body_discarded += hc->pre_fed;
+                in_consume(hc, hc->pre_fed);
+            } else {
+                memset(&hc->chunk, 0, sizeof(hc->chunk));
+            }
+            if (pre != 1)
+                hc->state = HC_BODY_CHUNKED; /* the decoder goes on where it stopped */
         } else if (req.has_content_length && req.content_length > 0) {
             hc->body_left = req.content_length;
             hc->state = HC_BODY_CL;
@@ -1038,9 +1181,15 @@ int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
     /* Enough for any head the parser can still call incomplete (see lr_http_parser.c). */
     srv->scratch_len = cfg->max_uri_bytes + cfg->max_header_bytes + 64;
     srv->path_len = cfg->max_uri_bytes + (uint32_t)sizeof(cfg->index) + 2;
-    srv->hbuf_len = 2 * (srv->path_len + cfg->max_uri_bytes + HTTP_HEAD_EXTRA);
+    /*
+     * Two halves: the head being composed, and a Location line (path and
+     * query percent-encoded: up to 3 bytes each) that is copied into it.
+     */
+    srv->hbuf_len = 2 * (3 * (srv->path_len + cfg->max_uri_bytes) + HTTP_HEAD_EXTRA);
     srv->nb_conns = w->cfg->tcp.max_conns ? w->cfg->tcp.max_conns : 1;
     srv->send_stall_us = cfg->keepalive_timeout ? cfg->keepalive_timeout : HTTP_STALL_DEFAULT;
+    /* Half the receive buffer: TCP's window stays open while we hold it. */
+    srv->body_hold = RTE_MAX(w->cfg->tcp.rcvbuf / 2, 1024u);
     srv->scratch = rte_malloc_socket("lr_http_scratch", srv->scratch_len, 0, sock);
     srv->path = rte_malloc_socket("lr_http_path", srv->path_len, 0, sock);
     srv->hbuf = rte_malloc_socket("lr_http_hbuf", srv->hbuf_len, 0, sock);
@@ -1184,6 +1333,7 @@ unsigned lr_http_counters_foreach(const struct lr_http_counters *c,
     EMIT(tx_body_bytes);
     EMIT(rx_bytes);
     EMIT(body_discarded);
+    EMIT(body_bad_framing);
     EMIT(header_timeouts);
     EMIT(keepalive_timeouts);
     EMIT(send_timeouts);

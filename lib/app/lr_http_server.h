@@ -69,6 +69,7 @@ struct lr_http_counters {
     uint64_t tx_body_bytes;      /* response bodies queued */
     uint64_t rx_bytes;           /* request bytes received */
     uint64_t body_discarded;     /* request body bytes read and dropped */
+    uint64_t body_bad_framing;   /* chunked request bodies with bad framing (400, close) */
     uint64_t header_timeouts;    /* 408 sent */
     uint64_t keepalive_timeouts; /* idle keep-alive connections closed */
     uint64_t send_timeouts;      /* connections aborted: peer not reading */

@@ -5,14 +5,17 @@
  *
  * Call chain:
  *   lr_udp_input_burst() -> tftp_listen_recv()   RRQ on [tftp] listen
- *        -> tftp_start() -> tftp_send_oack() | tftp_send_block()
+ *        -> tftp_start() -> tftp_send_oack() | tftp_fill() | tftp_refuse()
  *   lr_udp_input_burst() -> tftp_session_recv()  ACK/ERROR on the session TID
- *        -> next block | session end
- *   timer wheel -> tftp_timeout() -> retransmit | give up
+ *        -> tftp_on_ack() -> tftp_fill() (window slides) | tftp_rewind() | end
+ *   timer wheel -> tftp_timeout() -> tftp_rewind() | give up
  *
- * A session remembers only where the block in flight starts (file offset for
- * octet, encoder position for netascii) and its length, so a retransmission
- * rebuilds exactly the same bytes.
+ * A session keeps the window as block numbers [una, nxt) (RFC 7440; one
+ * block with the default windowsize 1, RFC 1350's lock-step). Block k's bytes
+ * are a pure function of k (file offset for octet; for netascii, the encoder
+ * position at una is kept and moved forward as blocks are acknowledged), so
+ * a retransmission rebuilds exactly the same bytes and nothing is kept per
+ * block.
  */
 #include <errno.h>
 #include <string.h>
@@ -47,18 +50,25 @@ struct tftp_session {
     rte_be16_t peer_port;
     uint16_t tid; /* our port, host order */
     bool used;
-    bool oack;      /* OACK in flight, waiting for ACK 0 */
-    bool last;      /* the block in flight is the final one */
-    uint8_t mode;   /* enum lr_tftp_mode */
-    uint16_t block; /* block number in flight */
+    bool oack;       /* OACK in flight, waiting for ACK 0 */
+    uint8_t mode;    /* enum lr_tftp_mode */
+    uint16_t window; /* blocks sent before waiting for an ACK (RFC 7440; 1 = lock-step) */
     uint32_t blksize;
-    uint32_t len; /* data bytes in the block in flight (after netascii) */
     uint32_t retries;
     uint32_t next_free;
     uint64_t timeout_us;
-    uint64_t off;              /* octet: file offset of the block in flight */
-    struct lr_tftp_ascii cur;  /* netascii: position at the start of the block */
-    struct lr_tftp_ascii next; /* netascii: position after it */
+    /*
+     * Blocks are counted from 1 in 64 bits (the wire carries the low 16
+     * bits, so numbers wrap from 65535 to 0). Block k holds bytes
+     * [(k - 1) * blksize, k * blksize) of the data as sent (after netascii),
+     * the last block (nblocks) being shorter than blksize, possibly empty.
+     */
+    uint64_t total;               /* bytes to send */
+    uint64_t nblocks;             /* total / blksize + 1 */
+    uint64_t una;                 /* first block not acknowledged */
+    uint64_t nxt;                 /* next block to send (una <= nxt <= una + window) */
+    struct lr_tftp_ascii una_pos; /* netascii: encoder position at block una */
+    struct lr_tftp_ascii nxt_pos; /* netascii: encoder position at block nxt */
     struct lr_tftp_oack oa;
 };
 
@@ -67,6 +77,7 @@ struct lr_tftp_ctx {
     uint16_t listen;
     uint32_t max;
     uint32_t max_retries;
+    uint32_t max_window;
     uint64_t timeout_us;
     uint32_t free_head;
     struct tftp_session *s;
@@ -87,6 +98,53 @@ static void tftp_send_error(struct lr_worker *w, rte_be32_t src, uint16_t sport,
     lr_udp_send(w, src, rte_cpu_to_be_16(sport), dst, dport, buf, (uint32_t)n);
 }
 
+/* Our address for replies to @d: its destination, or the route's port address (broadcast). */
+static rte_be32_t tftp_local_addr(struct lr_worker *w, const struct lr_udp_dgram *d)
+{
+    rte_be32_t local = lr_ipv4_is_local(w, d->dst) ? d->dst : 0;
+    if (local == 0) {
+        rte_be32_t nh;
+        int port = lr_ipv4_route(w, d->src, &nh);
+        local = port >= 0 ? w->ports[port].addr : 0;
+    }
+    return local;
+}
+
+/* Datagrams to the short-lived port of a refusal (none expected): dropped, counted. */
+static void tftp_refusal_recv(struct lr_worker *w, struct rte_mbuf *m, const struct lr_udp_dgram *d,
+                              void *ctx)
+{
+    struct lr_tftp_ctx *t = ctx;
+
+    RTE_SET_USED(d);
+    t->c.bad_packets++;
+    lr_pkt_drop(w, LR_DROP_UDP_APP, m);
+}
+
+/*
+ * Refuse a request. RFC 1350 §4: every reply to a request, the ERROR
+ * included, comes from a newly chosen TID, never from the listen port (a
+ * client such as curl connect()s its socket to the first reply's source and
+ * fails otherwise). The port is bound only while the error is sent. When no
+ * port is free at all, the listen port is the only way to tell the client
+ * (counted in tid_exhausted).
+ */
+static void tftp_refuse(struct lr_worker *w, struct lr_tftp_ctx *t, const struct lr_udp_dgram *d,
+                        uint16_t code, const char *msg)
+{
+    rte_be32_t local = tftp_local_addr(w, d);
+    uint16_t tid = lr_udp_bind_ephemeral(w, local, d->src, d->sport, tftp_refusal_recv, t);
+
+    t->c.refused++;
+    if (tid == 0) {
+        t->c.tid_exhausted++;
+        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, code, msg);
+        return;
+    }
+    tftp_send_error(w, local, tid, d->src, d->sport, code, msg);
+    lr_udp_unbind(w, tid);
+}
+
 static void tftp_end(struct lr_worker *w, struct tftp_session *s)
 {
     struct lr_tftp_ctx *t = s->t;
@@ -102,18 +160,45 @@ static void tftp_end(struct lr_worker *w, struct tftp_session *s)
 
 static int tftp_send_oack(struct lr_worker *w, struct tftp_session *s)
 {
-    uint8_t buf[128];
+    uint8_t buf[160];
     size_t n = lr_tftp_build_oack(buf, sizeof(buf), &s->oa);
 
     return lr_udp_send(w, s->local, rte_cpu_to_be_16(s->tid), s->peer, s->peer_port, buf,
                        (uint32_t)n);
 }
 
-/* Build and send the block in flight (first transmission or retransmission). */
-static int tftp_send_block(struct lr_worker *w, struct tftp_session *s)
+/* Bytes of block @k (1-based). */
+static uint32_t block_len(const struct tftp_session *s, uint64_t k)
+{
+    uint64_t off = (k - 1) * s->blksize;
+    uint64_t left = s->total - off;
+    return left < s->blksize ? (uint32_t)left : s->blksize;
+}
+
+/* Move the netascii position @a forward by @n encoded bytes. */
+static void ascii_skip(const struct lr_file_entry *f, struct lr_tftp_ascii *a, uint64_t n)
+{
+    uint8_t buf[TFTP_ASCII_CHUNK];
+
+    while (n > 0) {
+        size_t want = n < sizeof(buf) ? (size_t)n : sizeof(buf);
+        size_t got = lr_tftp_ascii_encode(a, f->data, f->size, buf, want);
+        n -= got;
+        if (got < want)
+            break;
+    }
+}
+
+/*
+ * Build and send block @k (first transmission or retransmission). Netascii
+ * encodes from @pos, which is left after the block.
+ */
+static int tftp_send_block(struct lr_worker *w, struct tftp_session *s, uint64_t k,
+                           struct lr_tftp_ascii *pos)
 {
     struct lr_tftp_ctx *t = s->t;
     const struct lr_file_entry *f = s->f;
+    uint32_t len = block_len(s, k);
     struct rte_mbuf *m = lr_pkt_alloc(w);
     uint8_t *hdr;
 
@@ -124,12 +209,14 @@ static int tftp_send_block(struct lr_worker *w, struct tftp_session *s)
         rte_pktmbuf_free(m);
         return -ENOBUFS;
     }
-    lr_tftp_build_data_hdr(hdr, s->block);
+    /* Block numbers wrap from 65535 to 0 (the low 16 bits of k). */
+    lr_tftp_build_data_hdr(hdr, (uint16_t)k);
     if (s->mode == LR_TFTP_MODE_OCTET) {
-        if (s->len > 0) {
+        uint64_t off = (k - 1) * s->blksize;
+        if (len > 0) {
             /* Zero copy from the cache; copy when attaching is refused. */
             struct rte_mbuf *seg = lr_pkt_alloc(w);
-            if (seg != NULL && lr_file_cache_attach(t->fc, w->id, f, s->off, s->len, seg) == 0) {
+            if (seg != NULL && lr_file_cache_attach(t->fc, w->id, f, off, len, seg) == 0) {
                 if (rte_pktmbuf_chain(m, seg) != 0) {
                     rte_pktmbuf_free(seg);
                     rte_pktmbuf_free(m);
@@ -138,7 +225,7 @@ static int tftp_send_block(struct lr_worker *w, struct tftp_session *s)
             } else {
                 if (seg != NULL)
                     rte_pktmbuf_free(seg);
-                if (lr_udp_append(w, m, f->data + s->off, s->len) != 0) {
+                if (lr_udp_append(w, m, f->data + off, len) != 0) {
                     rte_pktmbuf_free(m);
                     return -ENOBUFS;
                 }
@@ -146,8 +233,8 @@ static int tftp_send_block(struct lr_worker *w, struct tftp_session *s)
         }
     } else {
         uint8_t buf[TFTP_ASCII_CHUNK];
-        struct lr_tftp_ascii a = s->cur;
-        uint32_t left = s->blksize, got = 0;
+        struct lr_tftp_ascii a = *pos;
+        uint32_t left = len;
         while (left > 0) {
             size_t want = left < sizeof(buf) ? left : sizeof(buf);
             size_t n = lr_tftp_ascii_encode(&a, f->data, f->size, buf, want);
@@ -155,40 +242,51 @@ static int tftp_send_block(struct lr_worker *w, struct tftp_session *s)
                 rte_pktmbuf_free(m);
                 return -ENOBUFS;
             }
-            got += (uint32_t)n;
             left -= (uint32_t)n;
             if (n < want)
                 break;
         }
-        s->len = got;
-        s->next = a;
-        s->last = got < s->blksize;
+        *pos = a;
     }
     return lr_udp_send_mbuf(w, s->local, rte_cpu_to_be_16(s->tid), s->peer, s->peer_port, m);
 }
 
-/* Make the next block the one in flight and send it. */
-static void tftp_next_block(struct lr_worker *w, struct tftp_session *s, bool first)
+/*
+ * Send blocks [nxt, una + window) that exist (RFC 7440 §4: a window of
+ * consecutive blocks, then wait for the ACK of its last one) and (re)start
+ * the timer. Blocks below @first_new are retransmissions.
+ */
+static void tftp_fill(struct lr_worker *w, struct tftp_session *s, uint64_t first_new)
 {
     struct lr_tftp_ctx *t = s->t;
+    uint64_t end = s->una + s->window;
 
-    if (s->mode == LR_TFTP_MODE_OCTET) {
-        if (!first)
-            s->off += s->len;
-        uint64_t left = s->f->size - s->off;
-        s->len = left < s->blksize ? (uint32_t)left : s->blksize;
-        s->last = s->len < s->blksize;
-    } else if (!first) {
-        s->cur = s->next;
+    if (end > s->nblocks + 1)
+        end = s->nblocks + 1;
+    while (s->nxt < end) {
+        struct lr_tftp_ascii pos = s->nxt_pos;
+        if (tftp_send_block(w, s, s->nxt, &pos) != 0)
+            break; /* counted by UDP; the timer sends it again */
+        if (s->nxt < first_new) {
+            t->c.retransmits++;
+        } else {
+            t->c.blocks_sent++;
+            t->c.bytes_sent += block_len(s, s->nxt);
+        }
+        s->nxt_pos = pos;
+        s->nxt++;
     }
-    /* Block numbers wrap from 65535 to 0 (uint16_t arithmetic). */
-    s->block = first ? 1 : (uint16_t)(s->block + 1);
-    s->oack = false;
-    s->retries = 0;
-    tftp_send_block(w, s);
-    t->c.blocks_sent++;
-    t->c.bytes_sent += s->len;
     lr_timer_arm(&w->timers, &s->timer, w->now + s->timeout_us);
+}
+
+/* Send the window again from its first block not acknowledged. */
+static void tftp_rewind(struct lr_worker *w, struct tftp_session *s)
+{
+    uint64_t sent = s->nxt;
+
+    s->nxt = s->una;
+    s->nxt_pos = s->una_pos;
+    tftp_fill(w, s, sent);
 }
 
 static void tftp_timeout(struct lr_worker *w, struct lr_timer *tm)
@@ -202,12 +300,62 @@ static void tftp_timeout(struct lr_worker *w, struct lr_timer *tm)
         return;
     }
     s->retries++;
-    t->c.retransmits++;
-    if (s->oack)
+    if (s->oack) {
+        t->c.retransmits++;
         tftp_send_oack(w, s);
-    else
-        tftp_send_block(w, s);
-    lr_timer_arm(&w->timers, &s->timer, w->now + s->timeout_us);
+        lr_timer_arm(&w->timers, &s->timer, w->now + s->timeout_us);
+        return;
+    }
+    /* RFC 7440 §4: on timeout, the whole window from the first unacked block. */
+    tftp_rewind(w, s);
+}
+
+/* The first data window, after the OACK was acknowledged (or without options). */
+static void tftp_begin_data(struct lr_worker *w, struct tftp_session *s)
+{
+    s->oack = false;
+    s->retries = 0;
+    tftp_fill(w, s, s->nxt);
+}
+
+/* An ACK for wire block @b while data is in flight. */
+static void tftp_on_ack(struct lr_worker *w, struct tftp_session *s, uint16_t b)
+{
+    struct lr_tftp_ctx *t = s->t;
+    /* Which outstanding block @b names: una - 1 + d, with d in [0, nxt - una]. */
+    uint16_t d = (uint16_t)(b - (uint16_t)(s->una - 1));
+
+    if (d == 0 || d > s->nxt - s->una) {
+        /* RFC 1123 §4.2.3.1: a duplicate (or stale) ACK never causes a
+         * retransmission; only the timer does (Sorcerer's Apprentice). */
+        t->c.dup_acks++;
+        return;
+    }
+    uint64_t acked = s->una - 1 + d;
+    if (acked == s->nblocks) {
+        t->c.completed++;
+        tftp_end(w, s);
+        return;
+    }
+    /* Progress: the netascii position of the new una, then the window slides. */
+    if (s->mode != LR_TFTP_MODE_OCTET) {
+        if (acked + 1 == s->nxt)
+            s->una_pos = s->nxt_pos;
+        else
+            ascii_skip(s->f, &s->una_pos, (uint64_t)d * s->blksize);
+    }
+    s->una = acked + 1;
+    s->retries = 0;
+    if (s->una < s->nxt) {
+        /*
+         * RFC 7440 §4: an ACK of a block before the window's last means the
+         * client lost the one after it: resume sending from there.
+         */
+        t->c.window_rewinds++;
+        tftp_rewind(w, s);
+        return;
+    }
+    tftp_fill(w, s, s->nxt);
 }
 
 static void tftp_session_recv(struct lr_worker *w, struct rte_mbuf *m, const struct lr_udp_dgram *d,
@@ -250,24 +398,13 @@ static void tftp_session_recv(struct lr_worker *w, struct rte_mbuf *m, const str
             t->c.dup_acks++;
             return;
         }
-        tftp_next_block(w, s, true);
+        tftp_begin_data(w, s);
         return;
     }
-    if (pkt.block != s->block) {
-        /* RFC 1123 §4.2.3.1: a duplicate (or stale) ACK never causes a
-         * retransmission; only the timer does. */
-        t->c.dup_acks++;
-        return;
-    }
-    if (s->last) {
-        t->c.completed++;
-        tftp_end(w, s);
-        return;
-    }
-    tftp_next_block(w, s, false);
+    tftp_on_ack(w, s, pkt.block);
 }
 
-/* Validate a request and start its transfer; errors answered from the listen port. */
+/* Validate a request and start its transfer; errors answered from a new TID. */
 static void tftp_start(struct lr_worker *w, struct lr_tftp_ctx *t, const struct lr_tftp_pkt *req,
                        const struct lr_udp_dgram *d)
 {
@@ -277,64 +414,50 @@ static void tftp_start(struct lr_worker *w, struct lr_tftp_ctx *t, const struct 
     int n;
 
     if (req->op == LR_TFTP_WRQ) {
-        t->c.refused++;
-        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ACCESS,
-                        "Read-only server");
+        tftp_refuse(w, t, d, LR_TFTP_ERR_ACCESS, "Read-only server");
         return;
     }
     if (req->mode == LR_TFTP_MODE_MAIL) {
-        t->c.refused++;
-        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ILLEGAL_OP,
-                        "Mail mode not supported");
+        tftp_refuse(w, t, d, LR_TFTP_ERR_ILLEGAL_OP, "Mail mode not supported");
         return;
     }
     n = lr_path_normalize(req->filename, strlen(req->filename), vpath, sizeof(vpath), 0);
     if (n < 0) {
-        t->c.refused++;
-        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ACCESS,
-                        "Access violation");
+        tftp_refuse(w, t, d, LR_TFTP_ERR_ACCESS, "Access violation");
         return;
     }
     f = lr_file_cache_lookup(t->fc, vpath, (size_t)n);
     if (f == NULL || f->type != LR_FILE_REG) {
-        t->c.refused++;
         t->c.not_found++;
-        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_NOT_FOUND,
-                        "File not found");
+        tftp_refuse(w, t, d, LR_TFTP_ERR_NOT_FOUND, "File not found");
         return;
     }
     /* A repeated RRQ (our first answer was lost) is answered by resending
      * that answer rather than by a second transfer. */
     for (uint32_t i = 0; i < t->max; i++) {
         s = &t->s[i];
-        if (s->used && s->peer == d->src && s->peer_port == d->sport &&
-            (s->oack || s->block == 1) && s->f == f) {
-            t->c.retransmits++;
-            if (s->oack)
+        if (s->used && s->peer == d->src && s->peer_port == d->sport && (s->oack || s->una == 1) &&
+            s->f == f) {
+            if (s->oack) {
+                t->c.retransmits++;
                 tftp_send_oack(w, s);
-            else
-                tftp_send_block(w, s);
+            } else {
+                tftp_rewind(w, s); /* the first window again (counted per block) */
+            }
             return;
         }
     }
     if (t->free_head == TFTP_NONE) {
-        t->c.refused++;
         t->c.busy++;
-        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_UNDEF, "Server busy");
+        tftp_refuse(w, t, d, LR_TFTP_ERR_UNDEF, "Server busy");
         return;
     }
     s = &t->s[t->free_head];
-    rte_be32_t local = lr_ipv4_is_local(w, d->dst) ? d->dst : 0;
-    if (local == 0) {
-        rte_be32_t nh;
-        int port = lr_ipv4_route(w, d->src, &nh);
-        local = port >= 0 ? w->ports[port].addr : 0;
-    }
+    rte_be32_t local = tftp_local_addr(w, d);
     uint16_t tid = lr_udp_bind_ephemeral(w, local, d->src, d->sport, tftp_session_recv, s);
     if (tid == 0) {
-        t->c.refused++;
         t->c.busy++;
-        tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_UNDEF, "Server busy");
+        tftp_refuse(w, t, d, LR_TFTP_ERR_UNDEF, "Server busy");
         return;
     }
     t->free_head = s->next_free;
@@ -348,13 +471,15 @@ static void tftp_start(struct lr_worker *w, struct lr_tftp_ctx *t, const struct 
     s->mode = (uint8_t)req->mode;
     s->blksize = LR_TFTP_BLKSIZE_DEFAULT;
     s->timeout_us = t->timeout_us;
-    s->off = 0;
-    s->len = 0;
-    s->block = 0;
+    s->window = 1;
     s->retries = 0;
-    lr_tftp_ascii_init(&s->cur);
-    lr_tftp_ascii_init(&s->next);
+    s->oack = false;
+    s->una = 1;
+    s->nxt = 1;
+    lr_tftp_ascii_init(&s->una_pos);
+    lr_tftp_ascii_init(&s->nxt_pos);
     memset(&s->oa, 0, sizeof(s->oa));
+    s->total = s->mode == LR_TFTP_MODE_OCTET ? f->size : lr_tftp_ascii_size(f->data, f->size);
 
     /* RFC 2347: acknowledge the options we accept in an OACK, then wait for
      * ACK 0; with none, DATA 1 is the answer (RFC 1350). */
@@ -366,21 +491,28 @@ static void tftp_start(struct lr_worker *w, struct lr_tftp_ctx *t, const struct 
     if (req->has_tsize) {
         /* RFC 2349: the server answers with the size of the file. */
         s->oa.tsize = true;
-        s->oa.tsize_val =
-            s->mode == LR_TFTP_MODE_OCTET ? f->size : lr_tftp_ascii_size(f->data, f->size);
+        s->oa.tsize_val = s->total;
     }
     if (req->has_timeout) {
         s->oa.timeout = true;
         s->oa.timeout_val = req->timeout;
         s->timeout_us = (uint64_t)req->timeout * 1000000u;
     }
-    if (s->oa.blksize || s->oa.tsize || s->oa.timeout) {
+    if (req->has_windowsize) {
+        /* RFC 7440 §3: the server may answer a smaller value; ours is capped
+         * by [tftp] max_window. */
+        s->window = (uint16_t)RTE_MIN((uint32_t)req->windowsize, t->max_window);
+        s->oa.windowsize = true;
+        s->oa.windowsize_val = s->window;
+    }
+    s->nblocks = s->total / s->blksize + 1;
+    if (s->oa.blksize || s->oa.tsize || s->oa.timeout || s->oa.windowsize) {
         s->oack = true;
         tftp_send_oack(w, s);
         lr_timer_arm(&w->timers, &s->timer, w->now + s->timeout_us);
         return;
     }
-    tftp_next_block(w, s, true);
+    tftp_begin_data(w, s);
 }
 
 static void tftp_listen_recv(struct lr_worker *w, struct rte_mbuf *m, const struct lr_udp_dgram *d,
@@ -416,9 +548,7 @@ static void tftp_listen_recv(struct lr_worker *w, struct rte_mbuf *m, const stru
         return; /* transfer packets at the listen port: stray (a client that
                  * already gave up sends them), answered by nothing; errors
                  * are never answered (RFC 1350 §7) */
-    t->c.refused++;
-    tftp_send_error(w, d->dst, t->listen, d->src, d->sport, LR_TFTP_ERR_ILLEGAL_OP,
-                    "Illegal TFTP operation");
+    tftp_refuse(w, t, d, LR_TFTP_ERR_ILLEGAL_OP, "Illegal TFTP operation");
 }
 
 int lr_tftp_init(struct lr_worker *w, const struct lr_file_cache *fc)
@@ -445,6 +575,7 @@ int lr_tftp_init(struct lr_worker *w, const struct lr_file_cache *fc)
     t->max = tc->max_sessions;
     t->max_retries = tc->retries;
     t->timeout_us = tc->timeout;
+    t->max_window = tc->max_window ? tc->max_window : 1;
     for (uint32_t i = 0; i < t->max; i++) {
         lr_timer_init(&t->s[i].timer, tftp_timeout);
         t->s[i].t = t;
@@ -496,6 +627,8 @@ void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *ac
     acc->timeouts += t->c.timeouts;
     acc->aborted += t->c.aborted;
     acc->retransmits += t->c.retransmits;
+    acc->window_rewinds += t->c.window_rewinds;
+    acc->tid_exhausted += t->c.tid_exhausted;
     acc->dup_acks += t->c.dup_acks;
     acc->unknown_tid += t->c.unknown_tid;
     acc->bad_packets += t->c.bad_packets;
@@ -520,6 +653,8 @@ void lr_tftp_module_walk(const struct lr_worker *w,
     fn(arg, "timeouts", c.timeouts);
     fn(arg, "aborted", c.aborted);
     fn(arg, "retransmits", c.retransmits);
+    fn(arg, "window_rewinds", c.window_rewinds);
+    fn(arg, "tid_exhausted", c.tid_exhausted);
     fn(arg, "dup_acks", c.dup_acks);
     fn(arg, "unknown_tid", c.unknown_tid);
     fn(arg, "bad_packets", c.bad_packets);

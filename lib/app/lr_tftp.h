@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Read-only TFTP server (RFC 1350) with option negotiation (RFC 2347) for
- * blksize (RFC 2348), tsize and timeout (RFC 2349), serving the start-time
- * file cache (lr_file_cache.h) on [tftp] listen (0 = off).
+ * blksize (RFC 2348), tsize and timeout (RFC 2349) and windowsize (RFC
+ * 7440), serving the start-time file cache (lr_file_cache.h) on [tftp]
+ * listen (0 = off).
  *
  * - RRQ only; WRQ gets error 2 (access violation). Modes octet and netascii
  *   (LF -> CR LF, CR -> CR NUL); mail gets error 4.
@@ -10,10 +11,15 @@
  *   names get error 2, missing files and directories error 1.
  * - Each transfer has its own server port (TID, RFC 1350 §4) bound with
  *   lr_udp_bind_ephemeral() on the worker that owns the new flow; packets
- *   from any other address/port get error 5 and do not disturb it.
- * - Lock-step: one DATA block outstanding, retransmitted on the timer wheel
- *   every [tftp] timeout (or the negotiated timeout) at most [tftp] retries
- *   times, then the session is dropped. Duplicate ACKs never trigger a
+ *   from any other address/port get error 5 and do not disturb it. A
+ *   refused request gets its ERROR from a fresh port too (bound only while
+ *   it is sent), never from the listen port.
+ * - Windows (RFC 7440): windowsize N (at most [tftp] max_window) blocks are
+ *   sent before waiting for the ACK of the last; an ACK of an earlier block
+ *   resumes sending after it; on timeout the window is sent again from its
+ *   first unacknowledged block, every [tftp] timeout (or the negotiated
+ *   one) at most [tftp] retries times, then the session is dropped. Without
+ *   the option N = 1: RFC 1350's lock-step. Duplicate ACKs never trigger a
  *   resend (RFC 1123 §4.2.3.1, Sorcerer's Apprentice); only the timer does.
  * - Block numbers roll over from 65535 to 0, so files of any size in the
  *   cache can be sent (the convention of common clients).
@@ -39,7 +45,9 @@ struct lr_tftp_counters {
     uint64_t completed;       /* transfers whose last block was acknowledged */
     uint64_t timeouts;        /* transfers abandoned after the retries */
     uint64_t aborted;         /* transfers ended by a client error or by shutdown */
-    uint64_t retransmits;     /* DATA/OACK resent on timeout */
+    uint64_t retransmits;     /* DATA blocks / OACK sent again (timeout, rewind, repeated RRQ) */
+    uint64_t window_rewinds;  /* ACKs inside the window: sending resumed after them (RFC 7440) */
+    uint64_t tid_exhausted;   /* refusals sent from the listen port: no free port for a TID */
     uint64_t dup_acks;        /* duplicate or old ACKs ignored */
     uint64_t unknown_tid;     /* packets from a foreign address/port (error 5) */
     uint64_t bad_packets;     /* malformed packets */

@@ -106,6 +106,15 @@ static int parse_request(const uint8_t *buf, size_t len, struct lr_tftp_pkt *p)
                 p->timeout = (uint8_t)v;
                 p->has_options = true;
             }
+        } else if (strcasecmp(name, "windowsize") == 0) {
+            if (parse_u64(value, &v) != 0)
+                return -LR_TFTP_PARSE_OPTION;
+            /* RFC 7440 §3: 1..65535 blocks; anything else is not acknowledged. */
+            if (v >= 1 && v <= LR_TFTP_WINDOW_MAX) {
+                p->has_windowsize = true;
+                p->windowsize = (uint16_t)v;
+                p->has_options = true;
+            }
         }
         /* RFC 2347: unrecognised options are silently ignored. */
     }
@@ -219,6 +228,8 @@ size_t lr_tftp_build_oack(uint8_t *buf, size_t cap, const struct lr_tftp_oack *o
     if (o->tsize && (pos = put_option(buf, cap, pos, "tsize", o->tsize_val)) == 0)
         return 0;
     if (o->timeout && (pos = put_option(buf, cap, pos, "timeout", o->timeout_val)) == 0)
+        return 0;
+    if (o->windowsize && (pos = put_option(buf, cap, pos, "windowsize", o->windowsize_val)) == 0)
         return 0;
     return pos;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TFTP wire format (RFC 1350) with option extension (RFC 2347) and the
- * blksize (RFC 2348), tsize and timeout (RFC 2349) options.
+ * blksize (RFC 2348), tsize and timeout (RFC 2349) and windowsize (RFC 7440)
+ * options.
  *
  * Pure functions over byte buffers: no clock, no state, no allocation. The
  * session logic (lr_tftp.c) parses what it receives with lr_tftp_parse() and
@@ -55,7 +56,8 @@ enum lr_tftp_mode {
 #define LR_TFTP_BLKSIZE_MAX     65464 /* RFC 2348 */
 #define LR_TFTP_TIMEOUT_MIN     1     /* seconds, RFC 2349 */
 #define LR_TFTP_TIMEOUT_MAX     255
-#define LR_TFTP_FILENAME_MAX    255 /* our limit on the requested name */
+#define LR_TFTP_WINDOW_MAX      65535 /* RFC 7440 §3: windowsize 1..65535 */
+#define LR_TFTP_FILENAME_MAX    255   /* our limit on the requested name */
 
 /** A parsed TFTP packet. Pointers refer into the parsed buffer. */
 struct lr_tftp_pkt {
@@ -70,6 +72,8 @@ struct lr_tftp_pkt {
     uint64_t tsize;
     bool has_timeout;
     uint8_t timeout; /* seconds, [1, 255] */
+    bool has_windowsize;
+    uint16_t windowsize; /* blocks, [1, 65535] (RFC 7440) */
     /* DATA / ACK */
     uint16_t block;
     const uint8_t *data; /* DATA payload */
@@ -119,6 +123,8 @@ struct lr_tftp_oack {
     uint64_t tsize_val;
     bool timeout;
     uint8_t timeout_val;
+    bool windowsize;
+    uint16_t windowsize_val;
 };
 
 /**

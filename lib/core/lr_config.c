@@ -304,6 +304,8 @@ static const struct cfg_key cfg_keys[] = {
     KEY(SEC_TFTP, TF, "timeout", timeout, T_TIME, MS(100), SEC(255), "1s",
         "retransmission timeout (RFC 2349: 1-255 s when negotiated)"),
     KEY(SEC_TFTP, TF, "retries", retries, T_UINT, 1, 100, "5", "retransmissions before giving up"),
+    KEY(SEC_TFTP, TF, "max_window", max_window, T_UINT, 1, 65535, "64",
+        "largest windowsize granted (RFC 7440): blocks sent before waiting for an ACK"),
 
     KEY(SEC_CLIENT, C, "target", targets, T_TARGETS, 0, LR_MAX_TARGETS, NULL,
         "comma-separated servers ip:port (required in client mode)"),

@@ -172,6 +172,7 @@ struct lr_tftp_config {
     uint32_t max_sessions;  /* default 64 */
     uint64_t timeout;       /* default 1s */
     uint32_t retries;       /* default 5 */
+    uint32_t max_window;    /* largest windowsize granted (RFC 7440), default 64 */
 };
 
 /* [client] (load generator; the section being present = client mode, `target` required) */
@@ -229,6 +230,17 @@ int lr_config_load(struct lr_config *cfg, const char *path, char *err, size_t er
  *  used in messages, and its directory (or the cwd) to resolve relative paths. */
 int lr_config_load_string(struct lr_config *cfg, const char *text, const char *name, char *err,
                           size_t errlen);
+
+/**
+ * Check the paths the enabled services read at start (lr_config_check.c):
+ * [http] root, [ftp] root, users and upload_dir (under the root), [tftp]
+ * root must exist, be of the right type (directory or file) and be usable
+ * (readable; the upload directory writable). A service that is off is not
+ * checked. Called by --check and before a start, after lr_config_load().
+ * @return 0, or -errno with one line "PATH: [section] key: reason" in @err
+ *         (the form of every other configuration error).
+ */
+int lr_config_check_paths(const struct lr_config *cfg, char *err, size_t errlen);
 
 /** Print every section and key with its default, range and help (--help-config). */
 void lr_config_help(FILE *f);

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Configuration errors: exit 2 with one line naming the file, the section and
 # the key; --check validates without starting anything; usage errors exit 2.
+# Missing roots, users file and upload directory of enabled services too.
 . "$(dirname "$0")/lib.sh" "$@"
 
 # expect STATUS PATTERN -- linerate args... : run, compare status, grep output.
@@ -78,6 +79,44 @@ time_wait = 5 parsecs
 CONF
 )
 expect 2 "$f: \[tcp\] time_wait" -- -- --check -c "$f"
+
+# Missing paths of enabled services are configuration errors too (exit 2,
+# FILE: [section] key: reason), for --check and a start alike.
+mkdir -p "$LR_TMP/root/incoming" "$LR_TMP/root-ro"
+: >"$LR_TMP/users"
+paths_conf()
+{
+    # paths_conf NAME SECTION-LINES...: [port0] plus the given lines.
+    local name=$1
+    shift
+    { printf '[port0]\naddr = 198.18.0.2/24\n'; printf '%s\n' "$@"; } >"$LR_TMP/$name.conf"
+    echo "$LR_TMP/$name.conf"
+}
+missing_cases=(
+    "http-root|[http] root: $LR_TMP/nope: does not exist|[http]|root = nope"
+    "http-root-file|[http] root: $LR_TMP/users: not a directory|[http]|root = users"
+    "ftp-users|[ftp] users: $LR_TMP/no-users: does not exist|[http]|root = root|[ftp]|users = no-users"
+    "ftp-upload|[ftp] upload_dir: $LR_TMP/root/upload: does not exist|[http]|root = root|[ftp]|upload_dir = upload"
+    "ftp-root|[ftp] root: $LR_TMP/ftp-nope: does not exist|[http]|root = root|[ftp]|root = ftp-nope"
+    "tftp-root|[tftp] root: $LR_TMP/tftp-nope: does not exist|[tftp]|listen = 69|root = tftp-nope"
+)
+for c in "${missing_cases[@]}"; do
+    IFS='|' read -r -a parts <<<"$c"
+    f=$(paths_conf "${parts[0]}" "${parts[@]:2}")
+    pat=${parts[1]//[/\\[}
+    expect 2 "$f: ${pat//]/\\]}" -- -- --check -c "$f"
+done
+# The same refusal on a real start, before EAL is even needed.
+f=$(paths_conf start-missing "[http]" "root = nope")
+expect 2 "$f: \[http\] root: $LR_TMP/nope: does not exist" -- --no-pci --no-huge -m 512 \
+    --file-prefix "$LR_PREFIX" -l 0-1 -- -c "$f"
+# Existing paths pass; a service that is off is not checked.
+f=$(paths_conf paths-ok "[http]" "root = root" "[ftp]" "users = users" "upload_dir = incoming" \
+    "[tftp]" "listen = 69" "root = root-ro")
+expect 0 "configuration ok" -- -- --check -c "$f"
+f=$(paths_conf paths-off "[http]" "enabled = no" "root = nope" "[ftp]" "enabled = no" \
+    "users = no-users" "[tftp]" "root = tftp-nope")
+expect 0 "configuration ok" -- -- --check -c "$f"
 
 # Errors only the running environment can find: they need EAL, so they run
 # inside a namespace on net_tap like the other tests.

@@ -184,6 +184,14 @@ cases = [
     (b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + os.urandom(40), 400, "TLS hello"),
     (b"GET / HTTP/1.1\rHost: a\r\n\r\n", 400, "bare CR"),
     (b"GET\x00 / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "NUL in method"),
+    # Range is a singleton field (RFC 9110 5.3, 14.2): two lines are malformed.
+    (b"GET /odd.bin HTTP/1.1\r\nHost: a\r\nRange: bytes=0-9\r\nRange: bytes=20-29\r\n\r\n", 400,
+     "two Range lines"),
+    # Bad chunked framing is a 400 before any response (RFC 9112 7.1).
+    (b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+     400, "bad chunk size"),
+    (b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n", 400,
+     "chunk longer than its size"),
 ]
 for raw, want, name in cases:
     try:
@@ -230,6 +238,36 @@ if st1 != 200 or h1.get("connection", "").lower() != "keep-alive" or st2 != 200 
         h2.get("connection", "").lower() != "close" or not r.closed():
     fail("HTTP/1.0 persistence")
 s.close()
+
+# 7. OPTIONS (RFC 9110 9.3.7): "*" and a path get the same 200 with Allow.
+s = connect()
+r = Reader(s)
+try:
+    for target in (b"*", b"/hello.txt"):
+        s.sendall(b"OPTIONS " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        st, h, body = r.response()
+        if st != 200 or h.get("allow") != "GET, HEAD, OPTIONS" or h.get("content-length") != "0":
+            fail("OPTIONS %s: %d %r" % (target.decode(), st, h))
+except Exception as e:  # noqa: BLE001
+    fail("OPTIONS: %r" % (e,))
+s.close()
+# 8. A 301 for a directory: its Location is percent-encoded (RFC 3986 2.1).
+s = connect()
+r = Reader(s)
+s.sendall(get("/a%20b%25?x=%22y%22"))
+st, h, _ = r.response()
+if st != 301 or h.get("location") != "/a%20b%25/?x=%22y%22":
+    fail("301 Location: %d %r" % (st, h.get("location")))
+# 9. A valid chunked body on a GET, sent in pieces: answered once complete, in sync.
+s.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab")
+time.sleep(0.2)
+s.sendall(b"cd\r\n0\r\n\r\n" + get("/index.html"))
+st1, _, b1 = r.response()
+st2, _, b2 = r.response()
+if st1 != 200 or b1 != file_bytes("/hello.txt") or st2 != 200 or b2 != file_bytes("/index.html"):
+    fail("chunked GET in pieces: %d %d" % (st1, st2))
+s.close()
+keeper_check("after OPTIONS, Location, chunked GET")
 
 keeper.close()
 if failures:

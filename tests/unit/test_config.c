@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -817,6 +818,62 @@ static void client_mode_turns_servers_off(void **state)
     assert_true(cfg.ftp.enabled);
 }
 
+/* lr_config_check_paths(): missing paths of enabled services, in the usual form. */
+static void paths_checked(void **state)
+{
+    (void)state;
+    char dir[64], conf[96], sub[128], text[1024];
+    snprintf(dir, sizeof(dir), "/tmp/lrt-cfgpaths-%d", (int)getpid());
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(conf, sizeof(conf), "%s/t.conf", dir);
+    snprintf(sub, sizeof(sub), "%s/site", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof(sub), "%s/site/up", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof(sub), "%s/users", dir);
+    FILE *f = fopen(sub, "w");
+    assert_non_null(f);
+    fclose(f);
+
+    static const struct {
+        const char *body;
+        const char *want; /* after "CONF: " ("" = accepted) */
+    } t[] = {
+        { "[http]\nroot = site\n[ftp]\nusers = users\nupload_dir = up\n[tftp]\nlisten = 69\n", "" },
+        { "[http]\nroot = nope\n", "[http] root: %s/nope: does not exist" },
+        { "[http]\nroot = users\n", "[http] root: %s/users: not a directory" },
+        { "[http]\nroot = site\n[ftp]\nusers = nope\n", "[ftp] users: %s/nope: does not exist" },
+        { "[http]\nroot = site\n[ftp]\nusers = site\n",
+          "[ftp] users: %s/site: not a regular file" },
+        { "[http]\nroot = site\n[ftp]\nupload_dir = down\n",
+          "[ftp] upload_dir: %s/site/down: does not exist" },
+        { "[http]\nroot = site\n[ftp]\nroot = f\n", "[ftp] root: %s/f: does not exist" },
+        { "[http]\nroot = site\n[tftp]\nlisten = 69\nroot = t\n",
+          "[tftp] root: %s/t: does not exist" },
+        /* Services that are off are not checked. */
+        { "[http]\nenabled = no\nroot = nope\n[ftp]\nenabled = no\n[tftp]\nroot = t\n", "" },
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        snprintf(text, sizeof(text), PORT0 "%s", t[i].body);
+        if (lr_config_load_string(&cfg, text, conf, err, sizeof(err)) != 0)
+            fail_msg("case %zu: %s", i, err);
+        int rc = lr_config_check_paths(&cfg, err, sizeof(err));
+        if (t[i].want[0] == '\0') {
+            if (rc != 0)
+                fail_msg("case %zu: %s", i, err);
+            continue;
+        }
+        char want[512], fmt[256];
+        snprintf(fmt, sizeof(fmt), "%%s: %s", t[i].want);
+        snprintf(want, sizeof(want), fmt, conf, dir);
+        assert_true(rc < 0);
+        assert_string_equal(err, want);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
     default_conf_path = argc > 1 ? argv[1] : NULL;
@@ -833,6 +890,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(errors_values),
         cmocka_unit_test(errors_conflicts),
         cmocka_unit_test(paths_resolved),
+        cmocka_unit_test(paths_checked),
         cmocka_unit_test(load_file_errors),
         cmocka_unit_test(default_conf_loads),
         cmocka_unit_test(client_mode_turns_servers_off),

@@ -364,6 +364,13 @@ static void test_range(void **state)
     assert_int_equal(r.range, LR_HTTP_RANGE_FROM_TO);
     assert_true(parse("GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1,5-6\r\n\r\n", &r) > 0);
     assert_int_equal(r.range, LR_HTTP_RANGE_MULTI);
+    /* Range is a singleton (RFC 9110 §5.3, §14.2): two field lines are malformed. */
+    assert_int_equal(
+        parse("GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\nRange: bytes=5-6\r\n\r\n", &r),
+        -400);
+    assert_int_equal(
+        parse("GET / HTTP/1.1\r\nHost: a\r\nrange: bytes=0-1\r\nX: y\r\nRANGE: x\r\n\r\n", &r),
+        -400);
     const char *ignored[] = { "bytes=20-10",
                               "bytes=a-b",
                               "items=0-1",

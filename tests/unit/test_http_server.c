@@ -75,6 +75,9 @@ static int group_setup(void **state)
     snprintf(p, sizeof(p), "%s/noindex", root);
     mkdir(p, 0755);
     write_file("noindex/a.css", "a{}", 3);
+    snprintf(p, sizeof(p), "%s/a b%%c\"<", root); /* bytes a Location must encode */
+    mkdir(p, 0755);
+    write_file("a b%c\"</index.html", "x", 1);
     char err[256];
     fc = lr_file_cache_load(root, 1 << 20, 1, err, sizeof(err));
     if (fc == NULL) {
@@ -313,6 +316,15 @@ static void test_index_and_redirect(void **state)
     assert_true(has_header(&rp, "\r\nLocation: /sub/?x=1\r\n"));
     assert_int_equal(r.len, rp.head_len + (size_t)rp.clen);
 
+    /* RFC 9110 §10.2.2, RFC 3986 §2.1: the Location is percent-encoded. */
+    r.len = 0;
+    request(e, "GET /a%20b%25c%22%3C?q=%22a%20b\"|x HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    rp = parse_resp(0, r.len);
+    assert_int_equal(rp.status, 301);
+    char loc[128];
+    header_value(&rp, "Location", loc, sizeof(loc));
+    assert_string_equal(loc, "/a%20b%25c%22%3C/?q=%22a%20b%22%7Cx");
+
     r.len = 0;
     request(e, "GET /sub/ HTTP/1.1\r\nHost: t\r\n\r\n", &r);
     rp = parse_resp(0, r.len);
@@ -494,7 +506,13 @@ static void test_errors_close(void **state)
         { "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n", 413 },
         { "GET / HTTP/1.1\r\nHost: t\r\nX: 1\r\n continued\r\n\r\n", 400 },
         { "\x16\x03\x01\x00\x10garbage", 400 },
-        { "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", 501 },
+        { "GET /hello.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-1\r\nRange: bytes=2-3\r\n\r\n",
+          400 },
+        /* RFC 9112 §7.1: bad framing is answered 400 before any 200 (checked first). */
+        { "GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n",
+          400 },
+        { "GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
+          400 },
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         struct rx r = { 0 };
@@ -512,7 +530,9 @@ static void test_errors_close(void **state)
         assert_false(r.rst);
     }
     assert_int_equal(counters(e).conns_active, 0);
-    assert_int_equal(counters(e).responses[4] + counters(e).responses[5], 10);
+    assert_int_equal(counters(e).responses[4] + counters(e).responses[5], 12);
+    assert_int_equal(counters(e).responses[2], 0);
+    assert_int_equal(counters(e).body_bad_framing, 2);
 }
 
 static void test_limits_close(void **state)
@@ -553,23 +573,160 @@ static void test_method_not_allowed_body_discarded(void **state)
     request(e, "POST /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n01234", &r);
     struct resp rp = parse_resp(0, r.len);
     assert_int_equal(rp.status, 405);
-    assert_true(has_header(&rp, "\r\nAllow: GET, HEAD\r\n"));
+    assert_true(has_header(&rp, "\r\nAllow: GET, HEAD, OPTIONS\r\n"));
     assert_false(r.fin);
     r.len = 0;
     request(e, "56789GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n", &r);
     assert_int_equal(parse_resp(0, r.len).status, 200);
 
-    /* Chunked body, split inside the chunk framing. */
+    /*
+     * Chunked body, split inside the chunk framing: the answer waits until
+     * the framing is known to be valid (RFC 9112 §7.1), then the next request.
+     */
     r.len = 0;
     request(e, "DELETE /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab", &r);
-    assert_int_equal(parse_resp(0, r.len).status, 405);
-    r.len = 0;
+    assert_int_equal(r.len, 0);
     request(e, "cd\r\n0\r\n\r\nGET /index.html HTTP/1.1\r\nHost: t\r\n\r\n", &r);
     rp = parse_resp(0, r.len);
+    assert_int_equal(rp.status, 405);
+    rp = parse_resp(rp.head_len + (size_t)rp.clen, r.len);
     assert_int_equal(rp.status, 200);
     assert_int_equal(rp.clen, 18);
     assert_int_equal(counters(e).body_discarded, 10 + strlen("4\r\nabcd\r\n0\r\n\r\n"));
     peer_fin(e, &r);
+}
+
+/* RFC 9110 §9.3.7: OPTIONS for "*" and for a path get the same 200 with Allow. */
+static void test_options(void **state)
+{
+    struct lrt_env *e = *state;
+    struct rx r = { 0 };
+    handshake(e);
+    static const char *const reqs[] = {
+        "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n",
+        "OPTIONS /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+        "OPTIONS /sub HTTP/1.1\r\nHost: t\r\n\r\n",
+    };
+    for (size_t i = 0; i < RTE_DIM(reqs); i++) {
+        r.len = 0;
+        request(e, reqs[i], &r);
+        struct resp rp = parse_resp(0, r.len);
+        if (rp.status != 200)
+            fail_msg("%s: status %d", reqs[i], rp.status);
+        assert_true(has_header(&rp, "\r\nAllow: GET, HEAD, OPTIONS\r\n"));
+        assert_int_equal(rp.clen, 0);
+        assert_int_equal(r.len, rp.head_len);
+        assert_false(r.fin);
+    }
+    r.len = 0;
+    request(e, "OPTIONS /missing HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    assert_int_equal(parse_resp(0, r.len).status, 404);
+    /* Other methods: 405 listing OPTIONS too. */
+    r.len = 0;
+    request(e, "DELETE * HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    assert_int_equal(parse_resp(0, r.len).status, 400); /* "*" is for OPTIONS only */
+    peer_fin(e, &r);
+    assert_int_equal(counters(e).status[LR_HTTP_ST_200], 3);
+}
+
+/* A valid chunked GET body split anywhere is validated, skipped, and the GET answered. */
+static void test_chunked_get_validated(void **state)
+{
+    struct lrt_env *e = *state;
+    struct rx r = { 0 };
+    handshake(e);
+    const char *req =
+        "GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\nGET /index.html HTTP/1.1\r\nHost: t\r\n\r\n";
+    size_t head = strstr(req, "\r\n\r\n") - req + 4;
+    /* Up to the end of the chunked body, nothing is answered. */
+    size_t body_end = strstr(req, "T: 1\r\n\r\n") - req + 8;
+    for (size_t i = 0; i < body_end - 1; i++) {
+        lrt_send_data(e, req + i, 1);
+        pump(e, &r);
+        if (r.len != 0)
+            fail_msg("answered after %zu bytes (head %zu)", i + 1, head);
+    }
+    request(e, req + body_end - 1, &r);
+    struct resp rp = parse_resp(0, r.len);
+    assert_int_equal(rp.status, 200);
+    assert_memory_equal(stream + rp.head_len, "hello world\n", 12);
+    rp = parse_resp(rp.head_len + 12, r.len);
+    assert_int_equal(rp.status, 200);
+    assert_int_equal(rp.clen, 18);
+    assert_false(r.fin);
+    assert_int_equal(counters(e).body_discarded, body_end - head);
+    assert_int_equal(counters(e).body_bad_framing, 0);
+
+    /* Bad framing split from its head: 400 and close, never a 200. */
+    r.len = 0;
+    request(e, "GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+            &r);
+    assert_int_equal(r.len, 0);
+    request(e, "cdeX\r\n", &r);
+    rp = parse_resp(0, r.len);
+    assert_int_equal(rp.status, 400);
+    assert_true(has_header(&rp, "\r\nConnection: close\r\n"));
+    assert_int_equal(r.len, rp.head_len + (size_t)rp.clen);
+    assert_true(r.fin);
+    assert_int_equal(counters(e).body_bad_framing, 1);
+    peer_fin(e, &r);
+    assert_int_equal(counters(e).conns_active, 0);
+}
+
+/*
+ * A chunked body larger than the server holds before answering (half the
+ * receive buffer): answered once that much is validated, the rest checked
+ * while discarded; bad framing there closes the connection (counted).
+ */
+static void test_chunked_get_beyond_hold(void **state)
+{
+    struct lrt_env *e = *state;
+    struct rx r = { 0 };
+    wcfg(e)->http.max_body_bytes = 1u << 20;
+    handshake(e);
+    static char piece[1000];
+    memset(piece, 'x', sizeof(piece));
+    request(e,
+            "GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "c350\r\n", /* one chunk of 50,000 bytes */
+            &r);
+    size_t sent = 0;
+    while (r.len == 0 && sent < 50000) {
+        request(e, piece, &r);
+        sent += sizeof(piece);
+    }
+    /* Answered before the body ended: the rcvbuf (64 KiB) / 2 were held. */
+    assert_true(sent >= 32 * 1024 && sent < 50000);
+    struct resp rp = parse_resp(0, r.len);
+    assert_int_equal(rp.status, 200);
+    assert_int_equal(r.len, rp.head_len + 12);
+    while (sent < 50000) {
+        request(e, piece, &r);
+        sent += sizeof(piece);
+    }
+    r.len = 0;
+    request(e, "\r\n0\r\n\r\nGET /index.html HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    assert_int_equal(parse_resp(0, r.len).status, 200);
+    assert_false(r.fin);
+
+    /* The same with bad framing after the hold: the connection is closed. */
+    r.len = 0;
+    request(e,
+            "GET /hello.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "c350\r\n",
+            &r);
+    sent = 0;
+    while (sent < 50000) {
+        request(e, piece, &r);
+        sent += sizeof(piece);
+    }
+    assert_int_equal(parse_resp(0, r.len).status, 200);
+    request(e, "XX\r\n", &r); /* no CRLF after the chunk data */
+    assert_true(r.fin);
+    assert_int_equal(counters(e).body_bad_framing, 1);
+    peer_fin(e, &r);
+    assert_int_equal(counters(e).conns_active, 0);
 }
 
 static void test_expect_continue_closes(void **state)
@@ -750,6 +907,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_errors_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_method_not_allowed_body_discarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chunked_get_validated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chunked_get_beyond_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expect_continue_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http10_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),

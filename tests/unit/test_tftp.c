@@ -92,6 +92,27 @@ static void rrq_option_ranges(void **state)
     assert_int_equal(lr_tftp_parse(buf, n, &p), 0);
     assert_int_equal(p.blksize, 8);
 
+    /* windowsize (RFC 7440 §3): 1..65535, else not acknowledged. */
+    const char *w1[] = { "f", "octet", "WindowSize", "16" };
+    n = mkreq(buf, LR_TFTP_RRQ, w1, 4);
+    assert_int_equal(lr_tftp_parse(buf, n, &p), 0);
+    assert_true(p.has_windowsize);
+    assert_int_equal(p.windowsize, 16);
+    assert_true(p.has_options);
+    const char *w2[] = { "f", "octet", "windowsize", "0", "windowsize2", "3" };
+    n = mkreq(buf, LR_TFTP_RRQ, w2, 6);
+    assert_int_equal(lr_tftp_parse(buf, n, &p), 0);
+    assert_false(p.has_windowsize);
+    assert_false(p.has_options);
+    const char *w3[] = { "f", "octet", "windowsize", "65536" };
+    n = mkreq(buf, LR_TFTP_RRQ, w3, 4);
+    assert_int_equal(lr_tftp_parse(buf, n, &p), 0);
+    assert_false(p.has_windowsize);
+    const char *w4[] = { "f", "octet", "windowsize", "65535" };
+    n = mkreq(buf, LR_TFTP_RRQ, w4, 4);
+    assert_int_equal(lr_tftp_parse(buf, n, &p), 0);
+    assert_int_equal(p.windowsize, 65535);
+
     /* Non-numeric and overflowing values are malformed. */
     const char *d[] = { "f", "octet", "blksize", "12a" };
     n = mkreq(buf, LR_TFTP_RRQ, d, 4);
@@ -217,6 +238,13 @@ static void oack(void **state)
     assert_memory_equal(buf,
                         "\0\6tsize\0"
                         "0",
+                        n);
+    struct lr_tftp_oack win = { .windowsize = true, .windowsize_val = 64 };
+    n = lr_tftp_build_oack(buf, sizeof(buf), &win);
+    assert_int_equal(n, 2 + 11 + 3);
+    assert_memory_equal(buf,
+                        "\0\6windowsize\0"
+                        "64",
                         n);
 }
 

@@ -25,6 +25,7 @@
 #include "lr_udp.h"
 
 #define TFTP_PORT 69
+#define NEW_TID   0 /* expect_error(): from a fresh port, not the listen port nor a bound one */
 #define CPORT     45000
 #define ROLL_SIZE (65536u * 8u + 5u) /* blksize 8: 65537 blocks, numbers wrap */
 
@@ -69,6 +70,10 @@ static int group_setup(void **state)
     write_file("text.txt", "a\nb\rc", 5);
     write_file("big.bin", big, sizeof(big));
     write_file("dir/inner.bin", small, 10);
+    static char lines[300];
+    for (size_t i = 0; i < sizeof(lines); i++)
+        lines[i] = i % 4 == 3 ? '\n' : (char)('a' + i % 4);
+    write_file("lines.txt", lines, sizeof(lines));
     fc = lr_file_cache_load(root, 64u << 20, 1, err, sizeof(err));
     if (fc == NULL) {
         fprintf(stderr, "file cache: %s\n", err);
@@ -98,6 +103,7 @@ static struct lr_worker *mkworker(uint32_t max_sessions)
     cfg.tftp.max_sessions = max_sessions;
     cfg.tftp.timeout = 1000000;
     cfg.tftp.retries = 3;
+    cfg.tftp.max_window = 8;
     struct lr_worker *w = lr_test_worker_new(&cfg);
     assert_non_null(w);
     assert_int_equal(lr_ip_frag_init(w), 0);
@@ -232,7 +238,13 @@ static void expect_error(struct lr_worker *w, uint16_t from, uint16_t to, uint16
 {
     struct lr_tftp_pkt e;
     assert_true(tx(w, &p));
-    assert_int_equal(p.sport, from);
+    if (from == NEW_TID) {
+        /* RFC 1350 §4: a reply to a request comes from a new TID. */
+        assert_int_not_equal(p.sport, TFTP_PORT);
+        assert_null(lr_udp_bound_ctx(w, p.sport)); /* bound only while sent */
+    } else {
+        assert_int_equal(p.sport, from);
+    }
     assert_int_equal(p.dport, to);
     assert_int_equal(lr_tftp_parse(p.data, p.len, &e), 0);
     assert_int_equal(e.op, LR_TFTP_ERROR);
@@ -382,6 +394,131 @@ static void netascii_mode(void **state)
     rmworker(w);
 }
 
+/* RFC 7440: windowsize negotiated in the OACK, capped by [tftp] max_window. */
+static void window_octet(void **state)
+{
+    (void)state;
+    struct lr_worker *w = mkworker(4);
+    unsigned base = lr_test_pool_in_use(w);
+    const struct lr_file_entry *f = lr_file_cache_lookup(fc, "/small.bin", 10);
+    uint16_t tid = 0;
+
+    /* 1000 bytes in blocks of 100: 10 full blocks and an empty 11th. */
+    const char *r[] = { "small.bin", "octet", "blksize", "100", "windowsize", "4" };
+    rx_req(w, CPORT, LR_TFTP_RRQ, r, 6);
+    assert_true(tx(w, &p));
+    tid = p.sport;
+    static const uint8_t want[] = "\0\6blksize\0"
+                                  "100\0windowsize\0"
+                                  "4";
+    assert_int_equal(p.len, sizeof(want));
+    assert_memory_equal(p.data, want, sizeof(want));
+    rx_ack(w, CPORT, tid, 0);
+    for (uint16_t k = 1; k <= 4; k++) /* a whole window without waiting */
+        expect_data(w, &tid, k, f->data + (k - 1) * 100, 100);
+    assert_false(tx(w, &p));
+    rx_ack(w, CPORT, tid, 4);
+    for (uint16_t k = 5; k <= 8; k++)
+        expect_data(w, &tid, k, f->data + (k - 1) * 100, 100);
+    assert_false(tx(w, &p));
+    /* ACK of block 6: the client lost 7; sending resumes there (7..10). */
+    rx_ack(w, CPORT, tid, 6);
+    for (uint16_t k = 7; k <= 10; k++)
+        expect_data(w, &tid, k, f->data + (k - 1) * 100, 100);
+    assert_false(tx(w, &p));
+    assert_int_equal(counters(w).window_rewinds, 1);
+    assert_int_equal(counters(w).retransmits, 2); /* 7 and 8 */
+    /* A duplicate ACK does nothing (only the timer resends)... */
+    rx_ack(w, CPORT, tid, 6);
+    assert_false(tx(w, &p));
+    assert_int_equal(counters(w).dup_acks, 1);
+    /* ...and the timer resends the window from its first unacked block. */
+    lr_test_advance(w, 1100000);
+    for (uint16_t k = 7; k <= 10; k++)
+        expect_data(w, &tid, k, f->data + (k - 1) * 100, 100);
+    assert_false(tx(w, &p));
+    assert_int_equal(counters(w).retransmits, 6);
+    rx_ack(w, CPORT, tid, 10);
+    expect_data(w, &tid, 11, NULL, 0);
+    rx_ack(w, CPORT, tid, 11);
+    struct lr_tftp_counters k = counters(w);
+    assert_int_equal(k.completed, 1);
+    assert_int_equal(k.blocks_sent, 11);
+    assert_int_equal(k.bytes_sent, 1000);
+    assert_int_equal(k.sessions_active, 0);
+
+    /* Above max_window (8): the OACK grants 8. */
+    tid = 0;
+    const char *r2[] = { "small.bin", "octet", "windowsize", "1000" };
+    rx_req(w, CPORT, LR_TFTP_RRQ, r2, 4);
+    assert_true(tx(w, &p));
+    tid = p.sport;
+    static const uint8_t want2[] = "\0\6windowsize\0"
+                                   "8";
+    assert_memory_equal(p.data, want2, sizeof(want2));
+    rx_ack(w, CPORT, tid, 0);
+    expect_data(w, &tid, 1, f->data, 512); /* the file has two blocks only */
+    expect_data(w, &tid, 2, f->data + 512, 488);
+    assert_false(tx(w, &p));
+    rx_ack(w, CPORT, tid, 2);
+    assert_int_equal(counters(w).completed, 2);
+    /* windowsize 0 is invalid (RFC 7440 §3): not acknowledged, lock-step. */
+    tid = 0;
+    const char *r3[] = { "small.bin", "octet", "windowsize", "0" };
+    rx_req(w, CPORT, LR_TFTP_RRQ, r3, 4);
+    expect_data(w, &tid, 1, f->data, 512);
+    assert_false(tx(w, &p));
+    rx_ack(w, CPORT, tid, 1);
+    expect_data(w, &tid, 2, f->data + 512, 488);
+    rx_ack(w, CPORT, tid, 2);
+    assert_int_equal(counters(w).completed, 3);
+    assert_int_equal(lr_test_pool_in_use(w), base);
+    rmworker(w);
+}
+
+/* Netascii blocks in a window, rewound and retransmitted: re-encoded identically. */
+static void window_netascii(void **state)
+{
+    (void)state;
+    struct lr_worker *w = mkworker(4);
+    unsigned base = lr_test_pool_in_use(w);
+    uint16_t tid = 0;
+    uint8_t enc[400];
+    size_t n = 0;
+    for (size_t i = 0; i < 300; i++) {
+        if (i % 4 == 3) {
+            enc[n++] = '\r';
+            enc[n++] = '\n';
+        } else {
+            enc[n++] = (uint8_t)('a' + i % 4);
+        }
+    }
+    assert_int_equal(n, 375); /* 46 blocks of 8 and one of 7 */
+    const char *r[] = { "lines.txt", "netascii", "blksize", "8", "windowsize", "5" };
+    rx_req(w, CPORT, LR_TFTP_RRQ, r, 6);
+    assert_true(tx(w, &p));
+    tid = p.sport;
+    rx_ack(w, CPORT, tid, 0);
+    uint16_t next = 1;
+    for (int round = 0; round < 40 && next <= 47; round++) {
+        uint16_t last = (uint16_t)RTE_MIN(next + 4, 47);
+        for (uint16_t k = next; k <= last; k++)
+            expect_data(w, &tid, k, enc + (k - 1) * 8u, k == 47 ? 7 : 8);
+        assert_false(tx(w, &p));
+        /* Every third window loses its middle: ACK before it, resume there. */
+        uint16_t ack = round % 3 == 2 && last > next + 1 ? (uint16_t)(next + 1) : last;
+        rx_ack(w, CPORT, tid, ack);
+        next = (uint16_t)(ack + 1);
+    }
+    assert_int_equal(next, 48);
+    struct lr_tftp_counters k = counters(w);
+    assert_int_equal(k.completed, 1);
+    assert_int_equal(k.bytes_sent, 375);
+    assert_true(k.window_rewinds > 0);
+    assert_int_equal(lr_test_pool_in_use(w), base);
+    rmworker(w);
+}
+
 static void retransmit_and_duplicates(void **state)
 {
     (void)state;
@@ -427,22 +564,29 @@ static void request_errors(void **state)
 
     const char *wrq[] = { "small.bin", "octet" };
     rx_req(w, CPORT, LR_TFTP_WRQ, wrq, 2);
-    expect_error(w, TFTP_PORT, CPORT, LR_TFTP_ERR_ACCESS);
+    expect_error(w, NEW_TID, CPORT, LR_TFTP_ERR_ACCESS);
     const char *nf[] = { "nope.bin", "octet" };
     rx_req(w, CPORT, LR_TFTP_RRQ, nf, 2);
-    expect_error(w, TFTP_PORT, CPORT, LR_TFTP_ERR_NOT_FOUND);
+    expect_error(w, NEW_TID, CPORT, LR_TFTP_ERR_NOT_FOUND);
+    /* Nothing answers at that TID afterwards (port unreachable, counted by UDP). */
+    uint8_t a0[4];
+    lr_tftp_build_ack(a0, 0);
+    uint64_t noport = w->stats.drops[LR_DROP_UDP_NO_PORT];
+    rx(w, CPORT, p.sport, a0, 4);
+    assert_int_equal(w->stats.drops[LR_DROP_UDP_NO_PORT], noport + 1);
+    lr_test_tx_free_all(w);
     const char *dir[] = { "dir", "octet" };
     rx_req(w, CPORT, LR_TFTP_RRQ, dir, 2);
-    expect_error(w, TFTP_PORT, CPORT, LR_TFTP_ERR_NOT_FOUND);
+    expect_error(w, NEW_TID, CPORT, LR_TFTP_ERR_NOT_FOUND);
     const char *up[] = { "../etc/passwd", "octet" };
     rx_req(w, CPORT, LR_TFTP_RRQ, up, 2);
-    expect_error(w, TFTP_PORT, CPORT, LR_TFTP_ERR_ACCESS);
+    expect_error(w, NEW_TID, CPORT, LR_TFTP_ERR_ACCESS);
     const char *mail[] = { "small.bin", "mail" };
     rx_req(w, CPORT, LR_TFTP_RRQ, mail, 2);
-    expect_error(w, TFTP_PORT, CPORT, LR_TFTP_ERR_ILLEGAL_OP);
+    expect_error(w, NEW_TID, CPORT, LR_TFTP_ERR_ILLEGAL_OP);
     const char *mode[] = { "small.bin", "binary" };
     rx_req(w, CPORT, LR_TFTP_RRQ, mode, 2);
-    expect_error(w, TFTP_PORT, CPORT, LR_TFTP_ERR_ILLEGAL_OP);
+    expect_error(w, NEW_TID, CPORT, LR_TFTP_ERR_ILLEGAL_OP);
     uint8_t a[4];
     lr_tftp_build_ack(a, 1);
     rx(w, CPORT, TFTP_PORT, a, 4);
@@ -478,7 +622,7 @@ static void foreign_tid_and_busy(void **state)
     assert_int_equal(counters(w).unknown_tid, 1);
     /* A second transfer beyond max_sessions = 1: busy. */
     rx_req(w, CPORT + 2, LR_TFTP_RRQ, r, 2);
-    expect_error(w, TFTP_PORT, CPORT + 2, LR_TFTP_ERR_UNDEF);
+    expect_error(w, NEW_TID, CPORT + 2, LR_TFTP_ERR_UNDEF);
     assert_int_equal(counters(w).busy, 1);
     rx_ack(w, CPORT, tid, 1);
     expect_data(w, &tid, 2, f->data + 512, 488);
@@ -565,6 +709,7 @@ int main(void)
         cmocka_unit_test(netascii_mode),     cmocka_unit_test(retransmit_and_duplicates),
         cmocka_unit_test(request_errors),    cmocka_unit_test(foreign_tid_and_busy),
         cmocka_unit_test(shutdown_notifies), cmocka_unit_test(block_rollover),
+        cmocka_unit_test(window_octet),      cmocka_unit_test(window_netascii),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
