@@ -220,7 +220,8 @@ lr_wait_exit "$LR_PID" 300 "linerate did not stop within 30s of SIGTERM"
 LR_PID=
 [ "$LR_EXIT" -eq 0 ] || bad "linerate exited with status $LR_EXIT after SIGTERM"
 grep -q '^linerate: stopped$' "$LOG" || bad "no clean stop line"
-say "final summary:"
+say "final summary (linerate's side of the traffic):"
+grep -E '^final: (uptime|module (tcp|http|ftp|tftp|udp_echo))' "$LOG" | cut -c1-400
 $CHECK final "$LOG" "$LR_TMP/last.json" "$LR_TMP/link-end.json" >"$LR_TMP/final-check.txt" 2>&1 ||
     bad "final summary does not account for every drop (see below)"
 cat "$LR_TMP/final-check.txt"

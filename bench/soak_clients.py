@@ -29,8 +29,8 @@ Clients (one thread each unless said otherwise):
                  ways), replies compared
   slowloris      up to 40 connections sending a request head one byte every
                  2 s; the server must close them (408 after header_timeout)
-  idle           up to 100 HTTP connections idle after one request, 30 FTP
-                 sessions idle after login, 30 TCP connections to port 21 that
+  idle           up to 300 HTTP connections idle after one request, 30 FTP
+                 sessions idle after login, 50 TCP connections to port 21 that
                  never speak; reopened when the server closes them
   synflood       every 60 s: a scapy burst of SYNs from random sources in
                  198.18.0.0/15 (never .0.1/.0.2) to ports 80 and 21, and an
@@ -553,7 +553,7 @@ def idle():
             return False
 
     while running():
-        for lst, want, kind in ((http_idle, 100, "http"), (ftp_idle, 30, "ftp"), (raw_idle, 30, "raw")):
+        for lst, want, kind in ((http_idle, 300, "http"), (ftp_idle, 30, "ftp"), (raw_idle, 50, "raw")):
             for s in list(lst):
                 if not alive(s):
                     lst.remove(s)
