@@ -755,7 +755,9 @@ void lr_tcp_close(struct lr_worker *w, struct lr_tcp_conn *c)
         return;
     c->flags |= LR_TCPF_APP_CLOSED;
     if (c->state == LR_TCP_SYN_SENT) {
-        /* RFC 9293 §3.10.4: delete the TCB */
+        /* RFC 9293 §3.10.4: delete the TCB. The app holds the handle since
+         * connect() (lr_tcp.h): it hears closed() like on any other end. */
+        c->flags |= LR_TCPF_APP_KNOWS;
         tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
         tcp_reap(w);
         return;

@@ -218,6 +218,21 @@ static void test_connect_errors(void **state)
     lrt_drain(e);
 }
 
+/* close() in SYN-SENT deletes the TCB (RFC 9293 §3.10.4) and, as for every
+ * handle the app holds since connect(), reports closed() exactly once
+ * (found by fuzz_tcp_session: the handle was dropped silently). */
+static void test_close_in_syn_sent_reports_closed(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lrt_seg syn;
+    struct lr_tcp_conn *c = do_connect(e, &syn);
+    lr_tcp_close(e->w, c);
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_NORMAL);
+    assert_int_equal(lrt_active(e), 0);
+    assert_int_equal(lrt_drain(e), 0); /* nothing sent: there is no peer state to reset */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +244,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_errors, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_icmp_unreachable_refuses, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_icmp_frag_needed, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_close_in_syn_sent_reports_closed, lrt_setup,
+                                        lrt_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
 }
