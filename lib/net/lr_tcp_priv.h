@@ -135,6 +135,7 @@ struct lr_tcp_conn {
     uint8_t segs_unacked; /* full segments received since our last ACK */
     uint8_t retries;      /* consecutive RTO / SYN / probe retransmissions */
     uint8_t ka_probes;
+    uint8_t probes_unanswered; /* zero-window probes in a row with nothing received */
 
     /* --- lines 2-3 --- */
     struct lr_tcp_rtt rtt;
@@ -150,6 +151,7 @@ struct lr_tcp_conn {
     uint64_t ts_recent_age; /* when ts_recent was set */
     uint64_t last_rcv;      /* time of the last segment received */
     uint64_t last_snd;      /* time of the last data segment sent */
+    uint64_t probe_sent;    /* time of the last zero-window probe */
     uint64_t chack_start;   /* challenge-ACK rate window start */
     uint32_t chack_count;
     uint32_t ooo_bytes;

@@ -57,8 +57,11 @@ void tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_r
     if ((unsent > 0 || fin_waiting) && c->snd_wnd == 0) {
         /* RFC 9293 §3.8.6.1: probe a zero window, backing off, never giving up */
         if (c->tmode != LR_TCP_TM_PERSIST || !pending) {
-            if (c->tmode != LR_TCP_TM_PERSIST)
+            if (c->tmode != LR_TCP_TM_PERSIST) {
                 c->retries = 0;
+                c->probes_unanswered = 0;
+                c->probe_sent = w->now;
+            }
             uint64_t d = tcp_rto(w, c) << RTE_MIN(c->retries, (uint8_t)10);
             tcp_timer_set(w, c, LR_TCP_TM_PERSIST, RTE_MIN(d, cfg->rto_max));
         }
@@ -143,9 +146,21 @@ static void tcp_timer_persist(struct lr_worker *w, struct lr_tcp_conn *c)
         tcp_output(w, c);
         return;
     }
+    /* RFC 1122 §4.2.2.17: the window may stay closed for as long as the
+     * receiver answers the probes; one that answered none of [tcp] retries
+     * probes in a row is gone (else an orphan holds its slot forever). */
+    if (c->last_rcv >= c->probe_sent)
+        c->probes_unanswered = 0;
+    else if (++c->probes_unanswered > t->cfg->retries) {
+        t->cnt.rto_giveups++;
+        tcp_send_rst_conn(w, c);
+        tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
+        return;
+    }
     /* Zero-window probe: a segment below SND.UNA makes the peer answer with
      * its current window (RFC 9293 §3.8.6.1 allows any probe that elicits an
-     * ACK); the connection is never aborted for a window that stays closed. */
+     * ACK); a window that stays closed is no reason to abort. */
+    c->probe_sent = w->now;
     t->cnt.window_probes++;
     tcp_send_segment(w, c, c->snd_una - 1, 0, RTE_TCP_ACK_FLAG);
     if (c->retries < 255)

@@ -402,9 +402,15 @@ static void cleanup_and_check(struct lr_worker *w)
     }
     fp_drain(&peer, false);
     fp_reset(&peer);
-    for (unsigned i = 0; i < APP_MAX; i++)
-        if (app[i].c != NULL)
+    for (unsigned i = 0; i < APP_MAX; i++) {
+        if (app[i].c != NULL) {
+            /* The handle is still in the pool: say what became of it. */
+            fprintf(stderr, "app conn %u: state %s, flags 0x%x, peer_closed %d\n", i,
+                    lr_tcp_state_name(app[i].c->state), (unsigned)app[i].c->flags,
+                    app[i].peer_closed);
             die("a closed connection never got closed()");
+        }
+    }
     struct lr_tcp_counters tc;
     lr_tcp_counters_get(w, &tc);
     if (verbose)

@@ -285,6 +285,32 @@ static void test_zero_window_probe(void **state)
     assert_true(lrt_counters(e).window_probes >= 5);
 }
 
+/* Zero window and then silence: a peer that answers none of [tcp] retries
+ * probes in a row is gone (RFC 1122 §4.2.2.17 keeps the connection only
+ * while probes are answered); found by fuzz_tcp_session: an orphaned
+ * FIN_WAIT_1 with its FIN behind a closed window was probed forever. */
+static void test_zero_window_silent_peer_gives_up(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config cfg = e->cfg;
+    cfg.tcp.retries = 3;
+    lrt_reinit(e, &cfg);
+    struct lr_tcp_conn *c = open_conn(e);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .wnd_set = true, .wnd = 0 });
+    assert_int_equal(lr_tcp_send(e->w, c, "blocked", 7), 7);
+    lr_tcp_close(e->w, c); /* FIN queued behind the closed window */
+    unsigned probes = 0;
+    for (int i = 0; i < 600 && lrt_active(e) > 0; i++) {
+        lr_test_advance(e->w, 1000000);
+        probes += lrt_drain(e);
+    }
+    assert_int_equal(lrt_active(e), 0);
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_TIMEOUT);
+    assert_true(probes >= cfg.tcp.retries);
+    assert_int_equal(lrt_counters(e).rto_giveups, 1);
+}
+
 /* Nagle: a second small segment waits for the ACK of the first; nodelay sends it */
 static void test_nagle(void **state)
 {
@@ -356,6 +382,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_sack_skips_sacked, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_zero_window_probe, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_zero_window_silent_peer_gives_up, lrt_setup,
+                                        lrt_teardown),
         cmocka_unit_test_setup_teardown(test_nagle, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_keepalive, lrt_setup, lrt_teardown),
     };
