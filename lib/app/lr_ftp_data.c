@@ -29,6 +29,11 @@
 
 static const struct lr_tcp_listen_ops pasv_ops;
 
+static bool xfer_is_upload(const struct ftp_sess *x)
+{
+    return x->xfer.xfer == LR_FTP_XFER_STOR || x->xfer.xfer == LR_FTP_XFER_APPE;
+}
+
 /* --- I/O messages and teardown ------------------------------------------- */
 
 struct lr_ftp_io_msg *ftp_io_alloc(struct ftp_sess *x)
@@ -537,11 +542,31 @@ static void data_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_
         ftp_xfer_done(w, x, LR_FTP_XFER_CONN_LOST);
 }
 
+/*
+ * RETR/LIST: our FIN after the last byte was acknowledged, so the client has
+ * everything. RFC 959 §3.2 / §4.1.3: in stream mode the server ends the
+ * transfer by closing the data connection, and replies 226 once the
+ * transfer is complete; nothing says it waits for the client to close its
+ * side. A client that reads to EOF and then waits for the reply (its end
+ * still open) gets 226 now; the connection finishes closing by itself
+ * (FIN_WAIT_2, then the [tcp] time_wait orphan timeout) and its closed()
+ * is ignored (x->data no longer names it).
+ */
+static void data_fin_acked(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
+    if (x->data != c || !x->xfer_on || !x->eof_sent || xfer_is_upload(x))
+        return;
+    x->data = NULL;
+    ftp_xfer_done(w, x, LR_FTP_XFER_OK);
+}
+
 const struct lr_tcp_conn_ops ftp_data_conn_ops = {
     .connected = data_connected,
     .data = data_input,
     .writable = data_writable,
     .peer_closed = data_peer_closed,
+    .fin_acked = data_fin_acked,
     .closed = data_closed,
 };
 
@@ -566,6 +591,7 @@ static const struct lr_tcp_listen_ops pasv_ops = {
               .data = data_input,
               .writable = data_writable,
               .peer_closed = data_peer_closed,
+              .fin_acked = data_fin_acked,
               .closed = data_closed },
 };
 
