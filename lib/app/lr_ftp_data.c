@@ -10,6 +10,7 @@
  *   data_input() -> stor_input() -> io WRITE;  lr_ftp_server_poll() -> io_done()
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -57,16 +58,22 @@ void ftp_io_submit(struct ftp_sess *x, struct lr_ftp_io_msg *m)
         lr_ftp_io_free(srv->io, srv->w->id, m);
 }
 
-/* Close the upload file without waiting (session going away). */
-static void file_close_detached(struct ftp_sess *x)
+/* Remove the upload's temporary file without waiting (transfer aborted,
+ * session going away): the reserved message always allows it, and it
+ * queues behind the file's WRITEs on the I/O thread. */
+static void tmp_discard_detached(struct ftp_sess *x)
 {
     if (!x->file_open)
         return;
-    struct lr_ftp_io_msg *m = ftp_io_alloc(x);
+    struct lr_ftp_io_msg *m = x->fin != NULL ? x->fin : ftp_io_alloc(x);
+    x->fin = NULL;
     if (m != NULL) {
-        m->op = LR_FTP_IO_CLOSE;
+        m->op = LR_FTP_IO_DISCARD;
         m->fd = x->fd;
+        snprintf(m->path, sizeof(m->path), "%s", x->xfer.path);
+        snprintf(m->path2, sizeof(m->path2), "%s", x->tmp);
         m->gen = 0; /* nobody waits for it */
+        x->srv->stats.uploads_discarded++;
         ftp_io_submit(x, m);
     }
     x->file_open = false;
@@ -108,7 +115,19 @@ void ftp_xfer_reset(struct lr_worker *w, struct ftp_sess *x)
     if (x->wb != NULL)
         lr_ftp_io_free(srv->io, w->id, x->wb);
     x->wb = NULL;
-    file_close_detached(x);
+    tmp_discard_detached(x);
+    if (x->fin != NULL)
+        lr_ftp_io_free(srv->io, w->id, x->fin);
+    x->fin = NULL;
+    x->tmp[0] = '\0';
+    x->writes_out = 0;
+    x->io_busy = false;
+    x->stor_result = LR_FTP_XFER_OK;
+    /* Whatever this transfer still has on the I/O thread (a READ, a WOPEN,
+     * WRITEs, a COMMIT) comes back stale and cannot be taken for the next
+     * transfer's; a stale WOPEN's file is discarded (io_done). */
+    if (++x->gen == 0)
+        x->gen = 1;
     x->xfer_on = false;
     x->xfer_started = false;
     x->eof_sent = false;
@@ -322,17 +341,34 @@ void ftp_xfer_pump(struct lr_worker *w, struct ftp_sess *x)
 
 void ftp_stor_begin(struct lr_worker *w, struct ftp_sess *x)
 {
-    struct lr_ftp_io_msg *m = ftp_io_alloc(x);
+    struct lr_ftp_server *srv = x->srv;
+    /* Two messages: the WOPEN, and one kept for the COMMIT/DISCARD. */
+    if (x->fin == NULL)
+        x->fin = ftp_io_alloc(x);
+    struct lr_ftp_io_msg *m = x->fin != NULL ? ftp_io_alloc(x) : NULL;
     if (m == NULL) {
         x->retry_at = w->now + RETRY_US;
         ftp_sess_rearm(w, x);
         return;
     }
+    /* The temporary file lives next to the target (rename(2) stays in one
+     * directory, one file system) under a name no client may use. */
+    const char *p = x->xfer.path;
+    const char *slash = strrchr(p, '/');
+    int n = snprintf(x->tmp, sizeof(x->tmp), "%.*s/" LR_FTP_TEMP_PREFIX "w%u-%" PRIu64,
+                     (int)(slash - p), p, (unsigned)w->id, ++srv->tmp_seq);
+    if (n < 0 || (size_t)n >= sizeof(x->tmp)) {
+        x->tmp[0] = '\0';
+        lr_ftp_io_free(srv->io, w->id, m);
+        ftp_xfer_done(w, x, LR_FTP_XFER_LOCAL_ERROR);
+        return;
+    }
     m->op = LR_FTP_IO_WOPEN;
-    snprintf(m->path, sizeof(m->path), "%s", x->xfer.path);
+    snprintf(m->path, sizeof(m->path), "%s", p);
+    snprintf(m->path2, sizeof(m->path2), "%s", x->tmp);
     m->append = x->xfer.xfer == LR_FTP_XFER_APPE;
     m->offset = x->xfer.offset;
-    x->received = m->append ? x->xfer.size : x->xfer.offset;
+    m->limit = x->xfer.limit;
     x->io_busy = true;
     ftp_io_submit(x, m);
 }
@@ -412,6 +448,17 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
             memcpy(x->wb->data + x->wb->len, p, take);
             out = take;
         }
+        if (x->received + out > x->xfer.limit) {
+            /* RFC 959 552: beyond the allowed size. These bytes are not
+             * written: never more than max_upload_bytes on disk, and the
+             * temporary file is discarded anyway. */
+            srv->stats.bytes_up += take;
+            srv->stats.uploads_too_big++;
+            x->stor_result = LR_FTP_XFER_TOO_BIG;
+            ftp_data_drop(w, x);
+            x->peer_done = true;
+            break;
+        }
         x->wb->len += out;
         x->held_off += take;
         x->received += out;
@@ -428,21 +475,21 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
             rte_pktmbuf_free_seg(s);
             x->held_off = 0;
         }
-        if (x->received > x->xfer.limit) {
-            /* RFC 959 552: beyond the allowed size. */
-            x->stor_result = LR_FTP_XFER_TOO_BIG;
-            ftp_data_drop(w, x);
-            x->peer_done = true;
-            break;
-        }
         if (x->wb->len >= LR_FTP_IO_CHUNK - 1) {
             struct lr_ftp_io_msg *m = x->wb;
             x->wb = NULL;
+            x->writes_out++;
             ftp_io_submit(x, m);
         }
     }
     if (x->held == NULL && x->peer_done && x->file_open && !x->finishing) {
-        /* Everything received: write the rest, then close the file. */
+        /* Everything received. Success: write the rest, wait until every
+         * WRITE is known to have worked, then COMMIT (rename into place)
+         * and answer 226 when it is done. Failure: DISCARD, then answer. */
+        if (x->stor_result != LR_FTP_XFER_OK && x->wb != NULL) {
+            lr_ftp_io_free(srv->io, w->id, x->wb);
+            x->wb = NULL;
+        }
         if (x->prev_cr && x->xfer.type_mode == LR_FTP_TYPE_ASCII && x->wb != NULL &&
             x->wb->len < LR_FTP_IO_CHUNK) {
             x->wb->data[x->wb->len++] = '\r';
@@ -451,13 +498,21 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
         if (x->wb != NULL && x->wb->len > 0) {
             struct lr_ftp_io_msg *m = x->wb;
             x->wb = NULL;
+            x->writes_out++;
             ftp_io_submit(x, m);
         }
-        struct lr_ftp_io_msg *m = ftp_io_alloc(x);
-        if (m == NULL)
-            return; /* retried on the next completion */
-        m->op = LR_FTP_IO_CLOSE;
+        if (x->writes_out > 0)
+            return; /* their completions call us again */
+        struct lr_ftp_io_msg *m = x->fin;
+        x->fin = NULL;
+        m->op = x->stor_result == LR_FTP_XFER_OK ? LR_FTP_IO_COMMIT : LR_FTP_IO_DISCARD;
         m->fd = x->fd;
+        m->sess = x->idx;
+        m->gen = x->gen;
+        snprintf(m->path, sizeof(m->path), "%s", x->xfer.path);
+        snprintf(m->path2, sizeof(m->path2), "%s", x->tmp);
+        x->file_open = false; /* the descriptor travels with the message */
+        x->fd = -1;
         x->finishing = true;
         ftp_io_submit(x, m);
     }
@@ -503,9 +558,8 @@ static void data_connected(struct lr_worker *w, struct lr_tcp_conn *c)
 static void data_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
-    if (x->xfer_on && (x->xfer.xfer == LR_FTP_XFER_STOR || x->xfer.xfer == LR_FTP_XFER_APPE)) {
-        x->peer_done = true;
-        x->stor_result = LR_FTP_XFER_OK;
+    if (x->xfer_on && xfer_is_upload(x)) {
+        x->peer_done = true; /* the client's FIN: the upload is complete */
         stor_input(w, x);
     }
 }
@@ -528,7 +582,10 @@ static void data_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_
             rte_pktmbuf_free(x->held);
             x->held = NULL;
         }
-        if (!x->file_open && !x->io_busy)
+        /* Without a temporary file yet (the WOPEN waits for a message), a
+         * failure ends it now; a success still needs the file (the retry
+         * timer opens it, the held data is written). */
+        if (!x->file_open && !x->io_busy && !x->finishing && x->stor_result != LR_FTP_XFER_OK)
             ftp_xfer_done(w, x, x->stor_result);
         else
             stor_input(w, x);
@@ -625,13 +682,18 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
     struct ftp_sess *x = m->sess < srv->nb_sess ? &srv->sess[m->sess] : NULL;
     bool stale = x == NULL || !x->in_use || x->gen != m->gen;
     if (stale) {
-        /* The session is gone: never leak a file descriptor. */
+        /* The transfer or the session is gone: never leak a descriptor or
+         * leave its temporary file behind. */
         if (m->op == LR_FTP_IO_WOPEN && m->rc == 0 && m->fd >= 0) {
-            m->op = LR_FTP_IO_CLOSE;
+            m->op = LR_FTP_IO_DISCARD;
             m->gen = 0;
+            srv->stats.uploads_discarded++;
             lr_ftp_io_submit(srv->io, w->id, m);
             return;
         }
+        if ((m->op == LR_FTP_IO_DISCARD || m->op == LR_FTP_IO_COMMIT || m->op == LR_FTP_IO_WRITE) &&
+            m->rc != 0)
+            srv->stats.upload_io_errors++;
         lr_ftp_io_free(srv->io, w->id, m);
         return;
     }
@@ -676,49 +738,65 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
         }
         ftp_xfer_pump(w, x);
         break;
-    case LR_FTP_IO_WOPEN:
+    case LR_FTP_IO_WOPEN: {
         x->io_busy = false;
-        if (m->rc != 0) {
+        int rc = m->rc;
+        if (rc != 0) {
             lr_ftp_io_free(srv->io, w->id, m);
-            ftp_xfer_done(w, x, LR_FTP_XFER_NOT_FOUND);
+            /* -EFBIG: the file to append to is already past the limit. */
+            if (rc == -EFBIG)
+                srv->stats.uploads_too_big++;
+            else if (rc != -ENOENT)
+                srv->stats.upload_io_errors++;
+            ftp_xfer_done(w, x,
+                          rc == -EFBIG    ? LR_FTP_XFER_TOO_BIG
+                          : rc == -ENOENT ? LR_FTP_XFER_NOT_FOUND
+                                          : LR_FTP_XFER_LOCAL_ERROR);
             break;
         }
         x->fd = m->fd;
         x->file_open = true;
+        x->received = m->offset; /* bytes copied from the file (REST, APPE) */
         lr_ftp_io_free(srv->io, w->id, m);
-        if (!x->xfer_on) {
-            file_close_detached(x);
-            break;
-        }
         stor_input(w, x);
         break;
+    }
     case LR_FTP_IO_WRITE:
-        if (m->rc != 0 && x->stor_result == LR_FTP_XFER_OK)
-            x->stor_result = LR_FTP_XFER_LOCAL_ERROR;
+        if (x->writes_out > 0)
+            x->writes_out--;
         if (m->rc != 0) {
+            srv->stats.upload_io_errors++;
+            if (x->stor_result == LR_FTP_XFER_OK)
+                x->stor_result = LR_FTP_XFER_LOCAL_ERROR;
             ftp_data_drop(w, x);
             x->peer_done = true;
         }
         lr_ftp_io_free(srv->io, w->id, m);
-        stor_input(w, x); /* a buffer is free again: resume */
+        stor_input(w, x); /* a buffer is free again: resume (or finish) */
         break;
-    case LR_FTP_IO_CLOSE: {
+    case LR_FTP_IO_COMMIT:
+    case LR_FTP_IO_DISCARD: {
+        bool commit = m->op == LR_FTP_IO_COMMIT;
         int rc = m->rc;
         lr_ftp_io_free(srv->io, w->id, m);
-        x->file_open = false;
-        x->fd = -1;
-        if (rc != 0 && x->stor_result == LR_FTP_XFER_OK)
-            x->stor_result = LR_FTP_XFER_LOCAL_ERROR;
-        if (x->finishing && x->xfer_on) {
-            enum lr_ftp_xfer_result r = x->stor_result;
-            if (x->data != NULL) {
-                /* Both directions done: close the data connection, then 226. */
-                struct lr_tcp_conn *c = x->data;
-                x->data = NULL;
-                lr_tcp_close(w, c);
-            }
-            ftp_xfer_done(w, x, r);
+        x->finishing = false;
+        enum lr_ftp_xfer_result r = x->stor_result;
+        if (rc != 0) {
+            srv->stats.upload_io_errors++;
+            if (commit)
+                r = LR_FTP_XFER_LOCAL_ERROR; /* the thread removed the file */
         }
+        if (commit && rc == 0)
+            srv->stats.uploads_committed++;
+        else
+            srv->stats.uploads_discarded++;
+        if (x->data != NULL) {
+            /* Both directions done: close the data connection, then reply. */
+            struct lr_tcp_conn *c = x->data;
+            x->data = NULL;
+            lr_tcp_close(w, c);
+        }
+        ftp_xfer_done(w, x, r);
         break;
     }
     default:

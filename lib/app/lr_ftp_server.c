@@ -180,7 +180,10 @@ static void handle_line(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_lin
 
 static bool sess_blocked(const struct ftp_sess *x)
 {
-    return x->delaying || x->ctrl_closing || lr_ftp_session_busy(&x->s);
+    /* While an upload's COMMIT/DISCARD runs, its result is not known yet:
+     * ABOR and the rest wait for the reply (RFC 959 §4.1.3 ABOR: a
+     * completed transfer is answered 226, not undone). */
+    return x->delaying || x->ctrl_closing || x->finishing || lr_ftp_session_busy(&x->s);
 }
 
 /* Feed control bytes; what cannot be handled now is kept in the stash. */
@@ -265,7 +268,10 @@ static void ctrl_writable(struct lr_worker *w, struct lr_tcp_conn *c)
 static void ctrl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
-    /* The client is gone: stop any transfer and close our side. */
+    /* The client is gone: stop any transfer (its data connection is
+     * aborted, an upload's temporary file removed) and close our side. */
+    if (x->xfer_on)
+        x->srv->stats.data_orphaned++;
     ftp_xfer_reset(w, x);
     x->ctrl_closing = true;
     x->delaying = false;
@@ -278,6 +284,9 @@ static void ctrl_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_
     struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
     (void)r;
     x->ctrl = NULL;
+    /* Reset or timed out: the data connection must not outlive it. */
+    if (x->xfer_on)
+        x->srv->stats.data_orphaned++;
     sess_free(w, x);
 }
 
@@ -440,7 +449,7 @@ static void sess_timer(struct lr_worker *w, struct lr_timer *t)
         x->retry_at = 0;
         if (x->xfer_on && x->xfer_started) {
             if (x->xfer.xfer == LR_FTP_XFER_STOR || x->xfer.xfer == LR_FTP_XFER_APPE) {
-                if (!x->file_open && !x->io_busy)
+                if (!x->file_open && !x->io_busy && !x->finishing)
                     ftp_stor_begin(w, x);
             } else if (x->from_disk && x->rd == NULL && !x->io_busy) {
                 ftp_disk_request(w, x);
@@ -534,6 +543,14 @@ int lr_ftp_server_global_init(const struct lr_config *cfg, const struct lr_file_
             return -ENOTDIR;
         }
     }
+    /* Temporary uploads left by a crash never got their 226: remove them. */
+    snprintf(lr_ftp_g.root, sizeof(lr_ftp_g.root), "%s", f->root);
+    int n = lr_ftp_io_sweep(lr_ftp_g.root, lr_ftp_g.upload_vdir);
+    if (n > 0) {
+        lr_ftp_g.stale_removed = (uint32_t)n;
+        LR_LOG(NOTICE, ftp, "removed %d stale temporary upload(s) from %s%s", n, f->root,
+               lr_ftp_g.upload_vdir);
+    }
     lr_ftp_g.up = true;
     return 0;
 }
@@ -541,6 +558,13 @@ int lr_ftp_server_global_init(const struct lr_config *cfg, const struct lr_file_
 void lr_ftp_server_global_free(void)
 {
     lr_ftp_io_stop(lr_ftp_g.io);
+    /* Workers and the I/O thread are stopped: an upload still running (or
+     * whose COMMIT was never processed) was not answered with 226. */
+    if (lr_ftp_g.up) {
+        int n = lr_ftp_io_sweep(lr_ftp_g.root, lr_ftp_g.upload_vdir);
+        if (n > 0)
+            LR_LOG(NOTICE, ftp, "removed %d unfinished temporary upload(s) at stop", n);
+    }
     lr_ftp_users_free(&lr_ftp_g.users);
     lr_file_cache_free(lr_ftp_g.own_cache);
     memset(&lr_ftp_g, 0, sizeof(lr_ftp_g));
@@ -693,6 +717,9 @@ void lr_ftp_counters_get(const struct lr_worker *w, struct lr_ftp_stats *out)
         return;
     }
     *out = srv->stats;
+    /* The start-time sweep is process-wide: reported once, by worker 0. */
+    if (w->id == 0)
+        out->stale_temps_removed = lr_ftp_g.stale_removed;
 }
 
 unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
@@ -714,6 +741,12 @@ unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
         { "transfers_failed", c->transfers_failed },
         { "bytes_up", c->bytes_up },
         { "bytes_down", c->bytes_down },
+        { "uploads_committed", c->uploads_committed },
+        { "uploads_discarded", c->uploads_discarded },
+        { "uploads_too_big", c->uploads_too_big },
+        { "upload_io_errors", c->upload_io_errors },
+        { "data_orphaned", c->data_orphaned },
+        { "stale_temps_removed", c->stale_temps_removed },
     };
     for (unsigned i = 0; i < RTE_DIM(t); i++)
         fn(arg, t[i].name, t[i].v);

@@ -37,6 +37,8 @@ struct ftp_global {
     struct lr_ftp_users users;
     struct lr_ftp_io *io;
     char upload_vdir[LR_PATH_MAX];
+    char root[LR_PATH_MAX];
+    uint32_t stale_removed; /* temporary uploads of an earlier run removed at start */
 };
 extern struct ftp_global lr_ftp_g;
 
@@ -47,15 +49,15 @@ struct ftp_sess {
     bool in_use;
     bool ctrl_closing; /* close control once the replies are out */
     bool delaying;
-    bool xfer_on;      /* a TRANSFER action is running */
-    bool xfer_started; /* data connection up, bytes moving */
-    bool eof_sent;     /* all data queued, FIN requested */
-    bool from_disk;    /* RETR/LIST through the I/O thread */
-    bool io_busy;      /* a READ/LIST/WOPEN/WRITE/CLOSE is outstanding */
-    bool prev_cr;      /* ASCII conversion state */
-    bool peer_done;    /* STOR: client finished sending */
-    bool file_open;
-    bool finishing;     /* STOR: CLOSE submitted, result pending */
+    bool xfer_on;       /* a TRANSFER action is running */
+    bool xfer_started;  /* data connection up, bytes moving */
+    bool eof_sent;      /* all data queued, FIN requested */
+    bool from_disk;     /* RETR/LIST through the I/O thread */
+    bool io_busy;       /* a READ/LIST/WOPEN/WRITE/CLOSE is outstanding */
+    bool prev_cr;       /* ASCII conversion state */
+    bool peer_done;     /* STOR: client finished sending */
+    bool file_open;     /* STOR: the temporary file is open (fd), fin reserved */
+    bool finishing;     /* STOR: COMMIT/DISCARD submitted, result pending */
     uint16_t pasv_port; /* host order, 0 = none */
     rte_be32_t laddr;
     int32_t fd;
@@ -78,6 +80,10 @@ struct ftp_sess {
     uint64_t received;        /* STOR: bytes of file data so far (incl. offset) */
     struct rte_mbuf *held;    /* STOR: received data not yet copied (window closes) */
     uint32_t held_off;
+    uint32_t writes_out;       /* STOR: WRITEs submitted, not completed */
+    struct lr_ftp_io_msg *fin; /* STOR: reserved for the COMMIT/DISCARD, so a
+                                  temporary file can always be removed */
+    char tmp[LR_PATH_MAX];     /* STOR: virtual path of the temporary file */
 
     struct lr_ftp_session s;
     struct lr_ftp_line lb;
@@ -104,6 +110,7 @@ struct lr_ftp_server {
     uint16_t pasv_next;     /* next candidate offset in the range */
     uint32_t pasv_range;    /* pasv_max - pasv_min + 1 */
     struct ftp_sess **pasv; /* the "pasv port -> session" map, by port - pasv_min */
+    uint64_t tmp_seq;       /* suffix of the next temporary upload name */
 };
 
 /* lr_ftp_server.c */

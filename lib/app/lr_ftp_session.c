@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lr_ftp_io.h"
 #include "lr_ftp_session.h"
 #include "lr_path.h"
 
@@ -30,6 +31,12 @@ void lr_ftp_stats_add(struct lr_ftp_stats *dst, const struct lr_ftp_stats *src)
     dst->transfers_failed += src->transfers_failed;
     dst->bytes_up += src->bytes_up;
     dst->bytes_down += src->bytes_down;
+    dst->uploads_committed += src->uploads_committed;
+    dst->uploads_discarded += src->uploads_discarded;
+    dst->uploads_too_big += src->uploads_too_big;
+    dst->upload_io_errors += src->upload_io_errors;
+    dst->data_orphaned += src->data_orphaned;
+    dst->stale_temps_removed += src->stale_temps_removed;
 }
 
 int lr_ftp_session_cfg_from(struct lr_ftp_session_cfg *sc, const struct lr_ftp_config *fc)
@@ -598,6 +605,11 @@ static void cmd_stor(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, bool 
         lr_ftp_reply(out, 553, "Could not create file: not in the upload directory.");
         return;
     }
+    if (lr_ftp_is_temp_name(p)) {
+        /* The server's temporary upload names (lr_ftp_io.h). */
+        lr_ftp_reply(out, 553, "Could not create file: reserved name.");
+        return;
+    }
     bool exists = fs_stat(s, p, &st) == 0;
     if (exists && st.is_dir) {
         lr_ftp_reply(out, 553, "Could not create file: is a directory.");
@@ -696,6 +708,11 @@ static void cmd_fsop(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, enum 
         return;
     if (resolve(s, c->arg, c->arg_len, p, sizeof(p)) != 0 || !in_upload(s, p, true)) {
         lr_ftp_reply(out, 550, "Permission denied.");
+        return;
+    }
+    if (lr_ftp_is_temp_name(p)) {
+        /* Uploads in progress are invisible and untouchable (lr_ftp_io.h). */
+        lr_ftp_reply(out, 550, "Permission denied: reserved name.");
         return;
     }
     bool exists = fs_stat(s, p, &st) == 0;

@@ -69,6 +69,13 @@ struct lr_ftp_stats {
     uint64_t transfers_failed;
     uint64_t bytes_up;   /* received on data connections (STOR/APPE) */
     uint64_t bytes_down; /* sent on data connections (RETR, listings) */
+    /* Atomic uploads (lr_ftp_io.h): the glue counts how each one ended. */
+    uint64_t uploads_committed;   /* temporary file renamed into place (226) */
+    uint64_t uploads_discarded;   /* temporary file removed: 552, 426, ABOR, resets, errors */
+    uint64_t uploads_too_big;     /* stopped at max_upload_bytes (552) */
+    uint64_t upload_io_errors;    /* a write, rename or unlink of an upload failed (451) */
+    uint64_t data_orphaned;       /* data connection aborted: its control connection went away */
+    uint64_t stale_temps_removed; /* temporary uploads of an earlier run removed at start */
 };
 
 /** Add @src into @dst (the lead's summing over workers). */

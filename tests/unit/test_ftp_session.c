@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "lr_ftp_io.h"
 #include "lr_ftp_session.h"
 
 /* openssl passwd -6 -salt abcdefgh secret */
@@ -808,6 +809,21 @@ static void cfg_from_config(void **state)
     assert_int_equal(lr_ftp_session_cfg_from(&sc, &fc), -EINVAL);
 }
 
+/* The server's temporary upload names (lr_ftp_io.h) are never a client's. */
+static void temp_names_refused(void **state)
+{
+    struct fx *f = *state;
+    login_alice(f);
+    expect_no_action(f, "STOR upload/" LR_FTP_TEMP_PREFIX "x", "553 ");
+    expect_no_action(f, "APPE /upload/sub/" LR_FTP_TEMP_PREFIX "y", "553 ");
+    expect_no_action(f, "MKD upload/" LR_FTP_TEMP_PREFIX "d", "550 ");
+    expect_no_action(f, "DELE upload/" LR_FTP_TEMP_PREFIX "x", "550 ");
+    expect_no_action(f, "RNFR upload/" LR_FTP_TEMP_PREFIX "x", "550 ");
+    expect_no_action(f, "STOR upload/" LR_FTP_TEMP_PREFIX, "553 ");
+    /* A name merely containing the prefix is fine. */
+    expect(f, "STOR upload/a" LR_FTP_TEMP_PREFIX "x", "425 ");
+}
+
 static void stats_add(void **state)
 {
     (void)state;
@@ -851,6 +867,7 @@ int main(void)
         T(idle_timeout_closes_pasv),
         cmocka_unit_test(cfg_from_config),
         cmocka_unit_test(stats_add),
+        T(temp_names_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
