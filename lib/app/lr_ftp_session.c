@@ -358,6 +358,21 @@ static void cmd_pwd(struct lr_ftp_session *s, struct lr_ftp_out *out)
     lr_ftp_reply(out, 257, "%s is the current directory", q);
 }
 
+/* True when every segment of @arg is empty, "." or "..". */
+static bool only_dot_segments(const char *arg, size_t len)
+{
+    for (size_t i = 0; i <= len;) {
+        size_t j = i;
+        while (j < len && arg[j] != '/')
+            j++;
+        size_t n = j - i;
+        if (n > 2 || (n >= 1 && arg[i] != '.') || (n == 2 && arg[i + 1] != '.'))
+            return false;
+        i = j + 1;
+    }
+    return true;
+}
+
 static void cmd_cwd(struct lr_ftp_session *s, const char *arg, size_t len, struct lr_ftp_out *out)
 {
     char p[LR_PATH_MAX];
@@ -366,7 +381,21 @@ static void cmd_cwd(struct lr_ftp_session *s, const char *arg, size_t len, struc
         lr_ftp_reply(out, 501, "CWD needs a directory.");
         return;
     }
-    if (resolve(s, arg, len, p, sizeof(p)) != 0 || fs_stat(s, p, &st) != 0 || !st.is_dir) {
+    int rc = resolve(s, arg, len, p, sizeof(p));
+    if (rc == -EINVAL && only_dot_segments(arg, len)) {
+        /*
+         * ".." at the root is the root: "CWD ..", "CWD /..", "CWD ../.." and
+         * CDUP (RFC 959 §4.1.1: CWD to the parent) all answer 250 and stay
+         * at "/", as "cd /.." does on Unix and as vsftpd and ProFTPD do in
+         * a chroot; clients (lftp, file managers) go up blindly and expect
+         * that. A path that climbs above the root and then names something
+         * ("CWD ../etc", "CWD /../x") is still refused (550): that is a
+         * traversal attempt, not navigation (lr_path.h policy).
+         */
+        snprintf(p, sizeof(p), "/");
+        rc = 0;
+    }
+    if (rc != 0 || fs_stat(s, p, &st) != 0 || !st.is_dir) {
         lr_ftp_reply(out, 550, "Failed to change directory.");
         return;
     }
@@ -376,7 +405,7 @@ static void cmd_cwd(struct lr_ftp_session *s, const char *arg, size_t len, struc
 
 static void cmd_cdup(struct lr_ftp_session *s, struct lr_ftp_out *out)
 {
-    /* At the root, ".." is the root itself (as in Unix "cd /.."). */
+    /* At the root, ".." is the root itself (as in Unix "cd /..", cmd_cwd). */
     if (strcmp(s->cwd, "/") == 0) {
         lr_ftp_reply(out, 250, "Directory successfully changed.");
         return;

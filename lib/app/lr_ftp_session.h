@@ -32,6 +32,9 @@
  *  - SIZE in ASCII mode is refused with 550: the converted size would need a
  *    scan of the file; clients (curl, wget, lftp, ftplib) switch to TYPE I
  *    before SIZE.
+ *  - ".." at the root is the root: CWD .., CWD /.., CWD ../.. and CDUP at
+ *    "/" answer 250 and stay there (Unix "/.."); a path that climbs above
+ *    the root and then names something (CWD ../etc) is refused with 550.
  *  - REST in ASCII mode is an offset into the stored (unconverted) file.
  *  - REST is reset by any command other than RETR/STOR (RFC 3659 §5.3: it
  *    must be the last command before the transfer command).

@@ -366,10 +366,21 @@ static void pwd_cwd_cdup(void **state)
     expect(f, "CWD /nope", "550 ");
     expect(f, "CWD /index.html", "550 "); /* a file */
     expect(f, "CWD", "501 ");
-    /* Traversal above the root is refused, cwd unchanged. */
-    expect(f, "CWD ../../..", "550 ");
+    /* Traversal above the root that names something is refused, cwd unchanged. */
+    expect(f, "CWD ../../etc", "550 ");
     expect(f, "CWD /../etc", "550 ");
+    expect(f, "CWD ../../pub", "550 ");
     assert_string_equal(f->s.cwd, "/upload");
+    /* Only ".." segments past the root: the root (like CDUP at "/"). */
+    expect(f, "CWD ../../..", "250 ");
+    assert_string_equal(f->s.cwd, "/");
+    expect(f, "CWD ..", "250 ");
+    expect(f, "CWD /..", "250 ");
+    expect(f, "CWD /../", "250 ");
+    expect(f, "CWD ./../.", "250 ");
+    assert_string_equal(f->s.cwd, "/");
+    expect(f, "CWD ...", "550 "); /* a name, not a dot segment */
+    expect(f, "CWD /upload", "250 ");
     expect(f, "CDUP", "250 ");
     expect(f, "XCUP", "250 "); /* at the root stays at the root */
     assert_string_equal(f->s.cwd, "/");
