@@ -717,6 +717,17 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
         ftp_drain_stash(w, x);
         break;
     }
+    case LR_FTP_IO_ASCII_SIZE: {
+        int rc = m->rc;
+        uint64_t size = m->offset;
+        lr_ftp_io_free(srv->io, w->id, m);
+        struct lr_ftp_out o;
+        ftp_out_open(x, &o);
+        lr_ftp_session_size_done(&x->s, w->now, rc, size, &o);
+        ftp_out_close(w, x, &o);
+        ftp_drain_stash(w, x);
+        break;
+    }
     case LR_FTP_IO_READ:
     case LR_FTP_IO_LIST:
         x->io_busy = false;

@@ -188,6 +188,42 @@ static int do_read(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
     return 0;
 }
 
+/* SIZE in TYPE A (RFC 3659 §4) of a file on disk: as the server converts
+ * (an LF not preceded by CR becomes CRLF), read through once. */
+static int do_ascii_size(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
+{
+    char p[2 * LR_PATH_MAX];
+    if (lr_ftp_is_temp_name(m->path))
+        return -ENOENT;
+    if (full_path(io, m->path, p, sizeof(p)) != 0)
+        return -EINVAL;
+    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -errno;
+    uint64_t size = 0;
+    bool cr = false;
+    for (;;) {
+        ssize_t n = read(fd, m->data, LR_FTP_IO_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t i = 0; i < n; i++) {
+            uint8_t c = m->data[i];
+            size += c == '\n' && !cr ? 2 : 1;
+            cr = c == '\r';
+        }
+    }
+    close(fd);
+    m->offset = size;
+    return 0;
+}
+
 static int entry_of(const char *dirp, const char *name, struct lr_ftp_entry *e)
 {
     char p[2 * LR_PATH_MAX + 260];
@@ -303,6 +339,9 @@ static void process(struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
     case LR_FTP_IO_RMD:
     case LR_FTP_IO_RENAME:
         m->rc = do_fsop(io, m);
+        break;
+    case LR_FTP_IO_ASCII_SIZE:
+        m->rc = do_ascii_size(io, m);
         break;
     case LR_FTP_IO_VERIFY: {
         size_t pl = strnlen(m->path2, sizeof(m->path2));

@@ -67,8 +67,9 @@ enum lr_ftp_io_op {
     LR_FTP_IO_DELE,
     LR_FTP_IO_MKD,
     LR_FTP_IO_RMD,
-    LR_FTP_IO_RENAME, /* path -> path2 */
-    LR_FTP_IO_VERIFY, /* password path2 of user path (crypt(3)); rc 0 or -EACCES */
+    LR_FTP_IO_RENAME,     /* path -> path2 */
+    LR_FTP_IO_VERIFY,     /* password path2 of user path (crypt(3)); rc 0 or -EACCES */
+    LR_FTP_IO_ASCII_SIZE, /* size of file path in ASCII mode (LF -> CRLF) into offset */
 };
 
 struct lr_ftp_io_msg {

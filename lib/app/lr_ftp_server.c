@@ -83,7 +83,24 @@ static int fs_list(void *ctx, const char *vpath, lr_ftp_list_fn fn, void *arg)
     return 0;
 }
 
-static const struct lr_ftp_fs_ops ftp_fs_ops = { .stat = fs_stat, .list = fs_list };
+static int fs_ascii_size(void *ctx, const char *vpath, uint64_t *size)
+{
+    struct lr_ftp_server *srv = ctx;
+    /* Files of the upload directory change: the I/O thread reads them. */
+    if (ftp_under_upload(vpath) && srv->io != NULL)
+        return -EAGAIN;
+    const struct lr_file_entry *e = lr_file_cache_lookup(srv->fc, vpath, strlen(vpath));
+    if (e == NULL || e->type != LR_FILE_REG)
+        return -ENOENT;
+    *size = lr_file_cache_ascii_size(srv->fc, e);
+    return 0;
+}
+
+static const struct lr_ftp_fs_ops ftp_fs_ops = {
+    .stat = fs_stat,
+    .list = fs_list,
+    .ascii_size = fs_ascii_size,
+};
 
 /* --- sessions ------------------------------------------------------------ */
 
@@ -323,7 +340,8 @@ static void do_fs(struct lr_worker *w, struct ftp_sess *x, const struct lr_ftp_a
     static const uint8_t ops[] = { [LR_FTP_FS_DELE] = LR_FTP_IO_DELE,
                                    [LR_FTP_FS_MKD] = LR_FTP_IO_MKD,
                                    [LR_FTP_FS_RMD] = LR_FTP_IO_RMD,
-                                   [LR_FTP_FS_RENAME] = LR_FTP_IO_RENAME };
+                                   [LR_FTP_FS_RENAME] = LR_FTP_IO_RENAME,
+                                   [LR_FTP_FS_ASCII_SIZE] = LR_FTP_IO_ASCII_SIZE };
     struct lr_ftp_io_msg *m = ftp_io_alloc(x);
     if (m == NULL) {
         struct lr_ftp_out o;

@@ -665,18 +665,16 @@ static void cmd_stor(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, bool 
     lr_ftp_reply(out, 150, "Ok to send data.");
 }
 
+static void fs_request(struct lr_ftp_session *s, enum lr_ftp_fsop op, const char *p, const char *p2,
+                       struct lr_ftp_actions *acts);
+
 static void cmd_size_mdtm(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, bool mdtm,
-                          struct lr_ftp_out *out)
+                          struct lr_ftp_out *out, struct lr_ftp_actions *acts)
 {
     char p[LR_PATH_MAX];
     struct lr_ftp_stat st;
     if (c->arg_len == 0) {
         lr_ftp_reply(out, 501, "%s needs a file name.", mdtm ? "MDTM" : "SIZE");
-        return;
-    }
-    if (!mdtm && s->type == LR_FTP_TYPE_ASCII) {
-        /* Documented choice (lr_ftp_session.h): no converted sizes. */
-        lr_ftp_reply(out, 550, "SIZE not allowed in ASCII mode.");
         return;
     }
     if (resolve(s, c->arg, c->arg_len, p, sizeof(p)) != 0 || fs_stat(s, p, &st) != 0 || st.is_dir) {
@@ -689,9 +687,26 @@ static void cmd_size_mdtm(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, 
         char t[16];
         lr_ftp_time_format(t, sizeof(t), st.mtime);
         lr_ftp_reply(out, 213, "%s", t);
-    } else {
-        lr_ftp_reply(out, 213, "%llu", (unsigned long long)st.size);
+        return;
     }
+    if (s->type == LR_FTP_TYPE_ASCII) {
+        /* RFC 3659 §4: the size as it would be transferred in this TYPE. */
+        uint64_t n = 0;
+        int rc = s->cfg->fs != NULL && s->cfg->fs->ascii_size != NULL
+                     ? s->cfg->fs->ascii_size(s->cfg->fs_ctx, p, &n)
+                     : -ENOTSUP;
+        if (rc == -EAGAIN) {
+            fs_request(s, LR_FTP_FS_ASCII_SIZE, p, NULL, acts);
+            return;
+        }
+        if (rc != 0) {
+            lr_ftp_reply(out, 550, "Could not get file size.");
+            return;
+        }
+        lr_ftp_reply(out, 213, "%llu", (unsigned long long)n);
+        return;
+    }
+    lr_ftp_reply(out, 213, "%llu", (unsigned long long)st.size);
 }
 
 static void cmd_rest(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struct lr_ftp_out *out)
@@ -1091,10 +1106,10 @@ void lr_ftp_session_command(struct lr_ftp_session *s, uint64_t now, const struct
         cmd_rest(s, c, out);
         break;
     case LR_FTP_CMD_SIZE:
-        cmd_size_mdtm(s, c, false, out);
+        cmd_size_mdtm(s, c, false, out, acts);
         break;
     case LR_FTP_CMD_MDTM:
-        cmd_size_mdtm(s, c, true, out);
+        cmd_size_mdtm(s, c, true, out, acts);
         break;
     case LR_FTP_CMD_DELE:
     case LR_FTP_CMD_MKD:
@@ -1240,6 +1255,9 @@ void lr_ftp_session_fs_done(struct lr_ftp_session *s, uint64_t now, int err, str
         else
             lr_ftp_reply(out, 550, "Remove directory operation failed.");
         break;
+    case LR_FTP_FS_ASCII_SIZE: /* only failures come here (size_done has the size) */
+        lr_ftp_reply(out, 550, "Could not get file size.");
+        break;
     case LR_FTP_FS_RENAME:
     default:
         if (err == 0)
@@ -1248,6 +1266,19 @@ void lr_ftp_session_fs_done(struct lr_ftp_session *s, uint64_t now, int err, str
             lr_ftp_reply(out, 550, "Rename failed.");
         break;
     }
+}
+
+void lr_ftp_session_size_done(struct lr_ftp_session *s, uint64_t now, int err, uint64_t size,
+                              struct lr_ftp_out *out)
+{
+    if (!s->fs_pending || s->fs_op != LR_FTP_FS_ASCII_SIZE)
+        return;
+    s->fs_pending = false;
+    s->last_active = now;
+    if (err == 0)
+        lr_ftp_reply(out, 213, "%llu", (unsigned long long)size);
+    else
+        lr_ftp_reply(out, 550, "Could not get file size.");
 }
 
 uint64_t lr_ftp_session_deadline(const struct lr_ftp_session *s)

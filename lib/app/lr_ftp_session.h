@@ -29,9 +29,10 @@
  * non-anonymous users.
  *
  * Documented choices:
- *  - SIZE in ASCII mode is refused with 550: the converted size would need a
- *    scan of the file; clients (curl, wget, lftp, ftplib) switch to TYPE I
- *    before SIZE.
+ *  - SIZE in ASCII mode answers the size as transferred (RFC 3659 §4: LF ->
+ *    CRLF counted): fs->ascii_size() answers from the file cache (counted
+ *    once per file) or says -EAGAIN, and then the glue counts it off the
+ *    worker (FS action LR_FTP_FS_ASCII_SIZE, lr_ftp_session_size_done()).
  *  - ".." at the root is the root: CWD .., CWD /.., CWD ../.. and CDUP at
  *    "/" answer 250 and stay there (Unix "/.."); a path that climbs above
  *    the root and then names something (CWD ../etc) is refused with 550.
@@ -100,6 +101,9 @@ struct lr_ftp_fs_ops {
     int (*stat)(void *ctx, const char *vpath, struct lr_ftp_stat *st);
     /** Call @fn for every entry of directory @vpath: 0, -ENOENT or -ENOTDIR. */
     int (*list)(void *ctx, const char *vpath, lr_ftp_list_fn fn, void *arg);
+    /** Size of file @vpath in ASCII mode (LF -> CRLF): 0, -ENOENT, or
+     *  -EAGAIN when it must be counted off the worker (FS ASCII_SIZE). May be NULL. */
+    int (*ascii_size)(void *ctx, const char *vpath, uint64_t *size);
 };
 
 /* Static configuration of sessions, shared by all sessions of a worker. */
@@ -138,7 +142,8 @@ enum lr_ftp_fsop {
     LR_FTP_FS_DELE = 0,
     LR_FTP_FS_MKD,
     LR_FTP_FS_RMD,
-    LR_FTP_FS_RENAME, /* path -> path2 */
+    LR_FTP_FS_RENAME,     /* path -> path2 */
+    LR_FTP_FS_ASCII_SIZE, /* count the ASCII size of path: lr_ftp_session_size_done() */
 };
 
 enum lr_ftp_act_type {
@@ -278,6 +283,10 @@ void lr_ftp_session_login_result(struct lr_ftp_session *s, uint64_t now, bool ok
 /** The FS action finished: @err 0 or -errno. Writes its reply. */
 void lr_ftp_session_fs_done(struct lr_ftp_session *s, uint64_t now, int err,
                             struct lr_ftp_out *out);
+
+/** The ASCII_SIZE action finished: @err 0 with @size, or -errno. Writes 213 or 550. */
+void lr_ftp_session_size_done(struct lr_ftp_session *s, uint64_t now, int err, uint64_t size,
+                              struct lr_ftp_out *out);
 
 /**
  * Timer check: after [ftp] idle_timeout without a command (and no transfer

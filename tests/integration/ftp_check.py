@@ -124,11 +124,9 @@ def check_ascii():
         fail("ASCII RETR bytes are not LF->CRLF converted")
     if not f.sendcmd("TYPE A").startswith("200"):
         fail("TYPE A")
-    try:
-        f.sendcmd("SIZE small.txt")
-        fail("SIZE in ASCII mode answered")
-    except ftplib.error_perm:
-        pass
+    # RFC 3659 §4: SIZE in ASCII mode is the size as transferred.
+    if f.sendcmd("SIZE small.txt") != "213 %d" % len(data):
+        fail("SIZE in ASCII mode is not the converted size")
     f.quit()
 
 

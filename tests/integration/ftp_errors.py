@@ -373,7 +373,11 @@ def check_size_ascii():
     """RFC 3659 §4: SIZE in TYPE A is the size as transferred (LF -> CRLF);
     it matches the bytes an ASCII RETR really sends."""
     f = connect()
-    for name in ("small.txt", "crlf.txt", "big.bin"):
+    # Files of the upload directory are counted by the I/O thread.
+    with open(os.path.join(ROOT, "crlf.txt"), "rb") as fh:
+        stor(f, "upload/crlf-up.txt", fh.read() * 5000)
+    stor(f, "upload/big-up.bin", disk("big.bin")[:1000000])
+    for name in ("small.txt", "crlf.txt", "big.bin", "upload/crlf-up.txt", "upload/big-up.bin"):
         f.voidcmd("TYPE A")
         r = f.sendcmd("SIZE " + name)
         conn = f.transfercmd("RETR " + name)
@@ -390,6 +394,15 @@ def check_size_ascii():
         f.voidcmd("TYPE I")
         if f.size(name) != len(disk(name)):
             fail("SIZE %s in binary mode" % name)
+    for name in ("nope.txt", "sub", "upload/nope"):
+        f.voidcmd("TYPE A")
+        try:
+            fail("SIZE %s in ASCII mode: %s" % (name, f.sendcmd("SIZE " + name)))
+        except ftplib.error_perm as e:
+            if not str(e).startswith("550"):
+                fail("SIZE %s: %s" % (name, e))
+    f.delete("upload/crlf-up.txt")
+    f.delete("upload/big-up.bin")
     f.quit()
 
 

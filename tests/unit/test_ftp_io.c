@@ -350,6 +350,16 @@ static void atomic_uploads(void **state)
     snprintf(m->path2, sizeof(m->path2), "%s", tmp);
     m = run(io, m);
     assert_int_equal(m->rc, -EPERM);
+    /* SIZE in TYPE A of a file on disk: LF -> CRLF counted (RFC 3659 §4). */
+    write_file("upload/lf.txt", "a\nb\r\n\n");
+    m->op = LR_FTP_IO_ASCII_SIZE;
+    snprintf(m->path, sizeof(m->path), "/upload/lf.txt");
+    m = run(io, m);
+    assert_int_equal(m->rc, 0);
+    assert_int_equal(m->offset, 8);
+    snprintf(m->path, sizeof(m->path), "%s", tmp);
+    m = run(io, m);
+    assert_int_equal(m->rc, -ENOENT);
     lr_ftp_io_free(io, 0, m);
     assert_int_equal(lr_ftp_io_free_count(io, 0), 4);
     lr_ftp_io_stop(io);

@@ -76,7 +76,25 @@ static int fake_list(void *ctx, const char *vpath, lr_ftp_list_fn fn, void *arg)
     return 0;
 }
 
-static const struct lr_ftp_fs_ops fake_fs = { .stat = fake_stat, .list = fake_list };
+/* ASCII sizes: index.html known at once (cache), the upload directory's
+ * counted by the glue (-EAGAIN). */
+static int fake_ascii_size(void *ctx, const char *vpath, uint64_t *size)
+{
+    (void)ctx;
+    if (strcmp(vpath, "/index.html") == 0) {
+        *size = 1300;
+        return 0;
+    }
+    if (strncmp(vpath, "/upload/", 8) == 0)
+        return -EAGAIN;
+    return -ENOENT;
+}
+
+static const struct lr_ftp_fs_ops fake_fs = {
+    .stat = fake_stat,
+    .list = fake_list,
+    .ascii_size = fake_ascii_size,
+};
 
 /* --- fixture ------------------------------------------------------------- */
 struct fx {
@@ -568,7 +586,28 @@ static void size_mdtm_mlst(void **state)
 {
     struct fx *f = *state;
     login_anon(f);
-    expect(f, "SIZE index.html", "550 SIZE not allowed in ASCII mode.");
+    /* RFC 3659 §4: in TYPE A (the default) the size as transferred. */
+    assert_string_equal(cmd(f, "SIZE index.html"), "213 1300\r\n");
+    expect_no_action(f, "SIZE pub", "550 ");
+    expect_no_action(f, "SIZE nope", "550 ");
+    /* A file of the upload directory: counted off the worker. */
+    assert_string_equal(cmd(f, "SIZE upload/old.txt"), "");
+    assert_int_equal(f->acts.n, 1);
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_FS);
+    assert_int_equal(f->acts.a[0].fsop, LR_FTP_FS_ASCII_SIZE);
+    assert_string_equal(f->acts.a[0].path, "/upload/old.txt");
+    assert_true(lr_ftp_session_busy(&f->s));
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_size_done(&f->s, f->now, 0, 12, &f->out);
+    assert_string_equal(f->buf, "213 12\r\n");
+    assert_false(lr_ftp_session_busy(&f->s));
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_size_done(&f->s, f->now, 0, 12, &f->out); /* nothing pending: ignored */
+    assert_int_equal(f->out.len, 0);
+    cmd(f, "SIZE upload/old.txt");
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_size_done(&f->s, f->now, -EIO, 0, &f->out);
+    assert_memory_equal(f->buf, "550 ", 4);
     expect(f, "TYPE I", "200 ");
     assert_string_equal(cmd(f, "SIZE index.html"), "213 1234\r\n");
     assert_string_equal(cmd(f, "SIZE /pub/big.bin"), "213 20971520\r\n");
