@@ -506,6 +506,7 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
         struct lr_ftp_io_msg *m = x->fin;
         x->fin = NULL;
         m->op = x->stor_result == LR_FTP_XFER_OK ? LR_FTP_IO_COMMIT : LR_FTP_IO_DISCARD;
+        m->noreplace = x->xfer.noreplace;
         m->fd = x->fd;
         m->sess = x->idx;
         m->gen = x->gen;

@@ -139,8 +139,10 @@ static int do_finish(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
     if (commit && rc == 0) {
         if (!writable_path(io, m->path) || full_path(io, m->path, p, sizeof(p)) != 0)
             rc = -EPERM;
-        else if (rename(tp, p) != 0)
-            rc = -errno;
+        else if (m->noreplace ? link(tp, p) != 0 : rename(tp, p) != 0)
+            rc = -errno; /* link(2) never replaces: STOU's name stays unique */
+        else if (m->noreplace)
+            unlink(tp);
         if (rc == 0)
             return 0;
     }
@@ -484,6 +486,7 @@ struct lr_ftp_io_msg *lr_ftp_io_alloc(struct lr_ftp_io *io, uint16_t wid)
     m->offset = 0;
     m->limit = UINT64_MAX;
     m->append = false;
+    m->noreplace = false;
     m->writable = false;
     m->fd = -1;
     m->path[0] = '\0';

@@ -77,6 +77,7 @@ struct lr_ftp_io_msg {
     uint8_t op;      /* enum lr_ftp_io_op */
     uint8_t style;   /* LIST: enum lr_ftp_list_style */
     bool append;     /* WOPEN */
+    bool noreplace;  /* COMMIT: fail with -EEXIST rather than replace path (STOU) */
     bool writable;   /* LIST: mark entries writable */
     uint32_t sess;   /* requester's session index */
     uint32_t gen;    /* requester's session generation (stale completions are dropped) */

@@ -137,7 +137,6 @@ static bool not_implemented(enum lr_ftp_verb v)
     switch (v) {
     case LR_FTP_CMD_SMNT:
     case LR_FTP_CMD_REIN:
-    case LR_FTP_CMD_STOU:
     case LR_FTP_CMD_SITE:
     case LR_FTP_CMD_ACCT:
     case LR_FTP_CMD_AUTH:
@@ -668,6 +667,48 @@ static void cmd_stor(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, bool 
 static void fs_request(struct lr_ftp_session *s, enum lr_ftp_fsop op, const char *p, const char *p2,
                        struct lr_ftp_actions *acts);
 
+/*
+ * STOU (RFC 959 §4.1.3, RFC 1123 §4.1.2.9): store under a name that does
+ * not exist yet, in the current directory (or as the argument suggests),
+ * and say which in the 150 reply ("150 FILE: name"). The name is checked
+ * free now; the commit links it without replacing (noreplace), so a file
+ * that appears meanwhile is never overwritten (451 then).
+ */
+static void cmd_stou(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struct lr_ftp_out *out,
+                     struct lr_ftp_actions *acts)
+{
+    char base[LR_PATH_MAX], p[LR_PATH_MAX];
+    struct lr_ftp_stat st;
+    if (!may_write(s, out))
+        return;
+    const char *arg = c->arg_len > 0 ? c->arg : "stou";
+    size_t len = c->arg_len > 0 ? c->arg_len : 4;
+    if (resolve(s, arg, len, base, sizeof(base)) != 0 || !in_upload(s, base, true) ||
+        lr_ftp_is_temp_name(base)) {
+        lr_ftp_reply(out, 553, "Could not create file: not in the upload directory.");
+        return;
+    }
+    bool found = false;
+    for (unsigned k = 0; k < 1000 && !found; k++) {
+        int n =
+            k == 0 ? snprintf(p, sizeof(p), "%s", base) : snprintf(p, sizeof(p), "%s.%u", base, k);
+        if (n < 0 || (size_t)n >= sizeof(p))
+            break;
+        found = fs_stat(s, p, &st) != 0;
+    }
+    if (!found) {
+        lr_ftp_reply(out, 553, "Could not create a unique file name.");
+        return;
+    }
+    if (!need_data(s, out))
+        return;
+    struct lr_ftp_action *a = start_transfer(s, LR_FTP_XFER_STOR, p, acts);
+    a->noreplace = true;
+    a->limit = s->cfg->max_upload_bytes;
+    const char *slash = strrchr(p, '/');
+    lr_ftp_reply(out, 150, "FILE: %s", slash + 1);
+}
+
 static void cmd_size_mdtm(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, bool mdtm,
                           struct lr_ftp_out *out, struct lr_ftp_actions *acts)
 {
@@ -917,7 +958,8 @@ static void cmd_help(struct lr_ftp_out *out)
     lr_ftp_reply_begin(out, 214, "The following commands are recognized.");
     lr_ftp_reply_line(out, "ABOR APPE CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD");
     lr_ftp_reply_line(out, "MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD  QUIT REST");
-    lr_ftp_reply_line(out, "RETR RMD  RNFR RNTO SIZE STAT STOR STRU SYST TYPE USER XCUP");
+    lr_ftp_reply_line(out, "RETR RMD  RNFR RNTO SIZE STAT STOR STOU STRU SYST TYPE USER");
+    lr_ftp_reply_line(out, "XCUP");
     lr_ftp_reply_line(out, "XCWD XMKD XPWD XRMD");
     lr_ftp_reply_end(out, 214, "Help OK.");
 }
@@ -1101,6 +1143,9 @@ void lr_ftp_session_command(struct lr_ftp_session *s, uint64_t now, const struct
         break;
     case LR_FTP_CMD_APPE:
         cmd_stor(s, c, true, rest, out, acts);
+        break;
+    case LR_FTP_CMD_STOU:
+        cmd_stou(s, c, out, acts);
         break;
     case LR_FTP_CMD_REST:
         cmd_rest(s, c, out);

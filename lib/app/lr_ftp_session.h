@@ -160,8 +160,9 @@ enum lr_ftp_act_type {
 
 struct lr_ftp_action {
     enum lr_ftp_act_type type;
-    bool extended; /* PASV_OPEN: EPSV (229) rather than PASV (227) */
-    bool active;   /* TRANSFER: connect to act.peer (PORT/EPRT), else use the listener */
+    bool extended;  /* PASV_OPEN: EPSV (229) rather than PASV (227) */
+    bool active;    /* TRANSFER: connect to act.peer (PORT/EPRT), else use the listener */
+    bool noreplace; /* TRANSFER STOR (STOU): the file must not exist when it is committed */
     enum lr_ftp_xfer xfer;
     enum lr_ftp_type type_mode; /* TRANSFER: ASCII converts LF -> CRLF (RETR) / CRLF -> LF (STOR) */
     enum lr_ftp_list_style style; /* TRANSFER LIST */

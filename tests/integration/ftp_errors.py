@@ -298,6 +298,29 @@ def check_abort_then_list():
     f.quit()
 
 
+def check_stou():
+    """STOU (RFC 959 §4.1.3, RFC 1123 §4.1.2.9) is atomic too: a unique name
+    next to an existing one, which stays untouched; a reset leaves nothing."""
+    f = connect()
+    first = os.urandom(1000)
+    stor(f, "upload/u.bin", first)
+    second = os.urandom(200000)
+    stor(f, "upload/u.bin", second, cmd="STOU")
+    if disk("upload/u.bin") != first:
+        fail("STOU replaced the existing file")
+    if not exists("upload/u.bin.1") or disk("upload/u.bin.1") != second:
+        fail("STOU did not store under a new name: %r" % sorted(os.listdir(UPLOAD)))
+    conn = f.transfercmd("STOU upload/u.bin")
+    send_all(conn, 300000)
+    time.sleep(0.2)
+    rst_close(conn)
+    expect_reply(f, "426", "STOU: data connection reset")
+    no_leftovers("reset STOU", "upload/u.bin.2")
+    f.delete("upload/u.bin")
+    f.delete("upload/u.bin.1")
+    f.quit()
+
+
 def check_temp_hidden():
     """Temporary upload names are not served: not listed, not retrievable,
     not accepted as a client's file name."""

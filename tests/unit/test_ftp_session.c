@@ -233,7 +233,6 @@ static void syntax_and_unknown(void **state)
     expect(f, "AUTH TLS", "502 ");
     login_anon(f);
     expect(f, "REIN", "502 ");
-    expect(f, "STOU", "502 ");
     expect(f, "SITE CHMOD 777 x", "502 ");
     assert_true(f->stats.commands_bad >= 5);
 }
@@ -681,6 +680,36 @@ static void stor_user(void **state)
     done(f, LR_FTP_XFER_OK);
 }
 
+/* STOU (RFC 959 §4.1.3, RFC 1123 §4.1.2.9): a name that does not exist,
+ * named in the 150 reply, committed without replacing. */
+static void stou(void **state)
+{
+    struct fx *f = *state;
+    login_anon(f);
+    expect_no_action(f, "STOU", "550 "); /* anonymous: read-only */
+    f->s.login = LR_FTP_LOGIN_NONE;
+    login_alice(f);
+    expect_no_action(f, "STOU", "553 "); /* cwd "/" is not the upload directory */
+    expect(f, "CWD upload", "250 ");
+    expect_no_action(f, "STOU", "425 ");
+    pasv(f);
+    assert_string_equal(cmd(f, "STOU"), "150 FILE: stou\r\n");
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_TRANSFER);
+    assert_int_equal(f->acts.a[0].xfer, LR_FTP_XFER_STOR);
+    assert_true(f->acts.a[0].noreplace);
+    assert_int_equal(f->acts.a[0].limit, 1000000);
+    assert_string_equal(f->acts.a[0].path, "/upload/stou");
+    done(f, LR_FTP_XFER_OK);
+    assert_memory_equal(f->buf, "226 ", 4);
+    pasv(f);
+    /* A suggested name that exists gets a suffix. */
+    assert_string_equal(cmd(f, "STOU old.txt"), "150 FILE: old.txt.1\r\n");
+    assert_string_equal(f->acts.a[0].path, "/upload/old.txt.1");
+    done(f, LR_FTP_XFER_OK);
+    pasv(f);
+    expect_no_action(f, "STOU /pub/x", "553 ");
+}
+
 static void fs_ops(void **state)
 {
     struct fx *f = *state;
@@ -870,6 +899,7 @@ static void temp_names_refused(void **state)
     expect_no_action(f, "DELE upload/" LR_FTP_TEMP_PREFIX "x", "550 ");
     expect_no_action(f, "RNFR upload/" LR_FTP_TEMP_PREFIX "x", "550 ");
     expect_no_action(f, "STOR upload/" LR_FTP_TEMP_PREFIX, "553 ");
+    expect_no_action(f, "STOU upload/" LR_FTP_TEMP_PREFIX "u", "553 ");
     /* A name merely containing the prefix is fine. */
     expect(f, "STOR upload/a" LR_FTP_TEMP_PREFIX "x", "425 ");
 }
@@ -917,6 +947,7 @@ int main(void)
         T(idle_timeout_closes_pasv),
         cmocka_unit_test(cfg_from_config),
         cmocka_unit_test(stats_add),
+        T(stou),
         T(temp_names_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
