@@ -59,6 +59,7 @@ struct lr_file_cache {
     uint64_t *hashes; /* per slot */
     uint16_t nb_workers;
     struct rte_mbuf_ext_shared_info *shinfo; /* [worker][entry] */
+    uint64_t *ascii; /* [entry]: ASCII size + 1, 0 = not counted yet (lazy) */
     char root_real[PATH_MAX];
     const char *root; /* as configured, for messages */
 };
@@ -420,6 +421,12 @@ struct lr_file_cache *lr_file_cache_load(const char *root, uint64_t budget, uint
         fc_err(err, errlen, "file cache: out of memory");
         goto fail;
     }
+    fc->ascii = calloc(fc->nb, sizeof(*fc->ascii));
+    if (fc->ascii == NULL) {
+        rc = -ENOMEM;
+        fc_err(err, errlen, "file cache: out of memory");
+        goto fail;
+    }
     size_t nsh = (size_t)fc->nb_workers * fc->nb;
     fc->shinfo =
         rte_zmalloc("lr_file_cache_shinfo", nsh * sizeof(*fc->shinfo), RTE_CACHE_LINE_SIZE);
@@ -457,6 +464,7 @@ void lr_file_cache_free(struct lr_file_cache *fc)
     free(fc->hashes);
     rte_free(fc->arena);
     rte_free(fc->shinfo);
+    free(fc->ascii);
     free(fc);
 }
 
@@ -528,4 +536,30 @@ int lr_file_cache_attach(const struct lr_file_cache *fc, uint16_t worker_id,
     m->data_len = (uint16_t)len;
     m->pkt_len = len;
     return 0;
+}
+
+uint64_t lr_file_cache_ascii_size(const struct lr_file_cache *fc, const struct lr_file_entry *f)
+{
+    if (fc == NULL || f == NULL || f->type != LR_FILE_REG || f->index >= fc->nb ||
+        fc->ascii == NULL)
+        return 0;
+    uint64_t v = __atomic_load_n(&fc->ascii[f->index], __ATOMIC_RELAXED);
+    if (v != 0)
+        return v - 1;
+    /* RFC 959 §3.1.1.1 as the FTP server converts: an LF not preceded by a
+     * CR is sent as CRLF, everything else as is. Counted once; workers that
+     * race here store the same value. */
+    uint64_t extra = 0;
+    const uint8_t *p = f->data, *end = f->data + f->size;
+    while (p != NULL && p < end) {
+        const uint8_t *lf = memchr(p, '\n', (size_t)(end - p));
+        if (lf == NULL)
+            break;
+        if (lf == f->data || lf[-1] != '\r')
+            extra++;
+        p = lf + 1;
+    }
+    v = f->size + extra;
+    __atomic_store_n(&fc->ascii[f->index], v + 1, __ATOMIC_RELAXED);
+    return v;
 }

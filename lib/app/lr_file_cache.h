@@ -135,4 +135,13 @@ int lr_file_cache_attach(const struct lr_file_cache *fc, uint16_t worker_id,
                          const struct lr_file_entry *f, uint64_t off, uint32_t len,
                          struct rte_mbuf *m);
 
+/**
+ * Size of file @f as sent in ASCII mode (FTP TYPE A, RFC 959 §3.1.1.1:
+ * every LF not already preceded by CR becomes CRLF), for SIZE in ASCII
+ * mode (RFC 3659 §4). Counted on first use and kept with the entry (a
+ * relaxed atomic per entry: the cache stays shareable by every worker; two
+ * workers counting at once store the same value). 0 for directories.
+ */
+uint64_t lr_file_cache_ascii_size(const struct lr_file_cache *fc, const struct lr_file_entry *f);
+
 #endif /* LR_FILE_CACHE_H */

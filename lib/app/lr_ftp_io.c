@@ -54,29 +54,102 @@ static bool writable_path(const struct lr_ftp_io *io, const char *vpath)
            vpath[ul + 1] != '\0';
 }
 
+/* Copy up to @want bytes (UINT64_MAX: to EOF) of @src into @dst using the
+ * message's buffer; more than @limit is -EFBIG. The number copied or -errno. */
+static int64_t copy_prefix(int src, int dst, uint64_t want, uint64_t limit, uint8_t *buf)
+{
+    uint64_t done = 0;
+    while (done < want) {
+        size_t n = want - done < LR_FTP_IO_CHUNK ? (size_t)(want - done) : LR_FTP_IO_CHUNK;
+        ssize_t r = read(src, buf, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -errno;
+        if (r == 0)
+            break;
+        if (done + (uint64_t)r > limit)
+            return -EFBIG;
+        for (ssize_t off = 0; off < r;) {
+            ssize_t k = write(dst, buf + off, (size_t)(r - off));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0)
+                return -errno;
+            off += k;
+        }
+        done += (uint64_t)r;
+    }
+    return (int64_t)done;
+}
+
+/*
+ * Atomic uploads (lr_ftp_io.h): the data goes to a new temporary file next
+ * to the target; REST + STOR (RFC 3659 §5.5) and APPE start it as a copy of
+ * the target's first bytes, so a failed transfer leaves the target as it
+ * was. The copy is bounded by max_upload_bytes (m->limit).
+ */
 static int do_wopen(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
 {
-    char p[2 * LR_PATH_MAX];
-    if (!writable_path(io, m->path) || full_path(io, m->path, p, sizeof(p)) != 0)
+    char p[2 * LR_PATH_MAX], tp[2 * LR_PATH_MAX];
+    if (!writable_path(io, m->path) || full_path(io, m->path, p, sizeof(p)) != 0 ||
+        !writable_path(io, m->path2) || !lr_ftp_is_temp_name(m->path2) ||
+        full_path(io, m->path2, tp, sizeof(tp)) != 0)
         return -EPERM;
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
-    if (m->append)
-        flags |= O_APPEND;
-    else if (m->offset == 0)
-        flags |= O_TRUNC;
-    int fd = open(p, flags, 0644);
+    int fd = open(tp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return -errno;
-    if (!m->append && m->offset > 0) {
-        /* REST + STOR (RFC 3659 §5.5): keep the first offset bytes. */
-        if (ftruncate(fd, (off_t)m->offset) != 0 || lseek(fd, (off_t)m->offset, SEEK_SET) < 0) {
-            int e = errno;
-            close(fd);
-            return -e;
+    int64_t copied = 0;
+    if (m->append || m->offset > 0) {
+        int src = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (src < 0 && !(errno == ENOENT && m->append))
+            copied = -errno;
+        if (src >= 0) {
+            copied = copy_prefix(src, fd, m->append ? UINT64_MAX : m->offset, m->limit, m->data);
+            close(src);
         }
     }
+    if (copied < 0) {
+        close(fd);
+        unlink(tp);
+        return (int)copied;
+    }
     m->fd = fd;
+    m->offset = (uint64_t)copied;
     return 0;
+}
+
+/* Finish a temporary upload file: rename it into place or remove it. */
+static int do_finish(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
+{
+    char p[2 * LR_PATH_MAX], tp[2 * LR_PATH_MAX];
+    int rc = 0;
+    bool commit = m->op == LR_FTP_IO_COMMIT;
+    if (m->fd >= 0) {
+        /* What the client saw as 226 must survive a crash: data first. */
+        if (commit && fsync(m->fd) != 0)
+            rc = -errno;
+        if (close(m->fd) != 0 && rc == 0)
+            rc = -errno;
+        m->fd = -1;
+    }
+    if (!writable_path(io, m->path2) || !lr_ftp_is_temp_name(m->path2) ||
+        full_path(io, m->path2, tp, sizeof(tp)) != 0)
+        return -EPERM;
+    if (commit && rc == 0) {
+        if (!writable_path(io, m->path) || full_path(io, m->path, p, sizeof(p)) != 0)
+            rc = -EPERM;
+        else if (m->noreplace ? link(tp, p) != 0 : rename(tp, p) != 0)
+            rc = -errno; /* link(2) never replaces: STOU's name stays unique */
+        else if (m->noreplace)
+            unlink(tp);
+        if (rc == 0)
+            return 0;
+    }
+    /* DISCARD, or a COMMIT that failed: nothing of it may stay. */
+    if (unlink(tp) != 0 && errno != ENOENT && rc == 0)
+        rc = -errno;
+    return rc;
 }
 
 static int do_write(struct lr_ftp_io_msg *m)
@@ -97,6 +170,8 @@ static int do_write(struct lr_ftp_io_msg *m)
 static int do_read(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
 {
     char p[2 * LR_PATH_MAX];
+    if (lr_ftp_is_temp_name(m->path))
+        return -ENOENT;
     if (full_path(io, m->path, p, sizeof(p)) != 0)
         return -EINVAL;
     int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -115,11 +190,49 @@ static int do_read(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
     return 0;
 }
 
+/* SIZE in TYPE A (RFC 3659 §4) of a file on disk: as the server converts
+ * (an LF not preceded by CR becomes CRLF), read through once. */
+static int do_ascii_size(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
+{
+    char p[2 * LR_PATH_MAX];
+    if (lr_ftp_is_temp_name(m->path))
+        return -ENOENT;
+    if (full_path(io, m->path, p, sizeof(p)) != 0)
+        return -EINVAL;
+    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -errno;
+    uint64_t size = 0;
+    bool cr = false;
+    for (;;) {
+        ssize_t n = read(fd, m->data, LR_FTP_IO_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t i = 0; i < n; i++) {
+            uint8_t c = m->data[i];
+            size += c == '\n' && !cr ? 2 : 1;
+            cr = c == '\r';
+        }
+    }
+    close(fd);
+    m->offset = size;
+    return 0;
+}
+
 static int entry_of(const char *dirp, const char *name, struct lr_ftp_entry *e)
 {
     char p[2 * LR_PATH_MAX + 260];
     struct stat st;
     snprintf(p, sizeof(p), "%s/%s", dirp, name);
+    if (strncmp(name, LR_FTP_TEMP_PREFIX, sizeof(LR_FTP_TEMP_PREFIX) - 1) == 0)
+        return -ENOENT; /* uploads in progress are not visible */
     if (lstat(p, &st) != 0)
         return -errno;
     if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
@@ -174,6 +287,10 @@ static int do_fsop(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
     char p[2 * LR_PATH_MAX], p2[2 * LR_PATH_MAX];
     if (!writable_path(io, m->path) || full_path(io, m->path, p, sizeof(p)) != 0)
         return -EPERM;
+    /* Temporary upload names belong to the server (lr_ftp_io.h). */
+    if (lr_ftp_is_temp_name(m->path) ||
+        (m->op == LR_FTP_IO_RENAME && lr_ftp_is_temp_name(m->path2)))
+        return -EPERM;
     int rc = 0;
     switch (m->op) {
     case LR_FTP_IO_DELE:
@@ -209,6 +326,10 @@ static void process(struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
         m->rc = close(m->fd) != 0 ? -errno : 0;
         m->fd = -1;
         break;
+    case LR_FTP_IO_COMMIT:
+    case LR_FTP_IO_DISCARD:
+        m->rc = do_finish(io, m);
+        break;
     case LR_FTP_IO_READ:
         m->rc = do_read(io, m);
         break;
@@ -220,6 +341,9 @@ static void process(struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
     case LR_FTP_IO_RMD:
     case LR_FTP_IO_RENAME:
         m->rc = do_fsop(io, m);
+        break;
+    case LR_FTP_IO_ASCII_SIZE:
+        m->rc = do_ascii_size(io, m);
         break;
     case LR_FTP_IO_VERIFY: {
         size_t pl = strnlen(m->path2, sizeof(m->path2));
@@ -329,8 +453,15 @@ void lr_ftp_io_stop(struct lr_ftp_io *io)
         struct io_worker *k = &io->wk[i];
         /* Close files left open by requests that never got their CLOSE. */
         struct lr_ftp_io_msg *m;
+        /* Requests never processed: a COMMIT among them was not answered
+         * with 226 yet, so its temporary file goes too (lr_ftp_io_sweep() at
+         * stop). Completions never taken may hold a WOPEN's descriptor. */
         while (k->req != NULL && rte_ring_dequeue(k->req, (void **)&m) == 0) {
-            if (m->op == LR_FTP_IO_CLOSE && m->fd >= 0)
+            if (m->op != LR_FTP_IO_WOPEN && m->fd >= 0)
+                close(m->fd);
+        }
+        while (k->cpl != NULL && rte_ring_dequeue(k->cpl, (void **)&m) == 0) {
+            if (m->op == LR_FTP_IO_WOPEN && m->rc == 0 && m->fd >= 0)
                 close(m->fd);
         }
         rte_ring_free(k->req);
@@ -353,7 +484,9 @@ struct lr_ftp_io_msg *lr_ftp_io_alloc(struct lr_ftp_io *io, uint16_t wid)
     m->count = 0;
     m->skip = 0;
     m->offset = 0;
+    m->limit = UINT64_MAX;
     m->append = false;
+    m->noreplace = false;
     m->writable = false;
     m->fd = -1;
     m->path[0] = '\0';
@@ -384,11 +517,60 @@ unsigned lr_ftp_io_free_count(const struct lr_ftp_io *io, uint16_t wid)
     return io->wk[wid].nb_free;
 }
 
+static int sweep_dir(int dfd, unsigned depth)
+{
+    DIR *d = fdopendir(dfd);
+    if (d == NULL) {
+        int e = errno;
+        close(dfd);
+        return -e;
+    }
+    int removed = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (S_ISREG(st.st_mode) &&
+            strncmp(de->d_name, LR_FTP_TEMP_PREFIX, sizeof(LR_FTP_TEMP_PREFIX) - 1) == 0) {
+            if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                removed++;
+        } else if (S_ISDIR(st.st_mode) && depth > 0) {
+            int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0) {
+                int n = sweep_dir(sub, depth - 1);
+                if (n > 0)
+                    removed += n;
+            }
+        }
+    }
+    closedir(d);
+    return removed;
+}
+
+int lr_ftp_io_sweep(const char *root, const char *upload_vdir)
+{
+    char p[2 * LR_PATH_MAX];
+    if (upload_vdir == NULL || upload_vdir[0] == '\0')
+        return 0;
+    int n = lr_path_join(root, upload_vdir, p, sizeof(p));
+    if (n < 0)
+        return n;
+    int dfd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return -errno;
+    return sweep_dir(dfd, 32);
+}
+
 int lr_ftp_io_stat(const struct lr_ftp_io *io, const char *vpath, bool *is_dir, uint64_t *size,
                    int64_t *mtime)
 {
     char p[2 * LR_PATH_MAX];
     struct stat st;
+    if (lr_ftp_is_temp_name(vpath))
+        return -ENOENT;
     if (full_path(io, vpath, p, sizeof(p)) != 0)
         return -EINVAL;
     if (lstat(p, &st) != 0)

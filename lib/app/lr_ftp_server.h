@@ -31,6 +31,21 @@
  * STOR data and DELE/MKD/RMD/RENAME go through the disk I/O thread
  * (lr_ftp_io.h); when its buffers run out the server stops consuming
  * received data, so the TCP receive window closes instead of memory growing.
+ *
+ * A RETR/LIST ends when our FIN is acknowledged (fin_acked(): every byte
+ * arrived): 226 then, without waiting for the client to close its side.
+ *
+ * Uploads are atomic (lr_ftp_io.h): STOR/APPE write a temporary file
+ * (LR_FTP_TEMP_PREFIX, next to the target, hidden and refused as a client
+ * name); when the client's FIN came and every write succeeded it is renamed
+ * into place and only then 226 is sent. 552 (never more than
+ * max_upload_bytes written), 426, ABOR, a reset of the data or control
+ * connection (the data connection is aborted with it) and a stop remove
+ * it; files left by a crash are swept at start. While the rename/removal
+ * runs the session reads no command, so ABOR cannot race a finished upload.
+ * Known window: a control connection reset after the last byte arrived but
+ * before the rename completed leaves the complete file (the client saw no
+ * reply). A replaced file is a new inode (its links and mode are not kept).
  */
 #ifndef LR_FTP_SERVER_H
 #define LR_FTP_SERVER_H

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lr_ftp_io.h"
 #include "lr_ftp_session.h"
 #include "lr_path.h"
 
@@ -30,6 +31,12 @@ void lr_ftp_stats_add(struct lr_ftp_stats *dst, const struct lr_ftp_stats *src)
     dst->transfers_failed += src->transfers_failed;
     dst->bytes_up += src->bytes_up;
     dst->bytes_down += src->bytes_down;
+    dst->uploads_committed += src->uploads_committed;
+    dst->uploads_discarded += src->uploads_discarded;
+    dst->uploads_too_big += src->uploads_too_big;
+    dst->upload_io_errors += src->upload_io_errors;
+    dst->data_orphaned += src->data_orphaned;
+    dst->stale_temps_removed += src->stale_temps_removed;
 }
 
 int lr_ftp_session_cfg_from(struct lr_ftp_session_cfg *sc, const struct lr_ftp_config *fc)
@@ -130,7 +137,6 @@ static bool not_implemented(enum lr_ftp_verb v)
     switch (v) {
     case LR_FTP_CMD_SMNT:
     case LR_FTP_CMD_REIN:
-    case LR_FTP_CMD_STOU:
     case LR_FTP_CMD_SITE:
     case LR_FTP_CMD_ACCT:
     case LR_FTP_CMD_AUTH:
@@ -351,6 +357,21 @@ static void cmd_pwd(struct lr_ftp_session *s, struct lr_ftp_out *out)
     lr_ftp_reply(out, 257, "%s is the current directory", q);
 }
 
+/* True when every segment of @arg is empty, "." or "..". */
+static bool only_dot_segments(const char *arg, size_t len)
+{
+    for (size_t i = 0; i <= len;) {
+        size_t j = i;
+        while (j < len && arg[j] != '/')
+            j++;
+        size_t n = j - i;
+        if (n > 2 || (n >= 1 && arg[i] != '.') || (n == 2 && arg[i + 1] != '.'))
+            return false;
+        i = j + 1;
+    }
+    return true;
+}
+
 static void cmd_cwd(struct lr_ftp_session *s, const char *arg, size_t len, struct lr_ftp_out *out)
 {
     char p[LR_PATH_MAX];
@@ -359,7 +380,21 @@ static void cmd_cwd(struct lr_ftp_session *s, const char *arg, size_t len, struc
         lr_ftp_reply(out, 501, "CWD needs a directory.");
         return;
     }
-    if (resolve(s, arg, len, p, sizeof(p)) != 0 || fs_stat(s, p, &st) != 0 || !st.is_dir) {
+    int rc = resolve(s, arg, len, p, sizeof(p));
+    if (rc == -EINVAL && only_dot_segments(arg, len)) {
+        /*
+         * ".." at the root is the root: "CWD ..", "CWD /..", "CWD ../.." and
+         * CDUP (RFC 959 §4.1.1: CWD to the parent) all answer 250 and stay
+         * at "/", as "cd /.." does on Unix and as vsftpd and ProFTPD do in
+         * a chroot; clients (lftp, file managers) go up blindly and expect
+         * that. A path that climbs above the root and then names something
+         * ("CWD ../etc", "CWD /../x") is still refused (550): that is a
+         * traversal attempt, not navigation (lr_path.h policy).
+         */
+        snprintf(p, sizeof(p), "/");
+        rc = 0;
+    }
+    if (rc != 0 || fs_stat(s, p, &st) != 0 || !st.is_dir) {
         lr_ftp_reply(out, 550, "Failed to change directory.");
         return;
     }
@@ -369,7 +404,7 @@ static void cmd_cwd(struct lr_ftp_session *s, const char *arg, size_t len, struc
 
 static void cmd_cdup(struct lr_ftp_session *s, struct lr_ftp_out *out)
 {
-    /* At the root, ".." is the root itself (as in Unix "cd /.."). */
+    /* At the root, ".." is the root itself (as in Unix "cd /..", cmd_cwd). */
     if (strcmp(s->cwd, "/") == 0) {
         lr_ftp_reply(out, 250, "Directory successfully changed.");
         return;
@@ -598,6 +633,11 @@ static void cmd_stor(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, bool 
         lr_ftp_reply(out, 553, "Could not create file: not in the upload directory.");
         return;
     }
+    if (lr_ftp_is_temp_name(p)) {
+        /* The server's temporary upload names (lr_ftp_io.h). */
+        lr_ftp_reply(out, 553, "Could not create file: reserved name.");
+        return;
+    }
     bool exists = fs_stat(s, p, &st) == 0;
     if (exists && st.is_dir) {
         lr_ftp_reply(out, 553, "Could not create file: is a directory.");
@@ -624,18 +664,58 @@ static void cmd_stor(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, bool 
     lr_ftp_reply(out, 150, "Ok to send data.");
 }
 
+static void fs_request(struct lr_ftp_session *s, enum lr_ftp_fsop op, const char *p, const char *p2,
+                       struct lr_ftp_actions *acts);
+
+/*
+ * STOU (RFC 959 §4.1.3, RFC 1123 §4.1.2.9): store under a name that does
+ * not exist yet, in the current directory (or as the argument suggests),
+ * and say which in the 150 reply ("150 FILE: name"). The name is checked
+ * free now; the commit links it without replacing (noreplace), so a file
+ * that appears meanwhile is never overwritten (451 then).
+ */
+static void cmd_stou(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struct lr_ftp_out *out,
+                     struct lr_ftp_actions *acts)
+{
+    char base[LR_PATH_MAX], p[LR_PATH_MAX];
+    struct lr_ftp_stat st;
+    if (!may_write(s, out))
+        return;
+    const char *arg = c->arg_len > 0 ? c->arg : "stou";
+    size_t len = c->arg_len > 0 ? c->arg_len : 4;
+    if (resolve(s, arg, len, base, sizeof(base)) != 0 || !in_upload(s, base, true) ||
+        lr_ftp_is_temp_name(base)) {
+        lr_ftp_reply(out, 553, "Could not create file: not in the upload directory.");
+        return;
+    }
+    bool found = false;
+    for (unsigned k = 0; k < 1000 && !found; k++) {
+        int n =
+            k == 0 ? snprintf(p, sizeof(p), "%s", base) : snprintf(p, sizeof(p), "%s.%u", base, k);
+        if (n < 0 || (size_t)n >= sizeof(p))
+            break;
+        found = fs_stat(s, p, &st) != 0;
+    }
+    if (!found) {
+        lr_ftp_reply(out, 553, "Could not create a unique file name.");
+        return;
+    }
+    if (!need_data(s, out))
+        return;
+    struct lr_ftp_action *a = start_transfer(s, LR_FTP_XFER_STOR, p, acts);
+    a->noreplace = true;
+    a->limit = s->cfg->max_upload_bytes;
+    const char *slash = strrchr(p, '/');
+    lr_ftp_reply(out, 150, "FILE: %s", slash + 1);
+}
+
 static void cmd_size_mdtm(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, bool mdtm,
-                          struct lr_ftp_out *out)
+                          struct lr_ftp_out *out, struct lr_ftp_actions *acts)
 {
     char p[LR_PATH_MAX];
     struct lr_ftp_stat st;
     if (c->arg_len == 0) {
         lr_ftp_reply(out, 501, "%s needs a file name.", mdtm ? "MDTM" : "SIZE");
-        return;
-    }
-    if (!mdtm && s->type == LR_FTP_TYPE_ASCII) {
-        /* Documented choice (lr_ftp_session.h): no converted sizes. */
-        lr_ftp_reply(out, 550, "SIZE not allowed in ASCII mode.");
         return;
     }
     if (resolve(s, c->arg, c->arg_len, p, sizeof(p)) != 0 || fs_stat(s, p, &st) != 0 || st.is_dir) {
@@ -648,9 +728,26 @@ static void cmd_size_mdtm(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, 
         char t[16];
         lr_ftp_time_format(t, sizeof(t), st.mtime);
         lr_ftp_reply(out, 213, "%s", t);
-    } else {
-        lr_ftp_reply(out, 213, "%llu", (unsigned long long)st.size);
+        return;
     }
+    if (s->type == LR_FTP_TYPE_ASCII) {
+        /* RFC 3659 §4: the size as it would be transferred in this TYPE. */
+        uint64_t n = 0;
+        int rc = s->cfg->fs != NULL && s->cfg->fs->ascii_size != NULL
+                     ? s->cfg->fs->ascii_size(s->cfg->fs_ctx, p, &n)
+                     : -ENOTSUP;
+        if (rc == -EAGAIN) {
+            fs_request(s, LR_FTP_FS_ASCII_SIZE, p, NULL, acts);
+            return;
+        }
+        if (rc != 0) {
+            lr_ftp_reply(out, 550, "Could not get file size.");
+            return;
+        }
+        lr_ftp_reply(out, 213, "%llu", (unsigned long long)n);
+        return;
+    }
+    lr_ftp_reply(out, 213, "%llu", (unsigned long long)st.size);
 }
 
 static void cmd_rest(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struct lr_ftp_out *out)
@@ -696,6 +793,11 @@ static void cmd_fsop(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, enum 
         return;
     if (resolve(s, c->arg, c->arg_len, p, sizeof(p)) != 0 || !in_upload(s, p, true)) {
         lr_ftp_reply(out, 550, "Permission denied.");
+        return;
+    }
+    if (lr_ftp_is_temp_name(p)) {
+        /* Uploads in progress are invisible and untouchable (lr_ftp_io.h). */
+        lr_ftp_reply(out, 550, "Permission denied: reserved name.");
         return;
     }
     bool exists = fs_stat(s, p, &st) == 0;
@@ -856,7 +958,8 @@ static void cmd_help(struct lr_ftp_out *out)
     lr_ftp_reply_begin(out, 214, "The following commands are recognized.");
     lr_ftp_reply_line(out, "ABOR APPE CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD");
     lr_ftp_reply_line(out, "MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD  QUIT REST");
-    lr_ftp_reply_line(out, "RETR RMD  RNFR RNTO SIZE STAT STOR STRU SYST TYPE USER XCUP");
+    lr_ftp_reply_line(out, "RETR RMD  RNFR RNTO SIZE STAT STOR STOU STRU SYST TYPE USER");
+    lr_ftp_reply_line(out, "XCUP");
     lr_ftp_reply_line(out, "XCWD XMKD XPWD XRMD");
     lr_ftp_reply_end(out, 214, "Help OK.");
 }
@@ -1041,14 +1144,17 @@ void lr_ftp_session_command(struct lr_ftp_session *s, uint64_t now, const struct
     case LR_FTP_CMD_APPE:
         cmd_stor(s, c, true, rest, out, acts);
         break;
+    case LR_FTP_CMD_STOU:
+        cmd_stou(s, c, out, acts);
+        break;
     case LR_FTP_CMD_REST:
         cmd_rest(s, c, out);
         break;
     case LR_FTP_CMD_SIZE:
-        cmd_size_mdtm(s, c, false, out);
+        cmd_size_mdtm(s, c, false, out, acts);
         break;
     case LR_FTP_CMD_MDTM:
-        cmd_size_mdtm(s, c, true, out);
+        cmd_size_mdtm(s, c, true, out, acts);
         break;
     case LR_FTP_CMD_DELE:
     case LR_FTP_CMD_MKD:
@@ -1194,6 +1300,9 @@ void lr_ftp_session_fs_done(struct lr_ftp_session *s, uint64_t now, int err, str
         else
             lr_ftp_reply(out, 550, "Remove directory operation failed.");
         break;
+    case LR_FTP_FS_ASCII_SIZE: /* only failures come here (size_done has the size) */
+        lr_ftp_reply(out, 550, "Could not get file size.");
+        break;
     case LR_FTP_FS_RENAME:
     default:
         if (err == 0)
@@ -1202,6 +1311,19 @@ void lr_ftp_session_fs_done(struct lr_ftp_session *s, uint64_t now, int err, str
             lr_ftp_reply(out, 550, "Rename failed.");
         break;
     }
+}
+
+void lr_ftp_session_size_done(struct lr_ftp_session *s, uint64_t now, int err, uint64_t size,
+                              struct lr_ftp_out *out)
+{
+    if (!s->fs_pending || s->fs_op != LR_FTP_FS_ASCII_SIZE)
+        return;
+    s->fs_pending = false;
+    s->last_active = now;
+    if (err == 0)
+        lr_ftp_reply(out, 213, "%llu", (unsigned long long)size);
+    else
+        lr_ftp_reply(out, 550, "Could not get file size.");
 }
 
 uint64_t lr_ftp_session_deadline(const struct lr_ftp_session *s)

@@ -29,9 +29,13 @@
  * non-anonymous users.
  *
  * Documented choices:
- *  - SIZE in ASCII mode is refused with 550: the converted size would need a
- *    scan of the file; clients (curl, wget, lftp, ftplib) switch to TYPE I
- *    before SIZE.
+ *  - SIZE in ASCII mode answers the size as transferred (RFC 3659 §4: LF ->
+ *    CRLF counted): fs->ascii_size() answers from the file cache (counted
+ *    once per file) or says -EAGAIN, and then the glue counts it off the
+ *    worker (FS action LR_FTP_FS_ASCII_SIZE, lr_ftp_session_size_done()).
+ *  - ".." at the root is the root: CWD .., CWD /.., CWD ../.. and CDUP at
+ *    "/" answer 250 and stay there (Unix "/.."); a path that climbs above
+ *    the root and then names something (CWD ../etc) is refused with 550.
  *  - REST in ASCII mode is an offset into the stored (unconverted) file.
  *  - REST is reset by any command other than RETR/STOR (RFC 3659 §5.3: it
  *    must be the last command before the transfer command).
@@ -69,6 +73,13 @@ struct lr_ftp_stats {
     uint64_t transfers_failed;
     uint64_t bytes_up;   /* received on data connections (STOR/APPE) */
     uint64_t bytes_down; /* sent on data connections (RETR, listings) */
+    /* Atomic uploads (lr_ftp_io.h): the glue counts how each one ended. */
+    uint64_t uploads_committed;   /* temporary file renamed into place (226) */
+    uint64_t uploads_discarded;   /* temporary file removed: 552, 426, ABOR, resets, errors */
+    uint64_t uploads_too_big;     /* stopped at max_upload_bytes (552) */
+    uint64_t upload_io_errors;    /* a write, rename or unlink of an upload failed (451) */
+    uint64_t data_orphaned;       /* data connection aborted: its control connection went away */
+    uint64_t stale_temps_removed; /* temporary uploads of an earlier run removed at start */
 };
 
 /** Add @src into @dst (the lead's summing over workers). */
@@ -90,6 +101,9 @@ struct lr_ftp_fs_ops {
     int (*stat)(void *ctx, const char *vpath, struct lr_ftp_stat *st);
     /** Call @fn for every entry of directory @vpath: 0, -ENOENT or -ENOTDIR. */
     int (*list)(void *ctx, const char *vpath, lr_ftp_list_fn fn, void *arg);
+    /** Size of file @vpath in ASCII mode (LF -> CRLF): 0, -ENOENT, or
+     *  -EAGAIN when it must be counted off the worker (FS ASCII_SIZE). May be NULL. */
+    int (*ascii_size)(void *ctx, const char *vpath, uint64_t *size);
 };
 
 /* Static configuration of sessions, shared by all sessions of a worker. */
@@ -128,7 +142,8 @@ enum lr_ftp_fsop {
     LR_FTP_FS_DELE = 0,
     LR_FTP_FS_MKD,
     LR_FTP_FS_RMD,
-    LR_FTP_FS_RENAME, /* path -> path2 */
+    LR_FTP_FS_RENAME,     /* path -> path2 */
+    LR_FTP_FS_ASCII_SIZE, /* count the ASCII size of path: lr_ftp_session_size_done() */
 };
 
 enum lr_ftp_act_type {
@@ -145,8 +160,9 @@ enum lr_ftp_act_type {
 
 struct lr_ftp_action {
     enum lr_ftp_act_type type;
-    bool extended; /* PASV_OPEN: EPSV (229) rather than PASV (227) */
-    bool active;   /* TRANSFER: connect to act.peer (PORT/EPRT), else use the listener */
+    bool extended;  /* PASV_OPEN: EPSV (229) rather than PASV (227) */
+    bool active;    /* TRANSFER: connect to act.peer (PORT/EPRT), else use the listener */
+    bool noreplace; /* TRANSFER STOR (STOU): the file must not exist when it is committed */
     enum lr_ftp_xfer xfer;
     enum lr_ftp_type type_mode; /* TRANSFER: ASCII converts LF -> CRLF (RETR) / CRLF -> LF (STOR) */
     enum lr_ftp_list_style style; /* TRANSFER LIST */
@@ -268,6 +284,10 @@ void lr_ftp_session_login_result(struct lr_ftp_session *s, uint64_t now, bool ok
 /** The FS action finished: @err 0 or -errno. Writes its reply. */
 void lr_ftp_session_fs_done(struct lr_ftp_session *s, uint64_t now, int err,
                             struct lr_ftp_out *out);
+
+/** The ASCII_SIZE action finished: @err 0 with @size, or -errno. Writes 213 or 550. */
+void lr_ftp_session_size_done(struct lr_ftp_session *s, uint64_t now, int err, uint64_t size,
+                              struct lr_ftp_out *out);
 
 /**
  * Timer check: after [ftp] idle_timeout without a command (and no transfer

@@ -101,6 +101,13 @@ struct lr_tcp_conn_ops {
     void (*writable)(struct lr_worker *w, struct lr_tcp_conn *c);
     /** The peer's FIN arrived in order: no more data() will follow. */
     void (*peer_closed)(struct lr_worker *w, struct lr_tcp_conn *c);
+    /**
+     * Our FIN was acknowledged (FIN_WAIT_1 -> FIN_WAIT_2): every byte sent
+     * has arrived, although the peer has not closed its side yet. A server
+     * that closes after a transfer (FTP data, RFC 959 §3.2) knows here that
+     * the transfer is complete. closed() still follows later.
+     */
+    void (*fin_acked)(struct lr_worker *w, struct lr_tcp_conn *c);
     /** Final event: the handle is invalid once this returns. */
     void (*closed)(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason reason);
 };

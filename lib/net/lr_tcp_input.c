@@ -460,6 +460,13 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
             switch (c->state) {
             case LR_TCP_FIN_WAIT_1:
                 tcp_conn_set_state(w, c, LR_TCP_FIN_WAIT_2);
+                if ((c->flags & LR_TCPF_APP_KNOWS) && c->ops != NULL && c->ops->fin_acked != NULL) {
+                    w->tcp->busy++;
+                    c->ops->fin_acked(w, c);
+                    w->tcp->busy--;
+                    if (c->flags & LR_TCPF_RELEASED)
+                        return false;
+                }
                 break;
             case LR_TCP_CLOSING:
                 tcp_enter_time_wait(w, c);

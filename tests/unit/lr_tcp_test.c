@@ -113,6 +113,13 @@ static void app_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
     e->app.peer_closed++;
 }
 
+static void app_fin_acked(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    RTE_SET_USED(w);
+    struct lrt_env *e = lr_tcp_conn_ctx_get(c);
+    e->app.fin_acked++;
+}
+
 static void app_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason r)
 {
     RTE_SET_USED(w);
@@ -128,6 +135,7 @@ const struct lr_tcp_conn_ops lrt_conn_ops = {
     .data = app_data,
     .writable = app_writable,
     .peer_closed = app_peer_closed,
+    .fin_acked = app_fin_acked,
     .closed = app_closed,
 };
 
@@ -138,6 +146,7 @@ const struct lr_tcp_listen_ops lrt_listen_ops = {
             .data = app_data,
             .writable = app_writable,
             .peer_closed = app_peer_closed,
+            .fin_acked = app_fin_acked,
             .closed = app_closed,
         },
 };

@@ -41,6 +41,7 @@ struct lrt_app {
     unsigned accepts;
     unsigned connected;
     unsigned peer_closed;
+    unsigned fin_acked; /* our FIN acknowledged (FIN_WAIT_1 -> FIN_WAIT_2) */
     unsigned closed;
     unsigned writable;
     enum lr_tcp_close_reason reason;

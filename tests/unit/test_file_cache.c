@@ -306,12 +306,49 @@ static void test_empty_root(void **state)
     lr_file_cache_free(fc);
 }
 
+/* FTP SIZE in TYPE A (RFC 3659 §4): LF not preceded by CR counts twice;
+ * counted once, then kept (the same answer again). */
+static void test_ascii_size(void **state)
+{
+    (void)state;
+    char err[256], d[PATH_MAX], p[PATH_MAX + 16];
+    snprintf(d, sizeof(d), "%s/ascii", outside);
+    assert_int_equal(mkdir(d, 0755), 0);
+    static const char text[] = "a\r\nb\n\n\rc\r\r\n\nz";
+    snprintf(p, sizeof(p), "%s/t.txt", d);
+    FILE *fh = fopen(p, "w");
+    assert_non_null(fh);
+    fwrite(text, 1, sizeof(text) - 1, fh);
+    fclose(fh);
+    snprintf(p, sizeof(p), "%s/lf.txt", d);
+    fh = fopen(p, "w");
+    assert_non_null(fh);
+    fputs("\nx\n", fh);
+    fclose(fh);
+    snprintf(p, sizeof(p), "%s/e", d);
+    fh = fopen(p, "w");
+    assert_non_null(fh);
+    fclose(fh);
+    struct lr_file_cache *fc = lr_file_cache_load(d, 1 << 20, 1, err, sizeof(err));
+    assert_non_null(fc);
+    /* a CR LF b LF LF CR c CR CR LF LF z: the 2nd, 3rd and 5th LF get a CR */
+    const struct lr_file_entry *e = lk(fc, "/t.txt");
+    assert_int_equal(e->size, sizeof(text) - 1);
+    assert_int_equal(lr_file_cache_ascii_size(fc, e), sizeof(text) - 1 + 3);
+    assert_int_equal(lr_file_cache_ascii_size(fc, e), sizeof(text) - 1 + 3);
+    assert_int_equal(lr_file_cache_ascii_size(fc, lk(fc, "/lf.txt")), 5); /* LF first */
+    assert_int_equal(lr_file_cache_ascii_size(fc, lk(fc, "/e")), 0);
+    assert_int_equal(lr_file_cache_ascii_size(fc, lk(fc, "/")), 0); /* a directory */
+    assert_int_equal(lr_file_cache_ascii_size(fc, NULL), 0);
+    lr_file_cache_free(fc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_and_lookup), cmocka_unit_test(test_attach),
         cmocka_unit_test(test_budget),          cmocka_unit_test(test_bad_root),
-        cmocka_unit_test(test_empty_root),
+        cmocka_unit_test(test_empty_root),      cmocka_unit_test(test_ascii_size),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -51,6 +51,32 @@ static struct lr_ftp_io_msg *op(struct lr_ftp_io *io, enum lr_ftp_io_op o, const
     return m;
 }
 
+/* A WOPEN of target @path through temporary @tmp (not yet submitted). */
+static struct lr_ftp_io_msg *wopen(struct lr_ftp_io *io, const char *path, const char *tmp)
+{
+    struct lr_ftp_io_msg *m = op(io, LR_FTP_IO_WOPEN, path);
+    snprintf(m->path2, sizeof(m->path2), "%s", tmp);
+    return m;
+}
+
+static bool on_disk(const char *rel)
+{
+    char p[256];
+    struct stat st;
+    snprintf(p, sizeof(p), "%s/%s", root, rel);
+    return lstat(p, &st) == 0;
+}
+
+static void write_file(const char *rel, const char *text)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", root, rel);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 static void read_disk(const char *rel, char *buf, size_t cap, ssize_t *n)
 {
     char p[256];
@@ -94,8 +120,10 @@ static void write_read_list(void **state)
     assert_non_null(io);
     assert_int_equal(lr_ftp_io_free_count(io, 0), 8);
 
-    struct lr_ftp_io_msg *m = run(io, op(io, LR_FTP_IO_WOPEN, "/upload/a.bin"));
+    struct lr_ftp_io_msg *m =
+        run(io, wopen(io, "/upload/a.bin", "/upload/" LR_FTP_TEMP_PREFIX "t1"));
     assert_int_equal(m->rc, 0);
+    assert_int_equal(m->offset, 0);
     int fd = m->fd;
     assert_true(fd >= 0);
     m->op = LR_FTP_IO_WRITE;
@@ -103,10 +131,14 @@ static void write_read_list(void **state)
     m->len = 11;
     m = run(io, m);
     assert_int_equal(m->rc, 0);
-    m->op = LR_FTP_IO_CLOSE;
+    /* Not there before the COMMIT, complete after it, no temporary left. */
+    assert_false(on_disk("upload/a.bin"));
+    m->op = LR_FTP_IO_COMMIT;
     m = run(io, m);
     assert_int_equal(m->rc, 0);
+    assert_int_equal(m->fd, -1);
     lr_ftp_io_free(io, 0, m);
+    assert_false(on_disk("upload/" LR_FTP_TEMP_PREFIX "t1"));
 
     char buf[64];
     ssize_t n;
@@ -114,29 +146,33 @@ static void write_read_list(void **state)
     assert_int_equal(n, 11);
     assert_memory_equal(buf, "hello world", 11);
 
-    /* REST + STOR keeps the first bytes; APPE appends. */
-    m = op(io, LR_FTP_IO_WOPEN, "/upload/a.bin");
+    /* REST + STOR starts from a copy of the first bytes; APPE from all. */
+    m = wopen(io, "/upload/a.bin", "/upload/" LR_FTP_TEMP_PREFIX "t2");
     m->offset = 5;
     m = run(io, m);
     assert_int_equal(m->rc, 0);
+    assert_int_equal(m->offset, 5);
     m->op = LR_FTP_IO_WRITE;
     memcpy(m->data, "!!", 2);
     m->len = 2;
     m = run(io, m);
-    m->op = LR_FTP_IO_CLOSE;
+    m->op = LR_FTP_IO_COMMIT;
     m = run(io, m);
+    assert_int_equal(m->rc, 0);
     lr_ftp_io_free(io, 0, m);
     read_disk("upload/a.bin", buf, sizeof(buf), &n);
     assert_int_equal(n, 7);
     assert_memory_equal(buf, "hello!!", 7);
-    m = op(io, LR_FTP_IO_WOPEN, "/upload/a.bin");
+    m = wopen(io, "/upload/a.bin", "/upload/" LR_FTP_TEMP_PREFIX "t3");
     m->append = true;
     m = run(io, m);
+    assert_int_equal(m->rc, 0);
+    assert_int_equal(m->offset, 7);
     m->op = LR_FTP_IO_WRITE;
     memcpy(m->data, "++", 2);
     m->len = 2;
     m = run(io, m);
-    m->op = LR_FTP_IO_CLOSE;
+    m->op = LR_FTP_IO_COMMIT;
     m = run(io, m);
     lr_ftp_io_free(io, 0, m);
     read_disk("upload/a.bin", buf, sizeof(buf), &n);
@@ -214,7 +250,7 @@ static void fs_ops_and_confinement(void **state)
     /* Writes outside the upload directory are refused whatever the caller says. */
     static const char *const bad[] = { "/ro.txt", "/upload", "/x/../ro.txt", "/uploadx/f" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        m = run(io, op(io, LR_FTP_IO_WOPEN, bad[i]));
+        m = run(io, wopen(io, bad[i], "/upload/" LR_FTP_TEMP_PREFIX "x"));
         assert_int_equal(m->rc, -EPERM);
         m->op = LR_FTP_IO_DELE;
         m = run(io, m);
@@ -232,6 +268,113 @@ static void fs_ops_and_confinement(void **state)
     assert_int_equal(stat(p, &st), 0);
     assert_int_equal(st.st_size, 10);
     lr_ftp_io_stop(io);
+}
+
+/* Atomic uploads: a DISCARD leaves the target as it was, a failed WOPEN
+ * leaves nothing, temporary names are invisible and only the server's,
+ * the sweep removes every temporary file and nothing else. */
+static void atomic_uploads(void **state)
+{
+    (void)state;
+    struct lr_ftp_io *io = lr_ftp_io_start(root, "/upload", NULL, 1, 4, SOCKET_ID_ANY);
+    assert_non_null(io);
+    mkdir(strcat(strcpy((char[256]){ 0 }, root), "/upload/sub"), 0755);
+    write_file("upload/sub/keep.txt", "original");
+    const char *tmp = "/upload/sub/" LR_FTP_TEMP_PREFIX "a";
+
+    /* APPE then DISCARD (a 426/552): the target is untouched. */
+    struct lr_ftp_io_msg *m = wopen(io, "/upload/sub/keep.txt", tmp);
+    m->append = true;
+    m = run(io, m);
+    assert_int_equal(m->rc, 0);
+    assert_int_equal(m->offset, 8);
+    assert_true(on_disk("upload/sub/" LR_FTP_TEMP_PREFIX "a"));
+    m->op = LR_FTP_IO_WRITE;
+    memcpy(m->data, "garbage", 7);
+    m->len = 7;
+    m = run(io, m);
+    m->op = LR_FTP_IO_DISCARD;
+    m = run(io, m);
+    assert_int_equal(m->rc, 0);
+    assert_false(on_disk("upload/sub/" LR_FTP_TEMP_PREFIX "a"));
+    char buf[64];
+    ssize_t n;
+    read_disk("upload/sub/keep.txt", buf, sizeof(buf), &n);
+    assert_int_equal(n, 8);
+    assert_memory_equal(buf, "original", 8);
+
+    /* The file to append to is already past the limit: -EFBIG, no temporary. */
+    snprintf(m->path, sizeof(m->path), "/upload/sub/keep.txt");
+    snprintf(m->path2, sizeof(m->path2), "%s", tmp);
+    m->op = LR_FTP_IO_WOPEN;
+    m->append = true;
+    m->limit = 4;
+    m = run(io, m);
+    assert_int_equal(m->rc, -EFBIG);
+    assert_false(on_disk("upload/sub/" LR_FTP_TEMP_PREFIX "a"));
+    /* A temporary name must be one (prefix) and new (O_EXCL). */
+    m->limit = UINT64_MAX;
+    snprintf(m->path2, sizeof(m->path2), "/upload/sub/keep.txt");
+    m = run(io, m);
+    assert_int_equal(m->rc, -EPERM);
+    write_file("upload/sub/" LR_FTP_TEMP_PREFIX "a", "planted");
+    snprintf(m->path2, sizeof(m->path2), "%s", tmp);
+    m->append = false;
+    m = run(io, m);
+    assert_int_equal(m->rc, -EEXIST);
+    read_disk("upload/sub/" LR_FTP_TEMP_PREFIX "a", buf, sizeof(buf), &n);
+    assert_int_equal(n, 7);
+
+    /* Invisible: not listed, not stat'ed, not read; not deleted or renamed. */
+    m->op = LR_FTP_IO_LIST;
+    snprintf(m->path, sizeof(m->path), "/upload/sub");
+    m->style = LR_FTP_LIST_NAME;
+    m = run(io, m);
+    assert_int_equal(m->rc, 0);
+    assert_int_equal(m->count, 1);
+    assert_memory_equal(m->data, "keep.txt\r\n", 10);
+    bool dir;
+    uint64_t size;
+    int64_t mtime;
+    assert_int_equal(lr_ftp_io_stat(io, tmp, &dir, &size, &mtime), -ENOENT);
+    m->op = LR_FTP_IO_READ;
+    snprintf(m->path, sizeof(m->path), "%s", tmp);
+    m->offset = 0;
+    m = run(io, m);
+    assert_int_equal(m->rc, -ENOENT);
+    m->op = LR_FTP_IO_DELE;
+    m = run(io, m);
+    assert_int_equal(m->rc, -EPERM);
+    m->op = LR_FTP_IO_RENAME;
+    snprintf(m->path, sizeof(m->path), "/upload/sub/keep.txt");
+    snprintf(m->path2, sizeof(m->path2), "%s", tmp);
+    m = run(io, m);
+    assert_int_equal(m->rc, -EPERM);
+    /* SIZE in TYPE A of a file on disk: LF -> CRLF counted (RFC 3659 §4). */
+    write_file("upload/lf.txt", "a\nb\r\n\n");
+    m->op = LR_FTP_IO_ASCII_SIZE;
+    snprintf(m->path, sizeof(m->path), "/upload/lf.txt");
+    m = run(io, m);
+    assert_int_equal(m->rc, 0);
+    assert_int_equal(m->offset, 8);
+    snprintf(m->path, sizeof(m->path), "%s", tmp);
+    m = run(io, m);
+    assert_int_equal(m->rc, -ENOENT);
+    lr_ftp_io_free(io, 0, m);
+    assert_int_equal(lr_ftp_io_free_count(io, 0), 4);
+    lr_ftp_io_stop(io);
+
+    /* The sweep: every temporary file below the upload directory, nothing else. */
+    write_file("upload/" LR_FTP_TEMP_PREFIX "top", "x");
+    write_file("upload/.hidden", "x");
+    assert_int_equal(lr_ftp_io_sweep(root, "/upload"), 2);
+    assert_false(on_disk("upload/" LR_FTP_TEMP_PREFIX "top"));
+    assert_false(on_disk("upload/sub/" LR_FTP_TEMP_PREFIX "a"));
+    assert_true(on_disk("upload/.hidden"));
+    assert_true(on_disk("upload/sub/keep.txt"));
+    assert_int_equal(lr_ftp_io_sweep(root, "/upload"), 0);
+    assert_int_equal(lr_ftp_io_sweep(root, ""), 0);
+    assert_true(lr_ftp_io_sweep(root, "/nope") < 0);
 }
 
 static void bounded_pool(void **state)
@@ -285,6 +428,7 @@ static void verify_off_worker(void **state)
     assert_int_equal(m->rc, -EACCES);
     m->op = LR_FTP_IO_WOPEN;
     snprintf(m->path, sizeof(m->path), "/upload/x");
+    snprintf(m->path2, sizeof(m->path2), "/upload/" LR_FTP_TEMP_PREFIX "x");
     m = run(io, m);
     assert_int_equal(m->rc, -EPERM);
     lr_ftp_io_free(io, 0, m);
@@ -295,9 +439,8 @@ static void verify_off_worker(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(write_read_list),
-        cmocka_unit_test(fs_ops_and_confinement),
-        cmocka_unit_test(bounded_pool),
+        cmocka_unit_test(write_read_list),   cmocka_unit_test(fs_ops_and_confinement),
+        cmocka_unit_test(atomic_uploads),    cmocka_unit_test(bounded_pool),
         cmocka_unit_test(verify_off_worker),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

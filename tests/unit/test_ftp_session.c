@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "lr_ftp_io.h"
 #include "lr_ftp_session.h"
 
 /* openssl passwd -6 -salt abcdefgh secret */
@@ -75,7 +76,25 @@ static int fake_list(void *ctx, const char *vpath, lr_ftp_list_fn fn, void *arg)
     return 0;
 }
 
-static const struct lr_ftp_fs_ops fake_fs = { .stat = fake_stat, .list = fake_list };
+/* ASCII sizes: index.html known at once (cache), the upload directory's
+ * counted by the glue (-EAGAIN). */
+static int fake_ascii_size(void *ctx, const char *vpath, uint64_t *size)
+{
+    (void)ctx;
+    if (strcmp(vpath, "/index.html") == 0) {
+        *size = 1300;
+        return 0;
+    }
+    if (strncmp(vpath, "/upload/", 8) == 0)
+        return -EAGAIN;
+    return -ENOENT;
+}
+
+static const struct lr_ftp_fs_ops fake_fs = {
+    .stat = fake_stat,
+    .list = fake_list,
+    .ascii_size = fake_ascii_size,
+};
 
 /* --- fixture ------------------------------------------------------------- */
 struct fx {
@@ -214,7 +233,6 @@ static void syntax_and_unknown(void **state)
     expect(f, "AUTH TLS", "502 ");
     login_anon(f);
     expect(f, "REIN", "502 ");
-    expect(f, "STOU", "502 ");
     expect(f, "SITE CHMOD 777 x", "502 ");
     assert_true(f->stats.commands_bad >= 5);
 }
@@ -365,10 +383,21 @@ static void pwd_cwd_cdup(void **state)
     expect(f, "CWD /nope", "550 ");
     expect(f, "CWD /index.html", "550 "); /* a file */
     expect(f, "CWD", "501 ");
-    /* Traversal above the root is refused, cwd unchanged. */
-    expect(f, "CWD ../../..", "550 ");
+    /* Traversal above the root that names something is refused, cwd unchanged. */
+    expect(f, "CWD ../../etc", "550 ");
     expect(f, "CWD /../etc", "550 ");
+    expect(f, "CWD ../../pub", "550 ");
     assert_string_equal(f->s.cwd, "/upload");
+    /* Only ".." segments past the root: the root (like CDUP at "/"). */
+    expect(f, "CWD ../../..", "250 ");
+    assert_string_equal(f->s.cwd, "/");
+    expect(f, "CWD ..", "250 ");
+    expect(f, "CWD /..", "250 ");
+    expect(f, "CWD /../", "250 ");
+    expect(f, "CWD ./../.", "250 ");
+    assert_string_equal(f->s.cwd, "/");
+    expect(f, "CWD ...", "550 "); /* a name, not a dot segment */
+    expect(f, "CWD /upload", "250 ");
     expect(f, "CDUP", "250 ");
     expect(f, "XCUP", "250 "); /* at the root stays at the root */
     assert_string_equal(f->s.cwd, "/");
@@ -556,7 +585,28 @@ static void size_mdtm_mlst(void **state)
 {
     struct fx *f = *state;
     login_anon(f);
-    expect(f, "SIZE index.html", "550 SIZE not allowed in ASCII mode.");
+    /* RFC 3659 §4: in TYPE A (the default) the size as transferred. */
+    assert_string_equal(cmd(f, "SIZE index.html"), "213 1300\r\n");
+    expect_no_action(f, "SIZE pub", "550 ");
+    expect_no_action(f, "SIZE nope", "550 ");
+    /* A file of the upload directory: counted off the worker. */
+    assert_string_equal(cmd(f, "SIZE upload/old.txt"), "");
+    assert_int_equal(f->acts.n, 1);
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_FS);
+    assert_int_equal(f->acts.a[0].fsop, LR_FTP_FS_ASCII_SIZE);
+    assert_string_equal(f->acts.a[0].path, "/upload/old.txt");
+    assert_true(lr_ftp_session_busy(&f->s));
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_size_done(&f->s, f->now, 0, 12, &f->out);
+    assert_string_equal(f->buf, "213 12\r\n");
+    assert_false(lr_ftp_session_busy(&f->s));
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_size_done(&f->s, f->now, 0, 12, &f->out); /* nothing pending: ignored */
+    assert_int_equal(f->out.len, 0);
+    cmd(f, "SIZE upload/old.txt");
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_size_done(&f->s, f->now, -EIO, 0, &f->out);
+    assert_memory_equal(f->buf, "550 ", 4);
     expect(f, "TYPE I", "200 ");
     assert_string_equal(cmd(f, "SIZE index.html"), "213 1234\r\n");
     assert_string_equal(cmd(f, "SIZE /pub/big.bin"), "213 20971520\r\n");
@@ -628,6 +678,36 @@ static void stor_user(void **state)
     assert_int_equal(f->acts.a[0].xfer, LR_FTP_XFER_APPE);
     assert_int_equal(f->acts.a[0].size, 10);
     done(f, LR_FTP_XFER_OK);
+}
+
+/* STOU (RFC 959 §4.1.3, RFC 1123 §4.1.2.9): a name that does not exist,
+ * named in the 150 reply, committed without replacing. */
+static void stou(void **state)
+{
+    struct fx *f = *state;
+    login_anon(f);
+    expect_no_action(f, "STOU", "550 "); /* anonymous: read-only */
+    f->s.login = LR_FTP_LOGIN_NONE;
+    login_alice(f);
+    expect_no_action(f, "STOU", "553 "); /* cwd "/" is not the upload directory */
+    expect(f, "CWD upload", "250 ");
+    expect_no_action(f, "STOU", "425 ");
+    pasv(f);
+    assert_string_equal(cmd(f, "STOU"), "150 FILE: stou\r\n");
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_TRANSFER);
+    assert_int_equal(f->acts.a[0].xfer, LR_FTP_XFER_STOR);
+    assert_true(f->acts.a[0].noreplace);
+    assert_int_equal(f->acts.a[0].limit, 1000000);
+    assert_string_equal(f->acts.a[0].path, "/upload/stou");
+    done(f, LR_FTP_XFER_OK);
+    assert_memory_equal(f->buf, "226 ", 4);
+    pasv(f);
+    /* A suggested name that exists gets a suffix. */
+    assert_string_equal(cmd(f, "STOU old.txt"), "150 FILE: old.txt.1\r\n");
+    assert_string_equal(f->acts.a[0].path, "/upload/old.txt.1");
+    done(f, LR_FTP_XFER_OK);
+    pasv(f);
+    expect_no_action(f, "STOU /pub/x", "553 ");
 }
 
 static void fs_ops(void **state)
@@ -808,6 +888,22 @@ static void cfg_from_config(void **state)
     assert_int_equal(lr_ftp_session_cfg_from(&sc, &fc), -EINVAL);
 }
 
+/* The server's temporary upload names (lr_ftp_io.h) are never a client's. */
+static void temp_names_refused(void **state)
+{
+    struct fx *f = *state;
+    login_alice(f);
+    expect_no_action(f, "STOR upload/" LR_FTP_TEMP_PREFIX "x", "553 ");
+    expect_no_action(f, "APPE /upload/sub/" LR_FTP_TEMP_PREFIX "y", "553 ");
+    expect_no_action(f, "MKD upload/" LR_FTP_TEMP_PREFIX "d", "550 ");
+    expect_no_action(f, "DELE upload/" LR_FTP_TEMP_PREFIX "x", "550 ");
+    expect_no_action(f, "RNFR upload/" LR_FTP_TEMP_PREFIX "x", "550 ");
+    expect_no_action(f, "STOR upload/" LR_FTP_TEMP_PREFIX, "553 ");
+    expect_no_action(f, "STOU upload/" LR_FTP_TEMP_PREFIX "u", "553 ");
+    /* A name merely containing the prefix is fine. */
+    expect(f, "STOR upload/a" LR_FTP_TEMP_PREFIX "x", "425 ");
+}
+
 static void stats_add(void **state)
 {
     (void)state;
@@ -851,6 +947,8 @@ int main(void)
         T(idle_timeout_closes_pasv),
         cmocka_unit_test(cfg_from_config),
         cmocka_unit_test(stats_add),
+        T(stou),
+        T(temp_names_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,8 +34,12 @@ static void test_active_close_time_wait(void **state)
     assert_int_equal(s.flags, LRT_FIN | LRT_ACK);
     assert_int_equal(s.seq, e->peer_ack);
     assert_int_equal(lr_tcp_conn_state(c), LR_TCP_FIN_WAIT_1);
+    assert_int_equal(e->app.fin_acked, 0);
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = s.seq + 1 });
     assert_int_equal(lr_tcp_conn_state(c), LR_TCP_FIN_WAIT_2);
+    /* Every byte and the FIN arrived: told at once, before the peer closes. */
+    assert_int_equal(e->app.fin_acked, 1);
+    assert_int_equal(e->app.closed, 0);
     lrt_send(e,
              &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN, .ack_set = true, .ack = s.seq + 1 });
     assert_int_equal(e->app.closed, 1);
@@ -77,6 +81,7 @@ static void test_simultaneous_close(void **state)
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = fin + 1 });
     assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 1);
     assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.fin_acked, 0); /* CLOSING -> TIME_WAIT: closed() says it */
 }
 
 /* FIN+ACK of our FIN in one segment: FIN_WAIT_1 -> TIME_WAIT */
@@ -90,6 +95,7 @@ static void test_fin_wait_1_fin_ack(void **state)
     lrt_send(e,
              &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN, .ack_set = true, .ack = s.seq + 1 });
     assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 1);
+    assert_int_equal(e->app.fin_acked, 1); /* the ACK part first, then the FIN */
     assert_true(lrt_expect(e, &s));
     assert_int_equal(s.ack, e->peer_seq);
 }
