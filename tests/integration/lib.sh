@@ -36,6 +36,7 @@ LR_PID=
 LR_STOPPED=0
 LR_EXIT=0
 LR_TMP=
+LR_SAN=
 LR_READY_TIMEOUT=${LR_READY_TIMEOUT:-30}
 LR_EAL_EXTRA=()
 LR_LCORES=(-l 0-1) # main lcore + one worker; a test may set e.g. (--lcores "0@0,(1-2)@1")
@@ -66,6 +67,7 @@ lr_fail()
 
 lr_pass()
 {
+    lr_san_check || lr_fail "sanitizer report (above)"
     echo "PASS: $LR_NAME"
     exit 0
 }
@@ -100,12 +102,54 @@ lr_reap()
     wait "$pid" 2>/dev/null
 }
 
+# ---- Sanitizer reports (tools/sanitize.sh builds with ASan + UBSan) ----
+# Every process the test starts inherits these options (a binary built
+# without sanitizers ignores them). Reports go to files $LR_SAN/asan.PID and
+# $LR_SAN/ubsan.PID, whichever process wrote them and whatever its exit
+# status was (a report from a process killed in cleanup, or from a --check
+# run whose output the test ignores, counts as much as one from lr_stop):
+# lr_stop and lr_cleanup fail the test on any of them, printing it.
+# ASan (and its LeakSanitizer, at exit) and UBSan stop the process at the
+# first report; the build aborts on UBSan reports too (-fno-sanitize-recover).
+lr_san_setup()
+{
+    LR_SAN="$LR_TMP/sanitizer"
+    mkdir -p "$LR_SAN"
+    export ASAN_OPTIONS="log_path=$LR_SAN/asan:halt_on_error=1:detect_leaks=1:print_summary=1:strip_path_prefix=$LR_SRC/"
+    export UBSAN_OPTIONS="log_path=$LR_SAN/ubsan:halt_on_error=1:print_stacktrace=1:print_summary=1:strip_path_prefix=$LR_SRC/"
+    if [ -f "$LR_SRC/tests/lsan.supp" ]; then
+        export LSAN_OPTIONS="suppressions=$LR_SRC/tests/lsan.supp:print_suppressions=1"
+    fi
+}
+
+# Print every sanitizer report written so far; status 1 if there was one.
+lr_san_check()
+{
+    [ -n "${LR_SAN:-}" ] && [ -d "$LR_SAN" ] || return 0
+    local f bad=0
+    for f in "$LR_SAN"/*; do
+        [ -f "$f" ] || continue
+        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+            echo "----- sanitizer report $(basename "$f") ($LR_NAME) -----" >&2
+            head -n 150 "$f" >&2
+            echo "-----------------------------------" >&2
+            bad=1
+        fi
+        rm -f "$f" # reported once
+    done
+    return "$bad"
+}
+
 lr_cleanup()
 {
     local rc=$?
     trap - EXIT INT TERM
     lr_reap "$LR_PID" 50
     lr_memif_kill
+    if ! lr_san_check; then
+        echo "FAIL: $LR_NAME: sanitizer report (above)" >&2
+        rc=1
+    fi
     if ip netns list 2>/dev/null | grep -qw "^$LR_NS"; then
         ip netns del "$LR_NS" 2>/dev/null
     fi
@@ -269,6 +313,7 @@ lr_stop()
     lr_wait_exit "$LR_PID" 200 "linerate did not stop within 20s of SIGTERM"
     LR_PID=
     LR_STOPPED=1
+    lr_san_check || lr_fail "sanitizer report from linerate (above)"
     [ "$LR_EXIT" -eq 0 ] || lr_fail "linerate exited with status $LR_EXIT after SIGTERM"
     lr_assert_log '^final: uptime=' "final summary"
     lr_assert_log '^linerate: stopped$' "clean stop"
@@ -428,6 +473,7 @@ LR_CONF="$LR_TMP/linerate.conf"
 LR_LOGFILE="$LR_TMP/linerate.log"
 LR_MEMIF_SOCK="$LR_TMP/memif.sock"
 LR_MEMIF_FIFO="$LR_TMP/report.fifo"
+lr_san_setup
 # The default HTTP/FTP root is "www" next to the config file.
 ln -s "$LR_SRC/config/www" "$LR_TMP/www"
 trap lr_cleanup EXIT

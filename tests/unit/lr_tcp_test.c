@@ -289,7 +289,7 @@ unsigned lrt_drain(struct lrt_env *e)
 struct lr_tcp_conn *lrt_handshake(struct lrt_env *e, uint16_t port)
 {
     e->local_port = port;
-    uint8_t opt[16];
+    uint8_t opt[40]; /* lr_tcp_opts_write needs 40 bytes, whatever it writes */
     struct lr_tcp_opts o;
     memset(&o, 0, sizeof(o));
     o.has_mss = 1;

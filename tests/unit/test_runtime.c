@@ -37,8 +37,10 @@
 #include "lr_telemetry.h"
 #include "lr_time.h"
 
-#define OUR_IP  RTE_IPV4(198, 18, 0, 2)
-#define PEER_IP RTE_IPV4(198, 18, 0, 1)
+/* Plain constants: DPDK 22.11's RTE_IPV4(198, ...) shifts the int 198 into
+ * the sign bit before its cast (undefined behaviour, UBSan reports it). */
+#define OUR_IP  0xc6120002u /* 198.18.0.2 */
+#define PEER_IP 0xc6120001u /* 198.18.0.1 */
 
 static const struct rte_ether_addr peer_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
 
@@ -314,7 +316,7 @@ static void loop_answers_arp_and_echo_then_stops(void **state)
     const struct lr_port *p = &rt.ports[0];
     assert_int_equal(p->addr, rte_cpu_to_be_32(OUR_IP));
     assert_int_equal(p->mask, rte_cpu_to_be_32(0xffffff00));
-    assert_int_equal(p->bcast, rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 255)));
+    assert_int_equal(p->bcast, rte_cpu_to_be_32(0xc61200ffu) /* 198.18.0.255 */);
     assert_int_equal(p->mtu, 1500);
     assert_false(p->rss);
     struct rte_ether_addr mac;
