@@ -120,6 +120,7 @@ CONF
 
 lr_start
 LOG=$LR_TMP/linerate.log
+say "linerate $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)$(git -C "$SRC" diff --quiet HEAD 2>/dev/null || echo '+changes'), $BIN; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 say "config: $(grep -v '^#' "$LR_CONF" | grep . | tr '\n' ' ')"
 
 # --- baseline --------------------------------------------------------------
@@ -283,6 +284,7 @@ if bad:
     sys.exit(1)
 PY
 
+say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 if [ "${#FAILS[@]}" -eq 0 ]; then
     echo "PASS: soak: ${SOAK_SECONDS}s, faults $SOAK_FAULT; every gauge back to baseline after ${settle_s}s, alive, clean stop, every drop accounted for"

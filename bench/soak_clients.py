@@ -12,7 +12,7 @@ itself at most config["grace"] seconds after the deadline.
 
 Clients (one thread each unless said otherwise):
   http_curl      curl GETs of every file in turn (new connection each), bodies
-                 compared with the files on disk
+                 compared with the files on disk; a Range GET and a 404 now and then
   http_keepalive python http.client, 20 GETs per connection, bodies compared
   http_wrk       wrk bursts (-c16, 10 s) every 30 s
   ftp_login      wrong password (530), stays connected 1.5 s (the 530 delay
@@ -24,7 +24,8 @@ Clients (one thread each unless said otherwise):
   ftp_abort_data STOR whose data connection is reset mid-transfer
   ftp_abort_ctrl STOR whose control connection is reset mid-transfer (the data
                  connection keeps sending for a second, then is reset too)
-  tftp           tftp-hpa and curl tftp:// RRQs in turn (compared)
+  tftp           tftp-hpa, atftp (blksize + windowsize) and curl tftp:// RRQs
+                 in turn (compared)
   udp_echo       datagrams of 1..3000 bytes (past the MTU: fragmented both
                  ways), replies compared
   slowloris      up to 40 connections sending a request head one byte every
@@ -67,6 +68,7 @@ TFTP_FILES = CFG["tftp_files"]  # the small ones (lock-step under loss is slow)
 USER, PASSWORD = CFG["user"], CFG["password"]
 UPLOAD_LIMIT = CFG["max_upload_bytes"]
 OP_TIMEOUT = CFG.get("op_timeout", 30)
+HAVE_ATFTP = any(os.access(os.path.join(d, "atftp"), os.X_OK) for d in os.environ.get("PATH", "").split(":"))
 
 lock = threading.Lock()
 report = {}
@@ -150,6 +152,15 @@ def http_curl():
             mismatch("http_curl", "%s: %d bytes" % (name, len(out)))
         else:
             count("http_curl", "ok")
+        if i % 5 == 0:  # a range (206)
+            rc, out, _ = run(["curl", "-s", "-f", "-r", "1000-40999", "--max-time", str(OP_TIMEOUT),
+                              "http://%s/64k.bin" % HOST], OP_TIMEOUT + 5)
+            if rc != 0:
+                count("http_curl", "fail_range_rc_%s" % rc)
+            elif out != file_bytes("64k.bin")[1000:41000]:
+                mismatch("http_curl", "range of 64k.bin: %d bytes" % len(out))
+            else:
+                count("http_curl", "ok_range")
         if i % 7 == 0:  # a 404 too
             rc, out, _ = run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
                               "--max-time", str(OP_TIMEOUT), "http://%s/no-such-file" % HOST],
@@ -433,9 +444,16 @@ def tftp(tmp):
             os.unlink(out)
         except FileNotFoundError:
             pass
-        if i % 2:
+        if i % 3 == 1:
             rc, _, _ = run(["tftp", "-m", "binary", HOST, "-c", "get", name, out], OP_TIMEOUT * 2)
             who = "tftp_hpa"
+        elif i % 3 == 2 and HAVE_ATFTP:
+            # blksize (RFC 2348) and windowsize (RFC 7440): several blocks
+            # per ACK. atftp can stall on a lost extra ACK (its own limit):
+            # counted, not required.
+            rc, _, _ = run(["atftp", "--option", "blksize 1428", "--option", "windowsize 8",
+                            "-g", "-r", name, "-l", out, HOST], OP_TIMEOUT * 2)
+            who = "tftp_atftp"
         else:
             rc, _, _ = run(["curl", "-s", "--max-time", str(OP_TIMEOUT * 2), "-o", out,
                             "tftp://%s/%s" % (HOST, name)], OP_TIMEOUT * 2 + 5)
