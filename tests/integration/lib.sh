@@ -104,29 +104,35 @@ lr_reap()
 
 # ---- Sanitizer reports (tools/sanitize.sh builds with ASan + UBSan) ----
 # Every process the test starts inherits these options (a binary built
-# without sanitizers ignores them). Reports go to files $LR_SAN/asan.PID and
-# $LR_SAN/ubsan.PID, whichever process wrote them and whatever its exit
-# status was (a report from a process killed in cleanup, or from a --check
-# run whose output the test ignores, counts as much as one from lr_stop):
-# lr_stop and lr_cleanup fail the test on any of them, printing it.
-# ASan (and its LeakSanitizer, at exit) and UBSan stop the process at the
-# first report; the build aborts on UBSan reports too (-fno-sanitize-recover).
+# without sanitizers ignores them). ASan (and LeakSanitizer, at exit) write
+# their reports to files $LR_SAN/asan.PID, whichever process wrote them and
+# whatever its exit status (a report from a process killed in cleanup, or
+# from a --check run whose output the test ignores, counts as much as one
+# from lr_stop). UBSan cannot: in GCC's split runtimes libubsan's call to
+# __sanitizer_set_report_path binds to libasan's copy, so its own reports
+# stay on stderr whatever log_path says. Its reports are found in the
+# linerate logs lib.sh writes ($LR_TMP/*.log), and a process UBSan stopped
+# (the build has -fno-sanitize-recover) exits with the distinctive status
+# 86, which no test expects. lr_start, lr_stop, lr_pass and lr_cleanup fail
+# the test on any report, printing it.
+declare -A LR_SAN_SEEN # log file -> lines already scanned
 lr_san_setup()
 {
     LR_SAN="$LR_TMP/sanitizer"
     mkdir -p "$LR_SAN"
     export ASAN_OPTIONS="log_path=$LR_SAN/asan:halt_on_error=1:detect_leaks=1:print_summary=1:strip_path_prefix=$LR_SRC/"
-    export UBSAN_OPTIONS="log_path=$LR_SAN/ubsan:halt_on_error=1:print_stacktrace=1:print_summary=1:strip_path_prefix=$LR_SRC/"
+    export UBSAN_OPTIONS="halt_on_error=1:exitcode=86:print_stacktrace=1:print_summary=1:strip_path_prefix=$LR_SRC/"
     if [ -f "$LR_SRC/tests/lsan.supp" ]; then
-        export LSAN_OPTIONS="suppressions=$LR_SRC/tests/lsan.supp:print_suppressions=1"
+        export LSAN_OPTIONS="suppressions=$LR_SRC/tests/lsan.supp:print_suppressions=0"
     fi
 }
 
-# Print every sanitizer report written so far; status 1 if there was one.
+# Print every sanitizer report written since the last call; status 1 if
+# there was one.
 lr_san_check()
 {
     [ -n "${LR_SAN:-}" ] && [ -d "$LR_SAN" ] || return 0
-    local f bad=0
+    local f bad=0 n seen
     for f in "$LR_SAN"/*; do
         [ -f "$f" ] || continue
         if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
@@ -136,6 +142,20 @@ lr_san_check()
             bad=1
         fi
         rm -f "$f" # reported once
+    done
+    for f in "$LR_TMP"/*.log; do
+        [ -f "$f" ] || continue
+        n=$(wc -l <"$f")
+        seen=${LR_SAN_SEEN[$f]:-0}
+        [ "$n" -lt "$seen" ] && seen=0 # truncated by a new start
+        LR_SAN_SEEN[$f]=$n
+        if tail -n +"$((seen + 1))" "$f" | head -n "$((n - seen))" | grep -qE 'runtime error:|ERROR: (AddressSanitizer|LeakSanitizer)'; then
+            echo "----- sanitizer report in $(basename "$f") ($LR_NAME) -----" >&2
+            tail -n +"$((seen + 1))" "$f" | head -n "$((n - seen))" |
+                grep -E -A 40 'runtime error:|ERROR: (AddressSanitizer|LeakSanitizer)' | head -n 150 >&2
+            echo "-----------------------------------" >&2
+            bad=1
+        fi
     done
     return "$bad"
 }
@@ -221,6 +241,7 @@ lr_ns() { ip netns exec "$LR_NS" "$@"; }
 lr_start()
 {
     [ -f "$LR_CONF" ] || lr_config_write </dev/null
+    lr_san_check || lr_fail "sanitizer report from an earlier run (above)"
     ip netns add "$LR_NS" || lr_fail "cannot create namespace $LR_NS"
     lr_ns ip link set lo up
     : >"$LR_TMP/linerate.log" # no "ready" from a previous run
