@@ -200,14 +200,23 @@ static void upload_reset(void)
     write_file(p, 100);
 }
 
+/* File descriptors of this process open on files under the FTP root (only
+ * the I/O thread opens those; libFuzzer's own come and go). */
 static int count_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");
     if (d == NULL)
         return -1;
     int n = 0;
-    while (readdir(d) != NULL)
-        n++;
+    size_t rl = strlen(root);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        char p[300], t[512];
+        snprintf(p, sizeof(p), "/proc/self/fd/%s", de->d_name);
+        ssize_t k = readlink(p, t, sizeof(t) - 1);
+        if (k > 0 && (size_t)k >= rl && memcmp(t, root, rl) == 0 && (t[rl] == '/' || t[rl] == 0))
+            n++;
+    }
     closedir(d);
     return n;
 }

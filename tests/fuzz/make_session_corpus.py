@@ -137,7 +137,49 @@ def tcp():
         write("tcp_session", n, d)
 
 
+# --- fuzz_http_server --------------------------------------------------------
+def http():
+    src = open(os.path.join(HERE, "fuzz_http_server.c")).read()
+    reqs = c_strings(src, "reqs")
+    pieces = c_strings(src, "pieces")
+    OPEN, REQ, PIECE, BYTES, PUSH, FLUSH, FIN, RST, TIME, QUIET, WND, QUICK = range(12)
+
+    def R(text):
+        return reqs.index(text.replace("\r", "\\r").replace("\n", "\\n"))
+
+    def P(text):
+        return pieces.index(text.replace("\r", "\\r").replace("\n", "\\n"))
+
+    get = R("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n")
+    big = R("GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+    seeds = {
+        "keepalive_two": [OPEN, 0, REQ, 0, get, FLUSH, 0, TIME, 10, REQ, 0, R("GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+                          FLUSH, 0, TIME, secs(6)],
+        "pipelined_split": [OPEN, 1] + sum(([REQ, 0, k] for k in range(0, 12)), []) +
+                           [PUSH, 0, 2, PUSH, 0, 30, TIME, 1, PUSH, 0, 200, PUSH, 0, 0, FLUSH, 0,
+                            TIME, 50],
+        "pieces_slow": [OPEN, 0, PIECE, 0, P("GET "), PUSH, 0, 255, TIME, 100, PIECE, 0, P("/hello.txt"),
+                        PIECE, 0, P(" HTTP/1.1\r\n"), PUSH, 0, 5, TIME, 100, PIECE, 0, P("Host: a\r\n"),
+                        PIECE, 0, P("\r\n"), FLUSH, 0, TIME, secs(3)],
+        "header_timeout": [OPEN, 0, PIECE, 0, P("GET "), FLUSH, 0, TIME, secs(3)],
+        "big_zero_window": [OPEN, 1, REQ, 0, big, FLUSH, 0, QUIET, WND, 0, 0, TIME, secs(2), QUIET,
+                            WND, 0, 255, TIME, 50],
+        "big_reset_mid": [OPEN, 0, REQ, 0, big, QUIET, FLUSH, 0, RST, 0, QUIET, TIME, secs(1)],
+        "chunked_bodies": [QUICK, R("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+                           QUICK, R("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+                           OPEN, 0, PIECE, 2, P("POST "), PIECE, 2, P("/"), PIECE, 2, P(" HTTP/1.1\r\n"),
+                           PIECE, 2, P("Host: a\r\n"), PIECE, 2, P("Transfer-Encoding: chunked\r\n"),
+                           PIECE, 2, P("\r\n"), PIECE, 2, P("ffffffffffffffff\r\n"), FLUSH, 2, TIME, 10],
+        "errors": sum(([QUICK, k] for k in range(12, len(reqs))), []) + [TIME, secs(6)],
+        "fin_after_request": [OPEN, 0, REQ, 0, get, FLUSH, 0, FIN, 0, TIME, 10, OPEN, 0, REQ, 1,
+                              R("GET /sub/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), FLUSH, 1, TIME, 10],
+    }
+    for n, d in seeds.items():
+        write("http_server", n, d)
+
+
 if __name__ == "__main__":
+    http()
     ftp()
     tcp()
     sys.exit(0)
