@@ -275,10 +275,11 @@ if int(sys.argv[2]) > 330:  # [ftp] idle_timeout = 300 s closes the idle session
 for k, v in need.items():
     if c.get(k.strip(), {}).get(v, 0) < 1:
         bad.append("%s: no %s" % (k, v))
-for k in ("fail_wrong_password_accepted", "fail_over_limit_accepted", "not_closed_after_60s"):
-    for n, cc in c.items():
-        if cc.get(k):
-            bad.append("%s: %s=%d" % (n, k, cc[k]))
+for n, cc in c.items():
+    for k, v in cc.items():
+        if k in ("fail_wrong_password_accepted", "fail_over_limit_accepted", "not_closed_after_60s") or \
+                (k.startswith("retr_") and k.endswith("_after_eof")):
+            bad.append("%s: %s=%d" % (n, k, v))
 if bad:
     print("  BAD: " + "; ".join(bad))
     sys.exit(1)

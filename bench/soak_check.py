@@ -114,7 +114,7 @@ def gauges(snap):
             g["mempool.%s.in_use" % name] = (info["size"] - info["common_pool_count"] -
                                              info.get("total_cache_count", 0))
             mb += 1
-    if mb == 0 and not any("mbufs_in_use" in k or "mempool" in k for k in g):
+    if mb == 0 and not any(("mbuf" in k or "mempool" in k) and k != "ip.mbufs_held" for k in g):
         missing.append("mbufs in use per pool: /mempool/info (DPDK 22.11) has no free or cache "
                        "count and no /linerate/* command reports rte_mempool_in_use_count() of "
                        "the worker pools (lr_pool_N) or the net_tap pool")

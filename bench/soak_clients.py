@@ -16,8 +16,10 @@ Clients (one thread each unless said otherwise):
   http_keepalive python http.client, 20 GETs per connection, bodies compared
   http_wrk       wrk bursts (-c16, 10 s) every 30 s
   ftp_login      wrong password (530), stays connected 1.5 s (the 530 delay
-                 timer fires), retry with the right one, LIST, RETR (compared),
-                 QUIT; every 10th round 12 sessions do it at once
+                 timer fires), retry with the right one, LIST, RETR (compared;
+                 half of them read to EOF and await the 226 with the data
+                 connection still open), QUIT; every 10th round 12 sessions
+                 do it at once
   ftp_curl       curl ftp:// LIST and RETR (compared)
   ftp_stor       STOR of a unique file (on disk afterwards: compared), every
                  4th an upload over max_upload_bytes (must get 552)
@@ -241,15 +243,63 @@ def ftp_login_once(client):
         lines = []
         f.retrlines("LIST", lines.append)
         name = random.choice(FILES)
-        buf = io.BytesIO()
-        f.retrbinary("RETR " + name, buf.write)
-        if sha(buf.getvalue()) != sums[name]:
-            mismatch(client, "RETR %s: %d bytes" % (name, buf.tell()))
+        if random.random() < 0.5:
+            buf = io.BytesIO()
+            f.retrbinary("RETR " + name, buf.write)
+            got = buf.getvalue()
+        else:
+            got = retr_hold(f, name, client)
+            if got is None:
+                return
+        if sha(got) != sums[name]:
+            mismatch(client, "RETR %s: %d bytes" % (name, len(got)))
             return
         f.quit()
         count(client, "ok")
     finally:
         f.close()
+
+
+def retr_hold(f, name, client):
+    """RETR read to EOF, then the reply awaited with the data connection
+    still open (RFC 959 §3.3 allows either side to close it): all bytes
+    arrived, so the reply must be 226, not 426."""
+    f.voidcmd("TYPE I")
+    host, port = ftplib.parse227(f.sendcmd("PASV"))
+    d = socket.create_connection((host, port), timeout=OP_TIMEOUT)
+    try:
+        f.putcmd("RETR " + name)
+        resp = f.getresp()
+        if not resp.startswith("1"):
+            count(client, "fail_retr_" + resp[:3])
+            return None
+        parts = []
+        while True:
+            b = d.recv(65536)
+            if not b:
+                break
+            parts.append(b)
+        got = b"".join(parts)
+        # 15 s covers a few retransmissions of the reply under the faults
+        f.sock.settimeout(15)
+        try:
+            resp = f.getresp()
+        except ftplib.Error as e:
+            resp = str(e)
+        except (socket.timeout, TimeoutError):
+            resp = "none"
+        if resp.startswith("226"):
+            count(client, "retr_hold_226")
+        elif sha(got) == sums[name]:
+            # every byte arrived, yet no 226 (426, or no reply in 15 s)
+            count(client, "retr_%s_after_eof" % ("noreply" if resp == "none" else resp[:3]))
+            return None
+        else:
+            count(client, "fail_retr_hold_" + resp[:3])
+            return None
+        return got
+    finally:
+        d.close()
 
 
 def ftp_login():
