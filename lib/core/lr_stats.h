@@ -19,6 +19,8 @@
 
 #include <rte_common.h>
 
+#include "lr_timer.h"
+
 enum lr_proto {
     LR_PROTO_ETH,
     LR_PROTO_ARP,
@@ -185,6 +187,9 @@ struct lr_stats {
     uint64_t handed_over; /* packets sent to another worker's inbox */
     uint64_t handed_in;   /* packets received from other workers */
     uint64_t loops;       /* iterations of the poll loop */
+    /* Timer wheel misuse by reason (lr_timer.h): kept in the worker's wheel,
+     * copied in by lr_runtime_stats_sum(); zero in a worker's own struct. */
+    uint64_t timer_errors[LR_TIMER_ERR_MAX];
     uint64_t drops[LR_DROP_MAX];
 } __rte_cache_aligned;
 

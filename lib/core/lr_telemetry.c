@@ -101,6 +101,8 @@ void lr_stats_foreach(const struct lr_stats *s, uint16_t nb_ports, lr_counter_fn
     fn(arg, "worker", "handed_over", s->handed_over);
     fn(arg, "worker", "handed_in", s->handed_in);
     fn(arg, "worker", "loops", s->loops);
+    for (unsigned e = 0; e < LR_TIMER_ERR_MAX; e++)
+        fn(arg, "timer", lr_timer_err_name((enum lr_timer_err)e), s->timer_errors[e]);
     for (unsigned r = 0; r < LR_DROP_MAX; r++)
         fn(arg, "drops", lr_drop_name((enum lr_drop_reason)r), s->drops[r]);
 }
@@ -318,6 +320,7 @@ static int tel_cmd_workers(const char *cmd __rte_unused, const char *params __rt
         rte_tel_data_add_dict_u64(c, "loops", s->loops);
         rte_tel_data_add_dict_u64(c, "drops", lr_stats_total_drops(s));
         rte_tel_data_add_dict_u64(c, "timers_pending", w->timers.count);
+        rte_tel_data_add_dict_u64(c, "timer_errors", lr_timer_wheel_errors(&w->timers));
         snprintf(key, sizeof(key), "%u", i);
         if (rte_tel_data_add_dict_container(d, key, c, 0) != 0) {
             rte_tel_data_free(c);

@@ -26,15 +26,27 @@
  * in the list being run (cancel unlinks through pprev, which then points at
  * tw->work).
  *
+ * Misuse (lr_timer.h, LR_TIMER_ERRORS): arm and the run path each compare
+ * t->check against t->fn ^ LR_TIMER_MAGIC (plus, before a callback, that the
+ * timer really is the head of the list being run); anything else goes to the
+ * cold timer_error(), which counts, logs and, in a debug build, aborts. The
+ * wheel pointer stored at arm lets lr_timer_init and lr_timer_assert_idle
+ * unlink a timer its owner forgot, from the right wheel.
+ *
  * Long gaps: bitmaps of non-empty slots give the next tick at which anything
  * happens (a non-empty level-0 slot, a non-empty upper slot to cascade, the
  * overflow re-examination); advance jumps straight to it, so an idle hour
  * costs a handful of bitmap scans, not 3.6 million empty ticks.
  */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 
+#include "lr_log.h"
 #include "lr_timer.h"
 
 #define L0_SLOTS (1u << LR_TIMER_L0_BITS)
@@ -110,6 +122,51 @@ static void timer_place(struct lr_timer_wheel *tw, struct lr_timer *t, uint64_t 
     list_add(&tw->overflow, t);
 }
 
+static const char *const timer_err_names[LR_TIMER_ERR_MAX] = {
+#define LR_TIMER_X_NAME(e, n) [LR_TIMER_ERR_##e] = n,
+    LR_TIMER_ERRORS(LR_TIMER_X_NAME)
+#undef LR_TIMER_X_NAME
+};
+
+const char *lr_timer_err_name(enum lr_timer_err e)
+{
+    return (unsigned)e < LR_TIMER_ERR_MAX ? timer_err_names[e] : "unknown";
+}
+
+uint64_t lr_timer_wheel_errors(const struct lr_timer_wheel *tw)
+{
+    uint64_t n = 0;
+    for (unsigned e = 0; e < LR_TIMER_ERR_MAX; e++)
+        n += tw->errors[e];
+    return n;
+}
+
+/* check of a timer initialised with a NULL callback: never valid (0 ^ MAGIC
+ * would be), and distinct from a memset timer so the reason is right. */
+#define LR_TIMER_CHECK_NULL_FN (~LR_TIMER_MAGIC)
+
+static inline bool timer_valid(const struct lr_timer *t)
+{
+    return (t->check ^ (uintptr_t)t->fn) == LR_TIMER_MAGIC;
+}
+
+/* Misuse of a timer (lr_timer.h): count it on @tw (when known), log the 1st,
+ * 2nd, 4th, 8th... of each reason, and stop a debug build right here so its
+ * crash report names the caller. */
+static __rte_noinline __rte_cold void timer_error(struct lr_timer_wheel *tw, enum lr_timer_err e,
+                                                  const struct lr_timer *t)
+{
+    uint64_t n = tw != NULL ? ++tw->errors[e] : 1;
+
+    if ((n & (n - 1)) == 0)
+        LR_LOG(ERR, core, "timer %p: %s (callback %p, wheel %p, %" PRIu64 " so far)",
+               (const void *)t, lr_timer_err_name(e), (void *)(uintptr_t)t->fn, (void *)tw, n);
+#ifndef NDEBUG
+    assert(!"timer wheel misuse (see the log line above)");
+    abort(); /* not reached */
+#endif
+}
+
 void lr_timer_wheel_init(struct lr_timer_wheel *tw, uint64_t now_us)
 {
     memset(tw, 0, sizeof(*tw));
@@ -118,21 +175,57 @@ void lr_timer_wheel_init(struct lr_timer_wheel *tw, uint64_t now_us)
 
 void lr_timer_init(struct lr_timer *t, lr_timer_fn fn)
 {
+    /* Still pending on a wheel (a valid check cannot be left by chance in
+     * fresh memory): the owner reused it while armed. Unlink it from that
+     * wheel first, or the wheel would run the new owner's callback at the
+     * old owner's time and walk a list through re-initialised links. */
+    if (unlikely(t->pprev != NULL) && timer_valid(t) && t->wheel != NULL) {
+        struct lr_timer_wheel *tw = t->wheel;
+        timer_unlink(tw, t);
+        tw->count--;
+        timer_error(tw, LR_TIMER_ERR_INIT_ARMED, t);
+    }
     t->next = NULL;
     t->pprev = NULL;
     t->expire = 0;
     t->fn = fn;
+    t->wheel = NULL;
+    /* A NULL callback gets a check that never matches: caught at arm. */
+    t->check = fn != NULL ? (uintptr_t)fn ^ LR_TIMER_MAGIC : LR_TIMER_CHECK_NULL_FN;
+    if (unlikely(fn == NULL))
+        timer_error(NULL, LR_TIMER_ERR_NULL_FN, t);
+}
+
+static __rte_noinline __rte_cold void timer_arm_refused(struct lr_timer_wheel *tw,
+                                                        struct lr_timer *t)
+{
+    if (timer_valid(t))
+        timer_error(tw, LR_TIMER_ERR_WRONG_WHEEL, t);
+    else if (t->fn == NULL && t->check == LR_TIMER_CHECK_NULL_FN)
+        timer_error(tw, LR_TIMER_ERR_NULL_FN, t);
+    else
+        timer_error(tw, LR_TIMER_ERR_UNINIT, t);
 }
 
 void lr_timer_arm(struct lr_timer_wheel *tw, struct lr_timer *t, uint64_t expire_us)
 {
     uint64_t due = us_to_tick_ceil(expire_us);
 
-    if (t->pprev != NULL)
+    if (unlikely(!timer_valid(t))) {
+        timer_arm_refused(tw, t);
+        return;
+    }
+    if (t->pprev != NULL) {
+        if (unlikely(t->wheel != tw)) {
+            timer_arm_refused(tw, t);
+            return;
+        }
         timer_unlink(tw, t);
-    else
+    } else {
         tw->count++;
+    }
     t->expire = expire_us;
+    t->wheel = tw;
     if (due <= tw->now_tick)
         list_add(&tw->due, t);
     else
@@ -143,8 +236,26 @@ void lr_timer_cancel(struct lr_timer_wheel *tw, struct lr_timer *t)
 {
     if (t->pprev == NULL)
         return;
+    if (unlikely(!timer_valid(t) || t->wheel != tw)) {
+        /* Not ours to unlink: its links cannot be trusted, or they belong
+         * to another worker's wheel. */
+        timer_error(tw, timer_valid(t) ? LR_TIMER_ERR_WRONG_WHEEL : LR_TIMER_ERR_UNINIT, t);
+        return;
+    }
     timer_unlink(tw, t);
     tw->count--;
+}
+
+void lr_timer_free_armed(struct lr_timer_wheel *tw, struct lr_timer *t)
+{
+    if (timer_valid(t) && t->wheel != NULL) {
+        struct lr_timer_wheel *own = t->wheel;
+        timer_unlink(own, t);
+        own->count--;
+        timer_error(own, LR_TIMER_ERR_FREE_ARMED, t);
+        return;
+    }
+    timer_error(tw, LR_TIMER_ERR_FREE_ARMED, t);
 }
 
 /* Move the list at @head onto tw->work (the caller clears the slot's bitmap
@@ -153,8 +264,33 @@ static inline void list_detach(struct lr_timer_wheel *tw, struct lr_timer **head
 {
     tw->work = *head;
     *head = NULL;
-    if (tw->work != NULL)
+    /* A head whose back link is not this list head was overwritten or
+     * re-armed elsewhere while still linked here: keep its link as it is,
+     * so the walk sees the mismatch (work_drop_corrupt). */
+    if (tw->work != NULL && likely(tw->work->pprev == head))
         tw->work->pprev = &tw->work;
+}
+
+/* The head of tw->work was overwritten while pending (its check or its back
+ * link is gone). Nothing after it can be trusted either: when its back link
+ * still says it is the head, its next link is followed; otherwise (it was
+ * re-initialised and armed elsewhere, its links now belong to another list)
+ * the rest of this list is abandoned. Those timers never fire; the counter
+ * says so. */
+static __rte_noinline __rte_cold void work_drop_corrupt(struct lr_timer_wheel *tw,
+                                                        struct lr_timer *t)
+{
+    if (t->pprev == &tw->work) {
+        tw->work = t->next;
+        if (tw->work != NULL)
+            tw->work->pprev = &tw->work;
+        t->next = NULL;
+        t->pprev = NULL;
+    } else {
+        tw->work = NULL;
+    }
+    tw->count--;
+    timer_error(tw, LR_TIMER_ERR_CORRUPT, t);
 }
 
 static unsigned run_list(struct lr_timer_wheel *tw, struct lr_worker *w, struct lr_timer **head)
@@ -164,12 +300,18 @@ static unsigned run_list(struct lr_timer_wheel *tw, struct lr_worker *w, struct 
 
     list_detach(tw, head);
     while ((t = tw->work) != NULL) {
+        if (unlikely(!timer_valid(t) || t->pprev != &tw->work)) {
+            work_drop_corrupt(tw, t);
+            continue;
+        }
         timer_unlink(tw, t);
         tw->count--;
         tw->fired++;
         n++;
+        tw->running = t;
         t->fn(w, t);
     }
+    tw->running = NULL;
     return n;
 }
 
@@ -179,6 +321,10 @@ static void cascade_list(struct lr_timer_wheel *tw, struct lr_timer **head, uint
 
     list_detach(tw, head);
     while ((t = tw->work) != NULL) {
+        if (unlikely(!timer_valid(t) || t->pprev != &tw->work)) {
+            work_drop_corrupt(tw, t);
+            continue;
+        }
         uint64_t due = us_to_tick_ceil(t->expire);
         timer_unlink(tw, t);
         /* Cascaded timers are never overdue: they are re-placed at or

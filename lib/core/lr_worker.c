@@ -434,9 +434,14 @@ void lr_runtime_destroy(struct lr_runtime *rt)
 void lr_runtime_stats_sum(const struct lr_runtime *rt, struct lr_stats *out)
 {
     memset(out, 0, sizeof(*out));
-    for (uint16_t i = 0; i < rt->nb_workers; i++)
-        if (rt->workers[i] != NULL)
-            lr_stats_add(out, &rt->workers[i]->stats);
+    for (uint16_t i = 0; i < rt->nb_workers; i++) {
+        const struct lr_worker *w = rt->workers[i];
+        if (w == NULL)
+            continue;
+        lr_stats_add(out, &w->stats);
+        for (unsigned e = 0; e < LR_TIMER_ERR_MAX; e++)
+            out->timer_errors[e] += w->timers.errors[e];
+    }
 }
 
 void lr_module_counters_foreach(const struct lr_module_counters *mc,

@@ -5,11 +5,15 @@
  * time reaches ceil(E / tick) * tick, never in an earlier one, exactly once.
  */
 #include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -536,6 +540,290 @@ static void counters(void **state)
     free(tw);
 }
 
+/* --- misuse: caught, counted, never run (lr_timer.h LR_TIMER_ERRORS) -------
+ * Each body does the misuse, then checks what a release build does (counted,
+ * bad timer not armed/run, wheel consistent). In a debug build (no NDEBUG)
+ * the wheel aborts at the misuse instead: the body runs in a child that must
+ * die of SIGABRT. Without the checks every body below either crashes (a NULL
+ * or poisoned callback, a NULL back link) or fails an assertion. */
+static void expect_caught(void (*body)(void))
+{
+#ifdef NDEBUG
+    body();
+#else
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        body();
+        _exit(0); /* not caught: the parent sees exit 0 and fails */
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGABRT);
+#endif
+}
+
+static uint64_t errs(const struct lr_timer_wheel *tw, enum lr_timer_err e)
+{
+    return tw->errors[e];
+}
+
+static void arm_uninit_body(void)
+{
+    struct lr_timer_wheel *tw = new_wheel(0);
+    struct tt x, y;
+    memset(&x, 0, sizeof(x));    /* sess_alloc's memset, no lr_timer_init */
+    memset(&y, 0xa5, sizeof(y)); /* never-initialised heap memory */
+    y.fired = 0;
+    lr_timer_arm(tw, &x.timer, 10 * TICK);
+    lr_timer_arm(tw, &y.timer, 10 * TICK);
+    assert_int_equal(errs(tw, LR_TIMER_ERR_UNINIT), 2);
+    assert_false(lr_timer_pending(&x.timer));
+    assert_int_equal(tw->count, 0);
+    assert_int_equal(adv(tw, 20 * TICK), 0); /* nothing to run, nothing NULL called */
+    assert_int_equal(lr_timer_wheel_errors(tw), 2);
+    lr_timer_cancel(tw, &x.timer); /* idle: a no-op, not an error */
+    assert_int_equal(lr_timer_wheel_errors(tw), 2);
+    /* Initialised properly, the same memory works. */
+    lr_timer_init(&x.timer, on_fire);
+    lr_timer_arm(tw, &x.timer, 30 * TICK);
+    assert_int_equal(adv(tw, 30 * TICK), 1);
+    assert_int_equal(x.fired, 1);
+    free(tw);
+}
+
+static void arm_uninit(void **state)
+{
+    (void)state;
+    expect_caught(arm_uninit_body);
+}
+
+static void arm_null_fn_body(void)
+{
+    struct lr_timer_wheel *tw = new_wheel(0);
+    struct tt x = { 0 };
+    lr_timer_init(&x.timer, NULL);
+    lr_timer_arm(tw, &x.timer, 10 * TICK);
+    assert_int_equal(errs(tw, LR_TIMER_ERR_NULL_FN), 1);
+    assert_false(lr_timer_pending(&x.timer));
+    assert_int_equal(tw->count, 0);
+    assert_int_equal(adv(tw, 20 * TICK), 0);
+    free(tw);
+}
+
+static void arm_null_fn(void **state)
+{
+    (void)state;
+    expect_caught(arm_null_fn_body);
+}
+
+/* The FTP crash shape: the owner memsets its struct while the timer is
+ * pending. The wheel meets a timer whose check and callback are gone. */
+static void memset_while_armed_body(void)
+{
+    struct lr_timer_wheel *tw = new_wheel(0);
+    struct tt x = { 0 }, y = { 0 };
+    lr_timer_init(&x.timer, on_fire);
+    lr_timer_init(&y.timer, on_fire);
+    lr_timer_arm(tw, &x.timer, 10 * TICK);
+    lr_timer_arm(tw, &y.timer, 10 * TICK); /* same slot, runs before x */
+    memset(&x, 0, sizeof(x));
+    assert_int_equal(adv(tw, 10 * TICK), 1); /* y only: x would call NULL */
+    assert_int_equal(y.fired, 1);
+    assert_int_equal(x.fired, 0);
+    assert_int_equal(errs(tw, LR_TIMER_ERR_CORRUPT), 1);
+    assert_int_equal(tw->count, 0);
+    /* Also while cascading from an upper level. */
+    struct tt z = { 0 };
+    lr_timer_init(&z.timer, on_fire);
+    lr_timer_arm(tw, &z.timer, 10 * SEC);
+    memset(&z, 0, sizeof(z));
+    assert_int_equal(adv(tw, 20 * SEC), 0);
+    assert_int_equal(errs(tw, LR_TIMER_ERR_CORRUPT), 2);
+    assert_int_equal(tw->count, 0);
+    free(tw);
+}
+
+static void memset_while_armed(void **state)
+{
+    (void)state;
+    expect_caught(memset_while_armed_body);
+}
+
+/* Memset while armed, then initialised and armed again (a stale link from
+ * the old slot into the new one): the timer must fire once, at its new time. */
+static void memset_reinit_body(void)
+{
+    struct lr_timer_wheel *tw = new_wheel(0);
+    struct tt x = { 0 };
+    lr_timer_init(&x.timer, on_fire);
+    lr_timer_arm(tw, &x.timer, 10 * TICK);
+    memset(&x, 0, sizeof(x));
+    lr_timer_init(&x.timer, on_fire);
+    lr_timer_arm(tw, &x.timer, 20 * TICK);
+    assert_int_equal(adv(tw, 10 * TICK), 0); /* never early */
+    assert_int_equal(errs(tw, LR_TIMER_ERR_CORRUPT), 1);
+    assert_int_equal(adv(tw, 20 * TICK), 1);
+    assert_int_equal(x.fired, 1);
+    assert_int_equal(x.fired_at, 20 * TICK);
+    assert_int_equal(tw->count, 0);
+    free(tw);
+}
+
+static void memset_reinit(void **state)
+{
+    (void)state;
+    expect_caught(memset_reinit_body);
+}
+
+/* The owner re-initialises its struct without cancelling the timer. */
+static void init_armed_body(void)
+{
+    struct lr_timer_wheel *tw = new_wheel(0);
+    struct tt x = { 0 }, y = { 0 };
+    lr_timer_init(&x.timer, on_fire);
+    lr_timer_init(&y.timer, on_fire);
+    lr_timer_arm(tw, &y.timer, 10 * TICK);
+    lr_timer_arm(tw, &x.timer, 10 * TICK);
+    lr_timer_init(&x.timer, on_fire);
+    assert_int_equal(errs(tw, LR_TIMER_ERR_INIT_ARMED), 1);
+    assert_false(lr_timer_pending(&x.timer));
+    assert_int_equal(tw->count, 1);
+    assert_int_equal(adv(tw, 10 * TICK), 1); /* y; x was cancelled by the init */
+    assert_int_equal(x.fired, 0);
+    assert_int_equal(y.fired, 1);
+    lr_timer_arm(tw, &x.timer, 15 * TICK);
+    assert_int_equal(adv(tw, 15 * TICK), 1);
+    assert_int_equal(x.fired, 1);
+    assert_int_equal(tw->count, 0);
+    free(tw);
+}
+
+static void init_armed(void **state)
+{
+    (void)state;
+    expect_caught(init_armed_body);
+}
+
+static void free_armed_body(void)
+{
+    struct lr_timer_wheel *tw = new_wheel(0);
+    struct tt *x = malloc(sizeof(*x));
+    assert_non_null(x);
+    memset(x, 0, sizeof(*x));
+    lr_timer_init(&x->timer, on_fire);
+    assert_true(lr_timer_assert_idle(tw, &x->timer)); /* idle: fine, not counted */
+    lr_timer_arm(tw, &x->timer, 10 * TICK);
+    assert_false(lr_timer_assert_idle(tw, &x->timer));
+    assert_int_equal(errs(tw, LR_TIMER_ERR_FREE_ARMED), 1);
+    assert_int_equal(lr_timer_wheel_errors(tw), 1);
+    assert_int_equal(tw->count, 0);
+    memset(x, 0xa5, sizeof(*x)); /* what free() may leave */
+    free(x);
+    assert_int_equal(adv(tw, 20 * TICK), 0);
+    free(tw);
+}
+
+static void free_armed(void **state)
+{
+    (void)state;
+    expect_caught(free_armed_body);
+}
+
+static void wrong_wheel_body(void)
+{
+    struct lr_timer_wheel *a = new_wheel(0), *b = new_wheel(0);
+    struct tt x = { 0 };
+    lr_timer_init(&x.timer, on_fire);
+    lr_timer_arm(a, &x.timer, 10 * TICK);
+    lr_timer_arm(b, &x.timer, 5 * TICK);
+    assert_int_equal(errs(b, LR_TIMER_ERR_WRONG_WHEEL), 1);
+    lr_timer_cancel(b, &x.timer);
+    assert_int_equal(errs(b, LR_TIMER_ERR_WRONG_WHEEL), 2);
+    assert_int_equal(a->count, 1);
+    assert_int_equal(b->count, 0);
+    assert_int_equal(adv(b, 10 * TICK), 0);
+    assert_int_equal(adv(a, 10 * TICK), 1);
+    assert_int_equal(x.fired, 1);
+    assert_int_equal(lr_timer_wheel_errors(a), 0);
+    free(a);
+    free(b);
+}
+
+static void wrong_wheel(void **state)
+{
+    (void)state;
+    expect_caught(wrong_wheel_body);
+}
+
+/* --- what a callback may do with its own timer (defined, not errors) ------ */
+static struct tt own_a, own_b;
+static int own_mode;
+
+static void cb_own(struct lr_worker *w, struct lr_timer *t)
+{
+    on_fire(w, t);
+    switch (own_mode) {
+    case 0: /* re-arm itself "now", every time */
+        lr_timer_arm(cb_tw, t, cur_now);
+        break;
+    case 1: /* cancel itself: it is not pending, a no-op */
+        lr_timer_cancel(cb_tw, t);
+        break;
+    case 2: /* free its owner: the wheel must not touch it again */
+        memset(TT(t), 0xa5, sizeof(struct tt));
+        break;
+    case 3: /* re-initialise and re-arm itself */
+        lr_timer_init(t, on_fire);
+        lr_timer_arm(cb_tw, t, cur_now + 5 * TICK);
+        break;
+    }
+}
+
+static void callback_own_timer(void **state)
+{
+    (void)state;
+    for (own_mode = 0; own_mode < 4; own_mode++) {
+        cb_tw = new_wheel(0);
+        memset(&own_a, 0, sizeof(own_a));
+        memset(&own_b, 0, sizeof(own_b));
+        lr_timer_init(&own_a.timer, cb_own);
+        lr_timer_init(&own_b.timer, on_fire);
+        lr_timer_arm(cb_tw, &own_b.timer, 10 * TICK); /* same slot, after a */
+        lr_timer_arm(cb_tw, &own_a.timer, 10 * TICK);
+        unsigned n = adv(cb_tw, 10 * TICK);
+        assert_int_equal(own_b.fired, 1);
+        assert_int_equal(lr_timer_wheel_errors(cb_tw), 0);
+        switch (own_mode) {
+        case 0:
+            /* Once from its slot, once more from the due list after that
+             * tick: a self re-arm cannot make one advance endless. */
+            assert_int_equal(n, 3);
+            assert_int_equal(own_a.fired, 2);
+            assert_true(lr_timer_pending(&own_a.timer));
+            assert_int_equal(cb_tw->count, 1);
+            assert_int_equal(adv(cb_tw, 11 * TICK), 3); /* due list, tick 11, due list */
+            break;
+        case 1:
+        case 2:
+            assert_int_equal(n, 2);
+            assert_int_equal(cb_tw->count, 0);
+            break;
+        case 3:
+            assert_int_equal(n, 2);
+            assert_int_equal(cb_tw->count, 1);
+            assert_int_equal(adv(cb_tw, 15 * TICK), 1);
+            assert_int_equal(own_a.fired, 2); /* cb_own, then on_fire after the re-init */
+            assert_int_equal(cb_tw->count, 0);
+            break;
+        }
+        assert_null(cb_tw->running);
+        free(cb_tw);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +837,14 @@ int main(void)
         cmocka_unit_test(long_gap),
         cmocka_unit_test(sparse_sweep),
         cmocka_unit_test(counters),
+        cmocka_unit_test(arm_uninit),
+        cmocka_unit_test(arm_null_fn),
+        cmocka_unit_test(memset_while_armed),
+        cmocka_unit_test(memset_reinit),
+        cmocka_unit_test(init_armed),
+        cmocka_unit_test(free_armed),
+        cmocka_unit_test(wrong_wheel),
+        cmocka_unit_test(callback_own_timer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
