@@ -10,7 +10,8 @@
  * the peer are answered, SYNs from the stack (active opens) take a free slot.
  *
  * No cmocka: nothing here fails a test; the targets check invariants and
- * abort() themselves.
+ * abort() themselves. Not a target itself (run.sh builds tests/fuzz/fuzz_*.c
+ * only): targets name it on their fuzz-extra line.
  *
  * Typical use:
  *   fp_init(&p, w);
