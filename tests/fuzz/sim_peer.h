@@ -115,7 +115,7 @@ unsigned fp_drain(struct fp_peer *p, bool auto_ack);
 
 /**
  * fp_drain() until nothing more comes, acknowledging what arrived when
- * @auto_ack (at most @rounds rounds; a stack that keeps talking to an ACKing
+ * @auto_ack (at most 256 rounds; a stack that keeps talking to an ACKing
  * peer beyond that is not looping, just sending a lot).
  */
 void fp_settle(struct fp_peer *p, bool auto_ack);
