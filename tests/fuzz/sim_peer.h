@@ -10,7 +10,8 @@
  * the peer are answered, SYNs from the stack (active opens) take a free slot.
  *
  * No cmocka: nothing here fails a test; the targets check invariants and
- * abort() themselves.
+ * abort() themselves. Not a target itself (run.sh builds tests/fuzz/fuzz_*.c
+ * only): targets name it on their fuzz-extra line.
  *
  * Typical use:
  *   fp_init(&p, w);
@@ -114,7 +115,7 @@ unsigned fp_drain(struct fp_peer *p, bool auto_ack);
 
 /**
  * fp_drain() until nothing more comes, acknowledging what arrived when
- * @auto_ack (at most @rounds rounds; a stack that keeps talking to an ACKing
+ * @auto_ack (at most 256 rounds; a stack that keeps talking to an ACKing
  * peer beyond that is not looping, just sending a lot).
  */
 void fp_settle(struct fp_peer *p, bool auto_ack);
