@@ -120,7 +120,7 @@ CONF
 
 lr_start
 LOG=$LR_TMP/linerate.log
-say "linerate $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)$(git -C "$SRC" diff --quiet HEAD 2>/dev/null || echo '+changes'), $BIN; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
+say "$SRC at $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)$(git -C "$SRC" diff --quiet HEAD 2>/dev/null || echo '+changes'); binary $BIN ($(stat -c %y "$BIN" | cut -d. -f1)); $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 say "config: $(grep -v '^#' "$LR_CONF" | grep . | tr '\n' ' ')"
 
 # --- baseline --------------------------------------------------------------
