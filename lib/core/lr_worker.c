@@ -522,7 +522,7 @@ int lr_worker_main(void *arg)
     w->last_flush = w->now;
     LR_LOG(INFO, core, "worker %u running on lcore %u (socket %u)", w->id, w->lcore, w->socket);
     if (w->crash_test_at != 0)
-        w->crash_test_at = w->now + 2000000; /* test hook: crash 2 s into the loop */
+        w->crash_test_at = w->now + 3000000; /* test hook: crash 3 s into the loop */
     if (w->id == 0 && w->cfg->arp.gratuitous)
         lr_arp_announce(w); /* RFC 5227 §3: announce our addresses at start */
 

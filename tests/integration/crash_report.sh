@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Fatal-signal report: with the test hook LR_TEST_CRASH=worker (builds with
-# -Dtest_hooks=true), worker 0 writes through a NULL pointer 2 s into its
+# -Dtest_hooks=true), worker 0 writes through a NULL pointer 3 s into its
 # loop, in lr_crash_test_fire (lib/core/lr_crash.c). The report on stderr
 # must name that function with its file:line (symbolised by the re-executed
 # binary through libdw), the worker and its lcore, the build id, where the
@@ -24,6 +24,8 @@ LR_STOPPED=1
 lr_assert_eq "$LR_EXIT" 139 "exit status (128 + SIGSEGV)"
 lr_assert_log '^linerate: fatal signal SIGSEGV (11) at pc 0x[0-9a-f]*, fault address 0x0$' "signal line"
 lr_assert_log '^linerate: crash: worker 0 lcore 1 ' "worker and lcore"
+lr_assert_log "^linerate: crash: connection $LR_ADDR:80 <- $LR_PEER:[0-9]* tcp state [0-9]* " \
+    "last connection of the worker"
 lr_assert_log '^linerate: crash: build id [0-9a-f]\{40\} of ' "build id"
 lr_assert_log '^  #0 0x[0-9a-f]* .*linerate+0x[0-9a-f]*$' "raw frame as module+offset"
 lr_assert_log "^  #0 0x[0-9a-f]* lr_crash_test_fire at .*lib/core/lr_crash.c:$site\$" \
@@ -32,5 +34,5 @@ lr_assert_log '^  #[1-9] 0x[0-9a-f]* lr_worker_main at .*lib/core/lr_worker.c:[0
     "caller symbolised"
 lr_assert_log '^linerate: crash: core file: ' "core file line"
 lr_assert_log '^linerate: crash: no final: summary ' "final summary explained"
-cat "$LR_TMP/linerate.log" | grep -E "^linerate: (fatal|crash)|^  #" || true
+grep -E "^linerate: (fatal|crash)|^  #" "$LR_TMP/linerate.log" || true # the report, for the test log
 lr_pass
