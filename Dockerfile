@@ -12,11 +12,13 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
     && apt-get install -y -q --no-install-recommends \
         ca-certificates gcc g++ pkg-config meson ninja-build \
-        libdpdk-dev libnuma-dev libcrypt-dev libcmocka-dev libbenchmark-dev \
+        libdpdk-dev libnuma-dev libcrypt-dev libcmocka-dev libbenchmark-dev libdw-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . /src
-RUN meson setup build --buildtype=release \
+# -Ddebug=true keeps the symbols the crash report resolves (not stripped);
+# the test-only hooks are left out of the shipped binary.
+RUN meson setup build --buildtype=release -Ddebug=true -Dtest_hooks=false \
     && ninja -C build app/linerate/linerate
 
 # --- runtime stage ---------------------------------------------------------
@@ -26,7 +28,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 # PMD plugins (net_tap, virtio-user, memif, PCI drivers); dpdk-dev brings
 # dpdk-telemetry.py and dpdk-dumpcap.
 RUN apt-get update -q \
-    && apt-get install -y -q dpdk dpdk-dev libnuma1 libcrypt1 python3 iproute2 iputils-ping \
+    && apt-get install -y -q dpdk dpdk-dev libnuma1 libcrypt1 libdw1 python3 iproute2 iputils-ping \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/app/linerate/linerate /usr/bin/linerate
 # The HTTP/FTP root defaults to "www" next to the configuration file.

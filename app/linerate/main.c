@@ -11,7 +11,6 @@
  * configuration errors.
  */
 #include <errno.h>
-#include <execinfo.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -27,6 +26,7 @@
 
 #include "lr_client_report.h"
 #include "lr_config.h"
+#include "lr_crash.h"
 #include "lr_runtime.h"
 #include "lr_telemetry.h"
 #include "lr_time.h"
@@ -41,39 +41,6 @@ static volatile sig_atomic_t lr_quit;
 static void on_signal(int sig)
 {
     lr_quit = sig;
-}
-
-/*
- * A fatal signal (a bug, here or in a driver): say so on stderr with the
- * stack (addresses resolve with addr2line -e linerate, or in gdb), then die
- * of the same signal so the exit status and any core dump stay as they were.
- * Only async-signal-safe calls; backtrace() is preloaded in main() so it does
- * not load libgcc here.
- */
-static void on_fatal(int sig)
-{
-    static const char head[] = "linerate: fatal signal, stack:\n";
-    void *frames[64];
-    ssize_t wr = write(STDERR_FILENO, head, sizeof(head) - 1);
-    (void)wr;
-    int n = backtrace(frames, (int)RTE_DIM(frames));
-    backtrace_symbols_fd(frames, n, STDERR_FILENO);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void fatal_handlers_install(void)
-{
-    static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-    void *warm[1];
-    struct sigaction sa;
-
-    (void)backtrace(warm, 1);
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_fatal;
-    sa.sa_flags = SA_RESETHAND;
-    for (size_t i = 0; i < RTE_DIM(sigs); i++)
-        sigaction(sigs[i], &sa, NULL);
 }
 
 struct lr_opts {
@@ -214,6 +181,7 @@ static int run(const struct lr_config *cfg)
             fprintf(stderr, "linerate: warning: packet capture unavailable: %s\n",
                     rte_strerror(rte_errno));
     }
+    lr_crash_workers(rt.workers, rt.nb_workers);
     rc = lr_telemetry_init(&rt);
     if (rc != 0)
         fprintf(stderr, "linerate: warning: telemetry commands unavailable: %s\n",
@@ -271,6 +239,10 @@ int main(int argc, char **argv)
     struct sigaction sa;
     int sep = -1, rc;
 
+    /* The fatal-signal handler re-executes this binary to symbolise the
+     * crashed process's stack (lr_crash.h). */
+    if (argc >= 2 && strcmp(argv[1], "--lr-symbolize") == 0)
+        return lr_crash_symbolize_main(argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0); /* stdout may be a pipe: one line at a time */
     /* Our options follow "--"; everything before belongs to EAL. */
     for (int i = 1; i < argc; i++) {
@@ -318,7 +290,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* a closed stdout pipe must not kill us before cleanup */
-    fatal_handlers_install();
+    lr_crash_init();          /* fatal-signal report with symbolised frames */
 
     rc = rte_eal_init(argc, argv);
     if (rc < 0) {

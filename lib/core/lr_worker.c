@@ -259,6 +259,8 @@ static int runtime_workers(struct lr_runtime *rt, unsigned *lcores, char *err, s
         w->pool = rt->pools[i];
         w->rng = rng_seed();
         lr_timer_wheel_init(&w->timers, now);
+        if (i == 0 && lr_crash_test_wanted())
+            w->crash_test_at = 1; /* armed when the loop starts */
     }
     /* One SP/SC ring per ordered pair, on the consumer's socket. */
     for (uint16_t i = 0; i < rt->nb_workers; i++) {
@@ -519,6 +521,8 @@ int lr_worker_main(void *arg)
     w->now = lr_time_now_us();
     w->last_flush = w->now;
     LR_LOG(INFO, core, "worker %u running on lcore %u (socket %u)", w->id, w->lcore, w->socket);
+    if (w->crash_test_at != 0)
+        w->crash_test_at = w->now + 3000000; /* test hook: crash 3 s into the loop */
     if (w->id == 0 && w->cfg->arp.gratuitous)
         lr_arp_announce(w); /* RFC 5227 §3: announce our addresses at start */
 
@@ -561,6 +565,8 @@ int lr_worker_main(void *arg)
                 lr_modules[m].poll(w);
 
         lr_timer_wheel_advance(&w->timers, w, w->now);
+        if (unlikely(w->crash_test_at != 0) && w->now >= w->crash_test_at)
+            lr_crash_test_fire(w);
 
         /* Once every queue is drained nothing more is coming in this
          * iteration: holding the TX would only add latency, so flush. While

@@ -23,6 +23,7 @@
 #include <rte_ring.h>
 
 #include "lr_config.h"
+#include "lr_crash.h"
 #include "lr_stats.h"
 #include "lr_timer.h"
 
@@ -89,6 +90,11 @@ struct lr_worker {
     struct rte_ring *ring_from[LR_MAX_WORKERS]; /* j -> this (SP/SC) */
 
     uint64_t rng; /* xorshift64* state for non-crypto randomness */
+
+    /* For the crash report only (lr_crash.h): the last connection TCP input
+     * handled (one store per segment), and the test hook's time (0 = off). */
+    const struct lr_crash_conn *cur_conn;
+    uint64_t crash_test_at;
 
     struct lr_timer_wheel timers;
     struct lr_txbuf tx[LR_MAX_PORTS];

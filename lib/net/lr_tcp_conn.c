@@ -100,6 +100,13 @@ void tcp_reap(struct lr_worker *w)
     }
 }
 
+/* The crash report reads a connection through struct lr_crash_conn. */
+_Static_assert(offsetof(struct lr_tcp_conn, key.raddr) == offsetof(struct lr_crash_conn, raddr) &&
+                   offsetof(struct lr_tcp_conn, key.lport) ==
+                       offsetof(struct lr_crash_conn, lport) &&
+                   offsetof(struct lr_tcp_conn, state) == offsetof(struct lr_crash_conn, state),
+               "struct lr_tcp_conn must start like struct lr_crash_conn");
+
 struct lr_tcp_conn *tcp_conn_alloc(struct lr_worker *w)
 {
     struct lr_tcp_ctx *t = w->tcp;
@@ -109,6 +116,10 @@ struct lr_tcp_conn *tcp_conn_alloc(struct lr_worker *w)
     t->free_head = c->free_next;
     t->nb_free--;
     uint32_t id = c->id;
+    /* Released connections had both timers cancelled; a pending one here
+     * would be wiped by the memset while still linked in the wheel. */
+    lr_timer_assert_idle(&w->timers, &c->rexmt);
+    lr_timer_assert_idle(&w->timers, &c->delack);
     memset(c, 0, sizeof(*c));
     c->id = id;
     c->state = LR_TCP_CLOSED;

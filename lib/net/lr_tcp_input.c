@@ -1052,6 +1052,8 @@ static void tcp_segment(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_m
         void *d = NULL;
         c = rte_hash_lookup_data(t->table, &key, &d) >= 0 ? d : NULL;
     }
+    if (c != NULL)
+        w->cur_conn = (const struct lr_crash_conn *)c; /* for a crash report (lr_crash.h) */
     if (c == NULL) {
         struct lr_tcp_listener *l = tcp_listener_find(t, rte_be_to_cpu_16(s->dport));
         if (l != NULL) {

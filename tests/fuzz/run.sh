@@ -67,7 +67,7 @@ for t in "${targets[@]}"; do
     else
         mapfile -t srcs < <(ls "$top"/lib/*/*.c)
         for s in $more; do srcs+=("$top/$s"); done
-        read -r -a extra <<<"$(pkg-config --cflags --libs libdpdk) $libs -lnuma -lm -lpthread -lcrypt"
+        read -r -a extra <<<"$(pkg-config --cflags --libs libdpdk) $libs -lnuma -lm -lpthread -lcrypt -ldw"
     fi
     bin="$out/fuzz_$t"
     echo "== building $t"
