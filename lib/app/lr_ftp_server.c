@@ -111,6 +111,9 @@ static struct ftp_sess *sess_alloc(struct lr_ftp_server *srv)
     struct ftp_sess *x = &srv->sess[srv->free_idx[--srv->nb_free]];
     uint32_t gen = x->gen + 1;
     uint32_t idx = x->idx;
+    /* A free session's timer is never pending (sess_free cancels it); if it
+     * is, the wheel must forget it before the memset (counted free_armed). */
+    lr_timer_assert_idle(&srv->w->timers, &x->timer);
     memset(x, 0, offsetof(struct ftp_sess, s));
     /* The memset cleared the embedded timer too (callback included): every
      * session timer (login-failure delay, idle, data wait) needs it back. */

@@ -304,6 +304,9 @@ static struct lr_http_conn *conn_alloc(struct lr_http_server *srv)
         return NULL;
     struct lr_http_conn *hc = &srv->conns[srv->free_head];
     srv->free_head = hc->next_free;
+    /* conn_free cancels the timer; a pending one here is a bug the wheel must
+     * forget before the memset (counted free_armed). */
+    lr_timer_assert_idle(&srv->w->timers, &hc->timer);
     memset(hc, 0, sizeof(*hc));
     hc->srv = srv;
     hc->in_use = true;

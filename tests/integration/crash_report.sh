@@ -14,6 +14,12 @@ fi
 site=$(grep -n '\*p = 1; /\* the crash site' "$LR_SRC/lib/core/lr_crash.c" | cut -d: -f1)
 [ -n "$site" ] || lr_fail "crash site not found in lib/core/lr_crash.c"
 
+# The default build keeps -g (meson.build); a build directory configured
+# before that has no line tables: say so rather than fail on the frames.
+if ! readelf -S "$LR_BIN" 2>/dev/null | grep -q '\.debug_line'; then
+    lr_fail "$LR_BIN has no debug line tables: reconfigure its build with meson configure -Ddebug=true"
+fi
+
 export LR_TEST_CRASH=worker
 lr_start
 # A connection for the report to name (any answer will do, even a RST).
