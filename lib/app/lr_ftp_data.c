@@ -379,6 +379,8 @@ void ftp_xfer_begin(struct lr_worker *w, struct ftp_sess *x)
         return;
     x->xfer_started = true;
     x->prev_cr = false;
+    x->stall_since = w->now; /* the first check takes the mark */
+    x->stall_mark = UINT64_MAX;
     const char *p = x->xfer.path;
     switch (x->xfer.xfer) {
     case LR_FTP_XFER_STOR:

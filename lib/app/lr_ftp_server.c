@@ -456,6 +456,29 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
 
 /* --- timers ------------------------------------------------------------- */
 
+/*
+ * A running transfer that moves no byte for [ftp] idle_timeout is stalled:
+ * a client gone with its RST lost (nothing of ours is unacknowledged on an
+ * upload, so TCP never times out), or a peer holding the data connection
+ * open without sending or reading. The session's idle timer does not run
+ * during a transfer, so without this a stalled upload kept its session, both
+ * connections and its file open for good. Checked once per idle_timeout:
+ * aborted after between one and two of them.
+ */
+static bool xfer_stalled(struct lr_worker *w, struct ftp_sess *x)
+{
+    uint64_t idle = x->srv->scfg.idle_timeout;
+    uint64_t mark = x->received + x->pos + x->list_idx + x->rd_off;
+    if (idle == 0 || !x->xfer_on || !x->xfer_started)
+        return false;
+    if (mark != x->stall_mark) {
+        x->stall_mark = mark;
+        x->stall_since = w->now;
+        return false;
+    }
+    return w->now - x->stall_since >= idle;
+}
+
 static void sess_timer(struct lr_worker *w, struct lr_timer *t)
 {
     struct ftp_sess *x = container_of(t, struct ftp_sess, timer);
@@ -478,6 +501,12 @@ static void sess_timer(struct lr_worker *w, struct lr_timer *t)
                 ftp_xfer_pump(w, x);
             }
         }
+    }
+    if (x->stall_since + x->srv->scfg.idle_timeout <= w->now && xfer_stalled(w, x)) {
+        x->srv->stats.data_stalled++;
+        ftp_xfer_done(w, x, LR_FTP_XFER_CONN_LOST); /* 426, data connection reset */
+        if (!x->in_use)
+            return;
     }
     if (x->xfer_on && !x->xfer_started && x->data == NULL && w->now >= x->data_deadline) {
         ftp_xfer_done(w, x, LR_FTP_XFER_NO_CONN);
@@ -505,6 +534,9 @@ void ftp_sess_rearm(struct lr_worker *w, struct ftp_sess *x)
         next = x->retry_at;
     if (x->xfer_on && !x->xfer_started && x->data_deadline < next)
         next = x->data_deadline;
+    if (x->xfer_on && x->xfer_started && x->srv->scfg.idle_timeout != 0 &&
+        x->stall_since + x->srv->scfg.idle_timeout < next)
+        next = x->stall_since + x->srv->scfg.idle_timeout;
     if (next == UINT64_MAX) {
         lr_timer_cancel(&w->timers, &x->timer);
         return;
@@ -767,6 +799,7 @@ unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
         { "uploads_too_big", c->uploads_too_big },
         { "upload_io_errors", c->upload_io_errors },
         { "data_orphaned", c->data_orphaned },
+        { "data_stalled", c->data_stalled },
         { "stale_temps_removed", c->stale_temps_removed },
     };
     for (unsigned i = 0; i < RTE_DIM(t); i++)

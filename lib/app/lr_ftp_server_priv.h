@@ -67,6 +67,8 @@ struct ftp_sess {
     uint64_t delay_until;
     uint64_t data_deadline;
     uint64_t retry_at;
+    uint64_t stall_since; /* transfer: when stall_mark last changed */
+    uint64_t stall_mark;  /* transfer: bytes moved, as of stall_since */
     struct lr_timer timer;
 
     struct lr_ftp_action xfer;

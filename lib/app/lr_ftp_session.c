@@ -36,6 +36,7 @@ void lr_ftp_stats_add(struct lr_ftp_stats *dst, const struct lr_ftp_stats *src)
     dst->uploads_too_big += src->uploads_too_big;
     dst->upload_io_errors += src->upload_io_errors;
     dst->data_orphaned += src->data_orphaned;
+    dst->data_stalled += src->data_stalled;
     dst->stale_temps_removed += src->stale_temps_removed;
 }
 

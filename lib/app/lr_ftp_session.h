@@ -79,6 +79,7 @@ struct lr_ftp_stats {
     uint64_t uploads_too_big;     /* stopped at max_upload_bytes (552) */
     uint64_t upload_io_errors;    /* a write, rename or unlink of an upload failed (451) */
     uint64_t data_orphaned;       /* data connection aborted: its control connection went away */
+    uint64_t data_stalled;        /* transfer aborted: no byte moved for idle_timeout */
     uint64_t stale_temps_removed; /* temporary uploads of an earlier run removed at start */
 };
 

@@ -446,6 +446,39 @@ def check_stop_upload():
         pass
 
 
+def check_stall():
+    """Run with [ftp] idle_timeout = 2s (ftp_stall.sh): a transfer whose data
+    connection moves no byte for idle_timeout is aborted with 426 (a client
+    gone with its RST lost held the session, both connections and the file
+    for good); nothing is left on disk and the session goes on."""
+    f = connect()
+    conn = f.transfercmd("STOR upload/stall.bin")
+    send_all(conn, 100000)
+    t0 = time.time()
+    expect_reply(f, "426", "stalled upload")
+    took = time.time() - t0
+    if took < 1.5 or took > 10:
+        fail("stalled upload aborted after %.1f s (idle_timeout 2 s)" % took)
+    no_leftovers("stalled upload", "upload/stall.bin", wait=2)
+    conn.close()
+    payload = os.urandom(200000)
+    stor(f, "upload/after-stall.bin", payload)
+    if disk("upload/after-stall.bin") != payload:
+        fail("STOR after a stalled one differs")
+    f.delete("upload/after-stall.bin")
+    # A download the client never reads: the windows fill, nothing moves.
+    conn = f.transfercmd("RETR huge.bin")
+    t0 = time.time()
+    expect_reply(f, "426", "stalled download")
+    took = time.time() - t0
+    if took < 1.5 or took > 10:
+        fail("stalled download aborted after %.1f s (idle_timeout 2 s)" % took)
+    conn.close()
+    if retr(f, "small.txt") != disk("small.txt"):
+        fail("RETR after a stalled download")
+    f.quit()
+
+
 socket.setdefaulttimeout(TIMEOUT)
 for name in sys.argv[6:]:
     if name.startswith("/"):
