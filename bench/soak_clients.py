@@ -461,8 +461,13 @@ def ftp_abort_ctrl():
                 chunk = os.urandom(16384)
                 for _ in range(random.randrange(1, 8)):
                     d.sendall(chunk)
-                rst_close(f.sock)  # control connection reset mid-upload
-                f.sock = None
+                # Control connection reset mid-upload. ftplib's reply file
+                # holds the socket open: without closing it too, no RST goes
+                # out until the session is torn down at the end.
+                f.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                f.file.close()
+                f.sock.close()
+                f.sock = f.file = None
                 end = time.time() + 1.0
                 d.settimeout(2)
                 try:
