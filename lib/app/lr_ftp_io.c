@@ -167,7 +167,9 @@ static int do_write(struct lr_ftp_io_msg *m)
     return 0;
 }
 
-static int do_read(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
+/* Open m->path for reading: temporary uploads do not exist for clients.
+ * Returns the fd or a negative errno. */
+static int open_for_read(const struct lr_ftp_io *io, const struct lr_ftp_io_msg *m)
 {
     char p[2 * LR_PATH_MAX];
     if (lr_ftp_is_temp_name(m->path))
@@ -175,8 +177,14 @@ static int do_read(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
     if (full_path(io, m->path, p, sizeof(p)) != 0)
         return -EINVAL;
     int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    return fd < 0 ? -errno : fd;
+}
+
+static int do_read(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
+{
+    int fd = open_for_read(io, m);
     if (fd < 0)
-        return -errno;
+        return fd;
     ssize_t n;
     do {
         n = pread(fd, m->data, LR_FTP_IO_CHUNK, (off_t)m->offset);
@@ -194,14 +202,9 @@ static int do_read(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
  * (an LF not preceded by CR becomes CRLF), read through once. */
 static int do_ascii_size(const struct lr_ftp_io *io, struct lr_ftp_io_msg *m)
 {
-    char p[2 * LR_PATH_MAX];
-    if (lr_ftp_is_temp_name(m->path))
-        return -ENOENT;
-    if (full_path(io, m->path, p, sizeof(p)) != 0)
-        return -EINVAL;
-    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open_for_read(io, m);
     if (fd < 0)
-        return -errno;
+        return fd;
     uint64_t size = 0;
     bool cr = false;
     for (;;) {
