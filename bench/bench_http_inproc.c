@@ -47,6 +47,7 @@
 #include "lr_http_client.h"
 #include "lr_http_server.h"
 #include "lr_net.h"
+#include "lr_io.h"
 #include "lr_pkt.h"
 #include "lr_stats.h"
 #include "lr_tcp.h"

@@ -45,6 +45,7 @@
 
 #include "harness.h"
 #include "lr_net.h"
+#include "lr_io.h"
 #include "lr_pkt.h"
 #include "lr_stats.h"
 #include "lr_tcp.h"

@@ -11,7 +11,7 @@ PACKAGES=(
     # DPDK 22.11 and the build
     dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config gcc g++ clang
     clang-format libcrypt-dev git ca-certificates
-    # crash report symboliser (lib/core/lr_crash.c)
+    # crash report symboliser (lib/platform/lr_crash.c)
     libdw-dev
     # fuzz targets (tests/fuzz/run.sh): libFuzzer and ASan runtimes of clang 14
     libclang-rt-14-dev

@@ -28,7 +28,6 @@
 #include "lr_config.h"
 #include "lr_crash.h"
 #include "lr_runtime.h"
-#include "lr_telemetry.h"
 #include "lr_time.h"
 #include "stats_print.h"
 
@@ -182,7 +181,7 @@ static int run(const struct lr_config *cfg)
                     rte_strerror(rte_errno));
     }
     lr_crash_workers(rt.workers, rt.nb_workers);
-    rc = lr_telemetry_init(&rt);
+    rc = lr_runtime_telemetry_init(&rt);
     if (rc != 0)
         fprintf(stderr, "linerate: warning: telemetry commands unavailable: %s\n",
                 rte_strerror(-rc));
@@ -213,7 +212,7 @@ static int run(const struct lr_config *cfg)
             uint64_t now = lr_time_now_us();
             if (cfg->stats.interval != 0 && now - prev.t_us >= cfg->stats.interval)
                 lr_stats_print_line(stdout, &rt, &prev, now);
-            if (lr_client_main_tick(&rt, now, stdout))
+            if (lr_client_main_tick(&rt.view, now, stdout))
                 break; /* client mode: every worker finished its run */
         }
     }
@@ -221,10 +220,10 @@ static int run(const struct lr_config *cfg)
     if (lr_quit)
         printf("linerate: stopping (%s)\n", lr_quit == SIGINT ? "SIGINT" : "SIGTERM");
     lr_runtime_stop(&rt);
-    if (lr_client_main_end(&rt, lr_time_now_us(), stdout) != 0)
+    if (lr_client_main_end(&rt.view, lr_time_now_us(), stdout) != 0)
         status = 1;
     lr_stats_print_summary(stdout, &rt, lr_time_now_us());
-    lr_telemetry_fini();
+    lr_runtime_telemetry_fini();
     if (pdump)
         rte_pdump_uninit();
     lr_runtime_destroy(&rt);

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "lr_telemetry.h"
+#include "lr_runtime.h"
 #include "stats_print.h"
 
 static void port_totals(const struct lr_runtime *rt, const struct lr_stats *s, uint64_t *rxp,
@@ -22,16 +22,12 @@ void lr_stats_print_begin(const struct lr_runtime *rt, struct lr_stats_print_pre
                           uint64_t now_us)
 {
     struct lr_stats s;
-    struct lr_module_counters mc;
+    struct lr_line_totals lt;
 
     lr_runtime_stats_sum(rt, &s);
-    lr_runtime_module_counters(rt, -1, &mc);
+    lr_runtime_line_totals(rt, -1, &lt);
     port_totals(rt, &s, &prev->rx_pkts, &prev->rx_bytes, &prev->tx_pkts, &prev->tx_bytes);
-    prev->conns_total = mc.conns_total;
-    prev->requests = mc.requests;
-    memcpy(prev->responses, mc.responses, sizeof(prev->responses));
-    prev->transfers = mc.transfers;
-    prev->xfer_bytes = mc.xfer_bytes;
+    prev->line = lt;
     prev->t_us = now_us;
 }
 
@@ -44,12 +40,13 @@ void lr_stats_print_line(FILE *f, const struct lr_runtime *rt, struct lr_stats_p
                          uint64_t now_us)
 {
     struct lr_stats s;
-    struct lr_module_counters mc;
+    struct lr_line_totals lt;
+    const uint64_t *v = lt.v, *pv = prev->line.v;
     uint64_t rxp, rxb, txp, txb;
     double dt = (double)(now_us - prev->t_us) / 1e6;
 
     lr_runtime_stats_sum(rt, &s);
-    lr_runtime_module_counters(rt, -1, &mc);
+    lr_runtime_line_totals(rt, -1, &lt);
     port_totals(rt, &s, &rxp, &rxb, &txp, &txb);
     fprintf(f,
             "stats: t=%" PRIu64 "s rx=%.0fpps/%.2fMbps tx=%.0fpps/%.2fMbps arp=%" PRIu64 "/%" PRIu64
@@ -60,23 +57,20 @@ void lr_stats_print_line(FILE *f, const struct lr_runtime *rt, struct lr_stats_p
             rate(rxb, prev->rx_bytes, dt) * 8 / 1e6, rate(txp, prev->tx_pkts, dt),
             rate(txb, prev->tx_bytes, dt) * 8 / 1e6, s.arp.rx_requests + s.arp.rx_replies,
             s.arp.tx_requests + s.arp.tx_replies + s.arp.tx_gratuitous, s.icmp.echo_requests,
-            lr_stats_total_drops(&s), mc.conns_active, rate(mc.conns_total, prev->conns_total, dt),
-            rate(mc.requests, prev->requests, dt), mc.retransmits,
-            rate(mc.responses[0], prev->responses[0], dt),
-            rate(mc.responses[1], prev->responses[1], dt),
-            rate(mc.responses[2], prev->responses[2], dt),
-            rate(mc.responses[3], prev->responses[3], dt), mc.sessions,
-            rate(mc.transfers, prev->transfers, dt),
-            rate(mc.xfer_bytes, prev->xfer_bytes, dt) * 8 / 1e6);
+            lr_stats_total_drops(&s), v[LR_LINE_CONNS_ACTIVE],
+            rate(v[LR_LINE_CONNS_TOTAL], pv[LR_LINE_CONNS_TOTAL], dt),
+            rate(v[LR_LINE_REQUESTS], pv[LR_LINE_REQUESTS], dt), v[LR_LINE_RETRANSMITS],
+            rate(v[LR_LINE_RESPONSES_2XX], pv[LR_LINE_RESPONSES_2XX], dt),
+            rate(v[LR_LINE_RESPONSES_3XX], pv[LR_LINE_RESPONSES_3XX], dt),
+            rate(v[LR_LINE_RESPONSES_4XX], pv[LR_LINE_RESPONSES_4XX], dt),
+            rate(v[LR_LINE_RESPONSES_5XX], pv[LR_LINE_RESPONSES_5XX], dt), v[LR_LINE_SESSIONS],
+            rate(v[LR_LINE_TRANSFERS], pv[LR_LINE_TRANSFERS], dt),
+            rate(v[LR_LINE_XFER_BYTES], pv[LR_LINE_XFER_BYTES], dt) * 8 / 1e6);
     prev->rx_pkts = rxp;
     prev->rx_bytes = rxb;
     prev->tx_pkts = txp;
     prev->tx_bytes = txb;
-    prev->conns_total = mc.conns_total;
-    prev->requests = mc.requests;
-    memcpy(prev->responses, mc.responses, sizeof(prev->responses));
-    prev->transfers = mc.transfers;
-    prev->xfer_bytes = mc.xfer_bytes;
+    prev->line = lt;
     prev->t_us = now_us;
 }
 
@@ -127,17 +121,17 @@ static void summary_add_module(void *arg, const char *group, const char *name, u
 void lr_stats_print_summary(FILE *f, const struct lr_runtime *rt, uint64_t now_us)
 {
     struct lr_stats s;
-    struct lr_module_counters mc;
+    struct lr_line_totals lt;
     struct summary_line l = { .f = f };
 
     lr_runtime_stats_sum(rt, &s);
-    lr_runtime_module_counters(rt, -1, &mc);
+    lr_runtime_line_totals(rt, -1, &lt);
     fprintf(f, "final: uptime=%.1fs workers=%u ports=%u drops=%" PRIu64 "\n",
             (double)(now_us - rt->start_us) / 1e6, rt->nb_workers, rt->nb_ports,
             lr_stats_total_drops(&s));
     lr_stats_foreach(&s, rt->nb_ports, summary_add, &l);
     summary_flush(&l);
     lr_modules_foreach(rt, summary_add_module, &l);
-    lr_module_counters_foreach(&mc, summary_add_modules, &l);
+    lr_line_totals_foreach(&lt, summary_add_modules, &l);
     summary_flush(&l);
 }

@@ -12,8 +12,7 @@
 struct lr_stats_print_prev {
     uint64_t t_us;
     uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
-    uint64_t conns_total, requests;
-    uint64_t responses[4], transfers, xfer_bytes;
+    struct lr_line_totals line; /* the modules' stats-line fields */
 };
 
 /** Initialise @prev at time @now_us (counters as they are now). */

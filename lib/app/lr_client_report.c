@@ -26,7 +26,7 @@ static struct {
     uint64_t retrans_prev;
 } lr_client_main;
 
-void lr_client_totals_get(const struct lr_runtime *rt, uint64_t now, bool with_latency,
+void lr_client_totals_get(const struct lr_worker_set *rt, uint64_t now, bool with_latency,
                           struct lr_client_totals *out)
 {
     memset(out, 0, sizeof(*out));
@@ -65,7 +65,7 @@ static uint64_t errors_sum(const struct lr_client_counters *c)
     return n;
 }
 
-bool lr_client_main_tick(const struct lr_runtime *rt, uint64_t now, FILE *out)
+bool lr_client_main_tick(const struct lr_worker_set *rt, uint64_t now, FILE *out)
 {
     if (!rt->cfg->client.enabled)
         return false;
@@ -74,7 +74,6 @@ bool lr_client_main_tick(const struct lr_runtime *rt, uint64_t now, FILE *out)
         lr_client_main.started = true;
         lr_client_main.t0 = now;
         lr_client_main.t_prev = now;
-        (void)lr_client_telemetry_register(); /* -ENOENT when telemetry is off */
         return false;
     }
     struct lr_client_totals t;
@@ -195,7 +194,7 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     fprintf(f, "}\n}\n");
 }
 
-int lr_client_main_end(const struct lr_runtime *rt, uint64_t now, FILE *out)
+int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
 {
     const struct lr_client_config *cfg = &rt->cfg->client;
     static struct lr_client_totals t; /* ~18 KiB of histogram: keep it off the stack */
@@ -240,11 +239,11 @@ static int client_tel(const char *cmd __rte_unused, const char *params __rte_unu
                       struct rte_tel_data *d)
 {
     static struct lr_client_totals t; /* telemetry runs one callback at a time */
-    const struct lr_runtime *rt = lr_telemetry_runtime_get();
+    const struct lr_worker_set *rt = lr_telemetry_workers_get();
     if (rt == NULL)
         return -EAGAIN;
     if (!rt->cfg->client.enabled) {
-        lr_telemetry_runtime_put();
+        lr_telemetry_workers_put();
         return -ENOENT;
     }
     uint64_t now = 0;
@@ -252,7 +251,7 @@ static int client_tel(const char *cmd __rte_unused, const char *params __rte_unu
         if (rt->workers[i] != NULL && rt->workers[i]->now > now)
             now = rt->workers[i]->now;
     lr_client_totals_get(rt, now, true, &t);
-    lr_telemetry_runtime_put();
+    lr_telemetry_workers_put();
 
     const struct lr_client_counters *c = &t.cnt;
     rte_tel_data_start_dict(d);
@@ -292,3 +291,58 @@ int lr_client_telemetry_register(void)
                                  "HTTP load generator: requests, responses by class, errors by "
                                  "reason, latency percentiles (us)");
 }
+
+/* --- the module (lr_module.h) ------------------------------------------- */
+
+static void client_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
+{
+    static const char *const class_names[6] = {
+        "responses_other", "responses_1xx", "responses_2xx",
+        "responses_3xx",   "responses_4xx", "responses_5xx"
+    };
+    const struct lr_client *cl = lr_client_get(w);
+    struct lr_client_counters c;
+
+    if (cl != NULL)
+        lr_client_counters_get(cl, &c);
+    else
+        memset(&c, 0, sizeof(c));
+    fn(arg, "conn_attempts", c.conn_attempts);
+    fn(arg, "conns", c.conns);
+    fn(arg, "conns_closed", c.conns_closed);
+    fn(arg, "active", c.active);
+    fn(arg, "requests", c.requests);
+    fn(arg, "responses", c.responses);
+    for (unsigned k = 1; k < 6; k++)
+        fn(arg, class_names[k], c.status[k]);
+    fn(arg, "rx_bytes", c.rx_bytes);
+    fn(arg, "tx_bytes", c.tx_bytes);
+    fn(arg, "body_bytes", c.body_bytes);
+    fn(arg, "interim", c.interim);
+    fn(arg, "unfinished", c.unfinished);
+    fn(arg, "warmup_failures", c.warmup_failures);
+    for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++) {
+        char name[64];
+        snprintf(name, sizeof(name), "error_%s", lr_client_error_name((enum lr_client_error)e));
+        fn(arg, name, c.errors[e]);
+    }
+}
+
+static const struct lr_module_line client_line[] = {
+    /* Connections are counted by the TCP module already. */
+    { "responses", LR_LINE_REQUESTS },
+    { NULL, 0 },
+};
+
+const struct lr_module lr_client_module = {
+    .name = "client",
+    .after = LR_MODULE_AFTER("tcp"),
+    .init = lr_client_init,
+    .fini = lr_client_free,
+    .poll = lr_client_poll,
+    .shutdown = lr_client_shutdown,
+    .walk = client_module_walk,
+    .line = client_line,
+    .telemetry = lr_client_telemetry_register,
+    .own_command = true, /* /linerate/client: totals and latency percentiles */
+};

@@ -21,7 +21,8 @@
 
 #include "lr_http_client.h"
 #include "lr_latency.h"
-#include "lr_runtime.h"
+#include "lr_module.h"
+#include "lr_module.h"
 
 /* Everything the report is made of, summed over workers. */
 struct lr_client_totals {
@@ -38,7 +39,7 @@ struct lr_client_totals {
  * every worker of @rt into @out (zeroed first). Main lcore or telemetry
  * thread; the workers may be running (a racy but untorn snapshot).
  */
-void lr_client_totals_get(const struct lr_runtime *rt, uint64_t now, bool with_latency,
+void lr_client_totals_get(const struct lr_worker_set *rt, uint64_t now, bool with_latency,
                           struct lr_client_totals *out);
 
 /**
@@ -46,7 +47,7 @@ void lr_client_totals_get(const struct lr_runtime *rt, uint64_t now, bool with_l
  * /linerate/client on the first call. Returns true once every worker's
  * client is DONE (the process should stop). Always false without [client].
  */
-bool lr_client_main_tick(const struct lr_runtime *rt, uint64_t now, FILE *out);
+bool lr_client_main_tick(const struct lr_worker_set *rt, uint64_t now, FILE *out);
 
 /**
  * After the workers stopped: print a summary line on @out and write the
@@ -54,7 +55,7 @@ bool lr_client_main_tick(const struct lr_runtime *rt, uint64_t now, FILE *out);
  * could not be written (a message is printed on stderr). No-op without
  * [client].
  */
-int lr_client_main_end(const struct lr_runtime *rt, uint64_t now, FILE *out);
+int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out);
 
 /**
  * Write the JSON report of @t for configuration @cfg to @f:
@@ -68,5 +69,8 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
 
 /** Register /linerate/client (totals and latency percentiles). 0 or -errno. */
 int lr_client_telemetry_register(void);
+
+/** The "client" module (lr_module.h): the load generator, /linerate/client. */
+extern const struct lr_module lr_client_module;
 
 #endif /* LR_CLIENT_REPORT_H */

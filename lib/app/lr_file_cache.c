@@ -61,8 +61,14 @@ struct lr_file_cache {
     struct rte_mbuf_ext_shared_info *shinfo; /* [worker][entry] */
     uint64_t *ascii; /* [entry]: ASCII size + 1, 0 = not counted yet (lazy) */
     char root_real[PATH_MAX];
-    const char *root; /* as configured, for messages */
+    const char *root;           /* as configured, for messages */
+    unsigned refs;              /* lr_file_cache_get() users; 0 = not shared */
+    struct lr_file_cache *next; /* in `shared` */
 };
+
+/* Caches handed out by lr_file_cache_get(), one per real root (main lcore
+ * only: module global init and fini). */
+static struct lr_file_cache *shared;
 
 static uint64_t path_hash(const char *s, size_t n)
 {
@@ -466,6 +472,41 @@ void lr_file_cache_free(struct lr_file_cache *fc)
     rte_free(fc->shinfo);
     free(fc->ascii);
     free(fc);
+}
+
+struct lr_file_cache *lr_file_cache_get(const char *root, uint64_t budget, uint16_t nb_workers,
+                                        char *err, size_t errlen)
+{
+    char real[PATH_MAX];
+
+    if (root != NULL && realpath(root, real) != NULL) {
+        for (struct lr_file_cache *fc = shared; fc != NULL; fc = fc->next) {
+            if (strcmp(fc->root_real, real) == 0 && fc->nb_workers >= nb_workers) {
+                fc->refs++;
+                return fc;
+            }
+        }
+    }
+    struct lr_file_cache *fc = lr_file_cache_load(root, budget, nb_workers, err, errlen);
+    if (fc == NULL)
+        return NULL;
+    fc->refs = 1;
+    fc->next = shared;
+    shared = fc;
+    return fc;
+}
+
+void lr_file_cache_put(struct lr_file_cache *fc)
+{
+    if (fc == NULL || fc->refs == 0 || --fc->refs != 0)
+        return;
+    for (struct lr_file_cache **pp = &shared; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == fc) {
+            *pp = fc->next;
+            break;
+        }
+    }
+    lr_file_cache_free(fc);
 }
 
 const struct lr_file_entry *lr_file_cache_lookup(const struct lr_file_cache *fc, const char *vpath,

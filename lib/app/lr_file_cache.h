@@ -96,6 +96,22 @@ struct lr_file_cache *lr_file_cache_load(const char *root, uint64_t budget, uint
 void lr_file_cache_free(struct lr_file_cache *fc);
 
 /**
+ * The shared cache of @root: the one already loaded for the same real path
+ * (for at least @nb_workers workers) with one more reference, else a new
+ * one loaded as lr_file_cache_load() does (whose budget the later users
+ * share). HTTP, FTP and TFTP each take the cache of their root this way,
+ * so one root is loaded once whatever the order of their global inits.
+ * Main lcore only. NULL with rte_errno and @err as lr_file_cache_load().
+ */
+struct lr_file_cache *lr_file_cache_get(const char *root, uint64_t budget, uint16_t nb_workers,
+                                        char *err, size_t errlen);
+
+/** Drop a reference taken by lr_file_cache_get(); the last one frees the
+ *  cache (only after every worker and mbuf that used it is gone). NULL is
+ *  fine. Main lcore only. */
+void lr_file_cache_put(struct lr_file_cache *fc);
+
+/**
  * Find the entry of a normalised virtual path (@len bytes). One trailing
  * '/' is ignored, so "/dir/" finds "/dir"; callers check entry->type.
  *

@@ -22,11 +22,11 @@
 #include <rte_mbuf.h>
 
 #include "lr_app.h"
+#include "lr_flow.h"
 #include "lr_ftp_server_priv.h"
-#include "lr_http_server.h"
 #include "lr_log.h"
+#include "lr_module.h"
 #include "lr_path.h"
-#include "lr_runtime.h"
 #include "lr_time.h"
 
 struct ftp_global lr_ftp_g;
@@ -619,52 +619,7 @@ void lr_ftp_server_global_free(void)
             LR_LOG(NOTICE, ftp, "removed %d unfinished temporary upload(s) at stop", n);
     }
     lr_ftp_users_free(&lr_ftp_g.users);
-    lr_file_cache_free(lr_ftp_g.own_cache);
     memset(&lr_ftp_g, 0, sizeof(lr_ftp_g));
-}
-
-int lr_ftp_module_global_init(const struct lr_config *cfg)
-{
-    char err[256] = "";
-    if (!cfg->ftp.enabled)
-        return 0;
-    /* Worker ids are below the lcore count (the cache needs an upper bound). */
-    uint16_t nb_workers = (uint16_t)RTE_MIN(rte_lcore_count(), (unsigned)LR_MAX_WORKERS);
-    /* Same root as HTTP: share its cache (loaded by the http module, which
-     * comes first in the module table and outlives us). */
-    const struct lr_file_cache *shared = NULL;
-    struct lr_file_cache *own = NULL;
-    if (cfg->http.enabled && strcmp(cfg->ftp.root, cfg->http.root) == 0)
-        shared = lr_http_module_file_cache();
-    if (shared == NULL) {
-        own =
-            lr_file_cache_load(cfg->ftp.root, cfg->http.cache_bytes, nb_workers, err, sizeof(err));
-        if (own == NULL) {
-            int e = rte_errno ? rte_errno : EINVAL;
-            LR_LOG(ERR, ftp, "[ftp] root: %s", err);
-            return -e;
-        }
-        shared = own;
-    }
-    int rc = lr_ftp_server_global_init(cfg, shared, nb_workers, err, sizeof(err));
-    if (rc != 0) {
-        LR_LOG(ERR, ftp, "%s", err);
-        lr_file_cache_free(own);
-        return rc;
-    }
-    lr_ftp_g.own_cache = own;
-    return 0;
-}
-
-void lr_ftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
-{
-    struct lr_ftp_stats st;
-    lr_ftp_counters_get(w, &st);
-    /* Sessions are TCP connections, already counted in conns by the tcp module. */
-    acc->requests += st.commands;
-    acc->sessions += st.sessions_active;
-    acc->transfers += st.transfers_ok;
-    acc->xfer_bytes += st.bytes_up + st.bytes_down;
 }
 
 int lr_ftp_server_init(struct lr_worker *w)
@@ -719,7 +674,6 @@ int lr_ftp_server_init(struct lr_worker *w)
     }
     srv->listen_port = f->listen;
     srv->listening = true;
-    lr_ftp_g.servers++;
     return 0;
 }
 
@@ -754,12 +708,9 @@ void lr_ftp_server_free(struct lr_worker *w)
     rte_free(srv->sess);
     rte_free(srv->free_idx);
     rte_free(srv->pasv);
-    bool counted = srv->listening || srv->listen_port != 0;
     rte_free(srv);
     w->app->ftp = NULL;
     lr_app_ctx_put(w);
-    if (counted && lr_ftp_g.servers > 0 && --lr_ftp_g.servers == 0)
-        lr_ftp_server_global_free();
 }
 
 void lr_ftp_counters_get(const struct lr_worker *w, struct lr_ftp_stats *out)
@@ -809,10 +760,74 @@ unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
 
 /* The module's walk hook: /linerate/ftp, /linerate/stats and the final
  * summary (lr_telemetry.c sums it over workers). */
-void lr_ftp_module_walk(const struct lr_worker *w,
-                        void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+static void ftp_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
 {
     struct lr_ftp_stats st;
     lr_ftp_counters_get(w, &st);
     lr_ftp_counters_foreach(&st, fn, arg);
 }
+
+/* --- the module (lr_module.h) ------------------------------------------- */
+
+static struct lr_file_cache *ftp_cache;
+
+static int ftp_module_global_init(const struct lr_config *cfg)
+{
+    char err[256] = "";
+    if (!cfg->ftp.enabled)
+        return 0;
+    /* Worker ids are below the lcore count (the cache needs an upper bound). */
+    uint16_t nb_workers = (uint16_t)RTE_MIN(rte_lcore_count(), (unsigned)LR_MAX_WORKERS);
+    ftp_cache =
+        lr_file_cache_get(cfg->ftp.root, cfg->http.cache_bytes, nb_workers, err, sizeof(err));
+    if (ftp_cache == NULL) {
+        int e = rte_errno ? rte_errno : EINVAL;
+        LR_LOG(ERR, ftp, "[ftp] root: %s", err);
+        return -e;
+    }
+    int rc = lr_ftp_server_global_init(cfg, ftp_cache, nb_workers, err, sizeof(err));
+    if (rc != 0) {
+        LR_LOG(ERR, ftp, "%s", err);
+        lr_file_cache_put(ftp_cache);
+        ftp_cache = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+static void ftp_module_global_fini(void)
+{
+    lr_ftp_server_global_free();
+    lr_file_cache_put(ftp_cache);
+    ftp_cache = NULL;
+}
+
+/* Passive ports belong to the worker that listens on them, whatever their
+ * hash (lr_flow.h, lr_ftp_pasv_owner). */
+static int ftp_module_flow(const struct lr_config *cfg, struct lr_flow *f)
+{
+    if (!cfg->ftp.enabled || cfg->ftp.pasv_min == 0)
+        return 0;
+    return lr_flow_override_set(f, cfg->ftp.pasv_min, cfg->ftp.pasv_max);
+}
+
+static const struct lr_module_line ftp_line[] = {
+    /* Sessions are TCP connections, already counted in conns by TCP. */
+    { "commands", LR_LINE_REQUESTS },      { "sessions_active", LR_LINE_SESSIONS },
+    { "transfers_ok", LR_LINE_TRANSFERS }, { "bytes_up", LR_LINE_XFER_BYTES },
+    { "bytes_down", LR_LINE_XFER_BYTES },  { NULL, 0 },
+};
+
+const struct lr_module lr_ftp_module = {
+    .name = "ftp",
+    .after = LR_MODULE_AFTER("tcp"),
+    .global_init = ftp_module_global_init,
+    .global_fini = ftp_module_global_fini,
+    .flow = ftp_module_flow,
+    .init = lr_ftp_server_init,
+    .fini = lr_ftp_server_free,
+    .poll = lr_ftp_server_poll,
+    .shutdown = lr_ftp_server_shutdown,
+    .walk = ftp_module_walk,
+    .line = ftp_line,
+};

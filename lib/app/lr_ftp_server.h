@@ -54,6 +54,7 @@
 #include <stdint.h>
 
 #include "lr_config.h"
+#include "lr_module.h"
 #include "lr_file_cache.h"
 #include "lr_ftp_session.h"
 #include "lr_worker.h"
@@ -101,24 +102,15 @@ unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
                                  void *arg);
 
 /*
- * Runtime module hooks (struct lr_module in lr_runtime.h), for one line in
- * the module table: { "ftp", lr_ftp_module_global_init, lr_ftp_server_init,
- * lr_ftp_server_free, lr_ftp_server_poll, lr_ftp_server_shutdown,
- * lr_ftp_module_counters }. global_init loads a file cache of [ftp] root
- * (budget [http] cache_bytes) and calls lr_ftp_server_global_init(); the
- * last lr_ftp_server_free() releases the cache, the users and the I/O
- * thread. A missing root fails the start (logged). When [ftp] root equals
- * [http] root the HTTP module's cache is shared instead of loading twice.
+ * The "ftp" module (lr_module.h): its global init takes the file cache of
+ * [ftp] root (lr_file_cache_get, budget [http] cache_bytes; shared with
+ * HTTP/TFTP when the root is the same) and calls
+ * lr_ftp_server_global_init(); the global fini calls
+ * lr_ftp_server_global_free() (users, I/O thread, temporary uploads) and
+ * drops the cache. A missing root fails the start (logged). Per worker
+ * lr_ftp_server_init / _poll / _shutdown / _free; its flow hook gives the
+ * passive ports to the worker that listens on them (lr_ftp_pasv_owner).
  */
-struct lr_module_counters;
-/** Module global init (main lcore): cache of [ftp] root, users, I/O thread. 0 or -errno. */
-int lr_ftp_module_global_init(const struct lr_config *cfg);
-/** Module counters: FTP commands as requests. */
-void lr_ftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
-
-/** Module walk hook: every FTP counter of @w by name (/linerate/ftp, summaries). */
-void lr_ftp_module_walk(const struct lr_worker *w,
-                        void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 
 /** Worker that owns passive port @port (host order) of [ftp] pasv_ports. */
 static inline uint16_t lr_ftp_pasv_owner(const struct lr_ftp_config *fc, uint16_t nb_workers,
@@ -126,5 +118,7 @@ static inline uint16_t lr_ftp_pasv_owner(const struct lr_ftp_config *fc, uint16_
 {
     return (uint16_t)((uint32_t)(port - fc->pasv_min) % nb_workers);
 }
+
+extern const struct lr_module lr_ftp_module;
 
 #endif /* LR_FTP_SERVER_H */

@@ -31,8 +31,6 @@
 /* Process-wide, set up once on the main lcore and read-only afterwards. */
 struct ftp_global {
     bool up;
-    uint32_t servers;                /* per-worker servers alive */
-    struct lr_file_cache *own_cache; /* loaded by lr_ftp_module_global_init */
     const struct lr_file_cache *fc;
     struct lr_ftp_users users;
     struct lr_ftp_io *io;

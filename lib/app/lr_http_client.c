@@ -705,15 +705,6 @@ void lr_client_latency_merge(const struct lr_client *cl, struct lr_latency *dst)
     lr_latency_merge(dst, &cl->lat);
 }
 
-void lr_client_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
-{
-    const struct lr_client *cl = lr_client_get(w);
-    if (cl == NULL)
-        return;
-    /* Connections are counted by the TCP module already. */
-    acc->requests += cl->cnt.responses;
-}
-
 uint64_t lr_client_elapsed(const struct lr_client *cl, uint64_t now)
 {
     enum lr_client_phase ph = lr_client_phase(cl);

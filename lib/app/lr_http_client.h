@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #include "lr_latency.h"
-#include "lr_runtime.h"
+#include "lr_module.h"
 #include "lr_worker.h"
 
 #define LR_CLIENT_REQ_TIMEOUT_US (10 * 1000000ULL) /* per request (head + body) */
@@ -109,9 +109,6 @@ int lr_client_init(struct lr_worker *w);
 
 /** Free the client of @w (main lcore, worker stopped). Safe when absent. */
 void lr_client_free(struct lr_worker *w);
-
-/** Runtime module hook: add this worker's responses into @acc (TCP counts connections). */
-void lr_client_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
 
 /** Worker loop hook: phases, pacing, opening connections. */
 void lr_client_poll(struct lr_worker *w);

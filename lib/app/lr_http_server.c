@@ -51,7 +51,8 @@
 #include "lr_http_server.h"
 #include "lr_log.h"
 #include "lr_path.h"
-#include "lr_runtime.h"
+#include "lr_module.h"
+#include "lr_telemetry.h"
 #include "lr_tcp.h"
 #include "lr_time.h"
 #include "lr_timer.h"
@@ -1348,22 +1349,21 @@ unsigned lr_http_counters_foreach(const struct lr_http_counters *c,
 /* ---- runtime module ------------------------------------------------------------ */
 
 /*
- * The one process-wide object of the HTTP module: the file cache, written
+ * The one process-wide object of the HTTP module: the file cache, taken
  * once on the main lcore before the workers start and only read afterwards.
  */
 static struct lr_file_cache *http_cache;
-static unsigned http_cache_users;
 
-int lr_http_module_global_init(const struct lr_config *cfg)
+static int http_module_global_init(const struct lr_config *cfg)
 {
-    if (!cfg->http.enabled || http_cache != NULL)
+    if (!cfg->http.enabled)
         return 0;
     char err[512];
     /* Worker ids are below the lcore count; the cache needs an upper bound only. */
     unsigned nb = rte_lcore_count();
     http_cache =
-        lr_file_cache_load(cfg->http.root, cfg->http.cache_bytes,
-                           (uint16_t)RTE_MIN(nb, (unsigned)LR_MAX_WORKERS), err, sizeof(err));
+        lr_file_cache_get(cfg->http.root, cfg->http.cache_bytes,
+                          (uint16_t)RTE_MIN(nb, (unsigned)LR_MAX_WORKERS), err, sizeof(err));
     if (http_cache == NULL) {
         int e = rte_errno ? rte_errno : EINVAL;
         LR_LOG(ERR, http, "%s", err);
@@ -1372,45 +1372,47 @@ int lr_http_module_global_init(const struct lr_config *cfg)
     return 0;
 }
 
-int lr_http_module_init(struct lr_worker *w)
+static void http_module_global_fini(void)
+{
+    lr_file_cache_put(http_cache);
+    http_cache = NULL;
+}
+
+static int http_module_init(struct lr_worker *w)
 {
     if (!w->cfg->http.enabled)
         return 0;
-    int rc = lr_http_server_init(w, http_cache);
-    if (rc == 0)
-        http_cache_users++;
-    return rc;
+    return lr_http_server_init(w, http_cache);
 }
 
-void lr_http_module_free(struct lr_worker *w)
+static void http_module_fini(struct lr_worker *w)
 {
     if (w->app == NULL || w->app->http == NULL)
         return;
     lr_http_server_free(w);
-    if (http_cache_users > 0 && --http_cache_users == 0) {
-        lr_file_cache_free(http_cache);
-        http_cache = NULL;
-    }
 }
 
-void lr_http_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
-{
-    struct lr_http_counters c;
-    lr_http_counters_get(w, &c);
-    acc->requests += c.requests;
-    for (unsigned k = 2; k <= 5; k++)
-        acc->responses[k - 2] += c.responses[k];
-}
-
-void lr_http_module_walk(const struct lr_worker *w,
-                         void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+static void http_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
 {
     struct lr_http_counters c;
     lr_http_counters_get(w, &c);
     lr_http_counters_foreach(&c, fn, arg);
 }
 
-const struct lr_file_cache *lr_http_module_file_cache(void)
-{
-    return http_cache;
-}
+static const struct lr_module_line http_line[] = {
+    { "requests", LR_LINE_REQUESTS },           { "responses_2xx", LR_LINE_RESPONSES_2XX },
+    { "responses_3xx", LR_LINE_RESPONSES_3XX }, { "responses_4xx", LR_LINE_RESPONSES_4XX },
+    { "responses_5xx", LR_LINE_RESPONSES_5XX }, { NULL, 0 },
+};
+
+const struct lr_module lr_http_module = {
+    .name = "http",
+    .after = LR_MODULE_AFTER("tcp"),
+    .global_init = http_module_global_init,
+    .global_fini = http_module_global_fini,
+    .init = http_module_init,
+    .fini = http_module_fini,
+    .shutdown = lr_http_server_shutdown,
+    .walk = http_module_walk,
+    .line = http_line,
+};

@@ -3,12 +3,12 @@
  * HTTP/1.1 static file server on the TCP API (lr_tcp.h), one instance per
  * worker (w->app->http), serving the shared read-only file cache.
  *
- * Lifecycle (runtime module hooks):
- *   main lcore, once:   fc = lr_file_cache_load(cfg->http.root, cfg->http.cache_bytes, nb_workers, ...)
+ * Lifecycle (the module's hooks, lr_http_module at the end):
+ *   main lcore, once:   fc = lr_file_cache_get(cfg->http.root, cfg->http.cache_bytes, nb_workers, ...)
  *   main lcore, per worker, after lr_tcp_init(w):  lr_http_server_init(w, fc)
  *   worker lcore at stop:                          lr_http_server_shutdown(w)
  *   main lcore, per worker, after workers stopped: lr_http_server_free(w)
- *   main lcore, after every worker was freed:      lr_file_cache_free(fc)
+ *   main lcore, after every worker was freed:      lr_file_cache_put(fc)
  *   main lcore, any time:                          lr_http_counters_get / _add / _foreach
  *
  * Behaviour: GET and HEAD of cached files (200, zero-copy body), Range (206,
@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "lr_file_cache.h"
+#include "lr_module.h"
 #include "lr_worker.h"
 
 /* Status codes the server sends, each counted. X(code, "name") */
@@ -108,31 +109,11 @@ unsigned lr_http_counters_foreach(const struct lr_http_counters *c,
                                   void *arg);
 
 /*
- * Runtime module hooks (struct lr_module in lr_runtime.h):
- *   { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free,
- *     NULL, lr_http_server_shutdown, lr_http_module_counters, lr_http_module_walk }
- * The global init loads the file cache of [http] root once (start-time,
- * read-only afterwards, shared by every worker); the last module free
- * releases it.
+ * The "http" module (lr_module.h): its global init takes the file cache of
+ * [http] root (lr_file_cache_get: start-time, read-only afterwards, shared
+ * by every worker and by FTP/TFTP when their root is the same), the global
+ * fini drops it; per worker lr_http_server_init / _shutdown / _free.
  */
-
-/** Load the shared file cache ([http] root, cache_bytes); logs the reason on failure. */
-int lr_http_module_global_init(const struct lr_config *cfg);
-/** lr_http_server_init() with the shared cache. */
-int lr_http_module_init(struct lr_worker *w);
-/** lr_http_server_free(); the cache goes with the last worker. */
-void lr_http_module_free(struct lr_worker *w);
-struct lr_module_counters;
-/** Adds requests served to @acc (connections are counted by TCP). */
-void lr_http_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
-/** Every HTTP counter of @w by name (final summary, /linerate/http). */
-void lr_http_module_walk(const struct lr_worker *w,
-                         void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
-/**
- * The shared cache loaded by lr_http_module_global_init() (NULL before, or
- * when HTTP is disabled). FTP/TFTP may serve from it when their root is the
- * HTTP root.
- */
-const struct lr_file_cache *lr_http_module_file_cache(void);
+extern const struct lr_module lr_http_module;
 
 #endif /* LR_HTTP_SERVER_H */

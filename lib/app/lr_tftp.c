@@ -26,12 +26,11 @@
 #include <rte_errno.h>
 
 #include "lr_file_cache.h"
-#include "lr_http_server.h"
 #include "lr_log.h"
 #include "lr_net.h"
 #include "lr_path.h"
 #include "lr_pkt.h"
-#include "lr_runtime.h"
+#include "lr_module.h"
 #include "lr_tftp.h"
 #include "lr_tftp_wire.h"
 #include "lr_udp.h"
@@ -638,8 +637,7 @@ void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *ac
 
 /* The module's walk hook: /linerate/tftp, /linerate/stats and the final
  * summary (lr_telemetry.c sums it over workers). */
-void lr_tftp_module_walk(const struct lr_worker *w,
-                         void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+void lr_tftp_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
 {
     struct lr_tftp_counters c = { 0 };
 
@@ -662,61 +660,47 @@ void lr_tftp_module_walk(const struct lr_worker *w,
     fn(arg, "bytes_sent", c.bytes_sent);
 }
 
-/* --- runtime module ------------------------------------------------------
- * Start-time state of the module, written on the main lcore only (global
- * init, per-worker init/free); workers read the cache through their own
- * context. Same pattern as the HTTP and FTP modules.
+/* --- the module (lr_module.h) ---------------------------------------------
+ * Start-time state, written on the main lcore only (global init and fini);
+ * workers read the cache through their own context.
  */
-static struct {
-    const struct lr_file_cache *fc; /* served cache: HTTP's or own */
-    struct lr_file_cache *own;      /* loaded here when [tftp] root differs */
-    unsigned users;                 /* workers initialised */
-} tftp_g;
+static struct lr_file_cache *tftp_cache;
 
-int lr_tftp_module_global_init(const struct lr_config *cfg)
+static int tftp_module_global_init(const struct lr_config *cfg)
 {
     char err[256] = "";
     uint16_t nb_workers = (uint16_t)RTE_MIN(rte_lcore_count(), (unsigned)LR_MAX_WORKERS);
 
     if (cfg->tftp.listen == 0)
         return 0;
-    /* Same root as HTTP: serve its cache (the http module comes first). */
-    if (cfg->http.enabled && strcmp(cfg->tftp.root, cfg->http.root) == 0)
-        tftp_g.fc = lr_http_module_file_cache();
-    if (tftp_g.fc == NULL) {
-        tftp_g.own =
-            lr_file_cache_load(cfg->tftp.root, cfg->http.cache_bytes, nb_workers, err, sizeof(err));
-        if (tftp_g.own == NULL) {
-            int e = rte_errno ? rte_errno : EINVAL;
-            LR_LOG(ERR, udp, "[tftp] root: %s", err);
-            return -e;
-        }
-        tftp_g.fc = tftp_g.own;
+    tftp_cache =
+        lr_file_cache_get(cfg->tftp.root, cfg->http.cache_bytes, nb_workers, err, sizeof(err));
+    if (tftp_cache == NULL) {
+        int e = rte_errno ? rte_errno : EINVAL;
+        LR_LOG(ERR, udp, "[tftp] root: %s", err);
+        return -e;
     }
     return 0;
 }
 
-int lr_tftp_module_init(struct lr_worker *w)
+static void tftp_module_global_fini(void)
 {
-    int rc;
-
-    if (w->cfg->tftp.listen == 0)
-        return 0;
-    rc = lr_tftp_init(w, tftp_g.fc);
-    if (rc == 0)
-        tftp_g.users++;
-    return rc;
+    lr_file_cache_put(tftp_cache); /* after the last worker: no mbuf points into it */
+    tftp_cache = NULL;
 }
 
-void lr_tftp_module_free(struct lr_worker *w)
+static int tftp_module_init(struct lr_worker *w)
+{
+    if (w->cfg->tftp.listen == 0)
+        return 0;
+    return lr_tftp_init(w, tftp_cache);
+}
+
+static void tftp_module_fini(struct lr_worker *w)
 {
     if (w->cfg->tftp.listen == 0 || lr_udp_bound_ctx(w, w->cfg->tftp.listen) == NULL)
         return;
     lr_tftp_free(w);
-    if (tftp_g.users > 0 && --tftp_g.users == 0) {
-        lr_file_cache_free(tftp_g.own); /* after the last worker: no mbuf points into it */
-        memset(&tftp_g, 0, sizeof(tftp_g));
-    }
 }
 
 void lr_tftp_module_shutdown(struct lr_worker *w)
@@ -740,13 +724,22 @@ void lr_tftp_module_shutdown(struct lr_worker *w)
     }
 }
 
-void lr_tftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc)
-{
-    struct lr_tftp_counters c = { 0 };
+static const struct lr_module_line tftp_line[] = {
+    { "requests", LR_LINE_REQUESTS },
+    { "sessions_active", LR_LINE_SESSIONS },
+    { "completed", LR_LINE_TRANSFERS },
+    { "bytes_sent", LR_LINE_XFER_BYTES },
+    { NULL, 0 },
+};
 
-    lr_tftp_counters_add(w, &c);
-    acc->requests += c.requests;
-    acc->sessions += c.sessions_active;
-    acc->transfers += c.completed;
-    acc->xfer_bytes += c.bytes_sent;
-}
+const struct lr_module lr_tftp_module = {
+    .name = "tftp",
+    .after = LR_MODULE_AFTER("udp"),
+    .global_init = tftp_module_global_init,
+    .global_fini = tftp_module_global_fini,
+    .init = tftp_module_init,
+    .fini = tftp_module_fini,
+    .shutdown = lr_tftp_module_shutdown,
+    .walk = lr_tftp_module_walk,
+    .line = tftp_line,
+};

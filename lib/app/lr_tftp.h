@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "lr_worker.h"
+#include "lr_module.h"
 
 struct lr_file_cache;
 
@@ -70,27 +71,17 @@ void lr_tftp_free(struct lr_worker *w);
 void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *acc);
 
 /** Module walk hook: every TFTP counter of @w by name (/linerate/tftp, summaries). */
-void lr_tftp_module_walk(const struct lr_worker *w,
-                         void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
+void lr_tftp_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
 
-/*
- * Runtime module hooks (struct lr_module in lr_runtime.h), after "http":
- *   { "tftp", lr_tftp_module_global_init, lr_tftp_module_init,
- *     lr_tftp_module_free, NULL, lr_tftp_module_shutdown, lr_tftp_module_counters }
- * The global init serves the HTTP file cache when [tftp] root is the HTTP
- * root, else loads the cache of [tftp] root (freed with the last worker).
- */
-struct lr_config;
-struct lr_module_counters;
-/** Find or load the file cache of [tftp] root (no-op when TFTP is off). 0 or -errno. */
-int lr_tftp_module_global_init(const struct lr_config *cfg);
-/** lr_tftp_init() with the module's cache. */
-int lr_tftp_module_init(struct lr_worker *w);
-/** lr_tftp_free(); the module's own cache goes with the last worker. */
-void lr_tftp_module_free(struct lr_worker *w);
 /** On the worker at stop: error 0 "Server shutting down" to every client, sessions ended. */
 void lr_tftp_module_shutdown(struct lr_worker *w);
-/** Adds RRQs received to @acc->requests. */
-void lr_tftp_module_counters(const struct lr_worker *w, struct lr_module_counters *acc);
+
+/*
+ * The "tftp" module (lr_module.h): its global init takes the file cache of
+ * [tftp] root (lr_file_cache_get: shared with HTTP/FTP when the root is the
+ * same), the global fini drops it; per worker lr_tftp_init / _free, and
+ * lr_tftp_module_shutdown at stop.
+ */
+extern const struct lr_module lr_tftp_module;
 
 #endif /* LR_TFTP_H */

@@ -104,3 +104,11 @@ void lr_udp_echo_walk(const struct lr_worker *w,
     fn(arg, "bytes", c.bytes);
     fn(arg, "refused", c.refused);
 }
+
+const struct lr_module lr_udp_echo_module = {
+    .name = "udp_echo",
+    .after = LR_MODULE_AFTER("udp"),
+    .init = lr_udp_echo_init,
+    .fini = lr_udp_echo_free,
+    .walk = lr_udp_echo_walk,
+};

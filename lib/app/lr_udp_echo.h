@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lr_worker.h"
+#include "lr_module.h"
 
 struct lr_udp_echo_counters {
     uint64_t echoed;  /* datagrams sent back */
@@ -33,5 +34,8 @@ void lr_udp_echo_counters_add(const struct lr_worker *w, struct lr_udp_echo_coun
 /** Module walk hook: the UDP echo counters of @w by name (/linerate/udp_echo, summaries). */
 void lr_udp_echo_walk(const struct lr_worker *w,
                       void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
+
+/** The "udp_echo" module (lr_module.h). */
+extern const struct lr_module lr_udp_echo_module;
 
 #endif /* LR_UDP_ECHO_H */

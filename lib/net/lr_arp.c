@@ -653,3 +653,10 @@ void lr_arp_output(struct lr_worker *w, uint16_t port, rte_be32_t nexthop, struc
     e->pending[e->npending++] = m;
     w->stats.arp.queued++;
 }
+
+const struct lr_module lr_arp_module = {
+    .name = "arp",
+    .after = LR_MODULE_AFTER("fault"),
+    .init = lr_arp_init,
+    .fini = lr_arp_free,
+};

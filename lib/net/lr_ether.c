@@ -19,6 +19,7 @@
 
 #include "lr_net.h"
 #include "lr_net_priv.h"
+#include "lr_io.h"
 #include "lr_pkt.h"
 
 #define LR_ETH_PREFETCH 4

@@ -475,29 +475,62 @@ void lr_ip_frag_counters_add(const struct lr_worker *w, struct lr_ip_frag_counte
     acc->mbufs_held += f->c.mbufs_held;
 }
 
+/* Every counter of one worker by name: the module's walk hook
+ * (/linerate/ipfrag, /linerate/stats, the final summary) and /linerate/ip. */
+static void ip_frag_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
+{
+    struct lr_ip_frag_counters c = { 0 };
+
+    lr_ip_frag_counters_add(w, &c);
+    fn(arg, "frags_in", c.frags_in);
+    fn(arg, "reassembled", c.reassembled);
+    fn(arg, "timeouts", c.timeouts);
+    fn(arg, "time_exceeded", c.time_exceeded);
+    fn(arg, "discarded", c.discarded);
+    fn(arg, "evicted", c.evicted);
+    fn(arg, "frags_out", c.frags_out);
+    fn(arg, "fragmented", c.fragmented);
+    fn(arg, "flows_active", c.flows_active);
+    fn(arg, "mbufs_held", c.mbufs_held);
+}
+
+/* Sums by position: the walk emits the same names in the same order. */
+struct ip_frag_sum {
+    unsigned n, pos;
+    const char *name[16];
+    uint64_t v[16];
+};
+
+static void ip_frag_sum_add(void *arg, const char *name, uint64_t value)
+{
+    struct ip_frag_sum *s = arg;
+    if (s->pos >= RTE_DIM(s->v))
+        return;
+    if (s->pos == s->n) {
+        s->name[s->n++] = name; /* string literals */
+        s->v[s->pos] = 0;
+    }
+    s->v[s->pos++] += value;
+}
+
 /* Telemetry: /linerate/ip, summed over workers on the telemetry thread. */
 static int ip_frag_telemetry(const char *cmd __rte_unused, const char *params __rte_unused,
                              struct rte_tel_data *d)
 {
-    const struct lr_runtime *rt = lr_telemetry_runtime_get();
-    struct lr_ip_frag_counters c = { 0 };
+    const struct lr_worker_set *ws = lr_telemetry_workers_get();
+    struct ip_frag_sum sum = { 0 };
 
-    if (rt == NULL)
+    if (ws == NULL)
         return -EAGAIN;
-    for (uint16_t i = 0; i < rt->nb_workers; i++)
-        lr_ip_frag_counters_add(rt->workers[i], &c);
-    lr_telemetry_runtime_put();
+    for (uint16_t i = 0; i < ws->nb_workers; i++) {
+        sum.pos = 0;
+        if (ws->workers[i] != NULL)
+            ip_frag_walk(ws->workers[i], ip_frag_sum_add, &sum);
+    }
+    lr_telemetry_workers_put();
     rte_tel_data_start_dict(d);
-    rte_tel_data_add_dict_u64(d, "frags_in", c.frags_in);
-    rte_tel_data_add_dict_u64(d, "reassembled", c.reassembled);
-    rte_tel_data_add_dict_u64(d, "timeouts", c.timeouts);
-    rte_tel_data_add_dict_u64(d, "time_exceeded", c.time_exceeded);
-    rte_tel_data_add_dict_u64(d, "discarded", c.discarded);
-    rte_tel_data_add_dict_u64(d, "evicted", c.evicted);
-    rte_tel_data_add_dict_u64(d, "frags_out", c.frags_out);
-    rte_tel_data_add_dict_u64(d, "fragmented", c.fragmented);
-    rte_tel_data_add_dict_u64(d, "flows_active", c.flows_active);
-    rte_tel_data_add_dict_u64(d, "mbufs_held", c.mbufs_held);
+    for (unsigned k = 0; k < sum.n; k++)
+        rte_tel_data_add_dict_u64(d, sum.name[k], sum.v[k]);
     return 0;
 }
 
@@ -507,3 +540,12 @@ int lr_ip_frag_telemetry_register(void)
         "ip", ip_frag_telemetry,
         "linerate IPv4 reassembly/fragmentation counters summed over workers. Takes no parameters");
 }
+
+const struct lr_module lr_ip_frag_module = {
+    .name = "ipfrag",
+    .after = LR_MODULE_AFTER("ip"),
+    .init = lr_ip_frag_init,
+    .fini = lr_ip_frag_free,
+    .walk = ip_frag_walk,
+    .telemetry = lr_ip_frag_telemetry_register,
+};

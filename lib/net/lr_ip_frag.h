@@ -36,6 +36,7 @@
 #include <rte_mbuf.h>
 
 #include "lr_net.h"
+#include "lr_module.h"
 #include "lr_worker.h"
 
 /* Counters of one worker (summed with lr_ip_frag_counters_add). */
@@ -75,5 +76,8 @@ void lr_ip_frag_counters_add(const struct lr_worker *w, struct lr_ip_frag_counte
 
 /** Register /linerate/ip (reassembly and fragmentation counters). 0 or -errno. */
 int lr_ip_frag_telemetry_register(void);
+
+/** The "ipfrag" module (lr_module.h): reassembly tables, /linerate/ipfrag. */
+extern const struct lr_module lr_ip_frag_module;
 
 #endif /* LR_IP_FRAG_H */

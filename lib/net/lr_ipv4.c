@@ -342,3 +342,10 @@ void lr_ipv4_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n
     for (uint16_t off = 0; off < n; off += LR_BURST_MAX)
         ipv4_input_chunk(w, pkts + off, (uint16_t)RTE_MIN(n - off, LR_BURST_MAX));
 }
+
+const struct lr_module lr_ip_module = {
+    .name = "ip",
+    .after = LR_MODULE_AFTER("arp"),
+    .init = lr_ip_init,
+    .fini = lr_ip_free,
+};

@@ -21,7 +21,9 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "lr_io.h"
 #include "lr_worker.h"
+#include "lr_module.h"
 
 /* --- IPv4 context and L4 dispatch (lr_ipv4.c) ------------------------------ */
 
@@ -180,5 +182,9 @@ int lr_arp_lookup(struct lr_worker *w, uint16_t port, rte_be32_t ip, struct rte_
 /** Prepend an Ethernet header and queue @m on @port. */
 void lr_eth_output(struct lr_worker *w, uint16_t port, struct rte_mbuf *m,
                    const struct rte_ether_addr *dst, uint16_t ether_type);
+
+/** The "arp" and "ip" modules (lr_module.h): per-worker tables and contexts. */
+extern const struct lr_module lr_arp_module;
+extern const struct lr_module lr_ip_module;
 
 #endif /* LR_NET_H */

@@ -44,6 +44,7 @@
 #include <rte_mbuf.h>
 
 #include "lr_worker.h"
+#include "lr_module.h"
 
 struct lr_tcp_conn;
 
@@ -370,5 +371,9 @@ unsigned lr_tcp_conns_list(const struct lr_worker *w, struct lr_tcp_conn_info *o
  * lr_telemetry_init(). 0 or -errno (-ENOENT when telemetry is off).
  */
 int lr_tcp_telemetry_register(void);
+
+/** The "tcp" module (lr_module.h): ISN secret, per-worker TCP, counters,
+ *  /linerate/conns. */
+extern const struct lr_module lr_tcp_module;
 
 #endif /* LR_TCP_H */

@@ -22,6 +22,7 @@
 #include "lr_flow.h"
 #include "lr_log.h"
 #include "lr_net.h"
+#include "lr_crash.h"
 #include "lr_pkt.h"
 #include "lr_tcp_priv.h"
 

@@ -21,6 +21,7 @@
 #include <rte_tcp.h>
 
 #include "lr_net.h"
+#include "lr_crash.h"
 #include "lr_pkt.h"
 #include "lr_tcp_priv.h"
 

@@ -155,7 +155,7 @@ static int tcp_tel_conns(const char *cmd __rte_unused, const char *params, struc
             return -EINVAL;
         skip = (unsigned)v;
     }
-    const struct lr_runtime *rt = lr_telemetry_runtime_get();
+    const struct lr_worker_set *rt = lr_telemetry_workers_get();
     if (rt == NULL)
         return -EAGAIN;
     static struct lr_tcp_conn_info info[LR_TCP_TEL_MAX_CONNS]; /* telemetry thread only */
@@ -176,7 +176,7 @@ static int tcp_tel_conns(const char *cmd __rte_unused, const char *params, struc
         skip = 0;
         n += got;
     }
-    lr_telemetry_runtime_put();
+    lr_telemetry_workers_put();
     rte_tel_data_start_dict(d);
     for (unsigned i = 0; i < n; i++) {
         struct rte_tel_data *c = rte_tel_data_alloc();
@@ -219,3 +219,38 @@ int lr_tcp_telemetry_register(void)
     return lr_telemetry_register("conns", tcp_tel_conns,
                                  "TCP connections (at most 128). Parameter: entries to skip");
 }
+
+/* --- the module (lr_module.h) -------------------------------------------- */
+
+static int tcp_module_global_init(const struct lr_config *cfg __rte_unused)
+{
+    return lr_tcp_global_init();
+}
+
+static void tcp_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
+{
+    struct lr_tcp_counters c;
+
+    lr_tcp_counters_get(w, &c);
+    lr_tcp_counters_foreach(&c, fn, arg);
+}
+
+static const struct lr_module_line tcp_line[] = {
+    { "active", LR_LINE_CONNS_ACTIVE },
+    { "opened_passive", LR_LINE_CONNS_TOTAL },
+    { "opened_active", LR_LINE_CONNS_TOTAL },
+    { "retransmits", LR_LINE_RETRANSMITS },
+    { NULL, 0 },
+};
+
+const struct lr_module lr_tcp_module = {
+    .name = "tcp",
+    .after = LR_MODULE_AFTER("ip"),
+    .global_init = tcp_module_global_init,
+    .init = lr_tcp_init,
+    .fini = lr_tcp_free,
+    .shutdown = lr_tcp_shutdown,
+    .walk = tcp_module_walk,
+    .line = tcp_line,
+    .telemetry = lr_tcp_telemetry_register,
+};

@@ -461,3 +461,11 @@ void lr_udp_walk(const struct lr_worker *w, void (*fn)(void *arg, const char *na
     fn(arg, "icmp_errors", c.icmp_errors);
     fn(arg, "binds", c.binds);
 }
+
+const struct lr_module lr_udp_module = {
+    .name = "udp",
+    .after = LR_MODULE_AFTER("ip"),
+    .init = lr_udp_init,
+    .fini = lr_udp_free,
+    .walk = lr_udp_walk,
+};

@@ -24,6 +24,7 @@
 #include <rte_mbuf.h>
 
 #include "lr_worker.h"
+#include "lr_module.h"
 
 #define LR_UDP_HDR_LEN      8
 #define LR_UDP_MAX_PAYLOAD  65507 /* 65535 - 20 (IPv4) - 8 (UDP) */
@@ -126,8 +127,11 @@ void lr_udp_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
 /** Add @w's UDP counters into @acc (main lcore, read-only on @w). */
 void lr_udp_counters_add(const struct lr_worker *w, struct lr_udp_counters *acc);
 
-/** Module walk hook: emit this worker's UDP counters by name (lr_runtime.h). */
+/** Module walk hook: emit this worker's UDP counters by name (lr_module.h). */
 void lr_udp_walk(const struct lr_worker *w, void (*fn)(void *arg, const char *name, uint64_t value),
                  void *arg);
+
+/** The "udp" module (lr_module.h): the UDP socket table and its counters. */
+extern const struct lr_module lr_udp_module;
 
 #endif /* LR_UDP_H */

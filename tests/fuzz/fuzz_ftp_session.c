@@ -228,7 +228,8 @@ static void teardown(void)
     lr_ftp_server_shutdown(fw);
     lr_tcp_shutdown(fw);
     lr_test_tx_free_all(fw);
-    lr_ftp_server_free(fw); /* the last one stops the I/O thread */
+    lr_ftp_server_free(fw);
+    lr_ftp_server_global_free(); /* users, I/O thread, temporary uploads */
     lr_tcp_free(fw);
     lr_test_tx_free_all(fw);
     lr_test_worker_free(fw);

@@ -16,7 +16,7 @@
  *    fixed point of normalisation;
  *  - a parsed HTTP-date formats and re-parses to the same time.
  *
- * fuzz-sources: lib/app/lr_http_parser.c lib/app/lr_path.c
+ * fuzz-sources: lib/proto/lr_http_parser.c lib/proto/lr_path.c
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -17,7 +17,7 @@
  *  - ERROR names a real reason; EOF after MORE is DONE or ERROR, never MORE,
  *    and only a close-delimited body may end DONE there.
  *
- * fuzz-sources: lib/app/lr_http_resp.c
+ * fuzz-sources: lib/proto/lr_http_resp.c
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: the TFTP wire format (lr_tftp_wire.c).
- * fuzz-sources: lib/app/lr_tftp_wire.c
+ * fuzz-sources: lib/proto/lr_tftp_wire.c
  *
  * The input is parsed as one packet from an exact-size heap copy (so an
  * overread is caught by ASan). Checks: returned strings lie inside the input

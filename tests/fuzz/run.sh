@@ -45,7 +45,8 @@ fi
 
 cflags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -I"$top/lib/core" -I"$top/lib/net" -I"$top/lib/app")
+        -I"$top/lib/platform" -I"$top/lib/net" -I"$top/lib/proto" -I"$top/lib/app"
+        -I"$top/lib/runtime")
 
 status=0
 for t in "${targets[@]}"; do

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Fatal-signal report: with the test hook LR_TEST_CRASH=worker (builds with
 # -Dtest_hooks=true), worker 0 writes through a NULL pointer 3 s into its
-# loop, in lr_crash_test_fire (lib/core/lr_crash.c). The report on stderr
+# loop, in lr_crash_test_fire (lib/platform/lr_crash.c). The report on stderr
 # must name that function with its file:line (symbolised by the re-executed
 # binary through libdw), the worker and its lcore, the build id, where the
 # core file goes, and the process must die of SIGSEGV (status 139).
@@ -17,8 +17,8 @@ fi
 if grep -q 'fsanitize=' "$(dirname "$LR_BIN")/../../build.ninja" 2>/dev/null; then
     lr_skip "sanitizer build: the sanitizer reports fatal signals itself"
 fi
-site=$(grep -n '\*p = 1; /\* the crash site' "$LR_SRC/lib/core/lr_crash.c" | cut -d: -f1)
-[ -n "$site" ] || lr_fail "crash site not found in lib/core/lr_crash.c"
+site=$(grep -n '\*p = 1; /\* the crash site' "$LR_SRC/lib/platform/lr_crash.c" | cut -d: -f1)
+[ -n "$site" ] || lr_fail "crash site not found in lib/platform/lr_crash.c"
 
 # The default build keeps -g (meson.build); a build directory configured
 # before that has no line tables: say so rather than fail on the frames.
@@ -40,9 +40,9 @@ lr_assert_log "^linerate: crash: connection $LR_ADDR:80 <- $LR_PEER:[0-9]* tcp s
     "last connection of the worker"
 lr_assert_log '^linerate: crash: build id [0-9a-f]\{40\} of ' "build id"
 lr_assert_log '^  #0 0x[0-9a-f]* .*linerate+0x[0-9a-f]*$' "raw frame as module+offset"
-lr_assert_log "^  #0 0x[0-9a-f]* lr_crash_test_fire at .*lib/core/lr_crash.c:$site\$" \
+lr_assert_log "^  #0 0x[0-9a-f]* lr_crash_test_fire at .*lib/platform/lr_crash.c:$site\$" \
     "frame 0 symbolised to the crash site"
-lr_assert_log '^  #[1-9] 0x[0-9a-f]* lr_worker_main at .*lib/core/lr_worker.c:[0-9]*$' \
+lr_assert_log '^  #[1-9] 0x[0-9a-f]* lr_worker_main at .*lib/runtime/lr_loop.c:[0-9]*$' \
     "caller symbolised"
 lr_assert_log '^linerate: crash: core file: ' "core file line"
 lr_assert_log '^linerate: crash: no final: summary ' "final summary explained"

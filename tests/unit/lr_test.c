@@ -32,6 +32,7 @@
 #include "lr_fault.h"
 #include "lr_handover.h"
 #include "lr_net.h"
+#include "lr_io.h"
 #include "lr_pkt.h"
 #include "lr_test.h"
 
@@ -267,30 +268,30 @@ struct lr_worker *lr_test_worker_new(const struct lr_config *cfg)
         lr_test_config_default(&f->cfg);
 
     struct lr_worker *w = &f->w;
-    w->now = 1000000;
-    w->id = 0;
-    w->nb_workers = 1;
-    w->queue = 0;
-    w->burst = 32;
-    w->lcore = rte_lcore_id();
-    w->socket = socket;
-    w->tx_flush_us = f->cfg.worker.tx_flush;
-    w->last_flush = w->now;
-    w->cfg = &f->cfg;
-    w->ports = f->ports;
-    w->rng = 0x9e3779b97f4a7c15ULL;
-
     unsigned nmbufs = f->cfg.worker.mbufs;
     nmbufs = RTE_MAX(LR_TEST_MBUFS_MIN, RTE_MIN(nmbufs, LR_TEST_MBUFS_MAX));
     char pname[RTE_MEMPOOL_NAMESIZE];
     snprintf(pname, sizeof(pname), "lrt_pool_%s", f->name);
     /* No per-lcore cache: lr_test_pool_in_use() must be exact. */
-    w->pool = rte_pktmbuf_pool_create(pname, nmbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)socket);
-    if (w->pool == NULL) {
+    struct rte_mempool *pool =
+        rte_pktmbuf_pool_create(pname, nmbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)socket);
+    if (pool == NULL) {
         fprintf(stderr, "lr_test: pool create failed: %s\n", rte_strerror(rte_errno));
         fix_destroy(f);
         return NULL;
     }
+    /* The runtime's own setup (lr_worker.h); ports are known after port_start. */
+    const struct lr_worker_params wp = {
+        .id = 0,
+        .nb_workers = 1,
+        .lcore = rte_lcore_id(),
+        .socket = socket,
+        .now = 1000000,
+        .rng_seed = 0x9e3779b97f4a7c15ULL, /* reproducible */
+        .ports = f->ports,
+        .pool = pool,
+    };
+    lr_worker_setup(w, &f->cfg, &wp);
 
     if (port_start(f) != 0) {
         fix_destroy(f);
@@ -305,8 +306,6 @@ struct lr_worker *lr_test_worker_new(const struct lr_config *cfg)
         f->cfg.nb_ports = w->nb_ports;
     }
     port_fill(f);
-
-    lr_timer_wheel_init(&w->timers, w->now);
 
     const struct lr_fault_config *fc = &f->cfg.fault;
     if (fc->drop > 0 || fc->duplicate > 0 || fc->reorder > 0 || fc->corrupt > 0) {
@@ -354,24 +353,22 @@ struct lr_worker *lr_test_worker_new_sibling(struct lr_worker *w0)
     f->rx_ring = f0->rx_ring;
     f->tx_ring = f0->tx_ring;
 
-    w->now = w0->now;
-    w->id = 1;
-    w->nb_workers = 2;
-    w->queue = w0->queue;
-    w->nb_ports = w0->nb_ports;
-    w->burst = w0->burst;
-    w->lcore = w0->lcore;
-    w->socket = w0->socket;
-    w->tx_flush_us = w0->tx_flush_us;
-    w->last_flush = w->now;
-    w->cfg = &f->cfg;
-    w->ports = f->ports;
-    w->rng = 0x243f6a8885a308d3ULL;
-
     char name[RTE_RING_NAMESIZE];
     snprintf(name, sizeof(name), "lrt_pool_%s", f->name);
-    w->pool = rte_pktmbuf_pool_create(name, w0->pool->size, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                      (int)w->socket);
+    const struct lr_worker_params wp = {
+        .id = 1,
+        .nb_workers = 2,
+        .nb_ports = w0->nb_ports,
+        .lcore = w0->lcore,
+        .socket = w0->socket,
+        .now = w0->now,
+        .rng_seed = 0x243f6a8885a308d3ULL,
+        .ports = f->ports,
+        .pool = rte_pktmbuf_pool_create(name, w0->pool->size, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                        (int)w0->socket),
+    };
+    lr_worker_setup(w, &f->cfg, &wp);
+    w->queue = w0->queue; /* both share the fixture's one queue */
     for (int i = 0; i < 2; i++) {
         snprintf(name, sizeof(name), "lrt_x%d_%s", i, f->name);
         f->xr[i] = rte_ring_create(name, 1024, (int)w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -387,7 +384,6 @@ struct lr_worker *lr_test_worker_new_sibling(struct lr_worker *w0)
     w->ring_to[0] = f->xr[1];
     w0->ring_from[1] = f->xr[1];
 
-    lr_timer_wheel_init(&w->timers, w->now);
     if (lr_arp_init(w) != 0) {
         fix_destroy(f);
         return NULL;

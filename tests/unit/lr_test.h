@@ -34,6 +34,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "lr_io.h"
 #include "lr_config.h"
 #include "lr_worker.h"
 

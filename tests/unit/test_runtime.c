@@ -10,9 +10,11 @@
  * machine with a single core it exits 77 (skip).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -323,7 +325,7 @@ static void loop_answers_arp_and_echo_then_stops(void **state)
     assert_int_equal(rte_eth_macaddr_get(0, &mac), 0);
     assert_memory_equal(&mac, &p->mac, sizeof(mac));
 
-    assert_int_equal(lr_telemetry_init(&rt), 0);
+    assert_int_equal(lr_runtime_telemetry_init(&rt), 0);
     assert_int_equal(lr_runtime_launch(&rt), 0);
 
     /* ARP request -> reply carrying the port's MAC. */
@@ -361,19 +363,75 @@ static void loop_answers_arp_and_echo_then_stops(void **state)
     assert_int_equal(sum.port[0].rx_pkts, 2);
     assert_int_equal(sum.port[0].tx_pkts, 2);
     assert_true(sum.loops > 0);
-    struct lr_module_counters mc;
-    lr_runtime_module_counters(&rt, -1, &mc);
-    assert_int_equal(mc.conns_active, 0);
+    struct lr_line_totals lt;
+    lr_runtime_line_totals(&rt, -1, &lt);
+    assert_int_equal(lt.v[LR_LINE_CONNS_ACTIVE], 0);
 
     lr_runtime_stop(&rt);
     assert_false(rt.launched);
-    lr_telemetry_fini();
-    assert_null(lr_telemetry_runtime_get());
+    lr_runtime_telemetry_fini();
+    assert_null(lr_telemetry_workers_get());
     lr_runtime_destroy(&rt);
     assert_null(rt.workers[0]);
     assert_null(rt.pools[0]);
     assert_int_equal(rte_ring_count(tx_ring), 0);
     assert_int_equal(rte_mempool_in_use_count(frame_pool), 0);
+}
+
+/* The one module list: every `after` names a listed module, no cycle, and
+ * each module runs after the modules it names. */
+static void module_list_is_in_dependency_order(void **state)
+{
+    (void)state;
+    unsigned n;
+    const struct lr_module *const *mods = lr_runtime_modules(&n);
+
+    assert_true(n >= 11);
+    for (unsigned i = 0; i < n; i++) {
+        assert_non_null(mods[i]->name);
+        for (const char *const *a = mods[i]->after; a != NULL && *a != NULL; a++) {
+            bool before = false;
+            for (unsigned j = 0; j < i; j++)
+                before |= strcmp(mods[j]->name, *a) == 0;
+            if (!before)
+                fail_msg("module %s runs before %s, which it names in `after`", mods[i]->name, *a);
+        }
+    }
+    /* Today's order is kept where the dependencies allow it. */
+    assert_string_equal(mods[0]->name, "fault");
+    assert_string_equal(mods[n - 1]->name, "client");
+}
+
+/* lr_modules_order(): reorders by `after`, refuses cycles and unknown names. */
+static const struct lr_module a = { .name = "a", .after = LR_MODULE_AFTER("c") };
+static const struct lr_module b = { .name = "b" };
+static const struct lr_module c = { .name = "c", .after = LR_MODULE_AFTER("b") };
+static const struct lr_module x = { .name = "x", .after = LR_MODULE_AFTER("y") };
+static const struct lr_module y = { .name = "y", .after = LR_MODULE_AFTER("x") };
+static const struct lr_module z = { .name = "z", .after = LR_MODULE_AFTER("nope") };
+static void module_order_sorts_and_refuses(void **state)
+{
+    (void)state;
+    const struct lr_module *out[8];
+    char err[128] = "";
+
+    const struct lr_module *const l1[] = { &a, &b, &c };
+    assert_int_equal(lr_modules_order(l1, 3, out, err, sizeof(err)), 0);
+    assert_ptr_equal(out[0], &b);
+    assert_ptr_equal(out[1], &c);
+    assert_ptr_equal(out[2], &a);
+
+    const struct lr_module *const l2[] = { &b, &x, &y };
+    assert_int_equal(lr_modules_order(l2, 3, out, err, sizeof(err)), -ELOOP);
+    assert_non_null(strstr(err, "circular"));
+
+    const struct lr_module *const l3[] = { &b, &z };
+    assert_int_equal(lr_modules_order(l3, 2, out, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "nope"));
+
+    const struct lr_module *const l4[] = { &b, &b };
+    assert_int_equal(lr_modules_order(l4, 2, out, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "twice"));
 }
 
 int main(void)
@@ -384,6 +442,8 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counter_walk_names_every_reason),
+        cmocka_unit_test(module_list_is_in_dependency_order),
+        cmocka_unit_test(module_order_sorts_and_refuses),
         cmocka_unit_test(pool_minimum_covers_descriptors),
         cmocka_unit_test(check_rejects_bad_environment),
         cmocka_unit_test(loop_answers_arp_and_echo_then_stops),

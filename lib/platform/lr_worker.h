@@ -23,7 +23,6 @@
 #include <rte_ring.h>
 
 #include "lr_config.h"
-#include "lr_crash.h"
 #include "lr_stats.h"
 #include "lr_timer.h"
 
@@ -51,6 +50,7 @@ struct lr_txbuf {
     struct rte_mbuf *pkts[LR_TX_BUF];
 };
 
+struct lr_crash_conn;
 struct lr_flow;
 struct lr_fault;
 struct lr_arp_table;
@@ -100,6 +100,41 @@ struct lr_worker {
     struct lr_txbuf tx[LR_MAX_PORTS];
     struct lr_stats stats;
 } __rte_cache_aligned;
+
+/*
+ * The running workers as the layers above the runtime see them (telemetry
+ * callbacks, the client report): filled by the runtime at start.
+ */
+struct lr_worker_set {
+    const struct lr_config *cfg;
+    uint16_t nb_workers;
+    uint16_t nb_ports;
+    uint64_t start_us;                /* lr_time_now_us() when the workers were launched */
+    struct lr_worker *const *workers; /* nb_workers entries */
+};
+
+/* What lr_worker_setup() needs besides the configuration. */
+struct lr_worker_params {
+    uint16_t id;
+    uint16_t nb_workers;
+    uint16_t nb_ports;
+    unsigned int lcore;
+    unsigned int socket;
+    uint64_t now;      /* lr_time_now_us() or a test's clock */
+    uint64_t rng_seed; /* 0: drawn from getrandom() */
+    const struct lr_port *ports;
+    const struct lr_flow *flow;
+    struct rte_mempool *pool;
+};
+
+/**
+ * Fill a zeroed worker context from @cfg and @p: identity, queue (== id),
+ * burst and flush settings, pool, PRNG, timer wheel. The runtime and the
+ * unit-test fixture both build their workers with it; rings and the
+ * modules' contexts come after.
+ */
+void lr_worker_setup(struct lr_worker *w, const struct lr_config *cfg,
+                     const struct lr_worker_params *p);
 
 /** Fast non-cryptographic PRNG (xorshift64*), per worker. Never 0 state. */
 static inline uint64_t lr_worker_rand(struct lr_worker *w)

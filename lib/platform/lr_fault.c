@@ -305,3 +305,14 @@ uint16_t lr_fault_apply(struct lr_worker *w, enum lr_fault_dir dir, uint16_t por
     }
     return total;
 }
+
+static int fault_module_init(struct lr_worker *w)
+{
+    return lr_fault_init(w, &w->cfg->fault);
+}
+
+const struct lr_module lr_fault_module = {
+    .name = "fault",
+    .init = fault_module_init,
+    .fini = lr_fault_free,
+};

@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "lr_config.h"
+#include "lr_module.h"
 #include "lr_worker.h"
 
 enum lr_fault_dir {
@@ -43,5 +44,8 @@ uint16_t lr_fault_apply(struct lr_worker *w, enum lr_fault_dir dir, uint16_t por
 /** Packets held for reordering on @port/@dir, appended to @pkts (up to @cap). */
 uint16_t lr_fault_release(struct lr_worker *w, enum lr_fault_dir dir, uint16_t port,
                           struct rte_mbuf **pkts, uint16_t cap);
+
+/** The "fault" module (lr_module.h): per-worker fault state from [fault]. */
+extern const struct lr_module lr_fault_module;
 
 #endif /* LR_FAULT_H */

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Buffered transmission. Frames are queued per port by lr_tx_enqueue() and
+ * The I/O seam (lr_io.h): buffered transmission. Frames are queued per port by lr_tx_enqueue() and
  * sent in bursts when the buffer fills or when the poll loop flushes (every
  * tx_flush us, or when it had no RX work). Whatever the device does not take
  * after a few retries is dropped and counted: the worker never blocks.
  */
 #include <rte_ethdev.h>
 
-#include "lr_fault.h"
-#include "lr_pkt.h"
+#include "lr_io.h"
 
 #define LR_TX_RETRIES 4
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Packet helpers shared by every protocol: counted drops and buffered TX.
+ * Packet helpers shared by every protocol: counted drops and allocation.
+ * (Transmission and reception are the I/O seam, lr_io.h.)
  *
  * Conventions for an mbuf moving up the stack:
  *  - after Ethernet input, m->l2_len is the Ethernet(+VLAN) header length and
@@ -9,7 +10,7 @@
  *    is the IP header length and the data offset still points at the IPv4
  *    header (L4 code uses rte_pktmbuf_mtod_offset(m, ..., m->l3_len)).
  * Going down: L4 builds the IPv4 header itself and calls lr_ipv4_output(),
- * which prepends Ethernet and hands the frame to lr_tx_enqueue().
+ * which prepends Ethernet and hands the frame to lr_tx_enqueue() (lr_io.h).
  */
 #ifndef LR_PKT_H
 #define LR_PKT_H
@@ -29,20 +30,6 @@ static inline void lr_pkt_drop(struct lr_worker *w, enum lr_drop_reason reason, 
 static inline void lr_count_drop(struct lr_worker *w, enum lr_drop_reason reason)
 {
     w->stats.drops[reason]++;
-}
-
-/** Send every buffered packet of every port (through the fault layer). */
-void lr_tx_flush(struct lr_worker *w);
-/** Send the buffered packets of one port. */
-void lr_tx_flush_port(struct lr_worker *w, uint16_t port);
-
-/** Queue a complete Ethernet frame for transmission on @port; flushes when full. */
-static inline void lr_tx_enqueue(struct lr_worker *w, uint16_t port, struct rte_mbuf *m)
-{
-    struct lr_txbuf *b = &w->tx[port];
-    b->pkts[b->n++] = m;
-    if (unlikely(b->n == LR_TX_BUF))
-        lr_tx_flush_port(w, port);
 }
 
 /** Allocate an mbuf from the worker's pool; counts ETH_NO_MBUF on failure. */

@@ -1,22 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The runtime (lr_runtime.h) and the worker poll loop.
- *
- * Call chain of one loop iteration (lr_worker_main):
- *   now = lr_time_now_us()
- *   for each port: rte_eth_rx_burst -> [lr_fault_apply RX] -> lr_eth_input_burst
- *   for each other worker j: drain ring_from[j] -> lr_eth_input_burst
- *   module poll hooks
- *   lr_timer_wheel_advance
- *   lr_tx_flush when something is buffered and (every RX queue was drained,
- *     i.e. no burst came back full, or tx_flush us passed)
- * Nothing in the loop blocks, locks or allocates from the heap.
+ * The runtime (lr_runtime.h): checks of the configuration against what EAL
+ * probed, pools, ports, workers, rings, the modules' lifecycle.
+ * Main lcore only; the poll loop is in lr_loop.c.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -25,81 +16,13 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#include "lr_fault.h"
-#include "lr_http_client.h"
-#include "lr_ftp_server.h"
+#include "lr_crash.h"
 #include "lr_handover.h"
-#include "lr_http_server.h"
 #include "lr_log.h"
-#include "lr_net.h"
 #include "lr_pkt.h"
 #include "lr_port.h"
 #include "lr_runtime.h"
-#include "lr_tcp.h"
 #include "lr_time.h"
-#include "lr_ip_frag.h"
-#include "lr_tftp.h"
-#include "lr_udp.h"
-#include "lr_udp_echo.h"
-
-/* --- module table ---------------------------------------------------------
- * Order matters: init runs top to bottom, free and shutdown bottom to top.
- * Add a module with one line: { "name", global_init, init, free, poll,
- * shutdown, counters } (NULL for hooks it does not need).
- */
-static int mod_fault_init(struct lr_worker *w)
-{
-    return lr_fault_init(w, &w->cfg->fault);
-}
-
-static int mod_tcp_global_init(const struct lr_config *cfg __rte_unused)
-{
-    return lr_tcp_global_init();
-}
-
-static void mod_tcp_counters(const struct lr_worker *w, struct lr_module_counters *acc)
-{
-    struct lr_tcp_counters c;
-
-    lr_tcp_counters_get(w, &c);
-    acc->conns_active += c.active;
-    acc->conns_total += c.opened_passive + c.opened_active;
-    acc->retransmits += c.retransmits;
-}
-
-static void mod_tcp_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
-{
-    struct lr_tcp_counters c;
-
-    lr_tcp_counters_get(w, &c);
-    lr_tcp_counters_foreach(&c, fn, arg);
-}
-
-static const struct lr_module lr_modules[] = {
-    { "fault", NULL, mod_fault_init, lr_fault_free, NULL, NULL, NULL },
-    { "arp", NULL, lr_arp_init, lr_arp_free, NULL, NULL, NULL },
-    { "ip", NULL, lr_ip_init, lr_ip_free, NULL, NULL, NULL },
-    { "ipfrag", NULL, lr_ip_frag_init, lr_ip_frag_free, NULL, NULL, NULL, NULL,
-      lr_ip_frag_telemetry_register },
-    { "udp", NULL, lr_udp_init, lr_udp_free, NULL, NULL, NULL, lr_udp_walk },
-    { "udp_echo", NULL, lr_udp_echo_init, lr_udp_echo_free, NULL, NULL, NULL, lr_udp_echo_walk },
-    { "tcp", mod_tcp_global_init, lr_tcp_init, lr_tcp_free, NULL, lr_tcp_shutdown, mod_tcp_counters,
-      mod_tcp_walk, lr_tcp_telemetry_register },
-    { "http", lr_http_module_global_init, lr_http_module_init, lr_http_module_free, NULL,
-      lr_http_server_shutdown, lr_http_module_counters, lr_http_module_walk },
-    { "tftp", lr_tftp_module_global_init, lr_tftp_module_init, lr_tftp_module_free, NULL,
-      lr_tftp_module_shutdown, lr_tftp_module_counters, lr_tftp_module_walk },
-    { "ftp", lr_ftp_module_global_init, lr_ftp_server_init, lr_ftp_server_free, lr_ftp_server_poll,
-      lr_ftp_server_shutdown, lr_ftp_module_counters, lr_ftp_module_walk },
-    { "client", NULL, lr_client_init, lr_client_free, lr_client_poll, lr_client_shutdown,
-      lr_client_module_counters },
-};
-
-const struct lr_module *lr_runtime_modules(unsigned *n)
-{
-    *n = RTE_DIM(lr_modules);
-    return lr_modules;
-}
 
 /* --- checks ------------------------------------------------------------- */
 
@@ -197,14 +120,6 @@ int lr_runtime_check(const struct lr_config *cfg, char *err, size_t errlen)
 
 /* --- init / destroy ----------------------------------------------------- */
 
-static uint64_t rng_seed(void)
-{
-    uint64_t seed = 0;
-    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
-        seed = rte_rdtsc() ^ ((uint64_t)rte_lcore_id() << 32);
-    return seed ? seed : 0x9E3779B97F4A7C15ULL; /* xorshift state must never be 0 */
-}
-
 static int runtime_pools(struct lr_runtime *rt, unsigned *lcores, char *err, size_t errlen)
 {
     const struct lr_worker_config *wc = &rt->cfg->worker;
@@ -243,22 +158,18 @@ static int runtime_workers(struct lr_runtime *rt, unsigned *lcores, char *err, s
             return -ENOMEM;
         }
         rt->workers[i] = w;
-        w->id = i;
-        w->nb_workers = rt->nb_workers;
-        w->queue = i;
-        w->nb_ports = rt->nb_ports;
-        w->burst = (uint16_t)cfg->worker.burst;
-        w->lcore = lcores[i];
-        w->socket = socket;
-        w->now = now;
-        w->last_flush = now;
-        w->tx_flush_us = cfg->worker.tx_flush;
-        w->cfg = cfg;
-        w->ports = rt->ports;
-        w->flow = &rt->flow;
-        w->pool = rt->pools[i];
-        w->rng = rng_seed();
-        lr_timer_wheel_init(&w->timers, now);
+        const struct lr_worker_params p = {
+            .id = i,
+            .nb_workers = rt->nb_workers,
+            .nb_ports = rt->nb_ports,
+            .lcore = lcores[i],
+            .socket = socket,
+            .now = now,
+            .ports = rt->ports,
+            .flow = &rt->flow,
+            .pool = rt->pools[i],
+        };
+        lr_worker_setup(w, cfg, &p);
         if (i == 0 && lr_crash_test_wanted())
             w->crash_test_at = 1; /* armed when the loop starts */
     }
@@ -287,29 +198,62 @@ static int runtime_workers(struct lr_runtime *rt, unsigned *lcores, char *err, s
 
 static int runtime_modules(struct lr_runtime *rt, char *err, size_t errlen)
 {
-    for (unsigned m = 0; m < RTE_DIM(lr_modules); m++) {
-        if (lr_modules[m].global_init == NULL)
-            continue;
-        int rc = lr_modules[m].global_init(rt->cfg);
-        if (rc != 0) {
-            snprintf(err, errlen, "%s: global init failed: %s", lr_modules[m].name,
-                     rte_strerror(rc < 0 ? -rc : rc));
-            return rc < 0 ? rc : -rc;
-        }
+    unsigned nmod;
+    const struct lr_module *const *mods = lr_runtime_modules(&nmod);
+
+    if (nmod == 0) {
+        snprintf(err, errlen, "the module list is inconsistent (see the log)");
+        return -EINVAL;
     }
-    rt->globals_up = true;
+    for (unsigned m = 0; m < nmod; m++) {
+        if (mods[m]->global_init != NULL) {
+            int rc = mods[m]->global_init(rt->cfg);
+            if (rc != 0) {
+                snprintf(err, errlen, "%s: global init failed: %s", mods[m]->name,
+                         rte_strerror(rc < 0 ? -rc : rc));
+                return rc < 0 ? rc : -rc;
+            }
+        }
+        rt->globals_up = m + 1;
+    }
     for (uint16_t i = 0; i < rt->nb_workers; i++) {
         struct lr_worker *w = rt->workers[i];
-        for (unsigned m = 0; m < RTE_DIM(lr_modules); m++) {
-            if (lr_modules[m].init != NULL) {
-                int rc = lr_modules[m].init(w);
+        for (unsigned m = 0; m < nmod; m++) {
+            if (mods[m]->init != NULL) {
+                int rc = mods[m]->init(w);
                 if (rc != 0) {
-                    snprintf(err, errlen, "worker %u: %s init failed: %s", i, lr_modules[m].name,
+                    snprintf(err, errlen, "worker %u: %s init failed: %s", i, mods[m]->name,
                              rte_strerror(rc < 0 ? -rc : rc));
                     return rc < 0 ? rc : -rc;
                 }
             }
             rt->modules_up[i] = m + 1;
+        }
+    }
+    return 0;
+}
+
+/* Flow ownership before the ports start: handover marking, then what the
+ * modules claim (e.g. FTP passive ports owned by the worker that listens on
+ * them whatever their hash, lr_flow.h). */
+static int runtime_flow(struct lr_runtime *rt, char *err, size_t errlen)
+{
+    unsigned nmod;
+    const struct lr_module *const *mods = lr_runtime_modules(&nmod);
+    int rc = lr_handover_register(&rt->flow);
+
+    if (rc != 0) {
+        snprintf(err, errlen, "flow handover init failed: %s", rte_strerror(-rc));
+        return rc;
+    }
+    for (unsigned m = 0; m < nmod; m++) {
+        if (mods[m]->flow == NULL)
+            continue;
+        rc = mods[m]->flow(rt->cfg, &rt->flow);
+        if (rc != 0) {
+            snprintf(err, errlen, "%s: flow ownership: %s", mods[m]->name,
+                     rte_strerror(rc < 0 ? -rc : rc));
+            return rc < 0 ? rc : -rc;
         }
     }
     return 0;
@@ -336,15 +280,9 @@ int lr_runtime_init(struct lr_runtime *rt, const struct lr_config *cfg, char *er
         snprintf(err, errlen, "flow ownership init failed: %s", rte_strerror(-rc));
         return rc;
     }
-    /* Handover marking, and FTP passive ports owned by the worker that
-     * listens on them whatever their hash (lr_flow.h, lr_ftp_pasv_owner). */
-    rc = lr_handover_register(&rt->flow);
-    if (rc == 0 && cfg->ftp.enabled && cfg->ftp.pasv_min != 0)
-        rc = lr_flow_override_set(&rt->flow, cfg->ftp.pasv_min, cfg->ftp.pasv_max);
-    if (rc != 0) {
-        snprintf(err, errlen, "flow handover init failed: %s", rte_strerror(-rc));
+    rc = runtime_flow(rt, err, errlen);
+    if (rc != 0)
         return rc;
-    }
     rc = runtime_pools(rt, lcores, err, errlen);
     if (rc != 0)
         return rc;
@@ -358,12 +296,19 @@ int lr_runtime_init(struct lr_runtime *rt, const struct lr_config *cfg, char *er
     rc = runtime_workers(rt, lcores, err, errlen);
     if (rc != 0)
         return rc;
+    rt->view = (struct lr_worker_set){
+        .cfg = cfg,
+        .nb_workers = rt->nb_workers,
+        .nb_ports = rt->nb_ports,
+        .workers = rt->workers,
+    };
     return runtime_modules(rt, err, errlen);
 }
 
 int lr_runtime_launch(struct lr_runtime *rt)
 {
     rt->start_us = lr_time_now_us();
+    rt->view.start_us = rt->start_us;
     for (uint16_t i = 0; i < rt->nb_workers; i++) {
         struct lr_worker *w = rt->workers[i];
         int rc = rte_eal_remote_launch(lr_worker_main, w, w->lcore);
@@ -391,6 +336,9 @@ void lr_runtime_stop(struct lr_runtime *rt)
 
 void lr_runtime_destroy(struct lr_runtime *rt)
 {
+    unsigned nmod;
+    const struct lr_module *const *mods = lr_runtime_modules(&nmod);
+
     if (rt->launched)
         lr_runtime_stop(rt);
     for (uint16_t i = 0; i < rt->nb_workers; i++) {
@@ -398,8 +346,8 @@ void lr_runtime_destroy(struct lr_runtime *rt)
         if (w == NULL)
             continue;
         for (unsigned m = rt->modules_up[i]; m-- > 0;)
-            if (lr_modules[m].free != NULL)
-                lr_modules[m].free(w);
+            if (mods[m]->fini != NULL)
+                mods[m]->fini(w);
         rt->modules_up[i] = 0;
         /* Packets still buffered for TX or handed over go back to their pools. */
         for (uint16_t p = 0; p < rt->nb_ports; p++) {
@@ -407,6 +355,11 @@ void lr_runtime_destroy(struct lr_runtime *rt)
             w->tx[p].n = 0;
         }
     }
+    /* After every worker's fini: nothing refers to global state any more. */
+    for (unsigned m = rt->globals_up; m-- > 0;)
+        if (mods[m]->global_fini != NULL)
+            mods[m]->global_fini();
+    rt->globals_up = 0;
     for (uint16_t i = 0; i < rt->nb_workers; i++) {
         for (uint16_t j = 0; j < rt->nb_workers; j++) {
             struct rte_ring *r = rt->rings[i][j];
@@ -444,144 +397,4 @@ void lr_runtime_stats_sum(const struct lr_runtime *rt, struct lr_stats *out)
         for (unsigned e = 0; e < LR_TIMER_ERR_MAX; e++)
             out->timer_errors[e] += w->timers.errors[e];
     }
-}
-
-void lr_module_counters_foreach(const struct lr_module_counters *mc,
-                                void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
-{
-    fn(arg, "conns_active", mc->conns_active);
-    fn(arg, "conns_total", mc->conns_total);
-    fn(arg, "requests", mc->requests);
-    fn(arg, "retransmits", mc->retransmits);
-    fn(arg, "responses_2xx", mc->responses[0]);
-    fn(arg, "responses_3xx", mc->responses[1]);
-    fn(arg, "responses_4xx", mc->responses[2]);
-    fn(arg, "responses_5xx", mc->responses[3]);
-    fn(arg, "sessions", mc->sessions);
-    fn(arg, "transfers", mc->transfers);
-    fn(arg, "xfer_bytes", mc->xfer_bytes);
-}
-
-void lr_runtime_module_counters(const struct lr_runtime *rt, int id, struct lr_module_counters *out)
-{
-    memset(out, 0, sizeof(*out));
-    for (uint16_t i = 0; i < rt->nb_workers; i++) {
-        if ((id >= 0 && i != id) || rt->workers[i] == NULL)
-            continue;
-        for (unsigned m = 0; m < rt->modules_up[i]; m++)
-            if (lr_modules[m].counters != NULL)
-                lr_modules[m].counters(rt->workers[i], out);
-    }
-}
-
-/* --- the poll loop ------------------------------------------------------ */
-
-/* Ethernet input in pieces of at most LR_BURST_MAX (the fault layer may have
- * grown the burst with duplicates and released packets). */
-static void worker_input(struct lr_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-    for (uint16_t off = 0; off < n; off += LR_BURST_MAX)
-        lr_eth_input_burst(w, port, pkts + off, RTE_MIN((uint16_t)(n - off), LR_BURST_MAX));
-}
-
-/* Feed a burst whose packets may come from different ports (handed over by
- * other workers) to Ethernet input, one run of equal m->port at a time. */
-static void worker_input_mixed(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
-{
-    uint16_t start = 0;
-    for (uint16_t i = 1; i <= n; i++) {
-        if (i == n || pkts[i]->port != pkts[start]->port) {
-            uint16_t port = pkts[start]->port;
-            if (unlikely(port >= w->nb_ports)) {
-                /* Cannot happen with a correct sender; never trust it blindly. */
-                for (uint16_t k = start; k < i; k++)
-                    lr_pkt_drop(w, LR_DROP_ETH_HANDOVER_FULL, pkts[k]);
-            } else {
-                worker_input(w, port, pkts + start, i - start);
-            }
-            start = i;
-        }
-    }
-}
-
-static bool worker_tx_buffered(const struct lr_worker *w)
-{
-    for (uint16_t p = 0; p < w->nb_ports; p++)
-        if (w->tx[p].n != 0)
-            return true;
-    return false;
-}
-
-int lr_worker_main(void *arg)
-{
-    struct lr_worker *w = arg;
-    struct rte_mbuf *pkts[LR_BURST_MAX * 2];
-    const uint16_t burst = w->burst;
-
-    w->now = lr_time_now_us();
-    w->last_flush = w->now;
-    LR_LOG(INFO, core, "worker %u running on lcore %u (socket %u)", w->id, w->lcore, w->socket);
-    if (w->crash_test_at != 0)
-        w->crash_test_at = w->now + 3000000; /* test hook: crash 3 s into the loop */
-    if (w->id == 0 && w->cfg->arp.gratuitous)
-        lr_arp_announce(w); /* RFC 5227 §3: announce our addresses at start */
-
-    while (!w->stop) {
-        bool backlog = false; /* a burst came back full: more is waiting */
-        w->now = lr_time_now_us();
-
-        for (uint16_t p = 0; p < w->nb_ports; p++) {
-            /* Port RX counters are kept by lr_eth_input_burst(). */
-            uint16_t n = rte_eth_rx_burst(p, w->queue, pkts, burst);
-            backlog |= n == burst;
-            if (unlikely(w->fault != NULL)) {
-                /* Held (reordered) packets come out with the next burst or,
-                 * when the link is idle, on the next empty poll. */
-                if (n != 0)
-                    n = lr_fault_apply(w, LR_FAULT_RX, p, pkts, n, RTE_DIM(pkts));
-                else
-                    n = lr_fault_release(w, LR_FAULT_RX, p, pkts, RTE_DIM(pkts));
-            }
-            if (n != 0)
-                worker_input(w, p, pkts, n);
-        }
-
-        for (uint16_t j = 0; j < w->nb_workers; j++) {
-            if (j == w->id)
-                continue;
-            unsigned n = rte_ring_sc_dequeue_burst(w->ring_from[j], (void **)pkts, burst, NULL);
-            backlog |= n == burst;
-            if (n != 0) {
-                w->stats.handed_in += n;
-                /* Handed-over L4 packets go straight to L4 (lr_handover.h);
-                 * what is left (ARP replicas) takes the Ethernet path. */
-                n = lr_handover_dispatch(w, pkts, (uint16_t)n);
-                worker_input_mixed(w, pkts, (uint16_t)n);
-            }
-        }
-
-        for (unsigned m = 0; m < RTE_DIM(lr_modules); m++)
-            if (lr_modules[m].poll != NULL)
-                lr_modules[m].poll(w);
-
-        lr_timer_wheel_advance(&w->timers, w, w->now);
-        if (unlikely(w->crash_test_at != 0) && w->now >= w->crash_test_at)
-            lr_crash_test_fire(w);
-
-        /* Once every queue is drained nothing more is coming in this
-         * iteration: holding the TX would only add latency, so flush. While
-         * bursts come back full, keep batching, for at most tx_flush us. */
-        bool due = w->now - w->last_flush >= w->tx_flush_us;
-        if ((worker_tx_buffered(w) && (!backlog || due)) || (w->fault != NULL && due))
-            lr_tx_flush(w);
-        w->stats.loops++;
-    }
-
-    w->now = lr_time_now_us();
-    for (unsigned m = RTE_DIM(lr_modules); m-- > 0;)
-        if (lr_modules[m].shutdown != NULL)
-            lr_modules[m].shutdown(w);
-    lr_tx_flush(w);
-    LR_LOG(INFO, core, "worker %u stopped after %" PRIu64 " loops", w->id, w->stats.loops);
-    return 0;
 }

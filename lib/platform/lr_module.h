@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A module as the runtime sees it: one `const struct lr_module` per module,
+ * exported by the module's own file (designated initializers; every hook is
+ * optional) and named once in the runtime's list (lib/runtime/lr_modules.c).
+ *
+ *   const struct lr_module lr_foo_module = {
+ *       .name = "foo",
+ *       .after = LR_MODULE_AFTER("tcp"),
+ *       .global_init = foo_global_init, .global_fini = foo_global_fini,
+ *       .init = foo_init, .fini = foo_fini,
+ *       .poll = foo_poll, .shutdown = foo_shutdown,
+ *       .walk = foo_walk, .line = foo_line,
+ *   };
+ *
+ * Lifecycle (lr_runtime.h): global_init of every module in dependency order,
+ * then init on every worker in the same order; on the worker lcore poll once
+ * per loop iteration and shutdown when it stops (reverse order); after the
+ * workers stopped fini per worker and global_fini (reverse order). A hook is
+ * only called on modules whose earlier step succeeded: fini only after init
+ * returned 0 on that worker, global_fini only after global_init returned 0.
+ *
+ * Counters travel one way: the walk hook names every counter of one worker
+ * (the same names in the same order every time). The runtime sums walks
+ * over workers for /linerate/stats, /linerate/<name> and the final summary;
+ * the `line` table says which of those counters feed the one-line stats
+ * (connections, requests, responses by class, transfers).
+ */
+#ifndef LR_MODULE_H
+#define LR_MODULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lr_config;
+struct lr_flow;
+struct lr_worker;
+
+/** Receives one named counter of a module (walk hook). */
+typedef void (*lr_module_counter_fn)(void *arg, const char *name, uint64_t value);
+
+/** What a module counter adds to in the stats line and the "modules" group. */
+enum lr_line_field {
+    LR_LINE_CONNS_ACTIVE,  /* gauge: connections open now */
+    LR_LINE_CONNS_TOTAL,   /* connections established since start */
+    LR_LINE_REQUESTS,      /* application requests served or answered */
+    LR_LINE_RETRANSMITS,   /* TCP segments retransmitted */
+    LR_LINE_RESPONSES_2XX, /* application responses by class */
+    LR_LINE_RESPONSES_3XX,
+    LR_LINE_RESPONSES_4XX,
+    LR_LINE_RESPONSES_5XX,
+    LR_LINE_SESSIONS,   /* gauge: application sessions open now */
+    LR_LINE_TRANSFERS,  /* file transfers completed */
+    LR_LINE_XFER_BYTES, /* payload bytes moved by those transfers */
+    LR_LINE_MAX
+};
+
+/** One counter of a module's walk (by name) that adds to a stats-line field. */
+struct lr_module_line {
+    const char *counter; /* a name the walk hook emits; NULL ends the table */
+    enum lr_line_field field;
+};
+
+/** A NULL-terminated list of module names for struct lr_module.after. */
+#define LR_MODULE_AFTER(...)                                                                       \
+    (const char *const[])                                                                          \
+    {                                                                                              \
+        __VA_ARGS__, NULL                                                                          \
+    }
+
+struct lr_module {
+    const char *name;
+    /** Modules whose init must run before this one's (NULL-terminated). */
+    const char *const *after;
+    /** Once on the main lcore before any worker init. 0 or -errno. */
+    int (*global_init)(const struct lr_config *cfg);
+    /** Once on the main lcore after every worker's fini. */
+    void (*global_fini)(void);
+    /** Once on the main lcore before the ports start: claim flow ownership
+     *  overrides (lr_flow_override_set: ports owned by one worker whatever
+     *  their hash). 0 or -errno. */
+    int (*flow)(const struct lr_config *cfg, struct lr_flow *f);
+    /** Per worker on the main lcore (allocations on w->socket). 0 or -errno. */
+    int (*init)(struct lr_worker *w);
+    /** Per worker on the main lcore after the workers stopped. */
+    void (*fini)(struct lr_worker *w);
+    /** On the worker lcore once per loop iteration, after RX. */
+    void (*poll)(struct lr_worker *w);
+    /** On the worker lcore when it stops (send FIN/RST), before the last TX flush. */
+    void (*shutdown)(struct lr_worker *w);
+    /** On the main lcore: emit every counter of this worker's module by name,
+     *  in the same order every time. Gives /linerate/<name> too. */
+    void (*walk)(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
+    /** Walk counters that feed the stats line (NULL-terminated), or NULL. */
+    const struct lr_module_line *line;
+    /** Once on the main lcore when telemetry is on ([stats] telemetry):
+     *  register the module's own /linerate/... commands
+     *  (lr_telemetry_register). 0 or -errno. */
+    int (*telemetry)(void);
+    /** The telemetry hook registers /linerate/<name> itself (with more than
+     *  the walk), so the runtime does not. */
+    bool own_command;
+};
+
+#endif /* LR_MODULE_H */

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The one list of modules, their order, and the counters they walk
+ * (lr_runtime.h, lr_module.h).
+ *
+ * Adding a module: its files (with one `const struct lr_module`), one line
+ * in lr_module_list below, its section in config/default.conf.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "lr_client_report.h"
+#include "lr_fault.h"
+#include "lr_ftp_server.h"
+#include "lr_http_server.h"
+#include "lr_ip_frag.h"
+#include "lr_log.h"
+#include "lr_net.h"
+#include "lr_runtime.h"
+#include "lr_tcp.h"
+#include "lr_tftp.h"
+#include "lr_udp.h"
+#include "lr_udp_echo.h"
+
+/* In the order they run when their dependencies allow it (a module listed
+ * before one of its `after` modules is moved behind it). */
+static const struct lr_module *const lr_module_list[] = {
+    &lr_fault_module, &lr_arp_module,      &lr_ip_module,     &lr_ip_frag_module,
+    &lr_udp_module,   &lr_udp_echo_module, &lr_tcp_module,    &lr_http_module,
+    &lr_tftp_module,  &lr_ftp_module,      &lr_client_module,
+};
+
+#define NB_MODULES RTE_DIM(lr_module_list)
+static_assert(RTE_DIM(lr_module_list) <= LR_MODULES_MAX, "raise LR_MODULES_MAX");
+
+static const struct lr_module *ordered[LR_MODULES_MAX];
+static unsigned nb_ordered;
+
+static int module_index(const struct lr_module *const *list, unsigned n, const char *name)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (strcmp(list[i]->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int lr_modules_order(const struct lr_module *const *list, unsigned n, const struct lr_module **out,
+                     char *err, size_t errlen)
+{
+    bool placed[LR_MODULES_MAX] = { false };
+    unsigned done = 0;
+
+    if (n > LR_MODULES_MAX) {
+        snprintf(err, errlen, "%u modules, at most %u", n, LR_MODULES_MAX);
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (module_index(list, i, list[i]->name) >= 0) {
+            snprintf(err, errlen, "module %s is listed twice", list[i]->name);
+            return -EINVAL;
+        }
+        for (const char *const *a = list[i]->after; a != NULL && *a != NULL; a++) {
+            if (module_index(list, n, *a) < 0) {
+                snprintf(err, errlen, "module %s runs after %s, which is not listed", list[i]->name,
+                         *a);
+                return -EINVAL;
+            }
+        }
+    }
+    /* Stable topological order: each round places the first module in list
+     * order whose dependencies are all placed. */
+    while (done < n) {
+        unsigned pick = n;
+        for (unsigned i = 0; i < n && pick == n; i++) {
+            bool ready = !placed[i];
+            for (const char *const *a = list[i]->after; ready && a != NULL && *a != NULL; a++)
+                ready = placed[module_index(list, n, *a)];
+            if (ready)
+                pick = i;
+        }
+        if (pick == n) {
+            for (unsigned i = 0; i < n; i++)
+                if (!placed[i]) {
+                    snprintf(err, errlen, "module %s: circular `after` dependency", list[i]->name);
+                    break;
+                }
+            return -ELOOP;
+        }
+        placed[pick] = true;
+        out[done++] = list[pick];
+    }
+    return 0;
+}
+
+const struct lr_module *const *lr_runtime_modules(unsigned *n)
+{
+    if (nb_ordered == 0) {
+        char err[128];
+        if (lr_modules_order(lr_module_list, NB_MODULES, ordered, err, sizeof(err)) != 0) {
+            /* A wrong list is a build defect, caught by test_runtime. */
+            LR_LOG(ERR, core, "module list: %s", err);
+            *n = 0;
+            return ordered;
+        }
+        nb_ordered = NB_MODULES;
+    }
+    *n = nb_ordered;
+    return ordered;
+}
+
+/* --- counters ------------------------------------------------------------ */
+
+static const char *const line_names[LR_LINE_MAX] = {
+    [LR_LINE_CONNS_ACTIVE] = "conns_active",   [LR_LINE_CONNS_TOTAL] = "conns_total",
+    [LR_LINE_REQUESTS] = "requests",           [LR_LINE_RETRANSMITS] = "retransmits",
+    [LR_LINE_RESPONSES_2XX] = "responses_2xx", [LR_LINE_RESPONSES_3XX] = "responses_3xx",
+    [LR_LINE_RESPONSES_4XX] = "responses_4xx", [LR_LINE_RESPONSES_5XX] = "responses_5xx",
+    [LR_LINE_SESSIONS] = "sessions",           [LR_LINE_TRANSFERS] = "transfers",
+    [LR_LINE_XFER_BYTES] = "xfer_bytes",
+};
+
+const char *lr_line_field_name(enum lr_line_field f)
+{
+    return (unsigned)f < LR_LINE_MAX ? line_names[f] : "?";
+}
+
+struct line_acc {
+    const struct lr_module_line *line;
+    struct lr_line_totals *out;
+};
+
+static void line_add(void *arg, const char *name, uint64_t value)
+{
+    struct line_acc *a = arg;
+    for (const struct lr_module_line *l = a->line; l->counter != NULL; l++)
+        if (strcmp(l->counter, name) == 0)
+            a->out->v[l->field] += value;
+}
+
+void lr_runtime_line_totals(const struct lr_runtime *rt, int id, struct lr_line_totals *out)
+{
+    unsigned nmod;
+    const struct lr_module *const *mods = lr_runtime_modules(&nmod);
+
+    memset(out, 0, sizeof(*out));
+    for (uint16_t i = 0; i < rt->nb_workers; i++) {
+        if ((id >= 0 && i != id) || rt->workers[i] == NULL)
+            continue;
+        for (unsigned m = 0; m < rt->modules_up[i] && m < nmod; m++) {
+            struct line_acc a = { .line = mods[m]->line, .out = out };
+            if (mods[m]->walk != NULL && mods[m]->line != NULL)
+                mods[m]->walk(rt->workers[i], line_add, &a);
+        }
+    }
+}
+
+void lr_line_totals_foreach(const struct lr_line_totals *t, lr_module_counter_fn fn, void *arg)
+{
+    for (unsigned f = 0; f < LR_LINE_MAX; f++)
+        fn(arg, line_names[f], t->v[f]);
+}
+
+/* Sums one module's counters over workers, matching them by position (a
+ * walk emits the same names in the same order every time). */
+struct module_sum {
+    unsigned n;
+    unsigned pos;
+    bool overflow;
+    char name[LR_MODULE_COUNTERS_MAX][48]; /* copies: walks may pass stack buffers */
+    uint64_t value[LR_MODULE_COUNTERS_MAX];
+};
+
+static void module_sum_add(void *arg, const char *name, uint64_t value)
+{
+    struct module_sum *m = arg;
+
+    if (m->pos >= LR_MODULE_COUNTERS_MAX) {
+        m->overflow = true;
+        return;
+    }
+    if (m->pos == m->n) {
+        snprintf(m->name[m->n++], sizeof(m->name[0]), "%s", name);
+        m->value[m->pos] = 0;
+    }
+    m->value[m->pos++] += value;
+}
+
+void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg)
+{
+    unsigned nmod;
+    const struct lr_module *const *mods = lr_runtime_modules(&nmod);
+
+    for (unsigned k = 0; k < nmod; k++) {
+        struct module_sum sum;
+
+        if (mods[k]->walk == NULL)
+            continue;
+        sum.n = 0;
+        sum.overflow = false;
+        for (uint16_t i = 0; i < rt->nb_workers; i++) {
+            if (rt->workers[i] == NULL || rt->modules_up[i] <= k)
+                continue;
+            sum.pos = 0;
+            mods[k]->walk(rt->workers[i], module_sum_add, &sum);
+        }
+        if (sum.overflow)
+            LR_LOG(WARNING, core, "module %s has more than %u counters; the rest are not shown",
+                   mods[k]->name, LR_MODULE_COUNTERS_MAX);
+        for (unsigned c = 0; c < sum.n; c++)
+            fn(arg, mods[k]->name, sum.name[c], sum.value[c]);
+    }
+}
