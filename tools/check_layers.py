@@ -5,10 +5,10 @@
 The layers (README, "Architecture"), each allowed to include its own
 headers and those of the layers listed for it:
 
-    platform  -> (nothing)
     proto     -> (nothing)
-    net       -> platform
-    app       -> platform, net, proto
+    platform  -> proto
+    net       -> proto, platform
+    app       -> proto, platform, net
     runtime   -> platform, net, proto, app
     main      -> everything (app/linerate)
 
@@ -29,9 +29,9 @@ import sys
 import tempfile
 
 ALLOWED = {
-    "platform": set(),
     "proto": set(),
-    "net": {"platform"},
+    "platform": {"proto"},
+    "net": {"platform", "proto"},
     "app": {"platform", "net", "proto"},
     "runtime": {"platform", "net", "proto", "app"},
     "main": {"platform", "net", "proto", "app", "runtime"},
