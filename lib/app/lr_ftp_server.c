@@ -759,7 +759,7 @@ unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
 }
 
 /* The module's walk hook: /linerate/ftp, /linerate/stats and the final
- * summary (lr_telemetry.c sums it over workers). */
+ * summary (lib/runtime/lr_modules.c sums it over workers). */
 static void ftp_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
 {
     struct lr_ftp_stats st;

@@ -636,7 +636,7 @@ void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *ac
 }
 
 /* The module's walk hook: /linerate/tftp, /linerate/stats and the final
- * summary (lr_telemetry.c sums it over workers). */
+ * summary (lib/runtime/lr_modules.c sums it over workers). */
 void lr_tftp_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
 {
     struct lr_tftp_counters c = { 0 };

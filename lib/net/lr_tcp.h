@@ -365,10 +365,10 @@ unsigned lr_tcp_conns_list(const struct lr_worker *w, struct lr_tcp_conn_info *o
                            unsigned skip);
 
 /**
- * Register the telemetry commands /linerate/tcp (counters summed over
- * workers, per-state gauges) and /linerate/conns (connection list, at most
- * 128, parameter = entries to skip). Call once on the main lcore after
- * lr_telemetry_init(). 0 or -errno (-ENOENT when telemetry is off).
+ * Register /linerate/conns (connection list, at most 128, parameter =
+ * entries to skip); /linerate/tcp comes from the module's walk. The tcp
+ * module's telemetry hook (main lcore). 0 or -errno (-ENOENT when
+ * telemetry is off).
  */
 int lr_tcp_telemetry_register(void);
 

@@ -140,7 +140,7 @@ unsigned lr_tcp_conns_list(const struct lr_worker *w, struct lr_tcp_conn_info *o
 }
 
 /* --- telemetry: /linerate/conns (/linerate/tcp is the generic module
- * command over the module's walk hook, lr_telemetry.c) ------------------- */
+ * command over the module's walk hook, lib/runtime) ---------------------- */
 
 #define LR_TCP_TEL_MAX_CONNS 128
 

@@ -444,7 +444,7 @@ void lr_udp_counters_add(const struct lr_worker *w, struct lr_udp_counters *acc)
 }
 
 /* The module's walk hook: /linerate/udp, /linerate/stats and the final
- * summary (lr_telemetry.c sums it over workers). */
+ * summary (lib/runtime/lr_modules.c sums it over workers). */
 void lr_udp_walk(const struct lr_worker *w, void (*fn)(void *arg, const char *name, uint64_t value),
                  void *arg)
 {

@@ -18,7 +18,7 @@ printf '%s\n' "$workers"
 "$LR_PY" - "$stats" "$workers" "$list" <<'PY' || lr_fail "telemetry content"
 import json, sys
 stats, workers, cmds = (json.loads(a) for a in sys.argv[1:4])
-# Built-in commands, and module commands registered through the module table.
+# Built-in commands, and module commands registered through the module list.
 for c in ("/linerate/stats", "/linerate/workers", "/linerate/tcp", "/linerate/udp"):
     assert c in cmds, "%s not listed by /" % c
 for g in ("port0", "eth", "arp", "ip", "icmp", "tcp", "udp", "fault", "worker", "drops", "modules"):
