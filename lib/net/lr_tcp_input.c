@@ -337,6 +337,21 @@ static void tcp_ooo_insert(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     t->cnt.ooo_segs++;
 }
 
+/* The peer's FIN was taken: queued text beyond it is never delivered
+ * (RFC 9293 §3.10.7.4: after a FIN the sequence space ends; later text is
+ * ignored). Counted, the queue emptied. */
+static void tcp_ooo_purge(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    struct lr_tcp_ctx *t = w->tcp;
+    while (c->ooo_head != NULL) {
+        struct rte_mbuf *m = c->ooo_head;
+        c->ooo_head = lr_tcp_ooo(t, m)->next;
+        lr_pkt_drop(w, LR_DROP_TCP_AFTER_FIN, m);
+    }
+    c->ooo_n = 0;
+    c->ooo_bytes = 0;
+}
+
 /* After rcv_nxt advanced: deliver what the OOO queue now continues. */
 static bool tcp_ooo_drain(struct lr_worker *w, struct lr_tcp_conn *c)
 {
@@ -361,6 +376,7 @@ static bool tcp_ooo_drain(struct lr_worker *w, struct lr_tcp_conn *c)
         if (fin && end == c->rcv_nxt && !(c->flags & LR_TCPF_PEER_FIN)) {
             if (!tcp_fin_in(w, c))
                 return false;
+            tcp_ooo_purge(w, c);
         }
     }
     return true;
@@ -380,7 +396,10 @@ static bool tcp_data_in(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_m
         if (had_ooo) {
             /* RFC 5681 §4.2: ACK at once when a hole is filled */
             c->flags |= LR_TCPF_ACK_NOW;
-            if (!tcp_ooo_drain(w, c))
+            /* With a FIN on this segment nothing queued can follow it. */
+            if (fin)
+                tcp_ooo_purge(w, c);
+            else if (!tcp_ooo_drain(w, c))
                 return false;
         }
         if (fin && !(c->flags & LR_TCPF_PEER_FIN)) {
