@@ -724,6 +724,11 @@ void lr_tftp_module_shutdown(struct lr_worker *w)
     }
 }
 
+uint32_t lr_tftp_udp_binds(const struct lr_config *cfg)
+{
+    return cfg->tftp.listen != 0 ? cfg->tftp.max_sessions : 0;
+}
+
 static const struct lr_module_line tftp_line[] = {
     { "requests", LR_LINE_REQUESTS },
     { "sessions_active", LR_LINE_SESSIONS },
@@ -739,6 +744,7 @@ const struct lr_module lr_tftp_module = {
     .global_fini = tftp_module_global_fini,
     .init = tftp_module_init,
     .fini = tftp_module_fini,
+    .udp_binds = lr_tftp_udp_binds,
     .shutdown = lr_tftp_module_shutdown,
     .walk = lr_tftp_module_walk,
     .line = tftp_line,

@@ -73,6 +73,11 @@ void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *ac
 /** Module walk hook: every TFTP counter of @w by name (/linerate/tftp, summaries). */
 void lr_tftp_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
 
+/** UDP ports a worker binds for transfers (one TID each): [tftp]
+ *  max_sessions when TFTP is on. The module's udp_binds hook; set
+ *  w->udp_extra_binds to it before lr_udp_init() outside the runtime. */
+uint32_t lr_tftp_udp_binds(const struct lr_config *cfg);
+
 /** On the worker at stop: error 0 "Server shutting down" to every client, sessions ended. */
 void lr_tftp_module_shutdown(struct lr_worker *w);
 

@@ -62,9 +62,10 @@ static void udp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint
 int lr_udp_init(struct lr_worker *w)
 {
     struct lr_udp_ctx *u;
-    /* [udp] max_binds counts service ports; each TFTP transfer binds its own
-     * port (TID), so room for [tftp] max_sessions is added on top. */
-    uint32_t n = w->cfg->udp.max_binds + (w->cfg->tftp.listen != 0 ? w->cfg->tftp.max_sessions : 0);
+    /* [udp] max_binds counts service ports; modules that bind a port per
+     * exchange (a TFTP transfer's TID) claimed room on top (udp_binds hook,
+     * lr_module.h). */
+    uint32_t n = w->cfg->udp.max_binds + w->udp_extra_binds;
 
     if (w->cfg->udp.max_binds == 0 || n > UINT16_MAX - 1)
         return -EINVAL;

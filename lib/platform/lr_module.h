@@ -80,6 +80,10 @@ struct lr_module {
      *  overrides (lr_flow_override_set: ports owned by one worker whatever
      *  their hash). 0 or -errno. */
     int (*flow)(const struct lr_config *cfg, struct lr_flow *f);
+    /** UDP ports this module binds per worker beyond its [udp] max_binds
+     *  service ports (e.g. one per TFTP transfer); the runtime adds them up
+     *  into w->udp_extra_binds before any init. */
+    uint32_t (*udp_binds)(const struct lr_config *cfg);
     /** Per worker on the main lcore (allocations on w->socket). 0 or -errno. */
     int (*init)(struct lr_worker *w);
     /** Per worker on the main lcore after the workers stopped. */

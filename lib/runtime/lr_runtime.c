@@ -216,8 +216,18 @@ static int runtime_modules(struct lr_runtime *rt, char *err, size_t errlen)
         }
         rt->globals_up = m + 1;
     }
+    uint64_t udp_extra = 0;
+    for (unsigned m = 0; m < nmod; m++)
+        if (mods[m]->udp_binds != NULL)
+            udp_extra += mods[m]->udp_binds(rt->cfg);
+    if (udp_extra > UINT16_MAX) {
+        snprintf(err, errlen, "modules claim %" PRIu64 " UDP ports per worker, more than 65535",
+                 udp_extra);
+        return -EINVAL;
+    }
     for (uint16_t i = 0; i < rt->nb_workers; i++) {
         struct lr_worker *w = rt->workers[i];
+        w->udp_extra_binds = (uint32_t)udp_extra;
         for (unsigned m = 0; m < nmod; m++) {
             if (mods[m]->init != NULL) {
                 int rc = mods[m]->init(w);

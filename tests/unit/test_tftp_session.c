@@ -107,6 +107,7 @@ static struct lr_worker *mkworker(uint32_t max_sessions)
     struct lr_worker *w = lr_test_worker_new(&cfg);
     assert_non_null(w);
     assert_int_equal(lr_ip_frag_init(w), 0);
+    w->udp_extra_binds = lr_tftp_udp_binds(w->cfg);
     assert_int_equal(lr_udp_init(w), 0);
     assert_int_equal(lr_tftp_init(w, fc), 0);
     return w;
