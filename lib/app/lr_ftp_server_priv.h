@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to the FTP server glue: the session and server structures shared
- * by lr_ftp_server.c (control connections, actions, timers, lifecycle) and
- * lr_ftp_data.c (data connections, transfers, disk I/O completions).
+ * by lr_ftp_server.c (control connections, actions, timers, per-worker
+ * lifecycle), lr_ftp_data.c (data connections, transfers, disk I/O
+ * completions) and lr_ftp_module.c (counters, global start/stop, the
+ * module descriptor).
  * Not part of the installed headers.
  */
 #ifndef LR_FTP_SERVER_PRIV_H
