@@ -37,6 +37,10 @@
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include "lr_log.h"
+
+/* The file cache logs as linerate.http (defined by the HTTP module). */
+LR_LOG_DECLARE(http);
 
 enum lr_file_type {
     LR_FILE_REG = 0,

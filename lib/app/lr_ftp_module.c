@@ -19,6 +19,8 @@
 #include "lr_log.h"
 #include "lr_module.h"
 
+LR_LOG_DEFINE(ftp);
+
 void lr_ftp_counters_get(const struct lr_worker *w, struct lr_ftp_stats *out)
 {
     const struct lr_ftp_server *srv = w->app != NULL ? w->app->ftp : NULL;

@@ -22,6 +22,9 @@
 #include "lr_tcp.h"
 #include "lr_timer.h"
 #include "lr_worker.h"
+#include "lr_log.h"
+
+LR_LOG_DECLARE(ftp); /* linerate.ftp */
 
 #define OUT_MAX      16384u      /* control replies waiting to be sent */
 #define STASH_MAX    2048u       /* control bytes received while the session is busy */

@@ -33,6 +33,8 @@
 #include "lr_net.h"
 #include "lr_tcp.h"
 
+LR_LOG_DEFINE(client);
+
 #define REQ_MAX 640 /* "GET " path(255) " HTTP/1.1\r\nHost: " host(127) ... */
 
 enum slot_state {

@@ -40,6 +40,9 @@
 #include "lr_latency.h"
 #include "lr_module.h"
 #include "lr_worker.h"
+#include "lr_log.h"
+
+LR_LOG_DECLARE(client); /* linerate.client */
 
 #define LR_CLIENT_REQ_TIMEOUT_US (10 * 1000000ULL) /* per request (head + body) */
 #define LR_CLIENT_GRACE_US       (2 * 1000000ULL)  /* in-flight requests after duration */

@@ -57,6 +57,8 @@
 #include "lr_time.h"
 #include "lr_timer.h"
 
+LR_LOG_DEFINE(http);
+
 #define HTTP_BODY_PIECE    (256u * 1024)   /* most body bytes queued per call */
 #define HTTP_BODY_MIN      (64u * 1024)    /* queue at least this much when space > 0 */
 #define HTTP_SEG_MAX       32768u          /* bytes per external-buffer segment */

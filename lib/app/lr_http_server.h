@@ -32,6 +32,9 @@
 #include "lr_file_cache.h"
 #include "lr_module.h"
 #include "lr_worker.h"
+#include "lr_log.h"
+
+LR_LOG_DECLARE(http); /* linerate.http */
 
 /* Status codes the server sends, each counted. X(code, "name") */
 #define LR_HTTP_STATUSES(X)                                                                        \

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rte_log types, one per module: linerate.core, linerate.net, linerate.tcp,
- * linerate.udp, linerate.http, linerate.ftp, linerate.client.
+ * linerate.udp here; a module above declares its own in its header with
+ * LR_LOG_DECLARE(name) and defines it in one of its files with
+ * LR_LOG_DEFINE(name) (linerate.http, linerate.ftp, linerate.client).
  *
  * Library code never prints; it logs through LR_LOG() so the level of each
  * module can be changed at run time with the EAL option
@@ -12,18 +14,21 @@
 
 #include <rte_log.h>
 
-extern int lr_logtype_core;
-extern int lr_logtype_net;
-extern int lr_logtype_tcp;
-extern int lr_logtype_udp;
-extern int lr_logtype_http;
-extern int lr_logtype_ftp;
-extern int lr_logtype_client;
+/** Declare the log type linerate.@mod (in the module's header). */
+#define LR_LOG_DECLARE(mod) extern int lr_logtype_##mod
+
+/** Define and register linerate.@mod, default level INFO (in one .c file). */
+#define LR_LOG_DEFINE(mod) RTE_LOG_REGISTER(lr_logtype_##mod, linerate.mod, INFO)
+
+LR_LOG_DECLARE(core);
+LR_LOG_DECLARE(net);
+LR_LOG_DECLARE(tcp);
+LR_LOG_DECLARE(udp);
 
 /**
  * Log one line. @level is an rte_log level without prefix (ERR, WARNING,
- * NOTICE, INFO, DEBUG), @mod a module suffix (core, net, tcp, udp, http, ftp,
- * client). A newline is appended.
+ * NOTICE, INFO, DEBUG), @mod a declared log type (core, net, tcp, udp, http,
+ * ftp, client). A newline is appended.
  * Example: LR_LOG(ERR, core, "port %u: start failed: %s", id, strerror(-rc));
  */
 #define LR_LOG(level, mod, fmt, ...)                                                               \
