@@ -187,6 +187,23 @@ void ftp_out_close(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_out *o
     ctrl_flush(w, x);
 }
 
+/* Send what a session call wrote, then run the actions it asked for. A
+ * DELAY among them holds this call's replies back too (lr_ftp_session.h):
+ * the 530 of a failed login leaves only once the failure delay ran. */
+static void ftp_out_run(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_out *o,
+                        struct lr_ftp_actions *acts)
+{
+    for (unsigned i = 0; i < acts->n; i++) {
+        if (acts->a[i].type == LR_FTP_ACT_DELAY) {
+            x->delaying = true;
+            x->delay_until = w->now + acts->a[i].delay_us;
+            break;
+        }
+    }
+    ftp_out_close(w, x, o);
+    run_actions(w, x, acts);
+}
+
 /* --- control connection -------------------------------------------------- */
 
 static void handle_line(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_line_status st)
@@ -195,8 +212,7 @@ static void handle_line(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_lin
     struct lr_ftp_actions acts;
     ftp_out_open(x, &o);
     lr_ftp_session_line(&x->s, w->now, st, x->lb.buf, x->lb.len, &o, &acts);
-    ftp_out_close(w, x, &o);
-    run_actions(w, x, &acts);
+    ftp_out_run(w, x, &o, &acts);
 }
 
 static bool sess_blocked(const struct ftp_sess *x)
@@ -328,8 +344,7 @@ void ftp_xfer_done(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_xfer_res
     ftp_xfer_reset(w, x);
     ftp_out_open(x, &o);
     lr_ftp_session_transfer_done(&x->s, w->now, r, &o, &acts);
-    ftp_out_close(w, x, &o);
-    run_actions(w, x, &acts);
+    ftp_out_run(w, x, &o, &acts);
     if (x->in_use) {
         ctrl_flush(w, x);
         ftp_drain_stash(w, x);
@@ -366,8 +381,7 @@ void ftp_login_result(struct lr_worker *w, struct ftp_sess *x, bool ok)
     struct lr_ftp_actions acts;
     ftp_out_open(x, &o);
     lr_ftp_session_login_result(&x->s, w->now, ok, &o, &acts);
-    ftp_out_close(w, x, &o);
-    run_actions(w, x, &acts);
+    ftp_out_run(w, x, &o, &acts);
     if (x->in_use)
         ftp_drain_stash(w, x);
 }
@@ -519,8 +533,7 @@ static void sess_timer(struct lr_worker *w, struct lr_timer *t)
     if (!x->delaying) {
         ftp_out_open(x, &o);
         lr_ftp_session_tick(&x->s, w->now, &o, &acts);
-        ftp_out_close(w, x, &o);
-        run_actions(w, x, &acts);
+        ftp_out_run(w, x, &o, &acts);
     }
     if (x->in_use)
         ftp_sess_rearm(w, x);

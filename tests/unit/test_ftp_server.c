@@ -591,25 +591,16 @@ static void test_wrong_password_delayed(void **state)
 }
 
 /*
- * KNOWN BUG (skipped unless LR_FTP_TEST_KNOWN_BUGS=1): the 530 itself is
- * not held for the failure delay. lr_ftp_session.h says DELAY holds "the
- * replies of this call" (login_finish puts DELAY first for that), but the
- * glue (handle_line() and ftp_login_result() in lr_ftp_server.c) calls
- * ftp_out_close() -- which flushes the replies -- before run_actions()
- * sets x->delaying, so the 530 goes out at once and only later commands
- * wait. Expected: nothing on the control connection until the delay ran.
+ * The 530 itself is held for the failure delay: lr_ftp_session.h says
+ * DELAY holds "the replies of this call" (login_finish puts DELAY first for
+ * that). Found by this test: the glue flushed the replies before it saw
+ * the DELAY, so the 530 went out at once and only later commands waited.
  */
-static void test_wrong_password_530_held_known_bug(void **state)
+static void test_wrong_password_530_held(void **state)
 {
-    const char *on = getenv("LR_FTP_TEST_KNOWN_BUGS");
-    if (on == NULL || strcmp(on, "1") != 0) {
-        fprintf(stderr, "test_ftp_server: KNOWN BUG skipped: the 530 of a failed login is "
-                        "sent before the failure delay (LR_FTP_TEST_KNOWN_BUGS=1 runs it)\n");
-        skip();
-    }
     struct lrt_env *e = *state;
     struct peer *c = failed_login(e);
-    expect_nothing(c); /* fails today: "530 Login incorrect." is already there */
+    expect_nothing(c);
     advance(e, FAIL_DELAY_US - 10000);
     expect_nothing(c);
     advance(e, 20000);
@@ -845,7 +836,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_anonymous_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_logged_in, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_password_delayed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_password_530_held_known_bug, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_password_530_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pasv_list, setup, teardown),
