@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Configuration loader (lr_config.h).
+ * Configuration loader (lr_config.h): the engine. The key table is in
+ * lr_config_keys.c, the value parsers in lr_config_values.c, the rules
+ * across keys in lr_config_check.c (lr_config_priv.h lists the files).
  *
- * One static table row per key: section, name, type, field offset and size,
- * bounds, default text and help. Defaults are produced by parsing the
- * default text of every row with the same code that parses the file, so the
- * table is the single source of truth (lr_config_help() prints it, and a
- * unit test checks config/default.conf documents every row).
+ * Defaults are produced by parsing the default text of every row of the key
+ * table with the same code that parses the file (key_parse()), so the table
+ * is the single source of truth.
  *
  * Loading: the text is first checked line by line (rte_cfgfile silently
  * skips lines without '=' and truncates long names and values, so syntax
  * errors are caught here, with a line number), then written to a memfd and
  * read with rte_cfgfile. Sections and entries are walked by index so
  * duplicate sections and keys are seen and rejected. After all keys, the
- * cross-key checks run (port subnets, gateway, RTO bounds, port clashes).
+ * cross-key checks run (cfg_check(): port subnets, gateway, RTO bounds,
+ * port clashes).
  *
  * Every error is one line: "FILE: [section] key: reason".
  */
@@ -36,575 +37,25 @@
 #include <rte_ether.h>
 #include <rte_string_fns.h>
 
-#include "lr_config.h"
+#include "lr_config_priv.h"
 
 #define CFG_FILE_MAX (1u << 20) /* bigger than any sane config */
 #define CFG_COMMENT  '#'
 /* rte_cfgfile reads lines into CFG_NAME_LEN + CFG_VALUE_LEN + 4 bytes. */
 #define CFG_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 2)
 
-enum cfg_sec {
-    SEC_PORT,
-    SEC_WORKER,
-    SEC_ARP,
-    SEC_IP,
-    SEC_FAULT,
-    SEC_STATS,
-    SEC_TCP,
-    SEC_HTTP,
-    SEC_FTP,
-    SEC_UDP,
-    SEC_TFTP,
-    SEC_CLIENT,
-    SEC_MAX,
-};
-
-static const struct {
-    const char *name;
-    size_t off; /* of the section struct in struct lr_config */
-    const char *help;
-} cfg_sections[SEC_MAX] = {
-    [SEC_PORT] = { "portN", offsetof(struct lr_config, port),
-                   "one section per port, [port0] to [port7], numbered without gaps" },
-    [SEC_WORKER] = { "worker", offsetof(struct lr_config, worker), "per-worker resources" },
-    [SEC_ARP] = { "arp", offsetof(struct lr_config, arp), "ARP cache (RFC 826)" },
-    [SEC_IP] = { "ip", offsetof(struct lr_config, ip), "IPv4 and ICMP" },
-    [SEC_FAULT] = { "fault", offsetof(struct lr_config, fault),
-                    "fault injection around rx/tx bursts (all 0 = off)" },
-    [SEC_STATS] = { "stats", offsetof(struct lr_config, stats), "statistics output" },
-    [SEC_TCP] = { "tcp", offsetof(struct lr_config, tcp), "TCP (RFC 9293 and extensions)" },
-    [SEC_HTTP] = { "http", offsetof(struct lr_config, http), "HTTP/1.1 static file server" },
-    [SEC_FTP] = { "ftp", offsetof(struct lr_config, ftp), "FTP server (RFC 959)" },
-    [SEC_UDP] = { "udp", offsetof(struct lr_config, udp), "UDP services" },
-    [SEC_TFTP] = { "tftp", offsetof(struct lr_config, tftp), "TFTP server (RFC 1350)" },
-    [SEC_CLIENT] = { "client", offsetof(struct lr_config, client),
-                     "HTTP load generator; the section being present selects client mode" },
-};
-
-enum cfg_type {
-    T_UINT,      /* plain decimal integer */
-    T_SIZE,      /* bytes, k/m/g suffixes */
-    T_TIME,      /* microseconds, us/ms/s/m/h suffixes */
-    T_BOOL,      /* bool */
-    T_PERCENT,   /* double in [0, 100] */
-    T_IPV4,      /* rte_be32_t, empty = 0 */
-    T_STR,       /* char[], printable, min = minimum length */
-    T_PATH,      /* char[LR_PATH_MAX], resolved against the config directory */
-    T_SUBDIR,    /* char[LR_PATH_MAX], relative path without "..", empty = off */
-    T_PORT_ADDR, /* [portN] addr: a.b.c.d/n into addr + prefix */
-    T_ARP_LIST,  /* [portN] arp: "IP MAC, IP MAC" */
-    T_PASV,      /* [ftp] pasv_ports: "A-B" */
-    T_LISTEN,    /* [http] listen: comma list of ports */
-    T_TARGETS,   /* [client] target: comma list of ip:port */
-    T_URLS,      /* [client] path: comma list of /paths */
-    T_SRC_RANGE, /* [client] source_addrs: "A-B" or "A" */
-    T_CC,        /* [tcp] cc: newreno|cubic */
-};
-
-struct cfg_key {
-    enum cfg_sec sec;
-    const char *name;
-    enum cfg_type type;
-    size_t off;  /* of the field in the section struct */
-    size_t size; /* of the field */
-    uint64_t min, max;
-    const char *def; /* NULL: no default (required, or set by other rules) */
-    const char *help;
-};
-
-#define FSIZE(st, f) sizeof(((st *)0)->f)
-#define KEY(sec, st, name, field, type, min, max, def, help)                                       \
-    {                                                                                              \
-        sec, name, type, offsetof(st, field), FSIZE(st, field), min, max, def, help                \
-    }
-
-#define US(x)  ((uint64_t)(x))
-#define MS(x)  ((uint64_t)(x)*1000)
-#define SEC(x) ((uint64_t)(x)*1000000)
-#define KIB(x) ((uint64_t)(x) << 10)
-#define MIB(x) ((uint64_t)(x) << 20)
-#define GIB(x) ((uint64_t)(x) << 30)
-
-#define P  struct lr_port_config
-#define W  struct lr_worker_config
-#define A  struct lr_arp_config
-#define I  struct lr_ip_config
-#define F  struct lr_fault_config
-#define S  struct lr_stats_config
-#define T  struct lr_tcp_config
-#define H  struct lr_http_config
-#define FT struct lr_ftp_config
-#define U  struct lr_udp_config
-#define TF struct lr_tftp_config
-#define C  struct lr_client_config
-
-static const struct cfg_key cfg_keys[] = {
-    KEY(SEC_PORT, P, "addr", addr, T_PORT_ADDR, 0, 0, NULL,
-        "IPv4 address and prefix length of the port, e.g. 198.18.0.2/24"),
-    KEY(SEC_PORT, P, "gateway", gateway, T_IPV4, 0, 0, "",
-        "default gateway, inside the port's subnet; empty = none"),
-    KEY(SEC_PORT, P, "mtu", mtu, T_UINT, 576, 9000, "1500",
-        "IP MTU of the port (RFC 791 §3.1: 576 at least)"),
-    KEY(SEC_PORT, P, "arp", static_arp, T_ARP_LIST, 0, LR_MAX_STATIC_ARP, "",
-        "static ARP entries 'IP MAC, IP MAC', never expired or overwritten"),
-
-    KEY(SEC_WORKER, W, "burst", burst, T_UINT, 1, 64, "32", "RX burst size"),
-    KEY(SEC_WORKER, W, "mbufs", mbufs, T_UINT, 1024, 16777216, "16384",
-        "mbufs in each worker's pool"),
-    KEY(SEC_WORKER, W, "mbuf_cache", mbuf_cache, T_UINT, 0, 512, "256", "per-lcore mempool cache"),
-    KEY(SEC_WORKER, W, "rx_desc", rx_desc, T_UINT, 64, 32768, "1024", "RX descriptors per queue"),
-    KEY(SEC_WORKER, W, "tx_desc", tx_desc, T_UINT, 64, 32768, "1024", "TX descriptors per queue"),
-    KEY(SEC_WORKER, W, "tx_flush", tx_flush, T_TIME, 0, SEC(1), "100us",
-        "longest TX hold while RX bursts come in full (TX is flushed once RX is drained)"),
-    KEY(SEC_WORKER, W, "ring_size", ring_size, T_UINT, 64, 1u << 20, "1024",
-        "entries of each inter-worker ring"),
-
-    KEY(SEC_ARP, A, "table_size", table_size, T_UINT, 16, 1u << 20, "1024",
-        "ARP entries per worker"),
-    KEY(SEC_ARP, A, "pending_max", pending_max, T_UINT, 1, 1024, "8",
-        "packets parked per unresolved entry"),
-    KEY(SEC_ARP, A, "timeout", timeout, T_TIME, SEC(1), SEC(86400), "300s",
-        "lifetime of a learned entry"),
-    KEY(SEC_ARP, A, "retry", retry, T_TIME, SEC(1), SEC(60), "1s",
-        "re-ask interval while resolving (RFC 1122 §2.3.2.1: at most once a second)"),
-    KEY(SEC_ARP, A, "retries", retries, T_UINT, 1, 100, "3", "requests before giving up"),
-    KEY(SEC_ARP, A, "gratuitous", gratuitous, T_BOOL, 0, 0, "yes",
-        "send a gratuitous ARP at start"),
-    KEY(SEC_ARP, A, "spoof_guard", spoof_guard, T_BOOL, 0, 0, "yes",
-        "unsolicited replies never overwrite an entry"),
-
-    KEY(SEC_IP, I, "ttl", ttl, T_UINT, 1, 255, "64", "TTL of sent packets"),
-    KEY(SEC_IP, I, "icmp_rate", icmp_rate, T_UINT, 0, 1000000, "100",
-        "ICMP errors per second per worker (RFC 1812 §4.3.2.8); 0 = none"),
-    KEY(SEC_IP, I, "frag_max_flows", frag_max_flows, T_UINT, 1, 1u << 24, "4096",
-        "datagrams being reassembled per worker"),
-    KEY(SEC_IP, I, "frag_max_entries", frag_max_entries, T_UINT, 2, 8192, "64",
-        "fragments per datagram"),
-    KEY(SEC_IP, I, "frag_timeout", frag_timeout, T_TIME, SEC(1), SEC(255), "30s",
-        "reassembly timeout (RFC 791, RFC 1122 §3.3.2)"),
-
-    KEY(SEC_FAULT, F, "seed", seed, T_UINT, 0, UINT64_MAX, "1",
-        "PRNG seed (mixed with the worker id): same seed, same faults"),
-    KEY(SEC_FAULT, F, "drop", drop, T_PERCENT, 0, 0, "0", "percent of packets dropped"),
-    KEY(SEC_FAULT, F, "duplicate", duplicate, T_PERCENT, 0, 0, "0",
-        "percent of packets duplicated"),
-    KEY(SEC_FAULT, F, "reorder", reorder, T_PERCENT, 0, 0, "0",
-        "percent of packets held back behind later ones"),
-    KEY(SEC_FAULT, F, "corrupt", corrupt, T_PERCENT, 0, 0, "0",
-        "percent of packets with one bit flipped past the Ethernet header"),
-
-    KEY(SEC_STATS, S, "interval", interval, T_TIME, 0, SEC(3600), "1s",
-        "period of the statistics line; 0 = none"),
-    KEY(SEC_STATS, S, "telemetry", telemetry, T_BOOL, 0, 0, "yes",
-        "register DPDK telemetry commands"),
-    KEY(SEC_STATS, S, "pdump", pdump, T_BOOL, 0, 0, "yes",
-        "allow packet capture with dpdk-dumpcap"),
-
-    KEY(SEC_TCP, T, "max_conns", max_conns, T_UINT, 1, 1u << 24, "65536", "connections per worker"),
-    KEY(SEC_TCP, T, "backlog", backlog, T_UINT, 1, 1u << 20, "1024", "SYN queue per listener"),
-    KEY(SEC_TCP, T, "time_wait", time_wait, T_TIME, SEC(1), SEC(240), "60s",
-        "TIME-WAIT duration, 2*MSL (RFC 9293 §3.4.2)"),
-    KEY(SEC_TCP, T, "syn_timeout", syn_timeout, T_TIME, MS(100), SEC(60), "1s",
-        "initial SYN and SYN-ACK retransmission timeout"),
-    KEY(SEC_TCP, T, "syn_retries", syn_retries, T_UINT, 0, 20, "5", "SYN/SYN-ACK retransmissions"),
-    KEY(SEC_TCP, T, "rto_min", rto_min, T_TIME, MS(1), SEC(60), "200ms", "lower bound of the RTO"),
-    KEY(SEC_TCP, T, "rto_max", rto_max, T_TIME, SEC(1), SEC(600), "60s",
-        "upper bound of the RTO (RFC 6298 §2.5: 60 s at least)"),
-    KEY(SEC_TCP, T, "rto_initial", rto_initial, T_TIME, MS(1), SEC(60), "1s",
-        "RTO before the first RTT sample (RFC 6298 §2.1)"),
-    KEY(SEC_TCP, T, "retries", retries, T_UINT, 1, 100, "15",
-        "data retransmissions before the connection is dropped"),
-    KEY(SEC_TCP, T, "delayed_ack", delayed_ack, T_TIME, 0, MS(500), "40ms",
-        "delayed ACK timeout, 500 ms at most (RFC 1122 §4.2.3.2); 0 = ACK at once"),
-    KEY(SEC_TCP, T, "nagle", nagle, T_BOOL, 0, 0, "yes", "Nagle algorithm (RFC 1122 §4.2.3.4)"),
-    KEY(SEC_TCP, T, "keepalive", keepalive, T_TIME, 0, SEC(86400), "0",
-        "idle time before keep-alive probes (RFC 1122 §4.2.3.6); 0 = off"),
-    KEY(SEC_TCP, T, "keepalive_intvl", keepalive_intvl, T_TIME, SEC(1), SEC(3600), "75s",
-        "interval between keep-alive probes"),
-    KEY(SEC_TCP, T, "keepalive_probes", keepalive_probes, T_UINT, 1, 100, "9",
-        "unanswered probes before the connection is dropped"),
-    KEY(SEC_TCP, T, "mss", mss, T_UINT, 88, 8960, "1460",
-        "cap on the advertised MSS (the port MTU - 40 also caps it)"),
-    KEY(SEC_TCP, T, "rcvbuf", rcvbuf, T_SIZE, KIB(4), MIB(64), "256k",
-        "receive buffer per connection"),
-    KEY(SEC_TCP, T, "sndbuf", sndbuf, T_SIZE, KIB(4), MIB(64), "256k",
-        "send buffer per connection"),
-    KEY(SEC_TCP, T, "ooo_max", ooo_max, T_UINT, 0, 4096, "64",
-        "out-of-order segments kept per connection"),
-    KEY(SEC_TCP, T, "wscale", wscale, T_UINT, 0, 14, "7",
-        "our window scale shift, 14 at most (RFC 7323 §2.3)"),
-    KEY(SEC_TCP, T, "timestamps", timestamps, T_BOOL, 0, 0, "yes", "timestamps option (RFC 7323)"),
-    KEY(SEC_TCP, T, "sack", sack, T_BOOL, 0, 0, "yes", "selective acknowledgements (RFC 2018)"),
-    KEY(SEC_TCP, T, "syncookies", syncookies, T_BOOL, 0, 0, "yes",
-        "SYN cookies when the SYN queue is full (RFC 4987 §3.6)"),
-    KEY(SEC_TCP, T, "challenge_ack_limit", challenge_ack_limit, T_UINT, 1, 100000, "10",
-        "challenge ACKs per connection per second (RFC 5961 §7)"),
-    KEY(SEC_TCP, T, "cc", cc, T_CC, 0, 0, "newreno",
-        "congestion control: newreno (RFC 5681, 6582) or cubic (RFC 9438)"),
-    KEY(SEC_TCP, T, "echo_port", echo_port, T_UINT, 0, 65535, "0",
-        "TCP echo service (RFC 862); 0 = off"),
-    KEY(SEC_TCP, T, "discard_port", discard_port, T_UINT, 0, 65535, "0",
-        "TCP discard service (RFC 863); 0 = off"),
-
-    KEY(SEC_HTTP, H, "enabled", enabled, T_BOOL, 0, 0, "yes", "serve HTTP"),
-    KEY(SEC_HTTP, H, "listen", listen, T_LISTEN, 1, 65535, "80", "comma-separated TCP ports"),
-    KEY(SEC_HTTP, H, "root", root, T_PATH, 1, 0, "www",
-        "document root, relative to the config file's directory"),
-    KEY(SEC_HTTP, H, "index", index, T_STR, 1, 0, "index.html", "file served for a directory"),
-    KEY(SEC_HTTP, H, "server_name", server_name, T_STR, 1, 0, "linerate", "Server header"),
-    KEY(SEC_HTTP, H, "max_header_bytes", max_header_bytes, T_SIZE, KIB(1), MIB(1), "8k",
-        "request line and headers; larger gets 431"),
-    KEY(SEC_HTTP, H, "max_headers", max_headers, T_UINT, 1, 1024, "64",
-        "header fields per request"),
-    KEY(SEC_HTTP, H, "max_uri_bytes", max_uri_bytes, T_SIZE, 64, KIB(64), "2k",
-        "request target length; longer gets 414"),
-    KEY(SEC_HTTP, H, "max_body_bytes", max_body_bytes, T_SIZE, 0, GIB(1), "1m",
-        "request bodies (read and discarded); larger gets 413"),
-    KEY(SEC_HTTP, H, "header_timeout", header_timeout, T_TIME, MS(100), SEC(3600), "10s",
-        "time to receive a request's headers before 408"),
-    KEY(SEC_HTTP, H, "keepalive_timeout", keepalive_timeout, T_TIME, 0, SEC(3600), "60s",
-        "idle persistent connections are closed after this; 0 = no keep-alive"),
-    KEY(SEC_HTTP, H, "max_requests_per_conn", max_requests_per_conn, T_UINT, 0, UINT32_MAX, "0",
-        "requests per connection; 0 = unlimited"),
-    KEY(SEC_HTTP, H, "cache_bytes", cache_bytes, T_SIZE, 0, GIB(64), "256m",
-        "file cache size shared by the workers"),
-
-    KEY(SEC_FTP, FT, "enabled", enabled, T_BOOL, 0, 0, "yes", "serve FTP"),
-    KEY(SEC_FTP, FT, "listen", listen, T_UINT, 1, 65535, "21", "control connection port"),
-    KEY(SEC_FTP, FT, "root", root, T_PATH, 0, 0, "",
-        "FTP root, relative to the config file's directory; empty = the HTTP root"),
-    KEY(SEC_FTP, FT, "upload_dir", upload_dir, T_SUBDIR, 0, 0, "",
-        "directory under the root where STOR is allowed; empty = uploads off"),
-    KEY(SEC_FTP, FT, "max_upload_bytes", max_upload_bytes, T_SIZE, 0, GIB(1024), "64m",
-        "largest accepted upload"),
-    KEY(SEC_FTP, FT, "pasv_ports", pasv_min, T_PASV, 1024, 65535, "50000-50999",
-        "passive data port range, first-last"),
-    KEY(SEC_FTP, FT, "pasv_address", pasv_address, T_IPV4, 0, 0, "",
-        "address announced in PASV replies; empty = the port's own"),
-    KEY(SEC_FTP, FT, "active_from_port_20", active_from_port_20, T_BOOL, 0, 0, "no",
-        "active-mode data connections from port 20 (RFC 959 §3.2) instead of an ephemeral port"),
-    KEY(SEC_FTP, FT, "anonymous", anonymous, T_BOOL, 0, 0, "yes",
-        "allow USER anonymous/ftp (RFC 1635)"),
-    KEY(SEC_FTP, FT, "users", users, T_PATH, 0, 0, "",
-        "user:crypt-hash file (see lr-ftp-passwd); empty = none"),
-    KEY(SEC_FTP, FT, "idle_timeout", idle_timeout, T_TIME, SEC(1), SEC(86400), "300s",
-        "idle control connections are closed (421) after this"),
-    KEY(SEC_FTP, FT, "max_sessions", max_sessions, T_UINT, 1, 65536, "256",
-        "FTP sessions per worker"),
-
-    KEY(SEC_UDP, U, "echo_port", echo_port, T_UINT, 0, 65535, "0",
-        "UDP echo service (RFC 862); 0 = off"),
-    KEY(SEC_UDP, U, "max_binds", max_binds, T_UINT, 1, 65536, "64", "UDP ports that can be bound"),
-
-    KEY(SEC_TFTP, TF, "listen", listen, T_UINT, 0, 65535, "0",
-        "TFTP port (69 is standard); 0 = off"),
-    KEY(SEC_TFTP, TF, "root", root, T_PATH, 0, 0, "",
-        "TFTP root (read-only), relative to the config file's directory; empty = the HTTP root"),
-    KEY(SEC_TFTP, TF, "max_sessions", max_sessions, T_UINT, 1, 65536, "64", "transfers per worker"),
-    KEY(SEC_TFTP, TF, "timeout", timeout, T_TIME, MS(100), SEC(255), "1s",
-        "retransmission timeout (RFC 2349: 1-255 s when negotiated)"),
-    KEY(SEC_TFTP, TF, "retries", retries, T_UINT, 1, 100, "5", "retransmissions before giving up"),
-    KEY(SEC_TFTP, TF, "max_window", max_window, T_UINT, 1, 65535, "64",
-        "largest windowsize granted (RFC 7440): blocks sent before waiting for an ACK"),
-
-    KEY(SEC_CLIENT, C, "target", targets, T_TARGETS, 0, LR_MAX_TARGETS, NULL,
-        "comma-separated servers ip:port (required in client mode)"),
-    KEY(SEC_CLIENT, C, "path", paths, T_URLS, 0, LR_MAX_TARGETS, "/",
-        "comma-separated request paths, used in turn"),
-    KEY(SEC_CLIENT, C, "host", host, T_STR, 0, 0, "", "Host header; empty = the target address"),
-    KEY(SEC_CLIENT, C, "connections", connections, T_UINT, 1, 1u << 24, "64",
-        "concurrent connections"),
-    KEY(SEC_CLIENT, C, "requests_per_conn", requests_per_conn, T_UINT, 0, UINT32_MAX, "0",
-        "requests per connection: 1 measures connections/s; 0 = keep-alive forever"),
-    KEY(SEC_CLIENT, C, "rate", rate, T_UINT, 0, 1000000000, "0",
-        "new connections per second; 0 = no cap"),
-    KEY(SEC_CLIENT, C, "duration", duration, T_TIME, MS(100), SEC(30 * 86400), "10s",
-        "test duration"),
-    KEY(SEC_CLIENT, C, "ramp", ramp, T_TIME, 0, SEC(3600), "0", "ramp-up time to full concurrency"),
-    KEY(SEC_CLIENT, C, "source_addrs", source_first, T_SRC_RANGE, 0, 0, "",
-        "source addresses first-last or a single one; empty = the port address"),
-    KEY(SEC_CLIENT, C, "report", report, T_PATH, 0, 0, "",
-        "JSON report written at the end, relative to the config file's directory; empty = none"),
-};
-
-#undef P
-#undef W
-#undef A
-#undef I
-#undef F
-#undef S
-#undef T
-#undef H
-#undef FT
-#undef U
-#undef TF
-#undef C
-
-#define NB_KEYS RTE_DIM(cfg_keys)
-
-/* ------------------------------------------------------------------------ */
-/* Value parsers                                                             */
-
-/* Strict unsigned decimal: digits only, no sign, no spaces; -ERANGE on
- * overflow. *end is left after the digits. */
-static int parse_dec(const char *s, const char **end, uint64_t *out)
-{
-    uint64_t v = 0;
-    const char *p = s;
-
-    if (!isdigit((unsigned char)*p))
-        return -EINVAL;
-    for (; isdigit((unsigned char)*p); p++) {
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -ERANGE;
-        v = v * 10 + d;
-    }
-    *end = p;
-    *out = v;
-    return 0;
-}
-
-static int parse_uint(const char *s, uint64_t *out)
-{
-    const char *end;
-    int rc;
-
-    if (s == NULL)
-        return -EINVAL;
-    rc = parse_dec(s, &end, out);
-    if (rc != 0)
-        return rc;
-    return *end == '\0' ? 0 : -EINVAL;
-}
-
-int lr_parse_size(const char *s, uint64_t *out)
-{
-    const char *end;
-    uint64_t v;
-    unsigned shift = 0;
-
-    if (s == NULL || out == NULL || parse_dec(s, &end, &v) != 0)
-        return -EINVAL;
-    switch (tolower((unsigned char)*end)) {
-    case '\0':
-        break;
-    case 'k':
-        shift = 10;
-        break;
-    case 'm':
-        shift = 20;
-        break;
-    case 'g':
-        shift = 30;
-        break;
-    default:
-        return -EINVAL;
-    }
-    if (shift != 0 && end[1] != '\0')
-        return -EINVAL;
-    if (shift != 0 && v > (UINT64_MAX >> shift))
-        return -EINVAL;
-    *out = v << shift;
-    return 0;
-}
-
-int lr_parse_time_us(const char *s, uint64_t *out)
-{
-    static const struct {
-        const char *unit;
-        uint64_t mult;
-    } units[] = {
-        { "", 1000000 },  { "us", 1 },       { "ms", 1000 },
-        { "s", 1000000 }, { "m", 60000000 }, { "h", 3600000000ULL },
-    };
-    const char *end;
-    uint64_t v;
-
-    if (s == NULL || out == NULL || parse_dec(s, &end, &v) != 0)
-        return -EINVAL;
-    for (unsigned i = 0; i < RTE_DIM(units); i++) {
-        if (strcasecmp(end, units[i].unit) != 0)
-            continue;
-        if (v > UINT64_MAX / units[i].mult)
-            return -EINVAL;
-        *out = v * units[i].mult;
-        return 0;
-    }
-    return -EINVAL;
-}
-
-int lr_parse_bool(const char *s, bool *out)
-{
-    static const char *const yes[] = { "yes", "true", "on", "1" };
-    static const char *const no[] = { "no", "false", "off", "0" };
-
-    if (s == NULL || out == NULL)
-        return -EINVAL;
-    for (unsigned i = 0; i < RTE_DIM(yes); i++) {
-        if (strcasecmp(s, yes[i]) == 0) {
-            *out = true;
-            return 0;
-        }
-        if (strcasecmp(s, no[i]) == 0) {
-            *out = false;
-            return 0;
-        }
-    }
-    return -EINVAL;
-}
-
-/* Dotted quad, strict: four decimal parts 0-255, no leading zeros (they
- * would read as octal to inet_aton), nothing before or after. */
-static int parse_ipv4_prefix_of(const char *s, const char **end, rte_be32_t *out)
-{
-    uint32_t a = 0;
-    const char *p = s;
-
-    for (int i = 0; i < 4; i++) {
-        unsigned v = 0, digits = 0;
-        if (i > 0) {
-            if (*p != '.')
-                return -EINVAL;
-            p++;
-        }
-        if (!isdigit((unsigned char)*p))
-            return -EINVAL;
-        if (*p == '0' && isdigit((unsigned char)p[1]))
-            return -EINVAL;
-        while (isdigit((unsigned char)*p)) {
-            v = v * 10 + (unsigned)(*p++ - '0');
-            if (++digits > 3 || v > 255)
-                return -EINVAL;
-        }
-        a = (a << 8) | v;
-    }
-    *end = p;
-    *out = rte_cpu_to_be_32(a);
-    return 0;
-}
-
-int lr_parse_ipv4(const char *s, rte_be32_t *out)
-{
-    const char *end;
-    rte_be32_t a;
-
-    if (s == NULL || out == NULL || parse_ipv4_prefix_of(s, &end, &a) != 0 || *end != '\0')
-        return -EINVAL;
-    *out = a;
-    return 0;
-}
-
-int lr_parse_ipv4_prefix(const char *s, rte_be32_t *addr, uint8_t *prefix)
-{
-    const char *end, *pend;
-    rte_be32_t a;
-    uint64_t n;
-
-    if (s == NULL || addr == NULL || prefix == NULL || parse_ipv4_prefix_of(s, &end, &a) != 0 ||
-        *end != '/')
-        return -EINVAL;
-    end++;
-    if (parse_dec(end, &pend, &n) != 0 || *pend != '\0' || n > 32 ||
-        (end[0] == '0' && pend - end > 1))
-        return -EINVAL;
-    *addr = a;
-    *prefix = (uint8_t)n;
-    return 0;
-}
-
-int lr_parse_percent(const char *s, double *out)
-{
-    const char *p = s;
-    double v = 0, scale = 1;
-    unsigned digits = 0;
-
-    if (s == NULL || out == NULL)
-        return -EINVAL;
-    for (; isdigit((unsigned char)*p); p++) {
-        v = v * 10 + (*p - '0');
-        if (++digits > 3) /* at most "100" before the point */
-            return -EINVAL;
-    }
-    if (digits == 0)
-        return -EINVAL;
-    if (*p == '.') {
-        unsigned frac = 0;
-        for (p++; isdigit((unsigned char)*p); p++, frac++) {
-            if (frac < 15) { /* beyond double precision: ignored */
-                scale /= 10;
-                v += (*p - '0') * scale;
-            }
-        }
-        if (frac == 0)
-            return -EINVAL;
-    }
-    if (*p == '%')
-        p++;
-    if (*p != '\0' || v > 100.0)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Formatting for messages and help                                          */
-
-static const char *fmt_time(uint64_t us, char *buf, size_t len)
-{
-    if (us == 0)
-        snprintf(buf, len, "0");
-    else if (us % UINT64_C(3600000000) == 0)
-        snprintf(buf, len, "%" PRIu64 "h", us / UINT64_C(3600000000));
-    else if (us % UINT64_C(60000000) == 0 && us >= UINT64_C(600000000))
-        snprintf(buf, len, "%" PRIu64 "m", us / UINT64_C(60000000));
-    else if (us % 1000000 == 0)
-        snprintf(buf, len, "%" PRIu64 "s", us / 1000000);
-    else if (us % 1000 == 0)
-        snprintf(buf, len, "%" PRIu64 "ms", us / 1000);
-    else
-        snprintf(buf, len, "%" PRIu64 "us", us);
-    return buf;
-}
-
-static const char *fmt_size(uint64_t b, char *buf, size_t len)
-{
-    if (b != 0 && b % GIB(1) == 0)
-        snprintf(buf, len, "%" PRIu64 "g", b >> 30);
-    else if (b != 0 && b % MIB(1) == 0)
-        snprintf(buf, len, "%" PRIu64 "m", b >> 20);
-    else if (b != 0 && b % KIB(1) == 0)
-        snprintf(buf, len, "%" PRIu64 "k", b >> 10);
-    else
-        snprintf(buf, len, "%" PRIu64, b);
-    return buf;
-}
-
-static const char *fmt_range(const struct cfg_key *k, char *buf, size_t len)
-{
-    char a[32], b[32];
-
-    switch (k->type) {
-    case T_UINT:
-        snprintf(buf, len, "%" PRIu64 "-%" PRIu64, k->min, k->max);
-        break;
-    case T_SIZE:
-        snprintf(buf, len, "%s-%s", fmt_size(k->min, a, sizeof(a)), fmt_size(k->max, b, sizeof(b)));
-        break;
-    case T_TIME:
-        snprintf(buf, len, "%s-%s", fmt_time(k->min, a, sizeof(a)), fmt_time(k->max, b, sizeof(b)));
-        break;
-    default:
-        buf[0] = '\0';
-        break;
-    }
-    return buf;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Paths                                                                     */
 
-/* Normalise an absolute path in place: collapse "//", "." and "..". */
+/*
+ * Normalise an absolute path in place: collapse "//", "." and "..".
+ *
+ * Not lr_path_normalize()/lr_path_resolve() (lr_path.h): those judge paths a
+ * client sends, so they reject ".." above the root, backslashes and control
+ * characters, and keep a trailing '/'. A configured path is the operator's:
+ * ".." above "/" stays at "/", any byte but NUL is a file name byte, and the
+ * result never ends in '/' (except "/" itself); test_config checks this.
+ */
 static void path_normalise(char *p)
 {
     char *out = p, *in = p;
@@ -674,21 +125,8 @@ static void config_basedir(const char *name, char *out, size_t len)
 /* ------------------------------------------------------------------------ */
 /* Loader state                                                              */
 
-struct cfg_ctx {
-    struct lr_config *cfg;
-    const char *name; /* file name for messages */
-    char basedir[LR_PATH_MAX];
-    char *err;
-    size_t errlen;
-    /* Which keys were given, per port for [portN] keys. */
-    bool set[LR_MAX_PORTS][NB_KEYS];
-    bool sec_seen[SEC_MAX];
-};
-
-static int cfg_error(struct cfg_ctx *c, const char *fmt, ...) __rte_format_printf(2, 3);
-
 /* "NAME: " + the formatted text; always -EINVAL. */
-static int cfg_error(struct cfg_ctx *c, const char *fmt, ...)
+int cfg_error(struct cfg_ctx *c, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -706,7 +144,7 @@ static int cfg_error(struct cfg_ctx *c, const char *fmt, ...)
 
 static void *sec_base(struct lr_config *cfg, enum cfg_sec sec, unsigned port)
 {
-    char *b = (char *)cfg + cfg_sections[sec].off;
+    char *b = (char *)cfg + cfg_section_table()[sec].off;
     if (sec == SEC_PORT)
         b += port * sizeof(struct lr_port_config);
     return b;
@@ -792,7 +230,7 @@ static int parse_port_number(const char *s, uint64_t min, uint64_t max, uint16_t
 {
     uint64_t v;
 
-    if (parse_uint(s, &v) != 0 || v < min || v > max)
+    if (cfg_parse_uint(s, &v) != 0 || v < min || v > max)
         return -EINVAL;
     *out = (uint16_t)v;
     return 0;
@@ -812,13 +250,13 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
 
     switch (k->type) {
     case T_UINT:
-        rc = parse_uint(val, &v);
+        rc = cfg_parse_uint(val, &v);
         if (rc == -EINVAL) {
             snprintf(why, wl, "'%s' is not a number", val);
             return -EINVAL;
         }
         if (rc != 0 || v < k->min || v > k->max) {
-            snprintf(why, wl, "'%s' is out of range (%s)", val, fmt_range(k, r, sizeof(r)));
+            snprintf(why, wl, "'%s' is out of range (%s)", val, cfg_fmt_range(k, r, sizeof(r)));
             return -EINVAL;
         }
         store_uint(field, k->size, v);
@@ -829,7 +267,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
             return -EINVAL;
         }
         if (v < k->min || v > k->max) {
-            snprintf(why, wl, "'%s' is out of range (%s)", val, fmt_range(k, r, sizeof(r)));
+            snprintf(why, wl, "'%s' is out of range (%s)", val, cfg_fmt_range(k, r, sizeof(r)));
             return -EINVAL;
         }
         store_uint(field, k->size, v);
@@ -841,7 +279,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
             return -EINVAL;
         }
         if (v < k->min || v > k->max) {
-            snprintf(why, wl, "'%s' is out of range (%s)", val, fmt_range(k, r, sizeof(r)));
+            snprintf(why, wl, "'%s' is out of range (%s)", val, cfg_fmt_range(k, r, sizeof(r)));
             return -EINVAL;
         }
         store_uint(field, k->size, v);
@@ -1131,8 +569,8 @@ static void section_defaults(struct cfg_ctx *c, enum cfg_sec sec, unsigned port)
 {
     char why[128];
 
-    for (unsigned i = 0; i < NB_KEYS; i++) {
-        const struct cfg_key *k = &cfg_keys[i];
+    for (unsigned i = 0; i < CFG_NB_KEYS; i++) {
+        const struct cfg_key *k = &cfg_key_table()[i];
         if (k->sec != sec || k->def == NULL)
             continue;
         /* Defaults are constants of this file; a failure is a bug caught by
@@ -1152,15 +590,6 @@ static void config_defaults_ctx(struct cfg_ctx *c)
         section_defaults(c, (enum cfg_sec)s, 0);
 }
 
-/* FTP and TFTP serve the HTTP root unless told otherwise. */
-static void roots_default(struct lr_config *cfg)
-{
-    if (cfg->ftp.root[0] == '\0')
-        rte_strscpy(cfg->ftp.root, cfg->http.root, sizeof(cfg->ftp.root));
-    if (cfg->tftp.root[0] == '\0')
-        rte_strscpy(cfg->tftp.root, cfg->http.root, sizeof(cfg->tftp.root));
-}
-
 void lr_config_defaults(struct lr_config *cfg)
 {
     struct cfg_ctx c;
@@ -1170,7 +599,7 @@ void lr_config_defaults(struct lr_config *cfg)
     c.name = "defaults";
     config_basedir(NULL, c.basedir, sizeof(c.basedir));
     config_defaults_ctx(&c);
-    roots_default(cfg);
+    cfg_roots_default(cfg);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1294,7 +723,7 @@ static int section_lookup(const char *name, enum cfg_sec *sec, unsigned *port)
         return 0;
     }
     for (unsigned s = SEC_PORT + 1; s < SEC_MAX; s++) {
-        if (strcmp(name, cfg_sections[s].name) == 0) {
+        if (strcmp(name, cfg_section_table()[s].name) == 0) {
             *sec = (enum cfg_sec)s;
             *port = 0;
             return 0;
@@ -1345,11 +774,8 @@ static int load_sections(struct cfg_ctx *c, struct rte_cfgfile *cf)
         }
         for (int ei = 0; ei < n && rc == 0; ei++) {
             const struct rte_cfgfile_entry *e = &ents[ei];
-            unsigned ki;
-            for (ki = 0; ki < NB_KEYS; ki++)
-                if (cfg_keys[ki].sec == sec && strcmp(cfg_keys[ki].name, e->name) == 0)
-                    break;
-            if (ki == NB_KEYS) {
+            unsigned ki = cfg_key_index(sec, e->name);
+            if (ki == CFG_NB_KEYS) {
                 rc = cfg_error(c, "[%s] %s: unknown key", name, e->name);
                 break;
             }
@@ -1359,141 +785,13 @@ static int load_sections(struct cfg_ctx *c, struct rte_cfgfile *cf)
             }
             c->set[port][ki] = true;
             char why[CFG_VALUE_LEN + 128];
-            if (key_parse(c, &cfg_keys[ki], sec_base(cfg, sec, port), e->value, why, sizeof(why)) !=
-                0)
+            if (key_parse(c, &cfg_key_table()[ki], sec_base(cfg, sec, port), e->value, why,
+                          sizeof(why)) != 0)
                 rc = cfg_error(c, "[%s] %s: %s", name, e->name, why);
         }
         free(ents);
     }
     return rc;
-}
-
-static bool key_given(const struct cfg_ctx *c, enum cfg_sec sec, unsigned port, const char *name)
-{
-    for (unsigned ki = 0; ki < NB_KEYS; ki++)
-        if (cfg_keys[ki].sec == sec && strcmp(cfg_keys[ki].name, name) == 0)
-            return c->set[port][ki];
-    return false;
-}
-
-static const char *ip_str(rte_be32_t a, char *buf, size_t len)
-{
-    uint32_t h = rte_be_to_cpu_32(a);
-    snprintf(buf, len, "%u.%u.%u.%u", h >> 24, (h >> 16) & 255, (h >> 8) & 255, h & 255);
-    return buf;
-}
-
-static uint32_t prefix_mask(uint8_t prefix)
-{
-    return prefix == 0 ? 0 : ~0u << (32 - prefix);
-}
-
-struct svc_port {
-    const char *what;
-    uint16_t port;
-};
-
-/* Rules that involve more than one key. */
-static int check_config(struct cfg_ctx *c)
-{
-    struct lr_config *cfg = c->cfg;
-    char a[16], b[16], t1[32], t2[32];
-
-    /* Ports: numbered from 0 without gaps, addr required, distinct subnets. */
-    int highest = -1;
-    for (int p = 0; p < LR_MAX_PORTS; p++)
-        if (cfg->port[p].present)
-            highest = p;
-    if (highest < 0)
-        return cfg_error(c, "[port0]: missing (at least one port is required)");
-    cfg->nb_ports = (uint16_t)(highest + 1);
-    for (unsigned p = 0; p < cfg->nb_ports; p++) {
-        struct lr_port_config *pc = &cfg->port[p];
-        if (!pc->present)
-            return cfg_error(c, "[port%u]: missing (ports are numbered from 0 without gaps)", p);
-        if (!key_given(c, SEC_PORT, p, "addr"))
-            return cfg_error(c, "[port%u] addr: missing (required)", p);
-        uint32_t mask = prefix_mask(pc->prefix);
-        uint32_t net = rte_be_to_cpu_32(pc->addr) & mask;
-        if (pc->gateway != 0) {
-            uint32_t g = rte_be_to_cpu_32(pc->gateway);
-            if ((g & mask) != net || pc->gateway == pc->addr)
-                return cfg_error(c, "[port%u] gateway: %s is not another host of %s/%u", p,
-                                 ip_str(pc->gateway, a, sizeof(a)), ip_str(pc->addr, b, sizeof(b)),
-                                 pc->prefix);
-        }
-        for (unsigned q = 0; q < p; q++) {
-            const struct lr_port_config *qc = &cfg->port[q];
-            uint32_t m = prefix_mask(RTE_MIN(pc->prefix, qc->prefix));
-            if ((rte_be_to_cpu_32(pc->addr) & m) == (rte_be_to_cpu_32(qc->addr) & m))
-                return cfg_error(c, "[port%u] addr: %s/%u overlaps the subnet of [port%u] %s/%u", p,
-                                 ip_str(pc->addr, a, sizeof(a)), pc->prefix, q,
-                                 ip_str(qc->addr, b, sizeof(b)), qc->prefix);
-        }
-    }
-
-    /* TCP timers: RFC 6298 §2 bounds must be consistent. */
-    struct lr_tcp_config *tc = &cfg->tcp;
-    if (tc->rto_min > tc->rto_max)
-        return cfg_error(c, "[tcp] rto_min: %s is above rto_max %s",
-                         fmt_time(tc->rto_min, t1, sizeof(t1)),
-                         fmt_time(tc->rto_max, t2, sizeof(t2)));
-    if (tc->rto_initial < tc->rto_min || tc->rto_initial > tc->rto_max)
-        return cfg_error(c, "[tcp] rto_initial: %s is outside rto_min-rto_max (%s-%s)",
-                         fmt_time(tc->rto_initial, a, sizeof(a)),
-                         fmt_time(tc->rto_min, t1, sizeof(t1)),
-                         fmt_time(tc->rto_max, t2, sizeof(t2)));
-    if (tc->echo_port != 0 && tc->echo_port == tc->discard_port)
-        return cfg_error(c, "[tcp] discard_port: %u is also the echo_port", tc->discard_port);
-
-    /* A load generator serves nothing unless its file says so: in client mode
-     * the HTTP and FTP servers are off unless "enabled" is given explicitly. */
-    if (cfg->client.enabled) {
-        if (!key_given(c, SEC_HTTP, 0, "enabled"))
-            cfg->http.enabled = false;
-        if (!key_given(c, SEC_FTP, 0, "enabled"))
-            cfg->ftp.enabled = false;
-    }
-
-    struct lr_http_config *hc = &cfg->http;
-    if (hc->max_uri_bytes > hc->max_header_bytes)
-        return cfg_error(c, "[http] max_uri_bytes: %u is above max_header_bytes %u",
-                         hc->max_uri_bytes, hc->max_header_bytes);
-
-    struct lr_ftp_config *fc = &cfg->ftp;
-    roots_default(cfg);
-    if (fc->enabled && !fc->anonymous && fc->users[0] == '\0')
-        return cfg_error(c, "[ftp] users: missing (anonymous = no and no users file: nobody "
-                            "could log in)");
-
-    /* One TCP port, one service. */
-    struct svc_port tcp_ports[LR_MAX_LISTEN + 4];
-    unsigned nt = 0;
-    if (hc->enabled)
-        for (unsigned i = 0; i < hc->nb_listen; i++)
-            tcp_ports[nt++] = (struct svc_port){ "[http] listen", hc->listen[i] };
-    if (fc->enabled)
-        tcp_ports[nt++] = (struct svc_port){ "[ftp] listen", fc->listen };
-    if (tc->echo_port != 0)
-        tcp_ports[nt++] = (struct svc_port){ "[tcp] echo_port", tc->echo_port };
-    if (tc->discard_port != 0)
-        tcp_ports[nt++] = (struct svc_port){ "[tcp] discard_port", tc->discard_port };
-    for (unsigned i = 0; i < nt; i++) {
-        for (unsigned j = 0; j < i; j++)
-            if (tcp_ports[i].port == tcp_ports[j].port)
-                return cfg_error(c, "%s: port %u is also used by %s", tcp_ports[i].what,
-                                 tcp_ports[i].port, tcp_ports[j].what);
-        if (fc->enabled && tcp_ports[i].port >= fc->pasv_min && tcp_ports[i].port <= fc->pasv_max)
-            return cfg_error(c, "[ftp] pasv_ports: %u-%u includes port %u of %s", fc->pasv_min,
-                             fc->pasv_max, tcp_ports[i].port, tcp_ports[i].what);
-    }
-    if (cfg->udp.echo_port != 0 && cfg->udp.echo_port == cfg->tftp.listen)
-        return cfg_error(c, "[tftp] listen: port %u is also the [udp] echo_port", cfg->tftp.listen);
-
-    /* Client mode needs somewhere to go. */
-    if (cfg->client.enabled && !key_given(c, SEC_CLIENT, 0, "target"))
-        return cfg_error(c, "[client] target: missing (required in client mode)");
-    return 0;
 }
 
 static int config_load_text(struct lr_config *cfg, const char *text, size_t len, const char *name,
@@ -1530,7 +828,7 @@ static int config_load_text(struct lr_config *cfg, const char *text, size_t len,
         }
     }
     if (rc == 0)
-        rc = check_config(c);
+        rc = cfg_check(c);
     free(c);
     return rc;
 }
@@ -1586,6 +884,8 @@ int lr_config_load(struct lr_config *cfg, const char *path, char *err, size_t er
 
 void lr_config_help(FILE *f)
 {
+    const struct cfg_section *secs = cfg_section_table();
+    const struct cfg_key *keys = cfg_key_table();
     char r[64];
 
     fprintf(f, "Configuration keys (INI; '#' starts a comment). Sizes take k/m/g (x1024),\n"
@@ -1593,12 +893,12 @@ void lr_config_help(FILE *f)
                "optional %%, booleans yes/no, true/false, on/off, 1/0. Relative paths are\n"
                "resolved against the directory of the config file.\n");
     for (unsigned s = 0; s < SEC_MAX; s++) {
-        fprintf(f, "\n[%s]  %s\n", cfg_sections[s].name, cfg_sections[s].help);
-        for (unsigned i = 0; i < NB_KEYS; i++) {
-            const struct cfg_key *k = &cfg_keys[i];
+        fprintf(f, "\n[%s]  %s\n", secs[s].name, secs[s].help);
+        for (unsigned i = 0; i < CFG_NB_KEYS; i++) {
+            const struct cfg_key *k = &keys[i];
             if (k->sec != s)
                 continue;
-            const char *range = fmt_range(k, r, sizeof(r));
+            const char *range = cfg_fmt_range(k, r, sizeof(r));
             const char *def = k->def == NULL ? "(required)" : k->def;
             fprintf(f, "    %s =%s%s\n        %s%s%s%s\n", k->name, def[0] ? " " : "", def, k->help,
                     range[0] ? " [" : "", range, range[0] ? "]" : "");

@@ -2,11 +2,12 @@
 /*
  * Configuration: an INI file read with rte_cfgfile into struct lr_config.
  *
- * The loader is table-driven (lr_config.c): every key has a type, a field, a
- * default, bounds and a help line; config/default.conf documents the same
- * keys with the same defaults. Unknown sections or keys and bad values are
- * rejected with "FILE: [section] key: reason". Sizes accept k/m/g suffixes
- * (powers of 1024), times accept us/ms/s/m/h (bare numbers are seconds).
+ * The loader is table-driven (lr_config.c, the table in lr_config_keys.c):
+ * every key has a type, a field, a default, bounds and a help line;
+ * config/default.conf documents the same keys with the same defaults.
+ * Unknown sections or keys and bad values are rejected with
+ * "FILE: [section] key: reason". Sizes accept k/m/g suffixes (powers of
+ * 1024), times accept us/ms/s/m/h (bare numbers are seconds).
  *
  * Conventions: IPv4 addresses and ports are stored in network byte order
  * (as on the wire); sizes in bytes; times in microseconds; percentages as
@@ -245,7 +246,7 @@ int lr_config_check_paths(const struct lr_config *cfg, char *err, size_t errlen)
 /** Print every section and key with its default, range and help (--help-config). */
 void lr_config_help(FILE *f);
 
-/* Value parsers, exposed for tests and other modules. 0 or -EINVAL. */
+/* Value parsers (lr_config_values.c), exposed for tests and other modules. 0 or -EINVAL. */
 int lr_parse_size(const char *s, uint64_t *out);    /* "64k" -> 65536 */
 int lr_parse_time_us(const char *s, uint64_t *out); /* "500ms" -> 500000, "2" -> 2000000 */
 int lr_parse_bool(const char *s, bool *out);        /* yes/no/true/false/on/off/1/0 */

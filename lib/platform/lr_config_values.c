@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration values: the parsers of lr_config.h (sizes, times, booleans,
+ * IPv4 addresses and prefixes, percentages), the strict decimal parser the
+ * loader uses for plain numbers, and the formatting of times, sizes and
+ * ranges for messages and --help-config (see lr_config_priv.h for the other
+ * lr_config*.c files).
+ *
+ * Every parser is strict: the whole string must match, no sign, no spaces.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
+#include "lr_config_priv.h"
+
+/* ------------------------------------------------------------------------ */
+/* Value parsers                                                             */
+
+/* Strict unsigned decimal: digits only, no sign, no spaces; -ERANGE on
+ * overflow. *end is left after the digits. */
+static int parse_dec(const char *s, const char **end, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = s;
+
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL;
+    for (; isdigit((unsigned char)*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -ERANGE;
+        v = v * 10 + d;
+    }
+    *end = p;
+    *out = v;
+    return 0;
+}
+
+int cfg_parse_uint(const char *s, uint64_t *out)
+{
+    const char *end;
+    int rc;
+
+    if (s == NULL)
+        return -EINVAL;
+    rc = parse_dec(s, &end, out);
+    if (rc != 0)
+        return rc;
+    return *end == '\0' ? 0 : -EINVAL;
+}
+
+int lr_parse_size(const char *s, uint64_t *out)
+{
+    const char *end;
+    uint64_t v;
+    unsigned shift = 0;
+
+    if (s == NULL || out == NULL || parse_dec(s, &end, &v) != 0)
+        return -EINVAL;
+    switch (tolower((unsigned char)*end)) {
+    case '\0':
+        break;
+    case 'k':
+        shift = 10;
+        break;
+    case 'm':
+        shift = 20;
+        break;
+    case 'g':
+        shift = 30;
+        break;
+    default:
+        return -EINVAL;
+    }
+    if (shift != 0 && end[1] != '\0')
+        return -EINVAL;
+    if (shift != 0 && v > (UINT64_MAX >> shift))
+        return -EINVAL;
+    *out = v << shift;
+    return 0;
+}
+
+int lr_parse_time_us(const char *s, uint64_t *out)
+{
+    static const struct {
+        const char *unit;
+        uint64_t mult;
+    } units[] = {
+        { "", 1000000 },  { "us", 1 },       { "ms", 1000 },
+        { "s", 1000000 }, { "m", 60000000 }, { "h", 3600000000ULL },
+    };
+    const char *end;
+    uint64_t v;
+
+    if (s == NULL || out == NULL || parse_dec(s, &end, &v) != 0)
+        return -EINVAL;
+    for (unsigned i = 0; i < RTE_DIM(units); i++) {
+        if (strcasecmp(end, units[i].unit) != 0)
+            continue;
+        if (v > UINT64_MAX / units[i].mult)
+            return -EINVAL;
+        *out = v * units[i].mult;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+int lr_parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = { "yes", "true", "on", "1" };
+    static const char *const no[] = { "no", "false", "off", "0" };
+
+    if (s == NULL || out == NULL)
+        return -EINVAL;
+    for (unsigned i = 0; i < RTE_DIM(yes); i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* Dotted quad, strict: four decimal parts 0-255, no leading zeros (they
+ * would read as octal to inet_aton), nothing before or after. */
+static int parse_ipv4_prefix_of(const char *s, const char **end, rte_be32_t *out)
+{
+    uint32_t a = 0;
+    const char *p = s;
+
+    for (int i = 0; i < 4; i++) {
+        unsigned v = 0, digits = 0;
+        if (i > 0) {
+            if (*p != '.')
+                return -EINVAL;
+            p++;
+        }
+        if (!isdigit((unsigned char)*p))
+            return -EINVAL;
+        if (*p == '0' && isdigit((unsigned char)p[1]))
+            return -EINVAL;
+        while (isdigit((unsigned char)*p)) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            if (++digits > 3 || v > 255)
+                return -EINVAL;
+        }
+        a = (a << 8) | v;
+    }
+    *end = p;
+    *out = rte_cpu_to_be_32(a);
+    return 0;
+}
+
+int lr_parse_ipv4(const char *s, rte_be32_t *out)
+{
+    const char *end;
+    rte_be32_t a;
+
+    if (s == NULL || out == NULL || parse_ipv4_prefix_of(s, &end, &a) != 0 || *end != '\0')
+        return -EINVAL;
+    *out = a;
+    return 0;
+}
+
+int lr_parse_ipv4_prefix(const char *s, rte_be32_t *addr, uint8_t *prefix)
+{
+    const char *end, *pend;
+    rte_be32_t a;
+    uint64_t n;
+
+    if (s == NULL || addr == NULL || prefix == NULL || parse_ipv4_prefix_of(s, &end, &a) != 0 ||
+        *end != '/')
+        return -EINVAL;
+    end++;
+    if (parse_dec(end, &pend, &n) != 0 || *pend != '\0' || n > 32 ||
+        (end[0] == '0' && pend - end > 1))
+        return -EINVAL;
+    *addr = a;
+    *prefix = (uint8_t)n;
+    return 0;
+}
+
+int lr_parse_percent(const char *s, double *out)
+{
+    const char *p = s;
+    double v = 0, scale = 1;
+    unsigned digits = 0;
+
+    if (s == NULL || out == NULL)
+        return -EINVAL;
+    for (; isdigit((unsigned char)*p); p++) {
+        v = v * 10 + (*p - '0');
+        if (++digits > 3) /* at most "100" before the point */
+            return -EINVAL;
+    }
+    if (digits == 0)
+        return -EINVAL;
+    if (*p == '.') {
+        unsigned frac = 0;
+        for (p++; isdigit((unsigned char)*p); p++, frac++) {
+            if (frac < 15) { /* beyond double precision: ignored */
+                scale /= 10;
+                v += (*p - '0') * scale;
+            }
+        }
+        if (frac == 0)
+            return -EINVAL;
+    }
+    if (*p == '%')
+        p++;
+    if (*p != '\0' || v > 100.0)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Formatting for messages and help                                          */
+
+const char *cfg_fmt_time(uint64_t us, char *buf, size_t len)
+{
+    if (us == 0)
+        snprintf(buf, len, "0");
+    else if (us % UINT64_C(3600000000) == 0)
+        snprintf(buf, len, "%" PRIu64 "h", us / UINT64_C(3600000000));
+    else if (us % UINT64_C(60000000) == 0 && us >= UINT64_C(600000000))
+        snprintf(buf, len, "%" PRIu64 "m", us / UINT64_C(60000000));
+    else if (us % 1000000 == 0)
+        snprintf(buf, len, "%" PRIu64 "s", us / 1000000);
+    else if (us % 1000 == 0)
+        snprintf(buf, len, "%" PRIu64 "ms", us / 1000);
+    else
+        snprintf(buf, len, "%" PRIu64 "us", us);
+    return buf;
+}
+
+static const char *fmt_size(uint64_t b, char *buf, size_t len)
+{
+    if (b != 0 && b % (UINT64_C(1) << 30) == 0)
+        snprintf(buf, len, "%" PRIu64 "g", b >> 30);
+    else if (b != 0 && b % (UINT64_C(1) << 20) == 0)
+        snprintf(buf, len, "%" PRIu64 "m", b >> 20);
+    else if (b != 0 && b % (UINT64_C(1) << 10) == 0)
+        snprintf(buf, len, "%" PRIu64 "k", b >> 10);
+    else
+        snprintf(buf, len, "%" PRIu64, b);
+    return buf;
+}
+
+const char *cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len)
+{
+    char a[32], b[32];
+
+    switch (k->type) {
+    case T_UINT:
+        snprintf(buf, len, "%" PRIu64 "-%" PRIu64, k->min, k->max);
+        break;
+    case T_SIZE:
+        snprintf(buf, len, "%s-%s", fmt_size(k->min, a, sizeof(a)), fmt_size(k->max, b, sizeof(b)));
+        break;
+    case T_TIME:
+        snprintf(buf, len, "%s-%s", cfg_fmt_time(k->min, a, sizeof(a)),
+                 cfg_fmt_time(k->max, b, sizeof(b)));
+        break;
+    default:
+        buf[0] = '\0';
+        break;
+    }
+    return buf;
+}
