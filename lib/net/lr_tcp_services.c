@@ -115,7 +115,7 @@ static const struct lr_tcp_listen_ops discard_ops = {
         },
 };
 
-int tcp_services_init(struct lr_worker *w)
+int lr_tcp_services_init(struct lr_worker *w)
 {
     const struct lr_tcp_config *cfg = w->tcp->cfg;
     int rc;
@@ -132,7 +132,7 @@ int tcp_services_init(struct lr_worker *w)
     return 0;
 }
 
-void tcp_services_free(struct lr_worker *w)
+void lr_tcp_services_free(struct lr_worker *w)
 {
     /* Pending echo chains live in connection contexts; lr_tcp_free() drops
      * connections without callbacks, so release them here first. */
