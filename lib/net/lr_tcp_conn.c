@@ -25,6 +25,7 @@
 #include "lr_crash.h"
 #include "lr_pkt.h"
 #include "lr_tcp_priv.h"
+#include "lr_tcp_services.h"
 
 /* Process-wide ISN / cookie secret, written once by lr_tcp_global_init()
  * before workers start and read-only afterwards (see lr_tcp.h). */
@@ -816,6 +817,11 @@ void lr_tcp_conn_ops_set(struct lr_tcp_conn *c, const struct lr_tcp_conn_ops *op
     c->ops = ops;
 }
 
+const struct lr_tcp_conn_ops *lr_tcp_conn_ops_get(const struct lr_tcp_conn *c)
+{
+    return c->ops;
+}
+
 enum lr_tcp_state lr_tcp_conn_state(const struct lr_tcp_conn *c)
 {
     return (enum lr_tcp_state)c->state;
@@ -837,4 +843,22 @@ void lr_tcp_conn_tuple(const struct lr_tcp_conn *c, rte_be32_t *laddr, uint16_t 
 uint32_t lr_tcp_conn_id(const struct lr_tcp_conn *c)
 {
     return c->id;
+}
+
+unsigned lr_tcp_conns_foreach(struct lr_worker *w,
+                              void (*fn)(struct lr_worker *w, struct lr_tcp_conn *c, void *arg),
+                              void *arg)
+{
+    struct lr_tcp_ctx *t = w->tcp;
+    unsigned n = 0;
+    if (t == NULL)
+        return 0;
+    for (uint32_t i = 0; i < t->max_conns; i++) {
+        struct lr_tcp_conn *c = &t->conns[i];
+        if (c->state == LR_TCP_CLOSED || (c->flags & LR_TCPF_RELEASED))
+            continue;
+        fn(w, c, arg);
+        n++;
+    }
+    return n;
 }

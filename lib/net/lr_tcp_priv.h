@@ -9,7 +9,8 @@
  *   lr_tcp_output.c    segment building, send queue, lr_tcp_output(), RST/ACK replies
  *   lr_tcp_timer.c     the two timers of a connection (retransmit-class, delayed ACK)
  *   lr_tcp_stats.c     counters, connection listing (telemetry data)
- *   lr_tcp_services.c  echo (RFC 862) and discard (RFC 863)
+ *   lr_tcp_services.c  echo (RFC 862) and discard (RFC 863), on the public
+ *                      API only (lr_tcp.h, lr_tcp_services.h)
  *
  * Deferred free: a connection released while a burst is being processed
  * (reset, abort from a callback, ...) leaves the hash table at once (state
@@ -283,9 +284,5 @@ void lr_tcp_timer_delack_fire(struct lr_worker *w, struct lr_timer *t);
 void lr_tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_rto);
 void lr_tcp_timer_set(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t mode, uint64_t delay);
 void lr_tcp_enter_time_wait(struct lr_worker *w, struct lr_tcp_conn *c);
-
-/* lr_tcp_services.c */
-int lr_tcp_services_init(struct lr_worker *w);
-void lr_tcp_services_free(struct lr_worker *w);
 
 #endif /* LR_TCP_PRIV_H */
