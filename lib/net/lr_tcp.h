@@ -333,6 +333,8 @@ void lr_tcp_conn_ctx_set(struct lr_tcp_conn *c, void *ctx);
 void *lr_tcp_conn_ctx_get(const struct lr_tcp_conn *c);
 /** Replace the callbacks of @c (e.g. a protocol switching handlers). */
 void lr_tcp_conn_ops_set(struct lr_tcp_conn *c, const struct lr_tcp_conn_ops *ops);
+/** The callbacks of @c (the listener's conn ops, lr_tcp_connect()'s or lr_tcp_conn_ops_set()'s). */
+const struct lr_tcp_conn_ops *lr_tcp_conn_ops_get(const struct lr_tcp_conn *c);
 enum lr_tcp_state lr_tcp_conn_state(const struct lr_tcp_conn *c);
 /** Tuple, addresses network order, ports host order. Any pointer may be NULL. */
 void lr_tcp_conn_tuple(const struct lr_tcp_conn *c, rte_be32_t *laddr, uint16_t *lport,
@@ -341,6 +343,17 @@ void lr_tcp_conn_tuple(const struct lr_tcp_conn *c, rte_be32_t *laddr, uint16_t 
 uint32_t lr_tcp_conn_id(const struct lr_tcp_conn *c);
 /** Fill @info for one connection. */
 void lr_tcp_conn_info_get(const struct lr_tcp_conn *c, struct lr_tcp_conn_info *info);
+/**
+ * Call @fn for every connection of worker @w that is not yet freed (the
+ * entries lr_tcp_conns_list() lists, handshakes in progress and TIME_WAIT
+ * included), in pool order; on the worker itself. Meant for an application
+ * that keeps resources in connection contexts and must release them before
+ * lr_tcp_free(), which drops connections without closed(). @fn must not
+ * open, close or abort connections. Returns the number of connections visited.
+ */
+unsigned lr_tcp_conns_foreach(struct lr_worker *w,
+                              void (*fn)(struct lr_worker *w, struct lr_tcp_conn *c, void *arg),
+                              void *arg);
 
 /* --- telemetry (main lcore) ----------------------------------------------- */
 

@@ -25,6 +25,7 @@
 #include "lr_crash.h"
 #include "lr_pkt.h"
 #include "lr_tcp_priv.h"
+#include "lr_tcp_services.h"
 
 /* Process-wide ISN / cookie secret, written once by lr_tcp_global_init()
  * before workers start and read-only afterwards (see lr_tcp.h). */
@@ -74,7 +75,7 @@ int lr_tcp_global_init(void)
 static void tcp_conn_free_now(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_tcp_ctx *t = w->tcp;
-    tcp_sndq_free(c);
+    lr_tcp_sndq_free(c);
     struct rte_mbuf *m = c->ooo_head;
     while (m != NULL) {
         struct rte_mbuf *nx = lr_tcp_ooo(t, m)->next;
@@ -89,7 +90,7 @@ static void tcp_conn_free_now(struct lr_worker *w, struct lr_tcp_conn *c)
     t->cnt.closed++;
 }
 
-void tcp_reap(struct lr_worker *w)
+void lr_tcp_reap(struct lr_worker *w)
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (t->busy > 0)
@@ -108,7 +109,7 @@ _Static_assert(offsetof(struct lr_tcp_conn, key.raddr) == offsetof(struct lr_cra
                    offsetof(struct lr_tcp_conn, state) == offsetof(struct lr_crash_conn, state),
                "struct lr_tcp_conn must start like struct lr_crash_conn");
 
-struct lr_tcp_conn *tcp_conn_alloc(struct lr_worker *w)
+struct lr_tcp_conn *lr_tcp_conn_alloc(struct lr_worker *w)
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (t->free_head == 0)
@@ -124,15 +125,15 @@ struct lr_tcp_conn *tcp_conn_alloc(struct lr_worker *w)
     memset(c, 0, sizeof(*c));
     c->id = id;
     c->state = LR_TCP_CLOSED;
-    lr_timer_init(&c->rexmt, tcp_timer_rexmt_fire);
-    lr_timer_init(&c->delack, tcp_timer_delack_fire);
+    lr_timer_init(&c->rexmt, lr_tcp_timer_rexmt_fire);
+    lr_timer_init(&c->delack, lr_tcp_timer_delack_fire);
     lr_sack_scoreboard_init(&c->sb);
     t->cnt.active++;
     t->cnt.state[LR_TCP_CLOSED]++;
     return c;
 }
 
-int tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c)
+int lr_tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     int rc = rte_hash_add_key_data(w->tcp->table, &c->key, c);
     if (rc < 0)
@@ -141,7 +142,7 @@ int tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c)
     return 0;
 }
 
-void tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t st)
+void lr_tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t st)
 {
     struct lr_tcp_ctx *t = w->tcp;
     t->cnt.state[c->state]--;
@@ -150,7 +151,7 @@ void tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t st)
 }
 
 /* Remove @c from every structure and queue it for freeing. */
-void tcp_conn_release(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_conn_release(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (c->flags & LR_TCPF_RELEASED)
@@ -165,7 +166,7 @@ void tcp_conn_release(struct lr_worker *w, struct lr_tcp_conn *c)
         rte_hash_del_key(t->table, &c->key);
     lr_timer_cancel(&w->timers, &c->rexmt);
     lr_timer_cancel(&w->timers, &c->delack);
-    tcp_conn_set_state(w, c, LR_TCP_CLOSED);
+    lr_tcp_conn_set_state(w, c, LR_TCP_CLOSED);
     t->cnt.state[LR_TCP_CLOSED]--; /* the CLOSED gauge counts live handles only */
     c->flags |= LR_TCPF_RELEASED;
     c->flags &= ~LR_TCPF_ACK_NOW;
@@ -174,13 +175,13 @@ void tcp_conn_release(struct lr_worker *w, struct lr_tcp_conn *c)
 }
 
 /* Report the end to the application (once) and release. */
-void tcp_conn_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason r)
+void lr_tcp_conn_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason r)
 {
     if (c->flags & LR_TCPF_RELEASED)
         return;
     bool report = (c->flags & LR_TCPF_APP_KNOWS) != 0;
     c->flags &= ~LR_TCPF_APP_KNOWS;
-    tcp_conn_release(w, c);
+    lr_tcp_conn_release(w, c);
     if (report && c->ops != NULL && c->ops->closed != NULL) {
         w->tcp->busy++;
         c->ops->closed(w, c, r);
@@ -189,7 +190,7 @@ void tcp_conn_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_clo
 }
 
 /* Common initialisation of a connection whose key, port, iss are set. */
-void tcp_conn_init_common(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_conn_init_common(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     const struct lr_tcp_config *cfg = w->tcp->cfg;
     lr_tcp_rtt_init(&c->rtt, (uint32_t)cfg->rto_initial);
@@ -203,17 +204,17 @@ void tcp_conn_init_common(struct lr_worker *w, struct lr_tcp_conn *c)
         c->flags |= LR_TCPF_NODELAY;
 }
 
-struct lr_tcp_listener *tcp_listener_find(struct lr_tcp_ctx *t, uint16_t port)
+struct lr_tcp_listener *lr_tcp_listener_find(struct lr_tcp_ctx *t, uint16_t port)
 {
     uint16_t i = t->listen_idx[port];
     return i ? &t->listeners[i - 1] : NULL;
 }
 
 /* SYN-RCVD / cookie / SYN-SENT -> ESTABLISHED: tell the application. */
-void tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_tcp_ctx *t = w->tcp;
-    tcp_conn_set_state(w, c, LR_TCP_ESTABLISHED);
+    lr_tcp_conn_set_state(w, c, LR_TCP_ESTABLISHED);
     lr_tcp_cc_init(&c->cc, t->cfg->cc, c->mss);
     c->recover = c->iss; /* RFC 6582 §3.2 step 1: recover = ISS */
     c->retries = 0;
@@ -229,8 +230,8 @@ void tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c)
         struct lr_tcp_listener *l = c->listener ? &t->listeners[c->listener - 1] : NULL;
         if (l == NULL || l->port == 0) {
             /* listener went away during the handshake */
-            tcp_send_rst_conn(w, c);
-            tcp_conn_release(w, c);
+            lr_tcp_send_rst_conn(w, c);
+            lr_tcp_conn_release(w, c);
             return;
         }
         c->ops = &l->ops->conn;
@@ -245,8 +246,8 @@ void tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c)
         if (rc < 0 && !(c->flags & LR_TCPF_RELEASED)) {
             t->cnt.accept_refused++;
             c->flags &= ~LR_TCPF_APP_KNOWS;
-            tcp_send_rst_conn(w, c);
-            tcp_conn_release(w, c);
+            lr_tcp_send_rst_conn(w, c);
+            lr_tcp_conn_release(w, c);
         }
     } else {
         t->cnt.opened_active++;
@@ -258,10 +259,10 @@ void tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c)
         }
     }
     if (!(c->flags & LR_TCPF_RELEASED))
-        tcp_timer_update(w, c, false);
+        lr_tcp_timer_update(w, c, false);
 }
 
-void tcp_queue_output(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_queue_output(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (c->flags & LR_TCPF_IN_OUTQ)
@@ -271,14 +272,14 @@ void tcp_queue_output(struct lr_worker *w, struct lr_tcp_conn *c)
     t->outq = c;
 }
 
-void tcp_flush_outq(struct lr_worker *w)
+void lr_tcp_flush_outq(struct lr_worker *w)
 {
     struct lr_tcp_ctx *t = w->tcp;
     while (t->outq != NULL) {
         struct lr_tcp_conn *c = t->outq;
         t->outq = c->outq_next;
         c->flags &= ~LR_TCPF_IN_OUTQ;
-        tcp_output(w, c);
+        lr_tcp_output(w, c);
     }
 }
 
@@ -351,8 +352,8 @@ int lr_tcp_init(struct lr_worker *w)
                              lr_worker_rand(w) % (LR_TCP_EPHEMERAL_MAX - LR_TCP_EPHEMERAL_MIN));
     w->tcp = t;
     lr_ipv4_register(w, IPPROTO_TCP, lr_tcp_input_burst);
-    lr_icmp_register_error_handler(w, IPPROTO_TCP, tcp_icmp_error);
-    int rc = tcp_services_init(w);
+    lr_icmp_register_error_handler(w, IPPROTO_TCP, lr_tcp_icmp_error);
+    int rc = lr_tcp_services_init(w);
     if (rc != 0) {
         lr_tcp_free(w);
         return rc;
@@ -373,16 +374,16 @@ void lr_tcp_free(struct lr_worker *w)
     struct lr_tcp_ctx *t = w->tcp;
     if (t == NULL)
         return;
-    tcp_services_free(w);
+    lr_tcp_services_free(w);
     t->busy = 0;
     for (uint32_t i = 0; i < t->max_conns; i++) {
         struct lr_tcp_conn *c = &t->conns[i];
         if (c->state != LR_TCP_CLOSED && !(c->flags & LR_TCPF_RELEASED)) {
             c->flags &= ~LR_TCPF_APP_KNOWS;
-            tcp_conn_release(w, c);
+            lr_tcp_conn_release(w, c);
         }
     }
-    tcp_reap(w);
+    lr_tcp_reap(w);
     lr_ipv4_register(w, IPPROTO_TCP, NULL);
     lr_icmp_register_error_handler(w, IPPROTO_TCP, NULL);
     rte_hash_free(t->table);
@@ -408,11 +409,11 @@ void lr_tcp_shutdown(struct lr_worker *w)
         if (c->state == LR_TCP_CLOSED)
             continue;
         if (c->state != LR_TCP_TIME_WAIT && c->state != LR_TCP_SYN_SENT)
-            tcp_send_rst_conn(w, c);
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_SHUTDOWN);
+            lr_tcp_send_rst_conn(w, c);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_SHUTDOWN);
     }
     t->busy--;
-    tcp_reap(w);
+    lr_tcp_reap(w);
 }
 
 /* --- listeners ------------------------------------------------------------ */
@@ -459,15 +460,15 @@ int lr_tcp_unlisten(struct lr_worker *w, uint16_t port)
         struct lr_tcp_conn *c = &t->conns[i];
         if (c->state == LR_TCP_SYN_RCVD && c->listener == idx && (c->flags & LR_TCPF_PASSIVE) &&
             !(c->flags & LR_TCPF_RELEASED)) {
-            tcp_send_rst_conn(w, c);
-            tcp_conn_release(w, c);
+            lr_tcp_send_rst_conn(w, c);
+            lr_tcp_conn_release(w, c);
         }
     }
     t->listeners[idx - 1].port = 0;
     t->listen_idx[port] = 0;
     t->nb_listeners--;
     t->busy--;
-    tcp_reap(w);
+    lr_tcp_reap(w);
     return 0;
 }
 
@@ -539,7 +540,7 @@ struct lr_tcp_conn *lr_tcp_connect(struct lr_worker *w, rte_be32_t dst, uint16_t
         rte_errno = EADDRINUSE;
         return NULL;
     }
-    struct lr_tcp_conn *c = tcp_conn_alloc(w);
+    struct lr_tcp_conn *c = lr_tcp_conn_alloc(w);
     if (c == NULL) {
         lr_count_drop(w, LR_DROP_TCP_TABLE_FULL);
         rte_errno = ENOSPC;
@@ -549,23 +550,23 @@ struct lr_tcp_conn *lr_tcp_connect(struct lr_worker *w, rte_be32_t dst, uint16_t
     c->port = (uint16_t)port;
     c->ops = ops;
     c->ctx = ctx;
-    tcp_conn_init_common(w, c);
+    lr_tcp_conn_init_common(w, c);
     c->iss = lr_tcp_isn(&t->secret, c->key.laddr, c->key.lport, c->key.raddr, c->key.rport, w->now);
     c->snd_una = c->iss;
     c->snd_nxt = c->iss;
     c->snd_max = c->iss;
-    if (tcp_conn_insert(w, c) != 0) {
+    if (lr_tcp_conn_insert(w, c) != 0) {
         t->cnt.state[LR_TCP_CLOSED]--;
         c->flags |= LR_TCPF_RELEASED;
         c->free_next = t->reap_head;
         t->reap_head = c->id + 1;
-        tcp_reap(w);
+        lr_tcp_reap(w);
         rte_errno = ENOSPC;
         return NULL;
     }
-    tcp_conn_set_state(w, c, LR_TCP_SYN_SENT);
-    tcp_send_syn(w, c);
-    tcp_timer_set(w, c, LR_TCP_TM_SYN, t->cfg->syn_timeout);
+    lr_tcp_conn_set_state(w, c, LR_TCP_SYN_SENT);
+    lr_tcp_send_syn(w, c);
+    lr_tcp_timer_set(w, c, LR_TCP_TM_SYN, t->cfg->syn_timeout);
     return c;
 }
 
@@ -602,10 +603,10 @@ static void tcp_api_done(struct lr_worker *w, struct lr_tcp_conn *c)
     if (t->busy == 0) {
         /* Called from outside the engine (e.g. an app timer): transmit now. */
         if (!(c->flags & LR_TCPF_RELEASED))
-            tcp_output(w, c);
-        tcp_reap(w);
+            lr_tcp_output(w, c);
+        lr_tcp_reap(w);
     } else {
-        tcp_queue_output(w, c);
+        lr_tcp_queue_output(w, c);
     }
 }
 
@@ -704,9 +705,9 @@ void lr_tcp_rcv_consumed(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t by
         bytes = c->rcv_held;
     if (bytes == 0)
         return;
-    uint32_t old = tcp_rcv_window(w, c);
+    uint32_t old = lr_tcp_rcv_window(w, c);
     c->rcv_held -= bytes;
-    uint32_t nw = tcp_rcv_window(w, c);
+    uint32_t nw = lr_tcp_rcv_window(w, c);
     if (!lr_tcp_synchronized(c->state) || c->state == LR_TCP_TIME_WAIT)
         return;
     /* RFC 9293 §3.8.6.2.2: update when the window grew by min(RCV.BUFF/2, MSS),
@@ -743,11 +744,11 @@ int lr_tcp_shutdown_write(struct lr_worker *w, struct lr_tcp_conn *c)
     switch (c->state) {
     case LR_TCP_ESTABLISHED:
         c->flags |= LR_TCPF_FIN_QUEUED;
-        tcp_conn_set_state(w, c, LR_TCP_FIN_WAIT_1);
+        lr_tcp_conn_set_state(w, c, LR_TCP_FIN_WAIT_1);
         break;
     case LR_TCP_CLOSE_WAIT:
         c->flags |= LR_TCPF_FIN_QUEUED;
-        tcp_conn_set_state(w, c, LR_TCP_LAST_ACK);
+        lr_tcp_conn_set_state(w, c, LR_TCP_LAST_ACK);
         break;
     case LR_TCP_SYN_SENT:
     case LR_TCP_SYN_RCVD:
@@ -770,22 +771,22 @@ void lr_tcp_close(struct lr_worker *w, struct lr_tcp_conn *c)
         /* RFC 9293 §3.10.4: delete the TCB. The app holds the handle since
          * connect() (lr_tcp.h): it hears closed() like on any other end. */
         c->flags |= LR_TCPF_APP_KNOWS;
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
-        tcp_reap(w);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
+        lr_tcp_reap(w);
         return;
     }
     if (c->rcv_held > 0 || c->ooo_head != NULL) {
         /* RFC 9293 §3.10.4 / RFC 2525 §2.17: closing with unread data resets */
-        tcp_send_rst_conn(w, c);
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_ABORTED);
-        tcp_reap(w);
+        lr_tcp_send_rst_conn(w, c);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_ABORTED);
+        lr_tcp_reap(w);
         return;
     }
     c->rcv_held = 0;
     if (lr_tcp_shutdown_write(w, c) != 0)
         tcp_api_done(w, c);
     if (!(c->flags & LR_TCPF_RELEASED))
-        tcp_timer_update(w, c, false);
+        lr_tcp_timer_update(w, c, false);
 }
 
 void lr_tcp_abort(struct lr_worker *w, struct lr_tcp_conn *c)
@@ -793,10 +794,10 @@ void lr_tcp_abort(struct lr_worker *w, struct lr_tcp_conn *c)
     if (c->flags & LR_TCPF_RELEASED)
         return;
     if (c->state != LR_TCP_SYN_SENT && c->state != LR_TCP_TIME_WAIT && c->state != LR_TCP_CLOSED)
-        tcp_send_rst_conn(w, c);
+        lr_tcp_send_rst_conn(w, c);
     c->flags &= ~LR_TCPF_APP_KNOWS;
-    tcp_conn_release(w, c);
-    tcp_reap(w);
+    lr_tcp_conn_release(w, c);
+    lr_tcp_reap(w);
 }
 
 /* --- accessors ------------------------------------------------------------ */
@@ -814,6 +815,11 @@ void *lr_tcp_conn_ctx_get(const struct lr_tcp_conn *c)
 void lr_tcp_conn_ops_set(struct lr_tcp_conn *c, const struct lr_tcp_conn_ops *ops)
 {
     c->ops = ops;
+}
+
+const struct lr_tcp_conn_ops *lr_tcp_conn_ops_get(const struct lr_tcp_conn *c)
+{
+    return c->ops;
 }
 
 enum lr_tcp_state lr_tcp_conn_state(const struct lr_tcp_conn *c)
@@ -837,4 +843,22 @@ void lr_tcp_conn_tuple(const struct lr_tcp_conn *c, rte_be32_t *laddr, uint16_t 
 uint32_t lr_tcp_conn_id(const struct lr_tcp_conn *c)
 {
     return c->id;
+}
+
+unsigned lr_tcp_conns_foreach(struct lr_worker *w,
+                              void (*fn)(struct lr_worker *w, struct lr_tcp_conn *c, void *arg),
+                              void *arg)
+{
+    struct lr_tcp_ctx *t = w->tcp;
+    unsigned n = 0;
+    if (t == NULL)
+        return 0;
+    for (uint32_t i = 0; i < t->max_conns; i++) {
+        struct lr_tcp_conn *c = &t->conns[i];
+        if (c->state == LR_TCP_CLOSED || (c->flags & LR_TCPF_RELEASED))
+            continue;
+        fn(w, c, arg);
+        n++;
+    }
+    return n;
 }

@@ -12,8 +12,8 @@
  *       ESTABLISHED    -> header prediction (in-order data / pure ACK)
  *       otherwise      -> tcp_input_sync() (§3.10.7.4, in RFC order:
  *                         PAWS, acceptability, RST, SYN, ACK, text, FIN)
- *   end of burst: tcp_output() once per touched connection (ACK coalescing),
- *   then tcp_reap() frees connections released during the burst.
+ *   end of burst: lr_tcp_output() once per touched connection (ACK coalescing),
+ *   then lr_tcp_reap() frees connections released during the burst.
  */
 #include <string.h>
 
@@ -134,7 +134,7 @@ static void tcp_syn_options(struct lr_worker *w, struct lr_tcp_conn *c, const st
     uint32_t peer = o->has_mss ? o->mss : LR_TCP_DEFAULT_MSS;
     if (peer < 64)
         peer = 64;
-    uint32_t mss = RTE_MIN(peer, (uint32_t)tcp_adv_mss(w, c->port));
+    uint32_t mss = RTE_MIN(peer, (uint32_t)lr_tcp_adv_mss(w, c->port));
     c->flags &= ~(LR_TCPF_WSCALE | LR_TCPF_TS | LR_TCPF_SACK);
     c->snd_wscale = 0;
     c->rcv_wscale = 0;
@@ -190,13 +190,13 @@ static void tcp_call_writable(struct lr_worker *w, struct lr_tcp_conn *c)
     }
 }
 
-void tcp_enter_time_wait(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_enter_time_wait(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    tcp_conn_set_state(w, c, LR_TCP_TIME_WAIT);
-    tcp_sndq_free(c);
-    tcp_timer_set(w, c, LR_TCP_TM_TIME_WAIT, w->tcp->cfg->time_wait);
+    lr_tcp_conn_set_state(w, c, LR_TCP_TIME_WAIT);
+    lr_tcp_sndq_free(c);
+    lr_tcp_timer_set(w, c, LR_TCP_TM_TIME_WAIT, w->tcp->cfg->time_wait);
     c->flags |= LR_TCPF_ACK_NOW;
-    tcp_queue_output(w, c);
+    lr_tcp_queue_output(w, c);
     if ((c->flags & LR_TCPF_APP_KNOWS) && c->ops != NULL && c->ops->closed != NULL) {
         c->flags &= ~LR_TCPF_APP_KNOWS;
         w->tcp->busy++;
@@ -235,11 +235,11 @@ static bool tcp_fin_in(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     c->rcv_nxt++;
     c->flags |= LR_TCPF_PEER_FIN | LR_TCPF_ACK_NOW;
-    tcp_queue_output(w, c);
+    lr_tcp_queue_output(w, c);
     switch (c->state) {
     case LR_TCP_SYN_RCVD:
     case LR_TCP_ESTABLISHED:
-        tcp_conn_set_state(w, c, LR_TCP_CLOSE_WAIT);
+        lr_tcp_conn_set_state(w, c, LR_TCP_CLOSE_WAIT);
         if (c->ops != NULL && c->ops->peer_closed != NULL && (c->flags & LR_TCPF_APP_KNOWS)) {
             w->tcp->busy++;
             c->ops->peer_closed(w, c);
@@ -248,9 +248,9 @@ static bool tcp_fin_in(struct lr_worker *w, struct lr_tcp_conn *c)
         break;
     case LR_TCP_FIN_WAIT_1:
         if (tcp_fin_acked(c))
-            tcp_enter_time_wait(w, c);
+            lr_tcp_enter_time_wait(w, c);
         else
-            tcp_conn_set_state(w, c, LR_TCP_CLOSING); /* simultaneous close */
+            lr_tcp_conn_set_state(w, c, LR_TCP_CLOSING); /* simultaneous close */
         break;
     case LR_TCP_FIN_WAIT_2:
         if (c->ops != NULL && c->ops->peer_closed != NULL && (c->flags & LR_TCPF_APP_KNOWS) &&
@@ -260,10 +260,10 @@ static bool tcp_fin_in(struct lr_worker *w, struct lr_tcp_conn *c)
             w->tcp->busy--;
         }
         if (!(c->flags & LR_TCPF_RELEASED))
-            tcp_enter_time_wait(w, c);
+            lr_tcp_enter_time_wait(w, c);
         break;
     case LR_TCP_TIME_WAIT:
-        tcp_timer_set(w, c, LR_TCP_TM_TIME_WAIT, w->tcp->cfg->time_wait);
+        lr_tcp_timer_set(w, c, LR_TCP_TM_TIME_WAIT, w->tcp->cfg->time_wait);
         break;
     default:
         break;
@@ -417,7 +417,7 @@ static bool tcp_data_in(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_m
         tcp_ooo_insert(w, c, m, seq, fin);
         c->flags |= LR_TCPF_ACK_NOW; /* duplicate ACK, RFC 5681 §4.2 */
     }
-    tcp_queue_output(w, c);
+    lr_tcp_queue_output(w, c);
     return true;
 }
 
@@ -446,7 +446,7 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
         uint32_t flight = c->snd_max - c->snd_una;
         tcp_rtt_from_ack(w, c, s);
         uint32_t data_acked = RTE_MIN(acked, c->snd_queued);
-        tcp_sndq_ack(w, c, data_acked);
+        lr_tcp_sndq_ack(w, c, data_acked);
         c->snd_una = ack;
         if (lr_seq_lt(c->snd_nxt, c->snd_una))
             c->snd_nxt = c->snd_una;
@@ -466,7 +466,7 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
                 /* partial acknowledgment: retransmit the next hole at once */
                 lr_tcp_cc_on_partial_ack(&c->cc, acked);
                 if (!(c->flags & LR_TCPF_SACK) || c->sb.n == 0)
-                    tcp_retransmit_una(w, c);
+                    lr_tcp_retransmit_una(w, c);
             }
         } else {
             c->dupacks = 0;
@@ -479,7 +479,7 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
         if (tcp_fin_acked(c)) {
             switch (c->state) {
             case LR_TCP_FIN_WAIT_1:
-                tcp_conn_set_state(w, c, LR_TCP_FIN_WAIT_2);
+                lr_tcp_conn_set_state(w, c, LR_TCP_FIN_WAIT_2);
                 if ((c->flags & LR_TCPF_APP_KNOWS) && c->ops != NULL && c->ops->fin_acked != NULL) {
                     w->tcp->busy++;
                     c->ops->fin_acked(w, c);
@@ -489,20 +489,20 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
                 }
                 break;
             case LR_TCP_CLOSING:
-                tcp_enter_time_wait(w, c);
+                lr_tcp_enter_time_wait(w, c);
                 return !(c->flags & LR_TCPF_RELEASED);
             case LR_TCP_LAST_ACK:
-                tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
+                lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
                 return false;
             default:
                 break;
             }
         }
-        tcp_timer_update(w, c, true); /* RFC 6298 §5.3 */
+        lr_tcp_timer_update(w, c, true); /* RFC 6298 §5.3 */
         tcp_call_writable(w, c);
         if (c->flags & LR_TCPF_RELEASED)
             return false;
-        tcp_queue_output(w, c);
+        lr_tcp_queue_output(w, c);
         return true;
     }
     /* ack == snd_una (older ones were filtered by RFC 5961 §5) */
@@ -524,16 +524,16 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
             c->flags |= LR_TCPF_RECOVERY;
             t->cnt.fast_retransmits++;
             c->sack_hi = c->snd_una;
-            tcp_retransmit_una(w, c);
+            lr_tcp_retransmit_una(w, c);
             c->sack_hi = c->snd_una + RTE_MIN(c->snd_queued, (uint32_t)c->mss);
-            tcp_timer_update(w, c, true);
+            lr_tcp_timer_update(w, c, true);
         } else if (c->dupacks > 3 && (c->flags & LR_TCPF_RECOVERY)) {
             lr_tcp_cc_on_dupack_in_recovery(&c->cc);
-            tcp_queue_output(w, c);
+            lr_tcp_queue_output(w, c);
         }
     } else if (wnd_changed) {
-        tcp_timer_update(w, c, false);
-        tcp_queue_output(w, c);
+        lr_tcp_timer_update(w, c, false);
+        lr_tcp_queue_output(w, c);
     }
     return true;
 }
@@ -549,9 +549,9 @@ static struct lr_tcp_conn *tcp_passive_conn_new(struct lr_worker *w,
                                                 const struct lr_tcp_listener *l, struct rte_mbuf *m,
                                                 const struct lr_tcp_seg *s)
 {
-    struct lr_tcp_conn *c = tcp_conn_alloc(w);
+    struct lr_tcp_conn *c = lr_tcp_conn_alloc(w);
     if (c == NULL) {
-        tcp_reply_rst(w, s, m->port);
+        lr_tcp_reply_rst(w, s, m->port);
         lr_pkt_drop(w, LR_DROP_TCP_TABLE_FULL, m);
         return NULL;
     }
@@ -562,7 +562,7 @@ static struct lr_tcp_conn *tcp_passive_conn_new(struct lr_worker *w,
     rte_be32_t nh;
     int port = lr_ipv4_route(w, s->saddr, &nh);
     c->port = port >= 0 ? (uint16_t)port : m->port;
-    tcp_conn_init_common(w, c);
+    lr_tcp_conn_init_common(w, c);
     c->flags |= LR_TCPF_PASSIVE;
     c->listener = (uint16_t)(l - w->tcp->listeners + 1);
     if (l->nodelay)
@@ -605,7 +605,7 @@ static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, str
                     so.sack_ok = co.sack_ok;
                 }
                 tcp_syn_options(w, c, &so);
-                c->syn_mss = tcp_adv_mss(w, c->port);
+                c->syn_mss = lr_tcp_adv_mss(w, c->port);
                 c->irs = s->seq - 1;
                 c->rcv_nxt = s->seq;
                 c->rcv_adv = s->seq + RTE_MIN(cfg->rcvbuf, 65535u);
@@ -617,14 +617,14 @@ static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, str
                 c->max_snd_wnd = c->snd_wnd;
                 c->snd_wl1 = s->seq;
                 c->snd_wl2 = s->ack;
-                if (tcp_conn_insert(w, c) != 0) {
-                    tcp_conn_release(w, c);
-                    tcp_reply_rst(w, s, m->port);
+                if (lr_tcp_conn_insert(w, c) != 0) {
+                    lr_tcp_conn_release(w, c);
+                    lr_tcp_reply_rst(w, s, m->port);
                     lr_pkt_drop(w, LR_DROP_TCP_TABLE_FULL, m);
                     return;
                 }
-                tcp_conn_set_state(w, c, LR_TCP_SYN_RCVD);
-                tcp_conn_established(w, c);
+                lr_tcp_conn_set_state(w, c, LR_TCP_SYN_RCVD);
+                lr_tcp_conn_established(w, c);
                 if (c->flags & LR_TCPF_RELEASED) {
                     rte_pktmbuf_free(m);
                     return;
@@ -647,12 +647,12 @@ static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, str
                 return;
             }
             t->cnt.syncookies_bad++;
-            tcp_reply_rst(w, s, m->port);
+            lr_tcp_reply_rst(w, s, m->port);
             lr_pkt_drop(w, LR_DROP_TCP_SYNCOOKIE, m);
             return;
         }
         /* RFC 9293 §3.10.7.2: any ACK in LISTEN -> <SEQ=SEG.ACK><CTL=RST> */
-        tcp_reply_rst(w, s, m->port);
+        lr_tcp_reply_rst(w, s, m->port);
         lr_pkt_drop(w, LR_DROP_TCP_NO_CONN, m);
         return;
     }
@@ -668,7 +668,7 @@ static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, str
         struct lr_syncookie_opts co;
         rte_be32_t nh;
         int port = lr_ipv4_route(w, s->saddr, &nh);
-        uint16_t our_mss = tcp_adv_mss(w, port >= 0 ? (uint16_t)port : m->port);
+        uint16_t our_mss = lr_tcp_adv_mss(w, port >= 0 ? (uint16_t)port : m->port);
         co.mss = (uint16_t)RTE_MIN((uint32_t)our_mss,
                                    s->opts.has_mss ? s->opts.mss : (uint32_t)LR_TCP_DEFAULT_MSS);
         co.ts_ok = s->opts.has_ts && cfg->timestamps;
@@ -678,7 +678,7 @@ static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, str
         co.sack_ok = s->opts.sack_ok && cfg->sack && co.ts_ok;
         uint32_t isn = lr_syncookie_make(&t->secret, s->daddr, s->dport, s->saddr, s->sport, s->seq,
                                          &co, w->now);
-        tcp_send_cookie_synack(w, s, m->port, isn, &s->opts, our_mss);
+        lr_tcp_send_cookie_synack(w, s, m->port, isn, &s->opts, our_mss);
         rte_pktmbuf_free(m);
         return;
     }
@@ -695,18 +695,18 @@ static void tcp_input_listen(struct lr_worker *w, struct lr_tcp_listener *l, str
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = s->seq;
     c->snd_wl2 = c->iss;
-    if (tcp_conn_insert(w, c) != 0) {
+    if (lr_tcp_conn_insert(w, c) != 0) {
         c->flags &= ~LR_TCPF_IN_SYNQ;
-        tcp_conn_release(w, c);
-        tcp_reply_rst(w, s, m->port);
+        lr_tcp_conn_release(w, c);
+        lr_tcp_reply_rst(w, s, m->port);
         lr_pkt_drop(w, LR_DROP_TCP_TABLE_FULL, m);
         return;
     }
     l->synq++;
-    tcp_conn_set_state(w, c, LR_TCP_SYN_RCVD);
+    lr_tcp_conn_set_state(w, c, LR_TCP_SYN_RCVD);
     c->rtt_start = w->now;
-    tcp_send_syn(w, c);
-    tcp_timer_set(w, c, LR_TCP_TM_SYN, cfg->syn_timeout);
+    lr_tcp_send_syn(w, c);
+    lr_tcp_timer_set(w, c, LR_TCP_TM_SYN, cfg->syn_timeout);
     rte_pktmbuf_free(m); /* data in a SYN is not accepted (no TFO); the peer resends it */
 }
 
@@ -718,7 +718,7 @@ static void tcp_input_synsent(struct lr_worker *w, struct lr_tcp_conn *c, struct
     bool has_ack = (s->flags & RTE_TCP_ACK_FLAG) != 0;
     if (has_ack && (lr_seq_leq(s->ack, c->iss) || lr_seq_gt(s->ack, c->snd_max))) {
         if (!(s->flags & RTE_TCP_RST_FLAG))
-            tcp_reply_rst(w, s, m->port);
+            lr_tcp_reply_rst(w, s, m->port);
         lr_pkt_drop(w, LR_DROP_TCP_ACK, m);
         return;
     }
@@ -728,7 +728,7 @@ static void tcp_input_synsent(struct lr_worker *w, struct lr_tcp_conn *c, struct
             t->cnt.refused++;
             rte_pktmbuf_free(m);
             c->flags |= LR_TCPF_APP_KNOWS; /* the app holds the handle since connect() */
-            tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
+            lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
             return;
         }
         lr_pkt_drop(w, LR_DROP_TCP_RST, m);
@@ -741,7 +741,7 @@ static void tcp_input_synsent(struct lr_worker *w, struct lr_tcp_conn *c, struct
     tcp_syn_options(w, c, &s->opts);
     c->irs = s->seq;
     c->rcv_nxt = s->seq + 1;
-    c->rcv_adv = c->rcv_nxt + RTE_MIN(tcp_rcv_window(w, c), 65535u);
+    c->rcv_adv = c->rcv_nxt + RTE_MIN(lr_tcp_rcv_window(w, c), 65535u);
     if (has_ack) {
         if (c->retries == 0) {
             if ((c->flags & LR_TCPF_TS) && s->opts.ts_ecr != 0)
@@ -758,23 +758,23 @@ static void tcp_input_synsent(struct lr_worker *w, struct lr_tcp_conn *c, struct
         lr_timer_cancel(&w->timers, &c->rexmt);
         c->tmode = LR_TCP_TM_NONE;
         c->flags |= LR_TCPF_ACK_NOW;
-        tcp_queue_output(w, c);
+        lr_tcp_queue_output(w, c);
         bool fin_queued = (c->flags & LR_TCPF_FIN_QUEUED) != 0;
         c->flags &= ~LR_TCPF_FIN_QUEUED;
-        tcp_conn_established(w, c);
+        lr_tcp_conn_established(w, c);
         if (!(c->flags & LR_TCPF_RELEASED) && fin_queued)
             lr_tcp_shutdown_write(w, c);
         return;
     }
     /* Simultaneous open (RFC 9293 §3.5 figure 7): SYN-SENT -> SYN-RCVD */
     rte_pktmbuf_free(m);
-    tcp_conn_set_state(w, c, LR_TCP_SYN_RCVD);
+    lr_tcp_conn_set_state(w, c, LR_TCP_SYN_RCVD);
     c->snd_wnd = s->wnd;
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = s->seq;
     c->retries = 0;
-    tcp_send_syn(w, c);
-    tcp_timer_set(w, c, LR_TCP_TM_SYN, t->cfg->syn_timeout);
+    lr_tcp_send_syn(w, c);
+    lr_tcp_timer_set(w, c, LR_TCP_TM_SYN, t->cfg->syn_timeout);
 }
 
 /* RFC 9293 §3.10.7.4: SYN-RCVD and every synchronized state. */
@@ -793,7 +793,7 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
         w->now - c->ts_recent_age < LR_TCP_PAWS_IDLE_US) {
         t->cnt.paws_drops++;
         c->flags |= LR_TCPF_ACK_NOW;
-        tcp_queue_output(w, c);
+        lr_tcp_queue_output(w, c);
         lr_pkt_drop(w, LR_DROP_TCP_PAWS, m);
         return;
     }
@@ -802,10 +802,10 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
      * incarnation (RFC 9293 §3.10.7.4 / RFC 6191). */
     if (c->state == LR_TCP_TIME_WAIT && syn && !(s->flags & RTE_TCP_ACK_FLAG) && !rst &&
         lr_seq_gt(s->seq, c->rcv_nxt)) {
-        struct lr_tcp_listener *l = tcp_listener_find(t, rte_be_to_cpu_16(s->dport));
+        struct lr_tcp_listener *l = lr_tcp_listener_find(t, rte_be_to_cpu_16(s->dport));
         if (l != NULL) {
             t->cnt.time_wait_recycled++;
-            tcp_conn_release(w, c);
+            lr_tcp_conn_release(w, c);
             /* the freed entry may be reused only after the burst; a new one is taken */
             tcp_input_listen(w, l, m, s);
             return;
@@ -835,9 +835,9 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     if (!ok) {
         if (!rst) {
             c->flags |= LR_TCPF_ACK_NOW;
-            tcp_queue_output(w, c);
+            lr_tcp_queue_output(w, c);
             if (c->state == LR_TCP_TIME_WAIT && fin) /* retransmitted FIN: restart 2MSL */
-                tcp_timer_set(w, c, LR_TCP_TM_TIME_WAIT, cfg->time_wait);
+                lr_tcp_timer_set(w, c, LR_TCP_TM_TIME_WAIT, cfg->time_wait);
         }
         bool old = lr_seq_leq(s->seq + seglen, c->rcv_nxt);
         lr_pkt_drop(w, old ? LR_DROP_TCP_DUP : LR_DROP_TCP_SEQ, m);
@@ -847,7 +847,7 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     /* second: RST (RFC 5961 §3.2) */
     if (rst) {
         if (s->seq != c->rcv_nxt) {
-            tcp_send_challenge_ack(w, c);
+            lr_tcp_send_challenge_ack(w, c);
             lr_pkt_drop(w, LR_DROP_TCP_RST, m);
             return;
         }
@@ -856,18 +856,18 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
         switch (c->state) {
         case LR_TCP_SYN_RCVD:
             if (c->flags & LR_TCPF_PASSIVE) {
-                tcp_conn_release(w, c); /* back to LISTEN: nothing else existed */
+                lr_tcp_conn_release(w, c); /* back to LISTEN: nothing else existed */
             } else {
                 t->cnt.refused++;
                 c->flags |= LR_TCPF_APP_KNOWS;
-                tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
+                lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
             }
             break;
         case LR_TCP_TIME_WAIT:
-            tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
+            lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
             break;
         default:
-            tcp_conn_closed(w, c, LR_TCP_CLOSE_RESET);
+            lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_RESET);
             break;
         }
         return;
@@ -878,16 +878,16 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
         if (c->state == LR_TCP_SYN_RCVD && s->seq == c->irs) {
             /* retransmitted SYN: answer with the SYN-ACK again */
             c->flags |= LR_TCPF_ACK_NOW;
-            tcp_queue_output(w, c);
+            lr_tcp_queue_output(w, c);
             lr_pkt_drop(w, LR_DROP_TCP_DUP, m);
             return;
         }
         if (c->state == LR_TCP_SYN_RCVD && (c->flags & LR_TCPF_PASSIVE)) {
             lr_pkt_drop(w, LR_DROP_TCP_FLAGS, m); /* §3.10.7.4: back to LISTEN */
-            tcp_conn_release(w, c);
+            lr_tcp_conn_release(w, c);
             return;
         }
-        tcp_send_challenge_ack(w, c);
+        lr_tcp_send_challenge_ack(w, c);
         lr_pkt_drop(w, LR_DROP_TCP_FLAGS, m);
         return;
     }
@@ -899,7 +899,7 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     }
     if (c->state == LR_TCP_SYN_RCVD) {
         if (!(lr_seq_gt(s->ack, c->snd_una) && lr_seq_leq(s->ack, c->snd_max))) {
-            tcp_reply_rst(w, s, m->port);
+            lr_tcp_reply_rst(w, s, m->port);
             lr_pkt_drop(w, LR_DROP_TCP_ACK, m);
             return;
         }
@@ -918,7 +918,7 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
         c->tmode = LR_TCP_TM_NONE;
         bool fin_queued = (c->flags & LR_TCPF_FIN_QUEUED) != 0;
         c->flags &= ~LR_TCPF_FIN_QUEUED;
-        tcp_conn_established(w, c);
+        lr_tcp_conn_established(w, c);
         if (c->flags & LR_TCPF_RELEASED) {
             rte_pktmbuf_free(m);
             return;
@@ -928,7 +928,7 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     }
     /* RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT] */
     if (lr_seq_gt(s->ack, c->snd_max) || lr_seq_lt(s->ack, c->snd_una - c->max_snd_wnd)) {
-        tcp_send_challenge_ack(w, c);
+        lr_tcp_send_challenge_ack(w, c);
         lr_pkt_drop(w, LR_DROP_TCP_ACK, m);
         return;
     }
@@ -942,8 +942,8 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
         /* only a retransmitted FIN is expected here (handled above as old) */
         if (fin && s->seq + s->len == c->rcv_nxt - 1) {
             c->flags |= LR_TCPF_ACK_NOW;
-            tcp_queue_output(w, c);
-            tcp_timer_set(w, c, LR_TCP_TM_TIME_WAIT, cfg->time_wait);
+            lr_tcp_queue_output(w, c);
+            lr_tcp_timer_set(w, c, LR_TCP_TM_TIME_WAIT, cfg->time_wait);
         }
         rte_pktmbuf_free(m);
         return;
@@ -997,9 +997,9 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     if (len > 0 && text_ok) {
         if (c->flags & LR_TCPF_APP_CLOSED) {
             /* data after a full close: nobody will read it (RFC 9293 §3.10.4) */
-            tcp_send_rst_conn(w, c);
+            lr_tcp_send_rst_conn(w, c);
             rte_pktmbuf_free(m);
-            tcp_conn_closed(w, c, LR_TCP_CLOSE_ABORTED);
+            lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_ABORTED);
             return;
         }
         tcp_data_in(w, c, m, seq, fin);
@@ -1016,7 +1016,7 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
         c->flags |= LR_TCPF_ACK_NOW;
     }
     if ((c->flags & LR_TCPF_ACK_NOW) && !(c->flags & LR_TCPF_RELEASED))
-        tcp_queue_output(w, c);
+        lr_tcp_queue_output(w, c);
 }
 
 /* Header prediction (RFC 9293 §3.10.7.4 note, Van Jacobson): ESTABLISHED,
@@ -1075,14 +1075,14 @@ static void tcp_segment(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_m
     if (c != NULL)
         w->cur_conn = (const struct lr_crash_conn *)c; /* for a crash report (lr_crash.h) */
     if (c == NULL) {
-        struct lr_tcp_listener *l = tcp_listener_find(t, rte_be_to_cpu_16(s->dport));
+        struct lr_tcp_listener *l = lr_tcp_listener_find(t, rte_be_to_cpu_16(s->dport));
         if (l != NULL) {
             tcp_input_listen(w, l, m, s);
             return;
         }
         /* RFC 9293 §3.10.7.1 CLOSED: RST -> nothing; otherwise reset */
         if (!(s->flags & RTE_TCP_RST_FLAG))
-            tcp_reply_rst(w, s, m->port);
+            lr_tcp_reply_rst(w, s, m->port);
         lr_pkt_drop(w, LR_DROP_TCP_NO_CONN, m);
         return;
     }
@@ -1150,9 +1150,9 @@ void lr_tcp_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
         }
     }
     /* One output pass per touched connection: coalesced ACKs and new data. */
-    tcp_flush_outq(w);
+    lr_tcp_flush_outq(w);
     t->busy--;
-    tcp_reap(w);
+    lr_tcp_reap(w);
 }
 
 /*
@@ -1163,8 +1163,8 @@ void lr_tcp_input_burst(struct lr_worker *w, struct rte_mbuf **pkts, uint16_t n)
  * port/protocol unreachable refuses a connection still in SYN-SENT. Hard
  * errors in synchronized states are ignored (RFC 5927 §4.2).
  */
-void tcp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t info,
-                    const struct rte_ipv4_hdr *orig, const uint8_t *l4, uint16_t l4_len)
+void lr_tcp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t info,
+                       const struct rte_ipv4_hdr *orig, const uint8_t *l4, uint16_t l4_len)
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (t == NULL || l4_len < 8 || type != 3 /* destination unreachable */)
@@ -1194,15 +1194,15 @@ void tcp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t in
             /* resend what was lost at the old size */
             if (c->snd_max != c->snd_una) {
                 c->snd_nxt = c->snd_una;
-                tcp_queue_output(w, c);
+                lr_tcp_queue_output(w, c);
             }
         }
     } else if ((code == 2 || code == 3) && c->state == LR_TCP_SYN_SENT) {
         t->cnt.refused++;
         c->flags |= LR_TCPF_APP_KNOWS;
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
     }
-    tcp_flush_outq(w);
+    lr_tcp_flush_outq(w);
     t->busy--;
-    tcp_reap(w);
+    lr_tcp_reap(w);
 }

@@ -4,11 +4,11 @@
  *
  * Call chain:
  *   lr_tcp_send, lr_tcp_send_mbuf, end of lr_tcp_input_burst, timers
- *     -> tcp_output()            how much may leave now (windows, Nagle, SWS)
- *        -> tcp_send_segment()   header + options + payload by reference
+ *     -> lr_tcp_output()            how much may leave now (windows, Nagle, SWS)
+ *        -> lr_tcp_send_segment()   header + options + payload by reference
  *           -> tcp_xmit()        IPv4 header, checksum, lr_ipv4_output()
  * Stateless replies (RST for closed ports, SYN-cookie SYN-ACKs) build their
- * segment from the received one (tcp_reply_rst, tcp_send_cookie_synack).
+ * segment from the received one (lr_tcp_reply_rst, lr_tcp_send_cookie_synack).
  *
  * Payload is never copied from the send queue: each piece of a segment is an
  * indirect mbuf attached to the queued segment (rte_pktmbuf_attach handles
@@ -27,9 +27,9 @@
 #include "lr_tcp_priv.h"
 
 #define LR_TCP_COPY_MAX        256
-#define LR_TCP_OUTPUT_MAX_SEGS 64 /* bound of one tcp_output() call */
+#define LR_TCP_OUTPUT_MAX_SEGS 64 /* bound of one lr_tcp_output() call */
 
-uint16_t tcp_adv_mss(const struct lr_worker *w, uint16_t port)
+uint16_t lr_tcp_adv_mss(const struct lr_worker *w, uint16_t port)
 {
     uint32_t mtu = w->ports[port].mtu ? w->ports[port].mtu : 1500;
     uint32_t mss = mtu - 40; /* RFC 9293 §3.7.1: MTU - fixed IP and TCP headers */
@@ -40,7 +40,7 @@ uint16_t tcp_adv_mss(const struct lr_worker *w, uint16_t port)
     return (uint16_t)mss;
 }
 
-uint32_t tcp_rcv_window(const struct lr_worker *w, const struct lr_tcp_conn *c)
+uint32_t lr_tcp_rcv_window(const struct lr_worker *w, const struct lr_tcp_conn *c)
 {
     uint32_t buf = w->tcp->cfg->rcvbuf;
     uint32_t used = c->rcv_held + c->ooo_bytes;
@@ -91,7 +91,7 @@ static void tcp_xmit(struct lr_worker *w, struct rte_mbuf *m, uint16_t port, rte
 
 /* --- send queue ----------------------------------------------------------- */
 
-void tcp_sndq_free(struct lr_tcp_conn *c)
+void lr_tcp_sndq_free(struct lr_tcp_conn *c)
 {
     struct rte_mbuf *m = c->snd_head;
     while (m != NULL) {
@@ -105,7 +105,7 @@ void tcp_sndq_free(struct lr_tcp_conn *c)
 }
 
 /* Drop @acked bytes from the front of the send queue. */
-void tcp_sndq_ack(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t acked)
+void lr_tcp_sndq_ack(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t acked)
 {
     RTE_SET_USED(w);
     if (acked > c->snd_queued)
@@ -231,7 +231,7 @@ static unsigned tcp_opts_data(const struct lr_worker *w, struct lr_tcp_conn *c, 
 /* Window field for a non-SYN segment; updates rcv_adv (never shrinks it). */
 static uint16_t tcp_wnd_field(const struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    uint32_t wnd = tcp_rcv_window(w, c);
+    uint32_t wnd = lr_tcp_rcv_window(w, c);
     uint32_t edge = c->rcv_nxt + wnd;
     uint32_t thresh = RTE_MIN(w->tcp->cfg->rcvbuf / 2, (uint32_t)c->mss);
     if (lr_seq_lt(edge, c->rcv_adv)) {
@@ -253,8 +253,8 @@ static uint16_t tcp_wnd_field(const struct lr_worker *w, struct lr_tcp_conn *c)
 
 /* --- segments ------------------------------------------------------------- */
 
-int tcp_send_segment(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t seq, uint32_t len,
-                     uint8_t flags)
+int lr_tcp_send_segment(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t seq, uint32_t len,
+                        uint8_t flags)
 {
     uint8_t opt[40];
     unsigned optlen = tcp_opts_data(w, c, opt);
@@ -311,13 +311,13 @@ int tcp_send_segment(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t seq, u
     return (int)len;
 }
 
-void tcp_send_ack(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_send_ack(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    tcp_send_segment(w, c, c->snd_nxt, 0, RTE_TCP_ACK_FLAG);
+    lr_tcp_send_segment(w, c, c->snd_nxt, 0, RTE_TCP_ACK_FLAG);
 }
 
 /* RFC 5961 §3.2/§4.2/§5.2 challenge ACK, rate-limited per connection. */
-void tcp_send_challenge_ack(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_send_challenge_ack(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (w->now - c->chack_start >= 1000000) {
@@ -330,18 +330,18 @@ void tcp_send_challenge_ack(struct lr_worker *w, struct lr_tcp_conn *c)
     }
     c->chack_count++;
     t->cnt.challenge_acks++;
-    tcp_send_ack(w, c);
+    lr_tcp_send_ack(w, c);
 }
 
 /* SYN (SYN-SENT) or SYN-ACK (SYN-RCVD) of @c. */
-void tcp_send_syn(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_send_syn(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     const struct lr_tcp_config *cfg = w->tcp->cfg;
     bool synack = c->state == LR_TCP_SYN_RCVD;
     struct lr_tcp_opts o;
     memset(&o, 0, sizeof(o));
     o.has_mss = 1;
-    o.mss = c->syn_mss ? c->syn_mss : tcp_adv_mss(w, c->port);
+    o.mss = c->syn_mss ? c->syn_mss : lr_tcp_adv_mss(w, c->port);
     c->syn_mss = o.mss;
     if (synack) {
         if (c->flags & LR_TCPF_WSCALE) {
@@ -380,7 +380,7 @@ void tcp_send_syn(struct lr_worker *w, struct lr_tcp_conn *c)
     th->data_off = (uint8_t)(((sizeof(*th) + optlen) / 4) << 4);
     th->tcp_flags = synack ? (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) : RTE_TCP_SYN_FLAG;
     /* RFC 7323 §2.2: the window in a SYN is never scaled */
-    uint32_t wnd = RTE_MIN(tcp_rcv_window(w, c), 65535u);
+    uint32_t wnd = RTE_MIN(lr_tcp_rcv_window(w, c), 65535u);
     th->rx_win = rte_cpu_to_be_16((uint16_t)wnd);
     if (synack)
         c->rcv_adv = c->rcv_nxt + wnd;
@@ -393,7 +393,7 @@ void tcp_send_syn(struct lr_worker *w, struct lr_tcp_conn *c)
     tcp_xmit(w, m, c->port, c->key.laddr, c->key.raddr, sizeof(*th) + optlen);
 }
 
-void tcp_send_rst_conn(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_send_rst_conn(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct rte_tcp_hdr *th;
     struct rte_mbuf *m = tcp_hdr_alloc(w, 0, &th);
@@ -415,7 +415,7 @@ void tcp_send_rst_conn(struct lr_worker *w, struct lr_tcp_conn *c)
 }
 
 /* RFC 9293 §3.10.7.1: reset for a segment that has no connection. */
-void tcp_reply_rst(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t port)
+void lr_tcp_reply_rst(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t port)
 {
     if (s->flags & RTE_TCP_RST_FLAG)
         return; /* never answer a RST */
@@ -445,8 +445,8 @@ void tcp_reply_rst(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t por
 }
 
 /* Stateless SYN-ACK carrying a SYN cookie (RFC 4987 §3.6). */
-void tcp_send_cookie_synack(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t port,
-                            uint32_t isn, const struct lr_tcp_opts *synopts, uint16_t mss)
+void lr_tcp_send_cookie_synack(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t port,
+                               uint32_t isn, const struct lr_tcp_opts *synopts, uint16_t mss)
 {
     const struct lr_tcp_config *cfg = w->tcp->cfg;
     struct lr_tcp_opts o;
@@ -488,7 +488,7 @@ void tcp_send_cookie_synack(struct lr_worker *w, const struct lr_tcp_seg *s, uin
 }
 
 /* Retransmit the first unacknowledged segment (RTO, fast retransmit, partial ACK). */
-void tcp_retransmit_una(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_retransmit_una(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     uint32_t len = RTE_MIN(c->snd_queued, (uint32_t)c->mss);
     uint8_t flags = RTE_TCP_ACK_FLAG;
@@ -502,7 +502,7 @@ void tcp_retransmit_una(struct lr_worker *w, struct lr_tcp_conn *c)
     c->flags &= ~LR_TCPF_RTT_TIMING; /* Karn (RFC 6298 §3) */
     w->tcp->cnt.retransmits++;
     c->retrans_total++;
-    tcp_send_segment(w, c, c->snd_una, len, flags);
+    lr_tcp_send_segment(w, c, c->snd_una, len, flags);
 }
 
 /* In SACK recovery: retransmit the next hole the scoreboard reports. */
@@ -516,7 +516,7 @@ static bool tcp_sack_retransmit(struct lr_worker *w, struct lr_tcp_conn *c)
         return false;
     if (lr_seq_gt(seq + len, c->snd_una + c->snd_queued))
         len = c->snd_una + c->snd_queued - seq;
-    int sent = tcp_send_segment(w, c, seq, len, RTE_TCP_ACK_FLAG);
+    int sent = lr_tcp_send_segment(w, c, seq, len, RTE_TCP_ACK_FLAG);
     if (sent <= 0)
         return false;
     c->flags |= LR_TCPF_RETRANSMITTED;
@@ -536,19 +536,19 @@ static bool tcp_state_sends_data(uint8_t st)
            st == LR_TCP_LAST_ACK || st == LR_TCP_CLOSING;
 }
 
-void tcp_output(struct lr_worker *w, struct lr_tcp_conn *c)
+void lr_tcp_output(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     if (c->flags & LR_TCPF_RELEASED)
         return;
     if (c->state == LR_TCP_SYN_RCVD) {
         if (c->flags & LR_TCPF_ACK_NOW)
-            tcp_send_syn(w, c);
+            lr_tcp_send_syn(w, c);
         return;
     }
     if (!tcp_state_sends_data(c->state)) {
         if ((c->flags & LR_TCPF_ACK_NOW) && c->state != LR_TCP_SYN_SENT &&
             c->state != LR_TCP_CLOSED)
-            tcp_send_ack(w, c);
+            lr_tcp_send_ack(w, c);
         return;
     }
     /* SACK recovery: fill holes first (RFC 6675 NextSeg, simplified) */
@@ -595,8 +595,8 @@ void tcp_output(struct lr_worker *w, struct lr_tcp_conn *c)
         if (fin)
             flags |= RTE_TCP_FIN_FLAG;
         uint32_t seq = c->snd_nxt;
-        bool resend = lr_seq_lt(seq, c->snd_max); /* before tcp_send_segment moves SND.MAX */
-        int n = tcp_send_segment(w, c, seq, len, flags);
+        bool resend = lr_seq_lt(seq, c->snd_max); /* before lr_tcp_send_segment moves SND.MAX */
+        int n = lr_tcp_send_segment(w, c, seq, len, flags);
         if (n < 0)
             break;
         if (resend) {
@@ -617,6 +617,6 @@ void tcp_output(struct lr_worker *w, struct lr_tcp_conn *c)
             break;
     }
     if (!sent && (c->flags & LR_TCPF_ACK_NOW))
-        tcp_send_ack(w, c);
-    tcp_timer_update(w, c, false);
+        lr_tcp_send_ack(w, c);
+    lr_tcp_timer_update(w, c, false);
 }

@@ -6,15 +6,16 @@
  *   lr_tcp_conn.c      pool, connection table (rte_hash), listeners, public API
  *   lr_tcp_input.c     lr_tcp_input_burst(): validation, bulk lookup, RFC 9293
  *                      §3.10.7 SEGMENT ARRIVES, header prediction
- *   lr_tcp_output.c    segment building, send queue, tcp_output(), RST/ACK replies
+ *   lr_tcp_output.c    segment building, send queue, lr_tcp_output(), RST/ACK replies
  *   lr_tcp_timer.c     the two timers of a connection (retransmit-class, delayed ACK)
  *   lr_tcp_stats.c     counters, connection listing (telemetry data)
- *   lr_tcp_services.c  echo (RFC 862) and discard (RFC 863)
+ *   lr_tcp_services.c  echo (RFC 862) and discard (RFC 863), on the public
+ *                      API only (lr_tcp.h, lr_tcp_services.h)
  *
  * Deferred free: a connection released while a burst is being processed
  * (reset, abort from a callback, ...) leaves the hash table at once (state
  * CLOSED), but its memory goes back to the pool only when the outermost
- * engine entry point returns (tcp_reap()), so pointers still held by the
+ * engine entry point returns (lr_tcp_reap()), so pointers still held by the
  * rest of the burst stay valid; such packets see state CLOSED and are
  * answered like packets for a closed port.
  */
@@ -72,7 +73,7 @@ enum {
     LR_TCPF_RTT_TIMING = 1u << 13,    /* rtt_seq is being timed (no timestamps) */
     LR_TCPF_PEER_FIN = 1u << 14,      /* FIN received in order */
     LR_TCPF_WANT_WRITABLE = 1u << 15, /* a send was short: call writable() */
-    LR_TCPF_RELEASED = 1u << 16,      /* out of the table, waiting for tcp_reap() */
+    LR_TCPF_RELEASED = 1u << 16,      /* out of the table, waiting for lr_tcp_reap() */
     LR_TCPF_IN_SYNQ = 1u << 17,       /* counted in its listener's SYN queue */
     LR_TCPF_RETRANSMITTED = 1u << 18, /* something was retransmitted since snd_una moved (Karn) */
 };
@@ -202,7 +203,7 @@ struct lr_tcp_ctx {
     uint64_t inserts;   /* connections added to the table (see lr_tcp_input_burst) */
     struct rte_hash *table;
     int ooo_dyn_off;          /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
-    struct lr_tcp_conn *outq; /* connections to run tcp_output() on at burst end */
+    struct lr_tcp_conn *outq; /* connections to run lr_tcp_output() on at burst end */
     uint16_t nb_listeners;
     uint16_t *listen_idx; /* port (host order) -> index + 1 in listeners[] */
     struct lr_tcp_listener listeners[LR_TCP_MAX_LISTENERS];
@@ -244,48 +245,44 @@ static inline bool lr_tcp_synchronized(uint8_t s)
 }
 
 /* lr_tcp_conn.c */
-struct lr_tcp_conn *tcp_conn_alloc(struct lr_worker *w);
-int tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c);
-void tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t st);
-void tcp_conn_release(struct lr_worker *w, struct lr_tcp_conn *c);
-void tcp_conn_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason r);
-void tcp_reap(struct lr_worker *w);
-void tcp_conn_init_common(struct lr_worker *w, struct lr_tcp_conn *c);
-struct lr_tcp_listener *tcp_listener_find(struct lr_tcp_ctx *t, uint16_t port);
-void tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c);
-void tcp_queue_output(struct lr_worker *w, struct lr_tcp_conn *c);
-void tcp_flush_outq(struct lr_worker *w);
+struct lr_tcp_conn *lr_tcp_conn_alloc(struct lr_worker *w);
+int lr_tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t st);
+void lr_tcp_conn_release(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_conn_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason r);
+void lr_tcp_reap(struct lr_worker *w);
+void lr_tcp_conn_init_common(struct lr_worker *w, struct lr_tcp_conn *c);
+struct lr_tcp_listener *lr_tcp_listener_find(struct lr_tcp_ctx *t, uint16_t port);
+void lr_tcp_conn_established(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_queue_output(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_flush_outq(struct lr_worker *w);
 
 /* lr_tcp_input.c */
-void tcp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t info,
-                    const struct rte_ipv4_hdr *orig, const uint8_t *l4, uint16_t l4_len);
+void lr_tcp_icmp_error(struct lr_worker *w, uint8_t type, uint8_t code, uint32_t info,
+                       const struct rte_ipv4_hdr *orig, const uint8_t *l4, uint16_t l4_len);
 
 /* lr_tcp_output.c */
-void tcp_output(struct lr_worker *w, struct lr_tcp_conn *c);
-void tcp_send_ack(struct lr_worker *w, struct lr_tcp_conn *c);
-void tcp_send_syn(struct lr_worker *w, struct lr_tcp_conn *c);
-void tcp_send_rst_conn(struct lr_worker *w, struct lr_tcp_conn *c);
-void tcp_send_challenge_ack(struct lr_worker *w, struct lr_tcp_conn *c);
-int tcp_send_segment(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t seq, uint32_t len,
-                     uint8_t flags);
-void tcp_reply_rst(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t port);
-void tcp_send_cookie_synack(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t port,
-                            uint32_t isn, const struct lr_tcp_opts *synopts, uint16_t mss);
-uint32_t tcp_rcv_window(const struct lr_worker *w, const struct lr_tcp_conn *c);
-void tcp_sndq_ack(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t acked);
-void tcp_sndq_free(struct lr_tcp_conn *c);
-void tcp_retransmit_una(struct lr_worker *w, struct lr_tcp_conn *c);
-uint16_t tcp_adv_mss(const struct lr_worker *w, uint16_t port);
+void lr_tcp_output(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_send_ack(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_send_syn(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_send_rst_conn(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_send_challenge_ack(struct lr_worker *w, struct lr_tcp_conn *c);
+int lr_tcp_send_segment(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t seq, uint32_t len,
+                        uint8_t flags);
+void lr_tcp_reply_rst(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t port);
+void lr_tcp_send_cookie_synack(struct lr_worker *w, const struct lr_tcp_seg *s, uint16_t port,
+                               uint32_t isn, const struct lr_tcp_opts *synopts, uint16_t mss);
+uint32_t lr_tcp_rcv_window(const struct lr_worker *w, const struct lr_tcp_conn *c);
+void lr_tcp_sndq_ack(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t acked);
+void lr_tcp_sndq_free(struct lr_tcp_conn *c);
+void lr_tcp_retransmit_una(struct lr_worker *w, struct lr_tcp_conn *c);
+uint16_t lr_tcp_adv_mss(const struct lr_worker *w, uint16_t port);
 
 /* lr_tcp_timer.c */
-void tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *t);
-void tcp_timer_delack_fire(struct lr_worker *w, struct lr_timer *t);
-void tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_rto);
-void tcp_timer_set(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t mode, uint64_t delay);
-void tcp_enter_time_wait(struct lr_worker *w, struct lr_tcp_conn *c);
-
-/* lr_tcp_services.c */
-int tcp_services_init(struct lr_worker *w);
-void tcp_services_free(struct lr_worker *w);
+void lr_tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *t);
+void lr_tcp_timer_delack_fire(struct lr_worker *w, struct lr_timer *t);
+void lr_tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_rto);
+void lr_tcp_timer_set(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t mode, uint64_t delay);
+void lr_tcp_enter_time_wait(struct lr_worker *w, struct lr_tcp_conn *c);
 
 #endif /* LR_TCP_PRIV_H */

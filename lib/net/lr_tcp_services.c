@@ -13,7 +13,10 @@
  */
 #include <rte_mbuf.h>
 
-#include "lr_tcp_priv.h"
+#include "lr_config.h"
+#include "lr_tcp.h"
+#include "lr_tcp_services.h"
+#include "lr_worker.h"
 
 /* Queue as much of the pending chain as send space allows; consume it. When
  * the send buffer is full lr_tcp_send_mbuf() says so and writable() follows. */
@@ -115,9 +118,9 @@ static const struct lr_tcp_listen_ops discard_ops = {
         },
 };
 
-int tcp_services_init(struct lr_worker *w)
+int lr_tcp_services_init(struct lr_worker *w)
 {
-    const struct lr_tcp_config *cfg = w->tcp->cfg;
+    const struct lr_tcp_config *cfg = &w->cfg->tcp;
     int rc;
     if (cfg->echo_port != 0) {
         rc = lr_tcp_listen(w, cfg->echo_port, &echo_ops, NULL, NULL);
@@ -132,18 +135,22 @@ int tcp_services_init(struct lr_worker *w)
     return 0;
 }
 
-void tcp_services_free(struct lr_worker *w)
+static void echo_drop_pending(struct lr_worker *w, struct lr_tcp_conn *c, void *arg)
+{
+    RTE_SET_USED(w);
+    RTE_SET_USED(arg);
+    if (lr_tcp_conn_ops_get(c) != &echo_ops.conn)
+        return;
+    struct rte_mbuf *m = lr_tcp_conn_ctx_get(c);
+    if (m != NULL) {
+        rte_pktmbuf_free(m);
+        lr_tcp_conn_ctx_set(c, NULL);
+    }
+}
+
+void lr_tcp_services_free(struct lr_worker *w)
 {
     /* Pending echo chains live in connection contexts; lr_tcp_free() drops
      * connections without callbacks, so release them here first. */
-    struct lr_tcp_ctx *t = w->tcp;
-    for (uint32_t i = 0; i < t->max_conns; i++) {
-        struct lr_tcp_conn *c = &t->conns[i];
-        if (c->state == LR_TCP_CLOSED || (c->flags & LR_TCPF_RELEASED))
-            continue;
-        if (c->ops == &echo_ops.conn && c->ctx != NULL) {
-            rte_pktmbuf_free(c->ctx);
-            c->ctx = NULL;
-        }
-    }
+    lr_tcp_conns_foreach(w, echo_drop_pending, NULL);
 }

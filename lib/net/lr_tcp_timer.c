@@ -6,7 +6,7 @@
  *    TIME_WAIT (2MSL) or the orphaned FIN_WAIT_2 timeout — these never need
  *    to run at the same time, so one node serves them all;
  *  - delack, the delayed ACK (RFC 9293 §3.8.6.3, ≤ [tcp] delayed_ack).
- * tcp_timer_update() re-derives which rexmt-class timer is due from the
+ * lr_tcp_timer_update() re-derives which rexmt-class timer is due from the
  * connection's state after every event that may change it.
  */
 #include <rte_tcp.h>
@@ -14,7 +14,7 @@
 #include "lr_pkt.h"
 #include "lr_tcp_priv.h"
 
-void tcp_timer_set(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t mode, uint64_t delay)
+void lr_tcp_timer_set(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t mode, uint64_t delay)
 {
     c->tmode = mode;
     lr_timer_arm(&w->timers, &c->rexmt, w->now + delay);
@@ -31,7 +31,7 @@ static uint64_t tcp_rto(const struct lr_worker *w, const struct lr_tcp_conn *c)
     return lr_tcp_rtt_rto(&c->rtt, (uint32_t)w->tcp->cfg->rto_max);
 }
 
-void tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_rto)
+void lr_tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_rto)
 {
     const struct lr_tcp_config *cfg = w->tcp->cfg;
     switch (c->state) {
@@ -49,7 +49,7 @@ void tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_r
     if (c->snd_max != c->snd_una) {
         /* RFC 6298 §5.1/§5.3: running while data is outstanding, restarted on new ACKs */
         if (c->tmode != LR_TCP_TM_RTO || !pending || restart_rto)
-            tcp_timer_set(w, c, LR_TCP_TM_RTO, tcp_rto(w, c));
+            lr_tcp_timer_set(w, c, LR_TCP_TM_RTO, tcp_rto(w, c));
         return;
     }
     uint32_t unsent = c->snd_queued - RTE_MIN(c->snd_queued, c->snd_nxt - c->snd_una);
@@ -63,19 +63,19 @@ void tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_r
                 c->probe_sent = w->now;
             }
             uint64_t d = tcp_rto(w, c) << RTE_MIN(c->retries, (uint8_t)10);
-            tcp_timer_set(w, c, LR_TCP_TM_PERSIST, RTE_MIN(d, cfg->rto_max));
+            lr_tcp_timer_set(w, c, LR_TCP_TM_PERSIST, RTE_MIN(d, cfg->rto_max));
         }
         return;
     }
     if (c->state == LR_TCP_FIN_WAIT_2 && (c->flags & LR_TCPF_APP_CLOSED)) {
         if (c->tmode != LR_TCP_TM_FIN_WAIT_2 || !pending)
-            tcp_timer_set(w, c, LR_TCP_TM_FIN_WAIT_2, cfg->time_wait);
+            lr_tcp_timer_set(w, c, LR_TCP_TM_FIN_WAIT_2, cfg->time_wait);
         return;
     }
     if (cfg->keepalive > 0 && (c->state == LR_TCP_ESTABLISHED || c->state == LR_TCP_CLOSE_WAIT)) {
         if (c->tmode != LR_TCP_TM_KEEPALIVE || !pending) {
             uint64_t due = c->last_rcv + cfg->keepalive;
-            tcp_timer_set(w, c, LR_TCP_TM_KEEPALIVE, due > w->now ? due - w->now : 1);
+            lr_tcp_timer_set(w, c, LR_TCP_TM_KEEPALIVE, due > w->now ? due - w->now : 1);
         }
         return;
     }
@@ -91,33 +91,33 @@ static void tcp_timer_syn(struct lr_worker *w, struct lr_tcp_conn *c)
         if (c->state == LR_TCP_SYN_SENT || !(c->flags & LR_TCPF_PASSIVE)) {
             t->cnt.refused++;
             c->flags |= LR_TCPF_APP_KNOWS;
-            tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
+            lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_REFUSED);
         } else {
-            tcp_conn_release(w, c); /* half-open entry given up */
+            lr_tcp_conn_release(w, c); /* half-open entry given up */
         }
         return;
     }
     t->cnt.syn_retransmits++;
     t->cnt.retransmits++;
     c->retrans_total++;
-    tcp_send_syn(w, c);
+    lr_tcp_send_syn(w, c);
     /* exponential backoff from [tcp] syn_timeout */
     uint64_t d = t->cfg->syn_timeout << RTE_MIN(c->retries, (uint8_t)20);
-    tcp_timer_set(w, c, LR_TCP_TM_SYN, RTE_MIN(d, t->cfg->rto_max));
+    lr_tcp_timer_set(w, c, LR_TCP_TM_SYN, RTE_MIN(d, t->cfg->rto_max));
 }
 
 static void tcp_timer_rto(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (c->snd_max == c->snd_una) {
-        tcp_timer_update(w, c, false);
+        lr_tcp_timer_update(w, c, false);
         return;
     }
     t->cnt.rto_timeouts++;
     if (++c->retries > t->cfg->retries) {
         t->cnt.rto_giveups++;
-        tcp_send_rst_conn(w, c);
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
+        lr_tcp_send_rst_conn(w, c);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
         return;
     }
     /* RFC 6298 §5.4-5.6, RFC 5681 §3.1: retransmit the earliest segment,
@@ -130,11 +130,11 @@ static void tcp_timer_rto(struct lr_worker *w, struct lr_tcp_conn *c)
     lr_sack_scoreboard_init(&c->sb); /* RFC 2018 §8: SACK state is advisory after an RTO */
     c->snd_nxt = c->snd_una;
     uint32_t len = RTE_MIN(c->snd_queued, (uint32_t)c->mss);
-    tcp_retransmit_una(w, c);
+    lr_tcp_retransmit_una(w, c);
     c->snd_nxt = c->snd_una + len;
     if ((c->flags & LR_TCPF_FIN_SENT) && c->snd_nxt == c->snd_fin)
         c->snd_nxt++;
-    tcp_timer_set(w, c, LR_TCP_TM_RTO, tcp_rto(w, c));
+    lr_tcp_timer_set(w, c, LR_TCP_TM_RTO, tcp_rto(w, c));
 }
 
 static void tcp_timer_persist(struct lr_worker *w, struct lr_tcp_conn *c)
@@ -143,7 +143,7 @@ static void tcp_timer_persist(struct lr_worker *w, struct lr_tcp_conn *c)
     uint32_t unsent = c->snd_queued - RTE_MIN(c->snd_queued, c->snd_nxt - c->snd_una);
     bool fin_waiting = (c->flags & LR_TCPF_FIN_QUEUED) && !(c->flags & LR_TCPF_FIN_SENT);
     if (c->snd_wnd != 0 || (unsent == 0 && !fin_waiting) || c->snd_max != c->snd_una) {
-        tcp_output(w, c);
+        lr_tcp_output(w, c);
         return;
     }
     /* RFC 1122 §4.2.2.17: the window may stay closed for as long as the
@@ -153,8 +153,8 @@ static void tcp_timer_persist(struct lr_worker *w, struct lr_tcp_conn *c)
         c->probes_unanswered = 0;
     else if (++c->probes_unanswered > t->cfg->retries) {
         t->cnt.rto_giveups++;
-        tcp_send_rst_conn(w, c);
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
+        lr_tcp_send_rst_conn(w, c);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
         return;
     }
     /* Zero-window probe: a segment below SND.UNA makes the peer answer with
@@ -162,11 +162,11 @@ static void tcp_timer_persist(struct lr_worker *w, struct lr_tcp_conn *c)
      * ACK); a window that stays closed is no reason to abort. */
     c->probe_sent = w->now;
     t->cnt.window_probes++;
-    tcp_send_segment(w, c, c->snd_una - 1, 0, RTE_TCP_ACK_FLAG);
+    lr_tcp_send_segment(w, c, c->snd_una - 1, 0, RTE_TCP_ACK_FLAG);
     if (c->retries < 255)
         c->retries++;
     uint64_t d = tcp_rto(w, c) << RTE_MIN(c->retries, (uint8_t)10);
-    tcp_timer_set(w, c, LR_TCP_TM_PERSIST, RTE_MIN(d, t->cfg->rto_max));
+    lr_tcp_timer_set(w, c, LR_TCP_TM_PERSIST, RTE_MIN(d, t->cfg->rto_max));
 }
 
 static void tcp_timer_keepalive(struct lr_worker *w, struct lr_tcp_conn *c)
@@ -174,29 +174,29 @@ static void tcp_timer_keepalive(struct lr_worker *w, struct lr_tcp_conn *c)
     struct lr_tcp_ctx *t = w->tcp;
     const struct lr_tcp_config *cfg = t->cfg;
     if (cfg->keepalive == 0 || c->snd_max != c->snd_una) {
-        tcp_timer_update(w, c, false);
+        lr_tcp_timer_update(w, c, false);
         return;
     }
     uint64_t idle = w->now - c->last_rcv;
     uint64_t due = cfg->keepalive + (uint64_t)c->ka_probes * cfg->keepalive_intvl;
     if (idle < due) {
-        tcp_timer_set(w, c, LR_TCP_TM_KEEPALIVE, due - idle);
+        lr_tcp_timer_set(w, c, LR_TCP_TM_KEEPALIVE, due - idle);
         return;
     }
     if (c->ka_probes >= cfg->keepalive_probes) {
         t->cnt.keepalive_drops++;
-        tcp_send_rst_conn(w, c);
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
+        lr_tcp_send_rst_conn(w, c);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
         return;
     }
     /* RFC 9293 §3.8.4: SEG.SEQ = SND.NXT-1, no data */
     c->ka_probes++;
     t->cnt.keepalive_probes++;
-    tcp_send_segment(w, c, c->snd_una - 1, 0, RTE_TCP_ACK_FLAG);
-    tcp_timer_set(w, c, LR_TCP_TM_KEEPALIVE, cfg->keepalive_intvl);
+    lr_tcp_send_segment(w, c, c->snd_una - 1, 0, RTE_TCP_ACK_FLAG);
+    lr_tcp_timer_set(w, c, LR_TCP_TM_KEEPALIVE, cfg->keepalive_intvl);
 }
 
-void tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *tm)
+void lr_tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *tm)
 {
     struct lr_tcp_conn *c = container_of(tm, struct lr_tcp_conn, rexmt);
     struct lr_tcp_ctx *t = w->tcp;
@@ -219,21 +219,21 @@ void tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *tm)
         tcp_timer_keepalive(w, c);
         break;
     case LR_TCP_TM_TIME_WAIT:
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_NORMAL);
         break;
     case LR_TCP_TM_FIN_WAIT_2:
-        tcp_send_rst_conn(w, c);
-        tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
+        lr_tcp_send_rst_conn(w, c);
+        lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_TIMEOUT);
         break;
     default:
         break;
     }
-    tcp_flush_outq(w);
+    lr_tcp_flush_outq(w);
     t->busy--;
-    tcp_reap(w);
+    lr_tcp_reap(w);
 }
 
-void tcp_timer_delack_fire(struct lr_worker *w, struct lr_timer *tm)
+void lr_tcp_timer_delack_fire(struct lr_worker *w, struct lr_timer *tm)
 {
     struct lr_tcp_conn *c = container_of(tm, struct lr_tcp_conn, delack);
     struct lr_tcp_ctx *t = w->tcp;
@@ -242,8 +242,8 @@ void tcp_timer_delack_fire(struct lr_worker *w, struct lr_timer *tm)
     t->busy++;
     t->cnt.delayed_acks++;
     c->flags |= LR_TCPF_ACK_NOW;
-    tcp_output(w, c);
-    tcp_flush_outq(w);
+    lr_tcp_output(w, c);
+    lr_tcp_flush_outq(w);
     t->busy--;
-    tcp_reap(w);
+    lr_tcp_reap(w);
 }

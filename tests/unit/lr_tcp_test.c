@@ -318,6 +318,15 @@ struct lr_tcp_conn *lrt_handshake(struct lrt_env *e, uint16_t port)
     return e->app.conn;
 }
 
+struct lr_tcp_conn *lrt_open_conn(struct lrt_env *e, uint16_t port)
+{
+    lrt_listen(e, port);
+    struct lr_tcp_conn *c = lrt_handshake(e, port);
+    assert_non_null(c);
+    assert_int_equal(lrt_drain(e), 0);
+    return c;
+}
+
 void lrt_send_data(struct lrt_env *e, const void *data, uint32_t len)
 {
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH, .data = data, .len = len });

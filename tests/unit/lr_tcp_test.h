@@ -142,6 +142,13 @@ unsigned lrt_drain(struct lrt_env *e);
  */
 struct lr_tcp_conn *lrt_handshake(struct lrt_env *e, uint16_t port);
 
+/**
+ * The usual preamble of a test on an established connection: lrt_listen()
+ * on @port, lrt_handshake(), and check (cmocka asserts) that it succeeded
+ * and nothing else was transmitted. Returns the connection.
+ */
+struct lr_tcp_conn *lrt_open_conn(struct lrt_env *e, uint16_t port);
+
 /** Peer sends @len bytes of data (pattern by offset) with ACK; returns nothing. */
 void lrt_send_data(struct lrt_env *e, const void *data, uint32_t len);
 

@@ -14,20 +14,11 @@
 #include "lr_tcp_test.h"
 #include "lr_test.h"
 
-static struct lr_tcp_conn *open_conn(struct lrt_env *e)
-{
-    lrt_listen(e, 80);
-    struct lr_tcp_conn *c = lrt_handshake(e, 80);
-    assert_non_null(c);
-    assert_int_equal(lrt_drain(e), 0);
-    return c;
-}
-
 /* Active close: FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT (2MSL), re-ACK of a retransmitted FIN */
 static void test_active_close_time_wait(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lr_tcp_close(e->w, c);
     struct lrt_seg s;
     assert_true(lrt_expect(e, &s));
@@ -68,7 +59,7 @@ static void test_active_close_time_wait(void **state)
 static void test_simultaneous_close(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lr_tcp_close(e->w, c);
     struct lrt_seg s;
     assert_true(lrt_expect(e, &s));
@@ -88,7 +79,7 @@ static void test_simultaneous_close(void **state)
 static void test_fin_wait_1_fin_ack(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lr_tcp_close(e->w, c);
     struct lrt_seg s;
     assert_true(lrt_expect(e, &s));
@@ -105,7 +96,7 @@ static void test_close_unread_rst(void **state)
 {
     struct lrt_env *e = *state;
     e->app.hold = true;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send_data(e, "unread", 6);
     lrt_drain(e);
     lr_tcp_close(e->w, c);
@@ -121,7 +112,7 @@ static void test_close_unread_rst(void **state)
 static void test_data_after_close_rst(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lr_tcp_close(e->w, c);
     struct lrt_seg s;
     assert_true(lrt_expect(e, &s));
@@ -136,7 +127,7 @@ static void test_data_after_close_rst(void **state)
 static void test_half_close(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     assert_int_equal(lr_tcp_send(e->w, c, "req", 3), 3);
     assert_int_equal(lr_tcp_shutdown_write(e->w, c), 0);
     struct lrt_seg s;
@@ -171,7 +162,7 @@ static void test_half_close(void **state)
 static void test_fin_wait_2_timeout(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lr_tcp_close(e->w, c);
     struct lrt_seg s;
     assert_true(lrt_expect(e, &s));
@@ -187,7 +178,7 @@ static void test_fin_wait_2_timeout(void **state)
 static void test_last_ack_fin_retransmit(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN });
     lrt_drain(e);
     lr_tcp_close(e->w, c);
@@ -208,7 +199,7 @@ static void test_last_ack_fin_retransmit(void **state)
 static void test_time_wait_reuse(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lr_tcp_close(e->w, c);
     struct lrt_seg s;
     assert_true(lrt_expect(e, &s));

@@ -17,20 +17,11 @@
 #include "lr_tcp_test.h"
 #include "lr_test.h"
 
-static struct lr_tcp_conn *open_conn(struct lrt_env *e)
-{
-    lrt_listen(e, 80);
-    struct lr_tcp_conn *c = lrt_handshake(e, 80);
-    assert_non_null(c);
-    assert_int_equal(lrt_drain(e), 0);
-    return c;
-}
-
 /* One segment: no ACK at once; the delayed ACK comes within [tcp] delayed_ack. */
 static void test_delayed_ack(void **state)
 {
     struct lrt_env *e = *state;
-    open_conn(e);
+    lrt_open_conn(e, 80);
     uint8_t d[100];
     lrt_pattern(d, sizeof(d), 0);
     lrt_send_data(e, d, sizeof(d));
@@ -51,7 +42,7 @@ static void test_delayed_ack(void **state)
 static void test_ack_every_second_segment(void **state)
 {
     struct lrt_env *e = *state;
-    open_conn(e);
+    lrt_open_conn(e, 80);
     uint8_t d[1460];
     lrt_pattern(d, sizeof(d), 0);
     lrt_send_data(e, d, sizeof(d));
@@ -67,7 +58,7 @@ static void test_ack_every_second_segment(void **state)
 static void test_out_of_order(void **state)
 {
     struct lrt_env *e = *state;
-    open_conn(e);
+    lrt_open_conn(e, 80);
     uint8_t d[3000];
     lrt_pattern(d, sizeof(d), 0);
     uint32_t base = e->peer_seq;
@@ -99,7 +90,7 @@ static void test_out_of_order(void **state)
 static void test_duplicate_data(void **state)
 {
     struct lrt_env *e = *state;
-    open_conn(e);
+    lrt_open_conn(e, 80);
     uint8_t d[2000];
     lrt_pattern(d, sizeof(d), 0);
     uint32_t base = e->peer_seq;
@@ -132,7 +123,7 @@ static void test_window_trim_and_update(void **state)
     cfg.tcp.rcvbuf = 4096;
     lrt_reinit(e, &cfg);
     e->app.hold = true;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     uint8_t d[4096];
     lrt_pattern(d, sizeof(d), 0);
     lrt_send_data(e, d, 1500);
@@ -166,7 +157,7 @@ static void test_window_trim_and_update(void **state)
 static void test_acceptability(void **state)
 {
     struct lrt_env *e = *state;
-    open_conn(e);
+    lrt_open_conn(e, 80);
     struct lrt_seg s;
     uint32_t base = e->peer_seq;
     /* zero-length, window > 0, outside the window: not acceptable -> ACK, drop */
@@ -201,7 +192,7 @@ static void test_zero_window_acceptability(void **state)
     cfg.tcp.rcvbuf = 2048;
     lrt_reinit(e, &cfg);
     e->app.hold = true;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     uint8_t d[2048];
     lrt_pattern(d, sizeof(d), 0);
     lrt_send_data(e, d, 1024);
@@ -237,7 +228,7 @@ static void test_send_and_writable(void **state)
     struct lr_config cfg = e->cfg;
     cfg.tcp.sndbuf = 4000;
     lrt_reinit(e, &cfg);
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     static uint8_t d[5000];
     lrt_pattern(d, sizeof(d), 0);
     assert_int_equal(lr_tcp_send_space(c), 4000);
@@ -279,7 +270,7 @@ static void ext_free_cb(void *addr, void *opaque)
 static void test_send_mbuf_extbuf(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     static uint8_t file[3000 + 64];
     lrt_pattern(file, 3000, 0);
     ext_freed = 0;
@@ -315,7 +306,7 @@ static void test_send_mbuf_extbuf(void **state)
 static void test_passive_close(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN });
     assert_int_equal(lr_tcp_conn_state(c), LR_TCP_CLOSE_WAIT);
     assert_int_equal(e->app.peer_closed, 1);
@@ -341,7 +332,7 @@ static void test_passive_close(void **state)
 static void test_burst_ack_coalescing(void **state)
 {
     struct lrt_env *e = *state;
-    open_conn(e);
+    lrt_open_conn(e, 80);
     static uint8_t d[4][600];
     for (int i = 0; i < 4; i++) {
         lrt_pattern(d[i], 600, (uint32_t)i * 600);

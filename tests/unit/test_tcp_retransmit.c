@@ -15,20 +15,11 @@
 #include "lr_tcp_test.h"
 #include "lr_test.h"
 
-static struct lr_tcp_conn *open_conn(struct lrt_env *e)
-{
-    lrt_listen(e, 80);
-    struct lr_tcp_conn *c = lrt_handshake(e, 80);
-    assert_non_null(c);
-    assert_int_equal(lrt_drain(e), 0);
-    return c;
-}
-
 /* RTO: retransmission at RTO, then doubled each time; Karn: no RTT sample from it */
 static void test_rto_backoff_karn(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     struct lr_tcp_conn_info before;
     lr_tcp_conn_info_get(c, &before);
     uint64_t rto = before.rto_us;
@@ -66,7 +57,7 @@ static void test_rto_resend_larger_than_original(void **state)
 {
     struct lrt_env *e = *state;
     e->ts = true;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     uint32_t base = e->peer_seq;
     struct lrt_seg s;
     /* out-of-order data from the peer: our segments now carry a SACK block;
@@ -123,7 +114,7 @@ static void test_rto_resend_larger_than_original(void **state)
 static void test_clean_send_no_retransmits(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     static uint8_t buf[4000];
     lrt_pattern(buf, sizeof(buf), 0);
     assert_int_equal(lr_tcp_send(e->w, c, buf, sizeof(buf)), (int)sizeof(buf));
@@ -150,7 +141,7 @@ static void test_rto_give_up(void **state)
     struct lr_config cfg = e->cfg;
     cfg.tcp.retries = 3;
     lrt_reinit(e, &cfg);
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     assert_int_equal(lr_tcp_send(e->w, c, "data", 4), 4);
     unsigned sent = 0;
     bool rst = false;
@@ -175,7 +166,7 @@ static void test_rto_give_up(void **state)
 static void test_fast_retransmit_newreno(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lr_tcp_conn_nodelay(c, true);
     static uint8_t d[4380];
     lrt_pattern(d, sizeof(d), 0);
@@ -209,7 +200,7 @@ static void test_sack_skips_sacked(void **state)
 {
     struct lrt_env *e = *state;
     e->ts = true; /* lrt_handshake offers SACK-permitted with timestamps */
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lr_tcp_conn_nodelay(c, true);
     static uint8_t d[3 * 1448];
     lrt_pattern(d, sizeof(d), 0);
@@ -252,7 +243,7 @@ static void test_zero_window_probe(void **state)
     struct lr_config cfg = e->cfg;
     cfg.tcp.retries = 3; /* more probes than retries: still never aborted */
     lrt_reinit(e, &cfg);
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .wnd_set = true, .wnd = 0 });
     assert_int_equal(lr_tcp_send(e->w, c, "blocked", 7), 7);
     struct lrt_seg s;
@@ -295,7 +286,7 @@ static void test_zero_window_silent_peer_gives_up(void **state)
     struct lr_config cfg = e->cfg;
     cfg.tcp.retries = 3;
     lrt_reinit(e, &cfg);
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .wnd_set = true, .wnd = 0 });
     assert_int_equal(lr_tcp_send(e->w, c, "blocked", 7), 7);
     lr_tcp_close(e->w, c); /* FIN queued behind the closed window */
@@ -315,7 +306,7 @@ static void test_zero_window_silent_peer_gives_up(void **state)
 static void test_nagle(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     struct lrt_seg s;
     assert_int_equal(lr_tcp_send(e->w, c, "aaaa", 4), 4);
     assert_true(lrt_expect(e, &s));
@@ -341,7 +332,7 @@ static void test_keepalive(void **state)
     cfg.tcp.keepalive_intvl = 1000000;
     cfg.tcp.keepalive_probes = 3;
     lrt_reinit(e, &cfg);
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     struct lrt_seg s;
     lr_test_advance(e->w, 9900000);
     assert_false(lrt_expect(e, &s));

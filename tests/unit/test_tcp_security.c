@@ -14,20 +14,11 @@
 #include "lr_tcp_test.h"
 #include "lr_test.h"
 
-static struct lr_tcp_conn *open_conn(struct lrt_env *e)
-{
-    lrt_listen(e, 80);
-    struct lr_tcp_conn *c = lrt_handshake(e, 80);
-    assert_non_null(c);
-    assert_int_equal(lrt_drain(e), 0);
-    return c;
-}
-
 /* RST with SEQ = RCV.NXT resets (RFC 5961 §3.2) */
 static void test_rst_exact(void **state)
 {
     struct lrt_env *e = *state;
-    open_conn(e);
+    lrt_open_conn(e, 80);
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_RST });
     assert_int_equal(e->app.closed, 1);
     assert_int_equal(e->app.reason, LR_TCP_CLOSE_RESET);
@@ -39,7 +30,7 @@ static void test_rst_exact(void **state)
 static void test_rst_in_window_challenge(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_RST, .seq_set = true, .seq = e->peer_seq + 100 });
     struct lrt_seg s;
     assert_true(lrt_expect(e, &s));
@@ -53,7 +44,7 @@ static void test_rst_in_window_challenge(void **state)
 static void test_rst_out_of_window(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send(e, &(struct lrt_spec){
                     .flags = LRT_RST, .seq_set = true, .seq = e->peer_seq + 0x40000000 });
     assert_int_equal(lrt_drain(e), 0);
@@ -64,7 +55,7 @@ static void test_rst_out_of_window(void **state)
 static void test_syn_established_challenge(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN, .seq_set = true, .seq = 12345 });
     struct lrt_seg s;
     assert_true(lrt_expect(e, &s));
@@ -80,7 +71,7 @@ static void test_syn_established_challenge(void **state)
 static void test_ack_out_of_range(void **state)
 {
     struct lrt_env *e = *state;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     uint32_t una = e->peer_ack;
     lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH,
                                     .ack_set = true,
@@ -103,7 +94,7 @@ static void test_ack_out_of_range(void **state)
 static void test_challenge_ack_limit(void **state)
 {
     struct lrt_env *e = *state;
-    open_conn(e);
+    lrt_open_conn(e, 80);
     unsigned limit = e->cfg.tcp.challenge_ack_limit;
     for (unsigned i = 0; i < limit + 5; i++)
         lrt_send(
@@ -120,7 +111,7 @@ static void test_paws(void **state)
 {
     struct lrt_env *e = *state;
     e->ts = true;
-    struct lr_tcp_conn *c = open_conn(e);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
     lrt_send_data(e, "new", 3);
     assert_int_equal(e->app.rcvd, 3);
     lrt_drain(e);

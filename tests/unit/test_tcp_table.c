@@ -110,12 +110,36 @@ static void test_counters_foreach(void **state)
     assert_string_equal(lr_tcp_close_reason_name(LR_TCP_CLOSE_RESET), "reset");
 }
 
+static void seen(struct lr_worker *w, struct lr_tcp_conn *c, void *arg)
+{
+    (void)w;
+    *(struct lr_tcp_conn **)arg = c;
+}
+
+/* lr_tcp_conns_foreach() visits the live connections; lr_tcp_conn_ops_get() gives their ops */
+static void test_conns_foreach(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *got = NULL;
+    assert_int_equal(lr_tcp_conns_foreach(e->w, seen, &got), 0);
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
+    assert_int_equal(lr_tcp_conns_foreach(e->w, seen, &got), 1);
+    assert_ptr_equal(got, c);
+    assert_ptr_equal(lr_tcp_conn_ops_get(c), &lrt_listen_ops.conn);
+    lr_tcp_conn_ops_set(c, &lrt_conn_ops);
+    assert_ptr_equal(lr_tcp_conn_ops_get(c), &lrt_conn_ops);
+    lr_tcp_abort(e->w, c);
+    assert_int_equal(lr_tcp_conns_foreach(e->w, seen, &got), 0);
+    lrt_drain(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_table_full, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_bulk_burst, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_counters_foreach, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_conns_foreach, lrt_setup, lrt_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
 }
