@@ -5,8 +5,8 @@
  * upload directory, and the disk I/O completions (see lr_ftp_server.h).
  *
  * Call chains:
- *   pasv_accept() / data_connected() -> ftp_xfer_begin() -> ftp_xfer_pump()
- *   data_writable() -> ftp_xfer_pump();  data_closed() -> ftp_xfer_done()
+ *   pasv_accept() / data_connected() -> lr_ftp_xfer_begin() -> lr_ftp_xfer_pump()
+ *   data_writable() -> lr_ftp_xfer_pump();  data_closed() -> lr_ftp_xfer_done()
  *   data_input() -> stor_input() -> io WRITE;  lr_ftp_server_poll() -> io_done()
  */
 #include <errno.h>
@@ -37,7 +37,7 @@ static bool xfer_is_upload(const struct ftp_sess *x)
 
 /* --- I/O messages and teardown ------------------------------------------- */
 
-struct lr_ftp_io_msg *ftp_io_alloc(struct ftp_sess *x)
+struct lr_ftp_io_msg *lr_ftp_sess_io_alloc(struct ftp_sess *x)
 {
     struct lr_ftp_server *srv = x->srv;
     if (srv->io == NULL)
@@ -50,7 +50,7 @@ struct lr_ftp_io_msg *ftp_io_alloc(struct ftp_sess *x)
     return m;
 }
 
-void ftp_io_submit(struct ftp_sess *x, struct lr_ftp_io_msg *m)
+void lr_ftp_sess_io_submit(struct ftp_sess *x, struct lr_ftp_io_msg *m)
 {
     struct lr_ftp_server *srv = x->srv;
     /* The request ring holds the whole pool: submission cannot fail. */
@@ -65,7 +65,7 @@ static void tmp_discard_detached(struct ftp_sess *x)
 {
     if (!x->file_open)
         return;
-    struct lr_ftp_io_msg *m = x->fin != NULL ? x->fin : ftp_io_alloc(x);
+    struct lr_ftp_io_msg *m = x->fin != NULL ? x->fin : lr_ftp_sess_io_alloc(x);
     x->fin = NULL;
     if (m != NULL) {
         m->op = LR_FTP_IO_DISCARD;
@@ -74,7 +74,7 @@ static void tmp_discard_detached(struct ftp_sess *x)
         snprintf(m->path2, sizeof(m->path2), "%s", x->tmp);
         m->gen = 0; /* nobody waits for it */
         x->srv->stats.uploads_discarded++;
-        ftp_io_submit(x, m);
+        lr_ftp_sess_io_submit(x, m);
     }
     x->file_open = false;
     x->fd = -1;
@@ -90,7 +90,7 @@ static void pasv_release(struct lr_worker *w, struct ftp_sess *x)
     x->pasv_port = 0;
 }
 
-void ftp_data_drop(struct lr_worker *w, struct ftp_sess *x)
+void lr_ftp_data_drop(struct lr_worker *w, struct ftp_sess *x)
 {
     if (x->data != NULL) {
         struct lr_tcp_conn *c = x->data;
@@ -104,10 +104,10 @@ void ftp_data_drop(struct lr_worker *w, struct ftp_sess *x)
     pasv_release(w, x);
 }
 
-void ftp_xfer_reset(struct lr_worker *w, struct ftp_sess *x)
+void lr_ftp_xfer_reset(struct lr_worker *w, struct ftp_sess *x)
 {
     struct lr_ftp_server *srv = x->srv;
-    ftp_data_drop(w, x);
+    lr_ftp_data_drop(w, x);
     if (x->rd != NULL && !x->io_busy) {
         lr_ftp_io_free(srv->io, w->id, x->rd);
     }
@@ -142,7 +142,7 @@ void ftp_xfer_reset(struct lr_worker *w, struct ftp_sess *x)
 
 static bool is_disk_path(const struct ftp_sess *x, const char *vpath)
 {
-    return x->srv->io != NULL && ftp_under_upload(vpath);
+    return x->srv->io != NULL && lr_ftp_under_upload(vpath);
 }
 
 /* Send what is pending in the conversion/line buffer; true when it is empty. */
@@ -196,12 +196,12 @@ static void retr_pump_cache(struct lr_worker *w, struct ftp_sess *x)
         struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
         if (m == NULL) {
             x->retry_at = w->now + RETRY_US;
-            ftp_sess_rearm(w, x);
+            lr_ftp_sess_rearm(w, x);
             return;
         }
         if (lr_file_cache_attach(srv->fc, w->id, x->fe, x->pos, len, m) != 0) {
             rte_pktmbuf_free(m);
-            ftp_xfer_done(w, x, LR_FTP_XFER_LOCAL_ERROR);
+            lr_ftp_xfer_done(w, x, LR_FTP_XFER_LOCAL_ERROR);
             return;
         }
         int rc = lr_tcp_send_mbuf(w, x->data, m);
@@ -249,12 +249,12 @@ static void list_pump_cache(struct lr_worker *w, struct ftp_sess *x)
     }
 }
 
-void ftp_disk_request(struct lr_worker *w, struct ftp_sess *x)
+void lr_ftp_disk_request(struct lr_worker *w, struct ftp_sess *x)
 {
-    struct lr_ftp_io_msg *m = ftp_io_alloc(x);
+    struct lr_ftp_io_msg *m = lr_ftp_sess_io_alloc(x);
     if (m == NULL) {
         x->retry_at = w->now + RETRY_US;
-        ftp_sess_rearm(w, x);
+        lr_ftp_sess_rearm(w, x);
         return;
     }
     snprintf(m->path, sizeof(m->path), "%s", x->xfer.path);
@@ -270,7 +270,7 @@ void ftp_disk_request(struct lr_worker *w, struct ftp_sess *x)
         m->offset = x->pos;
     }
     x->io_busy = true;
-    ftp_io_submit(x, m);
+    lr_ftp_sess_io_submit(x, m);
 }
 
 static void disk_pump(struct lr_worker *w, struct ftp_sess *x)
@@ -309,12 +309,12 @@ static void disk_pump(struct lr_worker *w, struct ftp_sess *x)
             x->rd_eof = true;
             return;
         }
-        ftp_disk_request(w, x);
+        lr_ftp_disk_request(w, x);
         return;
     }
 }
 
-void ftp_xfer_pump(struct lr_worker *w, struct ftp_sess *x)
+void lr_ftp_xfer_pump(struct lr_worker *w, struct ftp_sess *x)
 {
     if (!x->xfer_on || !x->xfer_started || x->data == NULL || x->eof_sent)
         return;
@@ -339,16 +339,16 @@ void ftp_xfer_pump(struct lr_worker *w, struct ftp_sess *x)
     }
 }
 
-void ftp_stor_begin(struct lr_worker *w, struct ftp_sess *x)
+void lr_ftp_stor_begin(struct lr_worker *w, struct ftp_sess *x)
 {
     struct lr_ftp_server *srv = x->srv;
     /* Two messages: the WOPEN, and one kept for the COMMIT/DISCARD. */
     if (x->fin == NULL)
-        x->fin = ftp_io_alloc(x);
-    struct lr_ftp_io_msg *m = x->fin != NULL ? ftp_io_alloc(x) : NULL;
+        x->fin = lr_ftp_sess_io_alloc(x);
+    struct lr_ftp_io_msg *m = x->fin != NULL ? lr_ftp_sess_io_alloc(x) : NULL;
     if (m == NULL) {
         x->retry_at = w->now + RETRY_US;
-        ftp_sess_rearm(w, x);
+        lr_ftp_sess_rearm(w, x);
         return;
     }
     /* The temporary file lives next to the target (rename(2) stays in one
@@ -360,7 +360,7 @@ void ftp_stor_begin(struct lr_worker *w, struct ftp_sess *x)
     if (n < 0 || (size_t)n >= sizeof(x->tmp)) {
         x->tmp[0] = '\0';
         lr_ftp_io_free(srv->io, w->id, m);
-        ftp_xfer_done(w, x, LR_FTP_XFER_LOCAL_ERROR);
+        lr_ftp_xfer_done(w, x, LR_FTP_XFER_LOCAL_ERROR);
         return;
     }
     m->op = LR_FTP_IO_WOPEN;
@@ -370,10 +370,10 @@ void ftp_stor_begin(struct lr_worker *w, struct ftp_sess *x)
     m->offset = x->xfer.offset;
     m->limit = x->xfer.limit;
     x->io_busy = true;
-    ftp_io_submit(x, m);
+    lr_ftp_sess_io_submit(x, m);
 }
 
-void ftp_xfer_begin(struct lr_worker *w, struct ftp_sess *x)
+void lr_ftp_xfer_begin(struct lr_worker *w, struct ftp_sess *x)
 {
     if (!x->xfer_on || x->xfer_started || x->data == NULL)
         return;
@@ -386,10 +386,10 @@ void ftp_xfer_begin(struct lr_worker *w, struct ftp_sess *x)
     case LR_FTP_XFER_STOR:
     case LR_FTP_XFER_APPE:
         if (x->srv->io == NULL) {
-            ftp_xfer_done(w, x, LR_FTP_XFER_LOCAL_ERROR);
+            lr_ftp_xfer_done(w, x, LR_FTP_XFER_LOCAL_ERROR);
             return;
         }
-        ftp_stor_begin(w, x);
+        lr_ftp_stor_begin(w, x);
         return;
     case LR_FTP_XFER_RETR:
     case LR_FTP_XFER_LIST:
@@ -399,18 +399,18 @@ void ftp_xfer_begin(struct lr_worker *w, struct ftp_sess *x)
         x->from_disk = true;
         x->pos = x->xfer.offset;
         x->list_idx = 0;
-        ftp_disk_request(w, x);
+        lr_ftp_disk_request(w, x);
         return;
     }
     x->fe = lr_file_cache_lookup(x->srv->fc, p, strlen(p));
     if (x->fe == NULL) {
-        ftp_xfer_done(w, x, LR_FTP_XFER_NOT_FOUND);
+        lr_ftp_xfer_done(w, x, LR_FTP_XFER_NOT_FOUND);
         return;
     }
     x->pos = x->xfer.offset;
     x->end = x->fe->size;
     x->list_idx = 0;
-    ftp_xfer_pump(w, x);
+    lr_ftp_xfer_pump(w, x);
 }
 
 /* STOR: copy received bytes into I/O buffers; stop (window closes) when none is free. */
@@ -420,7 +420,7 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
     while (x->held != NULL && x->file_open && !x->finishing) {
         struct rte_mbuf *s = x->held;
         if (x->wb == NULL) {
-            x->wb = ftp_io_alloc(x);
+            x->wb = lr_ftp_sess_io_alloc(x);
             if (x->wb == NULL)
                 return; /* flow control: completions will call us again */
             x->wb->op = LR_FTP_IO_WRITE;
@@ -457,7 +457,7 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
             srv->stats.bytes_up += take;
             srv->stats.uploads_too_big++;
             x->stor_result = LR_FTP_XFER_TOO_BIG;
-            ftp_data_drop(w, x);
+            lr_ftp_data_drop(w, x);
             x->peer_done = true;
             break;
         }
@@ -481,7 +481,7 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
             struct lr_ftp_io_msg *m = x->wb;
             x->wb = NULL;
             x->writes_out++;
-            ftp_io_submit(x, m);
+            lr_ftp_sess_io_submit(x, m);
         }
     }
     if (x->held == NULL && x->peer_done && x->file_open && !x->finishing) {
@@ -501,7 +501,7 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
             struct lr_ftp_io_msg *m = x->wb;
             x->wb = NULL;
             x->writes_out++;
-            ftp_io_submit(x, m);
+            lr_ftp_sess_io_submit(x, m);
         }
         if (x->writes_out > 0)
             return; /* their completions call us again */
@@ -517,7 +517,7 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
         x->file_open = false; /* the descriptor travels with the message */
         x->fd = -1;
         x->finishing = true;
-        ftp_io_submit(x, m);
+        lr_ftp_sess_io_submit(x, m);
     }
 }
 
@@ -540,7 +540,7 @@ static void data_input(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mb
         lr_tcp_rcv_consumed(w, c, m->pkt_len);
         rte_pktmbuf_free(m);
         x->stor_result = LR_FTP_XFER_LOCAL_ERROR;
-        ftp_data_drop(w, x);
+        lr_ftp_data_drop(w, x);
         x->peer_done = true;
     }
     stor_input(w, x);
@@ -548,14 +548,14 @@ static void data_input(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mb
 
 static void data_writable(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    ftp_xfer_pump(w, lr_tcp_conn_ctx_get(c));
+    lr_ftp_xfer_pump(w, lr_tcp_conn_ctx_get(c));
 }
 
 static void data_connected(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
     lr_tcp_conn_rcv_manual(c, true);
-    ftp_xfer_begin(w, x);
+    lr_ftp_xfer_begin(w, x);
 }
 
 static void data_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
@@ -589,17 +589,17 @@ static void data_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_
          * failure ends it now; a success still needs the file (the retry
          * timer opens it, the held data is written). */
         if (!x->file_open && !x->io_busy && !x->finishing && x->stor_result != LR_FTP_XFER_OK)
-            ftp_xfer_done(w, x, x->stor_result);
+            lr_ftp_xfer_done(w, x, x->stor_result);
         else
             stor_input(w, x);
         return;
     }
     if (!x->xfer_started)
-        ftp_xfer_done(w, x, LR_FTP_XFER_NO_CONN);
+        lr_ftp_xfer_done(w, x, LR_FTP_XFER_NO_CONN);
     else if (x->eof_sent && r == LR_TCP_CLOSE_NORMAL)
-        ftp_xfer_done(w, x, LR_FTP_XFER_OK);
+        lr_ftp_xfer_done(w, x, LR_FTP_XFER_OK);
     else
-        ftp_xfer_done(w, x, LR_FTP_XFER_CONN_LOST);
+        lr_ftp_xfer_done(w, x, LR_FTP_XFER_CONN_LOST);
 }
 
 /*
@@ -618,10 +618,10 @@ static void data_fin_acked(struct lr_worker *w, struct lr_tcp_conn *c)
     if (x->data != c || !x->xfer_on || !x->eof_sent || xfer_is_upload(x))
         return;
     x->data = NULL;
-    ftp_xfer_done(w, x, LR_FTP_XFER_OK);
+    lr_ftp_xfer_done(w, x, LR_FTP_XFER_OK);
 }
 
-const struct lr_tcp_conn_ops ftp_data_conn_ops = {
+const struct lr_tcp_conn_ops lr_ftp_data_conn_ops = {
     .connected = data_connected,
     .data = data_input,
     .writable = data_writable,
@@ -641,7 +641,7 @@ static int pasv_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_
     x->data = c;
     lr_tcp_conn_ctx_set(c, x);
     lr_tcp_conn_rcv_manual(c, true);
-    ftp_xfer_begin(w, x);
+    lr_ftp_xfer_begin(w, x);
     return 0;
 }
 
@@ -656,7 +656,7 @@ static const struct lr_tcp_listen_ops pasv_ops = {
 };
 
 /* Pick a passive port of this worker's share of the range and listen on it. */
-uint16_t ftp_pasv_open(struct lr_worker *w, struct ftp_sess *x)
+uint16_t lr_ftp_pasv_open(struct lr_worker *w, struct ftp_sess *x)
 {
     struct lr_ftp_server *srv = x->srv;
     const struct lr_ftp_config *fc = &w->cfg->ftp;
@@ -704,7 +704,7 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
     case LR_FTP_IO_VERIFY: {
         bool ok = m->rc == 0;
         lr_ftp_io_free(srv->io, w->id, m);
-        ftp_login_result(w, x, ok);
+        lr_ftp_login_result(w, x, ok);
         break;
     }
     case LR_FTP_IO_DELE:
@@ -714,10 +714,10 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
         int rc = m->rc;
         lr_ftp_io_free(srv->io, w->id, m);
         struct lr_ftp_out o;
-        ftp_out_open(x, &o);
+        lr_ftp_out_open(x, &o);
         lr_ftp_session_fs_done(&x->s, w->now, rc, &o);
-        ftp_out_close(w, x, &o);
-        ftp_drain_stash(w, x);
+        lr_ftp_out_close(w, x, &o);
+        lr_ftp_drain_stash(w, x);
         break;
     }
     case LR_FTP_IO_ASCII_SIZE: {
@@ -725,10 +725,10 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
         uint64_t size = m->offset;
         lr_ftp_io_free(srv->io, w->id, m);
         struct lr_ftp_out o;
-        ftp_out_open(x, &o);
+        lr_ftp_out_open(x, &o);
         lr_ftp_session_size_done(&x->s, w->now, rc, size, &o);
-        ftp_out_close(w, x, &o);
-        ftp_drain_stash(w, x);
+        lr_ftp_out_close(w, x, &o);
+        lr_ftp_drain_stash(w, x);
         break;
     }
     case LR_FTP_IO_READ:
@@ -738,8 +738,8 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
             int rc = m->rc;
             lr_ftp_io_free(srv->io, w->id, m);
             if (x->xfer_on)
-                ftp_xfer_done(w, x,
-                              rc == -ENOENT ? LR_FTP_XFER_NOT_FOUND : LR_FTP_XFER_LOCAL_ERROR);
+                lr_ftp_xfer_done(w, x,
+                                 rc == -ENOENT ? LR_FTP_XFER_NOT_FOUND : LR_FTP_XFER_LOCAL_ERROR);
             break;
         }
         x->rd = m;
@@ -750,7 +750,7 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
             x->rd = NULL;
             x->rd_eof = true;
         }
-        ftp_xfer_pump(w, x);
+        lr_ftp_xfer_pump(w, x);
         break;
     case LR_FTP_IO_WOPEN: {
         x->io_busy = false;
@@ -762,10 +762,10 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
                 srv->stats.uploads_too_big++;
             else if (rc != -ENOENT)
                 srv->stats.upload_io_errors++;
-            ftp_xfer_done(w, x,
-                          rc == -EFBIG    ? LR_FTP_XFER_TOO_BIG
-                          : rc == -ENOENT ? LR_FTP_XFER_NOT_FOUND
-                                          : LR_FTP_XFER_LOCAL_ERROR);
+            lr_ftp_xfer_done(w, x,
+                             rc == -EFBIG    ? LR_FTP_XFER_TOO_BIG
+                             : rc == -ENOENT ? LR_FTP_XFER_NOT_FOUND
+                                             : LR_FTP_XFER_LOCAL_ERROR);
             break;
         }
         x->fd = m->fd;
@@ -782,7 +782,7 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
             srv->stats.upload_io_errors++;
             if (x->stor_result == LR_FTP_XFER_OK)
                 x->stor_result = LR_FTP_XFER_LOCAL_ERROR;
-            ftp_data_drop(w, x);
+            lr_ftp_data_drop(w, x);
             x->peer_done = true;
         }
         lr_ftp_io_free(srv->io, w->id, m);
@@ -810,7 +810,7 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
             x->data = NULL;
             lr_tcp_close(w, c);
         }
-        ftp_xfer_done(w, x, r);
+        lr_ftp_xfer_done(w, x, r);
         break;
     }
     default:

@@ -8,7 +8,7 @@
  *
  * Call chains:
  *   ctrl_data()  -> feed_ctrl() -> lr_ftp_session_line() -> run_actions()
- *   run_actions() -> ftp_pasv_open() / ftp_xfer_begin() / do_fs() / do_verify()
+ *   run_actions() -> lr_ftp_pasv_open() / lr_ftp_xfer_begin() / do_fs() / do_verify()
  *   sess_timer() -> delays, data-connection wait, idle timeout, mbuf retry
  */
 #include <errno.h>
@@ -39,7 +39,7 @@ static void sess_timer(struct lr_worker *w, struct lr_timer *t);
 
 /* --- file-system view for the sessions ----------------------------------- */
 
-bool ftp_under_upload(const char *vpath)
+bool lr_ftp_under_upload(const char *vpath)
 {
     size_t ul = strlen(lr_ftp_g.upload_vdir);
     return ul > 0 && strncmp(vpath, lr_ftp_g.upload_vdir, ul) == 0 &&
@@ -50,7 +50,7 @@ static int fs_stat(void *ctx, const char *vpath, struct lr_ftp_stat *st)
 {
     struct lr_ftp_server *srv = ctx;
     /* The upload directory changes after start: ask the disk (metadata only). */
-    if (ftp_under_upload(vpath) && srv->io != NULL)
+    if (lr_ftp_under_upload(vpath) && srv->io != NULL)
         return lr_ftp_io_stat(srv->io, vpath, &st->is_dir, &st->size, &st->mtime);
     const struct lr_file_entry *e = lr_file_cache_lookup(srv->fc, vpath, strlen(vpath));
     if (e == NULL)
@@ -64,7 +64,7 @@ static int fs_stat(void *ctx, const char *vpath, struct lr_ftp_stat *st)
 static int fs_list(void *ctx, const char *vpath, lr_ftp_list_fn fn, void *arg)
 {
     struct lr_ftp_server *srv = ctx;
-    if (ftp_under_upload(vpath) && srv->io != NULL)
+    if (lr_ftp_under_upload(vpath) && srv->io != NULL)
         return lr_ftp_io_list_sync(srv->io, vpath, fn, arg);
     const struct lr_file_entry *d = lr_file_cache_lookup(srv->fc, vpath, strlen(vpath));
     if (d == NULL)
@@ -88,7 +88,7 @@ static int fs_ascii_size(void *ctx, const char *vpath, uint64_t *size)
 {
     struct lr_ftp_server *srv = ctx;
     /* Files of the upload directory change: the I/O thread reads them. */
-    if (ftp_under_upload(vpath) && srv->io != NULL)
+    if (lr_ftp_under_upload(vpath) && srv->io != NULL)
         return -EAGAIN;
     const struct lr_file_entry *e = lr_file_cache_lookup(srv->fc, vpath, strlen(vpath));
     if (e == NULL || e->type != LR_FILE_REG)
@@ -137,7 +137,7 @@ static void sess_free(struct lr_worker *w, struct ftp_sess *x)
     struct lr_ftp_server *srv = x->srv;
     if (!x->in_use)
         return;
-    ftp_xfer_reset(w, x);
+    lr_ftp_xfer_reset(w, x);
     lr_timer_cancel(&w->timers, &x->timer);
     x->in_use = false;
     x->gen++; /* outstanding I/O completions become stale */
@@ -165,7 +165,7 @@ static void ctrl_flush(struct lr_worker *w, struct ftp_sess *x)
 }
 
 /* An output descriptor over the free tail of the reply buffer. */
-void ftp_out_open(struct ftp_sess *x, struct lr_ftp_out *o)
+void lr_ftp_out_open(struct ftp_sess *x, struct lr_ftp_out *o)
 {
     if (x->out_off > 0 && x->out_off == x->out_len)
         x->out_off = x->out_len = 0;
@@ -177,7 +177,7 @@ void ftp_out_open(struct ftp_sess *x, struct lr_ftp_out *o)
     lr_ftp_out_init(o, x->out + x->out_len, OUT_MAX - x->out_len);
 }
 
-void ftp_out_close(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_out *o)
+void lr_ftp_out_close(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_out *o)
 {
     x->out_len += (uint32_t)o->len;
     if (o->overflow) {
@@ -200,7 +200,7 @@ static void ftp_out_run(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_o
             break;
         }
     }
-    ftp_out_close(w, x, o);
+    lr_ftp_out_close(w, x, o);
     run_actions(w, x, acts);
 }
 
@@ -210,7 +210,7 @@ static void handle_line(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_lin
 {
     struct lr_ftp_out o;
     struct lr_ftp_actions acts;
-    ftp_out_open(x, &o);
+    lr_ftp_out_open(x, &o);
     lr_ftp_session_line(&x->s, w->now, st, x->lb.buf, x->lb.len, &o, &acts);
     ftp_out_run(w, x, &o, &acts);
 }
@@ -233,10 +233,10 @@ static void feed_ctrl(struct lr_worker *w, struct ftp_sess *x, const uint8_t *p,
             if (x->stash_len + len > STASH_MAX) {
                 /* A client that floods commands while one is pending. */
                 struct lr_ftp_out o;
-                ftp_out_open(x, &o);
+                lr_ftp_out_open(x, &o);
                 lr_ftp_reply(&o, 421, "Too many pipelined commands.");
                 x->ctrl_closing = true;
-                ftp_out_close(w, x, &o);
+                lr_ftp_out_close(w, x, &o);
                 return;
             }
             memcpy(x->stash + x->stash_len, p, len);
@@ -252,7 +252,7 @@ static void feed_ctrl(struct lr_worker *w, struct ftp_sess *x, const uint8_t *p,
     }
 }
 
-void ftp_drain_stash(struct lr_worker *w, struct ftp_sess *x)
+void lr_ftp_drain_stash(struct lr_worker *w, struct ftp_sess *x)
 {
     while (x->stash_len > 0 && x->in_use && !sess_blocked(x)) {
         uint8_t tmp[STASH_MAX];
@@ -280,10 +280,10 @@ static int ctrl_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_
     srv->stats.sessions_total++;
     lr_ftp_line_init(&x->lb);
     struct lr_ftp_out o;
-    ftp_out_open(x, &o);
+    lr_ftp_out_open(x, &o);
     lr_ftp_session_init(&x->s, &srv->scfg, &srv->stats, w->now, raddr, &o);
-    ftp_out_close(w, x, &o);
-    ftp_sess_rearm(w, x);
+    lr_ftp_out_close(w, x, &o);
+    lr_ftp_sess_rearm(w, x);
     return 0;
 }
 
@@ -294,7 +294,7 @@ static void ctrl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbu
         feed_ctrl(w, x, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len);
     rte_pktmbuf_free(m);
     if (x->in_use)
-        ftp_sess_rearm(w, x);
+        lr_ftp_sess_rearm(w, x);
 }
 
 static void ctrl_writable(struct lr_worker *w, struct lr_tcp_conn *c)
@@ -309,7 +309,7 @@ static void ctrl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
      * aborted, an upload's temporary file removed) and close our side. */
     if (x->xfer_on)
         x->srv->stats.data_orphaned++;
-    ftp_xfer_reset(w, x);
+    lr_ftp_xfer_reset(w, x);
     x->ctrl_closing = true;
     x->delaying = false;
     ctrl_flush(w, x);
@@ -337,18 +337,18 @@ static const struct lr_tcp_listen_ops ctrl_ops = {
 
 /* --- session results back into the session --------------------------------- */
 
-void ftp_xfer_done(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_xfer_result r)
+void lr_ftp_xfer_done(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_xfer_result r)
 {
     struct lr_ftp_out o;
     struct lr_ftp_actions acts;
-    ftp_xfer_reset(w, x);
-    ftp_out_open(x, &o);
+    lr_ftp_xfer_reset(w, x);
+    lr_ftp_out_open(x, &o);
     lr_ftp_session_transfer_done(&x->s, w->now, r, &o, &acts);
     ftp_out_run(w, x, &o, &acts);
     if (x->in_use) {
         ctrl_flush(w, x);
-        ftp_drain_stash(w, x);
-        ftp_sess_rearm(w, x);
+        lr_ftp_drain_stash(w, x);
+        lr_ftp_sess_rearm(w, x);
     }
 }
 
@@ -361,45 +361,45 @@ static void do_fs(struct lr_worker *w, struct ftp_sess *x, const struct lr_ftp_a
                                    [LR_FTP_FS_RMD] = LR_FTP_IO_RMD,
                                    [LR_FTP_FS_RENAME] = LR_FTP_IO_RENAME,
                                    [LR_FTP_FS_ASCII_SIZE] = LR_FTP_IO_ASCII_SIZE };
-    struct lr_ftp_io_msg *m = ftp_io_alloc(x);
+    struct lr_ftp_io_msg *m = lr_ftp_sess_io_alloc(x);
     if (m == NULL) {
         struct lr_ftp_out o;
-        ftp_out_open(x, &o);
+        lr_ftp_out_open(x, &o);
         lr_ftp_session_fs_done(&x->s, w->now, -EBUSY, &o);
-        ftp_out_close(w, x, &o);
+        lr_ftp_out_close(w, x, &o);
         return;
     }
     m->op = ops[a->fsop];
     snprintf(m->path, sizeof(m->path), "%s", a->path);
     snprintf(m->path2, sizeof(m->path2), "%s", a->path2);
-    ftp_io_submit(x, m);
+    lr_ftp_sess_io_submit(x, m);
 }
 
-void ftp_login_result(struct lr_worker *w, struct ftp_sess *x, bool ok)
+void lr_ftp_login_result(struct lr_worker *w, struct ftp_sess *x, bool ok)
 {
     struct lr_ftp_out o;
     struct lr_ftp_actions acts;
-    ftp_out_open(x, &o);
+    lr_ftp_out_open(x, &o);
     lr_ftp_session_login_result(&x->s, w->now, ok, &o, &acts);
     ftp_out_run(w, x, &o, &acts);
     if (x->in_use)
-        ftp_drain_stash(w, x);
+        lr_ftp_drain_stash(w, x);
 }
 
 /* Password check on the I/O thread; inline only when its pool is empty. */
 static void do_verify(struct lr_worker *w, struct ftp_sess *x, const struct lr_ftp_action *a)
 {
-    struct lr_ftp_io_msg *m = ftp_io_alloc(x);
+    struct lr_ftp_io_msg *m = lr_ftp_sess_io_alloc(x);
     if (m == NULL) {
         bool ok = lr_ftp_users_verify(&lr_ftp_g.users, a->path, strlen(a->path), a->path2,
                                       strlen(a->path2));
-        ftp_login_result(w, x, ok);
+        lr_ftp_login_result(w, x, ok);
         return;
     }
     m->op = LR_FTP_IO_VERIFY;
     snprintf(m->path, sizeof(m->path), "%s", a->path);
     snprintf(m->path2, sizeof(m->path2), "%s", a->path2);
-    ftp_io_submit(x, m);
+    lr_ftp_sess_io_submit(x, m);
 }
 
 static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_actions *acts)
@@ -409,16 +409,16 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
         switch (a->type) {
         case LR_FTP_ACT_DATA_CLOSE:
             if (!x->xfer_on)
-                ftp_data_drop(w, x);
+                lr_ftp_data_drop(w, x);
             break;
         case LR_FTP_ACT_PASV_OPEN: {
-            uint16_t port = ftp_pasv_open(w, x);
+            uint16_t port = lr_ftp_pasv_open(w, x);
             rte_be32_t addr = w->cfg->ftp.pasv_address ? w->cfg->ftp.pasv_address : x->laddr;
             struct lr_ftp_out o;
-            ftp_out_open(x, &o);
+            lr_ftp_out_open(x, &o);
             lr_ftp_session_pasv_opened(&x->s, w->now, port ? 0 : -EADDRINUSE, addr,
                                        rte_cpu_to_be_16(port), &o);
-            ftp_out_close(w, x, &o);
+            lr_ftp_out_close(w, x, &o);
             break;
         }
         case LR_FTP_ACT_TRANSFER:
@@ -436,19 +436,19 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
                 uint16_t sport = w->cfg->ftp.active_from_port_20 && w->nb_workers == 1 ? 20 : 0;
                 struct lr_tcp_conn *c =
                     lr_tcp_connect(w, a->peer.addr, rte_be_to_cpu_16(a->peer.port), x->laddr, sport,
-                                   &ftp_data_conn_ops, x);
+                                   &lr_ftp_data_conn_ops, x);
                 if (c == NULL) {
-                    ftp_xfer_done(w, x, LR_FTP_XFER_NO_CONN);
+                    lr_ftp_xfer_done(w, x, LR_FTP_XFER_NO_CONN);
                     break;
                 }
                 x->data = c;
             } else {
-                ftp_xfer_begin(w, x);
+                lr_ftp_xfer_begin(w, x);
             }
-            ftp_sess_rearm(w, x);
+            lr_ftp_sess_rearm(w, x);
             break;
         case LR_FTP_ACT_ABORT:
-            ftp_xfer_reset(w, x);
+            lr_ftp_xfer_reset(w, x);
             break;
         case LR_FTP_ACT_FS:
             do_fs(w, x, a);
@@ -456,7 +456,7 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
         case LR_FTP_ACT_DELAY:
             x->delaying = true;
             x->delay_until = w->now + a->delay_us;
-            ftp_sess_rearm(w, x);
+            lr_ftp_sess_rearm(w, x);
             break;
         case LR_FTP_ACT_CLOSE:
             x->ctrl_closing = true;
@@ -502,44 +502,44 @@ static void sess_timer(struct lr_worker *w, struct lr_timer *t)
     if (x->delaying && w->now >= x->delay_until) {
         x->delaying = false;
         ctrl_flush(w, x);
-        ftp_drain_stash(w, x);
+        lr_ftp_drain_stash(w, x);
     }
     if (x->retry_at != 0 && w->now >= x->retry_at) {
         x->retry_at = 0;
         if (x->xfer_on && x->xfer_started) {
             if (x->xfer.xfer == LR_FTP_XFER_STOR || x->xfer.xfer == LR_FTP_XFER_APPE) {
                 if (!x->file_open && !x->io_busy && !x->finishing)
-                    ftp_stor_begin(w, x);
+                    lr_ftp_stor_begin(w, x);
             } else if (x->from_disk && x->rd == NULL && !x->io_busy) {
-                ftp_disk_request(w, x);
+                lr_ftp_disk_request(w, x);
             } else {
-                ftp_xfer_pump(w, x);
+                lr_ftp_xfer_pump(w, x);
             }
         }
     }
     if (x->stall_since + x->srv->scfg.idle_timeout <= w->now && xfer_stalled(w, x)) {
         x->srv->stats.data_stalled++;
-        ftp_xfer_done(w, x, LR_FTP_XFER_CONN_LOST); /* 426, data connection reset */
+        lr_ftp_xfer_done(w, x, LR_FTP_XFER_CONN_LOST); /* 426, data connection reset */
         if (!x->in_use)
             return;
     }
     if (x->xfer_on && !x->xfer_started && x->data == NULL && w->now >= x->data_deadline) {
-        ftp_xfer_done(w, x, LR_FTP_XFER_NO_CONN);
+        lr_ftp_xfer_done(w, x, LR_FTP_XFER_NO_CONN);
         if (!x->in_use)
             return;
     }
     struct lr_ftp_out o;
     struct lr_ftp_actions acts;
     if (!x->delaying) {
-        ftp_out_open(x, &o);
+        lr_ftp_out_open(x, &o);
         lr_ftp_session_tick(&x->s, w->now, &o, &acts);
         ftp_out_run(w, x, &o, &acts);
     }
     if (x->in_use)
-        ftp_sess_rearm(w, x);
+        lr_ftp_sess_rearm(w, x);
 }
 
-void ftp_sess_rearm(struct lr_worker *w, struct ftp_sess *x)
+void lr_ftp_sess_rearm(struct lr_worker *w, struct ftp_sess *x)
 {
     uint64_t next = lr_ftp_session_deadline(&x->s);
     if (x->delaying && x->delay_until < next)
@@ -704,7 +704,7 @@ void lr_ftp_server_shutdown(struct lr_worker *w)
         struct ftp_sess *x = &srv->sess[i];
         if (!x->in_use)
             continue;
-        ftp_xfer_reset(w, x);
+        lr_ftp_xfer_reset(w, x);
         if (x->ctrl != NULL) {
             struct lr_tcp_conn *c = x->ctrl;
             x->ctrl = NULL;

@@ -119,28 +119,28 @@ struct lr_ftp_server {
 };
 
 /* lr_ftp_server.c */
-bool ftp_under_upload(const char *vpath);
-void ftp_sess_rearm(struct lr_worker *w, struct ftp_sess *x);
-void ftp_out_open(struct ftp_sess *x, struct lr_ftp_out *o);
-void ftp_out_close(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_out *o);
-void ftp_drain_stash(struct lr_worker *w, struct ftp_sess *x);
+bool lr_ftp_under_upload(const char *vpath);
+void lr_ftp_sess_rearm(struct lr_worker *w, struct ftp_sess *x);
+void lr_ftp_out_open(struct ftp_sess *x, struct lr_ftp_out *o);
+void lr_ftp_out_close(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_out *o);
+void lr_ftp_drain_stash(struct lr_worker *w, struct ftp_sess *x);
 /** The transfer ended with @r: reset it, reply, run what the session asks. */
-void ftp_xfer_done(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_xfer_result r);
-void ftp_login_result(struct lr_worker *w, struct ftp_sess *x, bool ok);
+void lr_ftp_xfer_done(struct lr_worker *w, struct ftp_sess *x, enum lr_ftp_xfer_result r);
+void lr_ftp_login_result(struct lr_worker *w, struct ftp_sess *x, bool ok);
 
 /* lr_ftp_data.c */
-extern const struct lr_tcp_conn_ops ftp_data_conn_ops;
-struct lr_ftp_io_msg *ftp_io_alloc(struct ftp_sess *x);
-void ftp_io_submit(struct ftp_sess *x, struct lr_ftp_io_msg *m);
+extern const struct lr_tcp_conn_ops lr_ftp_data_conn_ops;
+struct lr_ftp_io_msg *lr_ftp_sess_io_alloc(struct ftp_sess *x);
+void lr_ftp_sess_io_submit(struct ftp_sess *x, struct lr_ftp_io_msg *m);
 /** Drop the data connection (RST), held data and the passive listener. */
-void ftp_data_drop(struct lr_worker *w, struct ftp_sess *x);
+void lr_ftp_data_drop(struct lr_worker *w, struct ftp_sess *x);
 /** Forget the running transfer (data connection, buffers, upload file). */
-void ftp_xfer_reset(struct lr_worker *w, struct ftp_sess *x);
-void ftp_xfer_begin(struct lr_worker *w, struct ftp_sess *x);
-void ftp_xfer_pump(struct lr_worker *w, struct ftp_sess *x);
-void ftp_stor_begin(struct lr_worker *w, struct ftp_sess *x);
-void ftp_disk_request(struct lr_worker *w, struct ftp_sess *x);
+void lr_ftp_xfer_reset(struct lr_worker *w, struct ftp_sess *x);
+void lr_ftp_xfer_begin(struct lr_worker *w, struct ftp_sess *x);
+void lr_ftp_xfer_pump(struct lr_worker *w, struct ftp_sess *x);
+void lr_ftp_stor_begin(struct lr_worker *w, struct ftp_sess *x);
+void lr_ftp_disk_request(struct lr_worker *w, struct ftp_sess *x);
 /** Listen on a passive port of this worker's share; the port or 0. */
-uint16_t ftp_pasv_open(struct lr_worker *w, struct ftp_sess *x);
+uint16_t lr_ftp_pasv_open(struct lr_worker *w, struct ftp_sess *x);
 
 #endif /* LR_FTP_SERVER_PRIV_H */

@@ -13,7 +13,7 @@
  * errors are caught here, with a line number), then written to a memfd and
  * read with rte_cfgfile. Sections and entries are walked by index so
  * duplicate sections and keys are seen and rejected. After all keys, the
- * cross-key checks run (cfg_check(): port subnets, gateway, RTO bounds,
+ * cross-key checks run (lr_cfg_check(): port subnets, gateway, RTO bounds,
  * port clashes).
  *
  * Every error is one line: "FILE: [section] key: reason".
@@ -126,7 +126,7 @@ static void config_basedir(const char *name, char *out, size_t len)
 /* Loader state                                                              */
 
 /* "NAME: " + the formatted text; always -EINVAL. */
-int cfg_error(struct cfg_ctx *c, const char *fmt, ...)
+int lr_cfg_error(struct cfg_ctx *c, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -144,7 +144,7 @@ int cfg_error(struct cfg_ctx *c, const char *fmt, ...)
 
 static void *sec_base(struct lr_config *cfg, enum cfg_sec sec, unsigned port)
 {
-    char *b = (char *)cfg + cfg_section_table()[sec].off;
+    char *b = (char *)cfg + lr_cfg_section_table()[sec].off;
     if (sec == SEC_PORT)
         b += port * sizeof(struct lr_port_config);
     return b;
@@ -230,7 +230,7 @@ static int parse_port_number(const char *s, uint64_t min, uint64_t max, uint16_t
 {
     uint64_t v;
 
-    if (cfg_parse_uint(s, &v) != 0 || v < min || v > max)
+    if (lr_cfg_parse_uint(s, &v) != 0 || v < min || v > max)
         return -EINVAL;
     *out = (uint16_t)v;
     return 0;
@@ -250,13 +250,13 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
 
     switch (k->type) {
     case T_UINT:
-        rc = cfg_parse_uint(val, &v);
+        rc = lr_cfg_parse_uint(val, &v);
         if (rc == -EINVAL) {
             snprintf(why, wl, "'%s' is not a number", val);
             return -EINVAL;
         }
         if (rc != 0 || v < k->min || v > k->max) {
-            snprintf(why, wl, "'%s' is out of range (%s)", val, cfg_fmt_range(k, r, sizeof(r)));
+            snprintf(why, wl, "'%s' is out of range (%s)", val, lr_cfg_fmt_range(k, r, sizeof(r)));
             return -EINVAL;
         }
         store_uint(field, k->size, v);
@@ -267,7 +267,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
             return -EINVAL;
         }
         if (v < k->min || v > k->max) {
-            snprintf(why, wl, "'%s' is out of range (%s)", val, cfg_fmt_range(k, r, sizeof(r)));
+            snprintf(why, wl, "'%s' is out of range (%s)", val, lr_cfg_fmt_range(k, r, sizeof(r)));
             return -EINVAL;
         }
         store_uint(field, k->size, v);
@@ -279,7 +279,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
             return -EINVAL;
         }
         if (v < k->min || v > k->max) {
-            snprintf(why, wl, "'%s' is out of range (%s)", val, cfg_fmt_range(k, r, sizeof(r)));
+            snprintf(why, wl, "'%s' is out of range (%s)", val, lr_cfg_fmt_range(k, r, sizeof(r)));
             return -EINVAL;
         }
         store_uint(field, k->size, v);
@@ -570,7 +570,7 @@ static void section_defaults(struct cfg_ctx *c, enum cfg_sec sec, unsigned port)
     char why[128];
 
     for (unsigned i = 0; i < CFG_NB_KEYS; i++) {
-        const struct cfg_key *k = &cfg_key_table()[i];
+        const struct cfg_key *k = &lr_cfg_key_table()[i];
         if (k->sec != sec || k->def == NULL)
             continue;
         /* Defaults are constants of this file; a failure is a bug caught by
@@ -599,7 +599,7 @@ void lr_config_defaults(struct lr_config *cfg)
     c.name = "defaults";
     config_basedir(NULL, c.basedir, sizeof(c.basedir));
     config_defaults_ctx(&c);
-    cfg_roots_default(cfg);
+    lr_cfg_roots_default(cfg);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -612,7 +612,7 @@ static int text_check(struct cfg_ctx *c, const char *text, size_t len)
     bool in_section = false;
 
     if (memchr(text, '\0', len) != NULL)
-        return cfg_error(c, "contains a NUL byte (not a text file)");
+        return lr_cfg_error(c, "contains a NUL byte (not a text file)");
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl != NULL ? nl : end;
@@ -621,7 +621,8 @@ static int text_check(struct cfg_ctx *c, const char *text, size_t len)
 
         lineno++;
         if (ll > CFG_LINE_MAX)
-            return cfg_error(c, "line %u: too long (at most %d characters)", lineno, CFG_LINE_MAX);
+            return lr_cfg_error(c, "line %u: too long (at most %d characters)", lineno,
+                                CFG_LINE_MAX);
         memcpy(line, p, ll);
         line[ll] = '\0';
         p = nl != NULL ? nl + 1 : end;
@@ -641,33 +642,33 @@ static int text_check(struct cfg_ctx *c, const char *text, size_t len)
         if (*s == '[') {
             char *close = strchr(s, ']');
             if (close == NULL)
-                return cfg_error(c, "line %u: missing ']' in section header", lineno);
+                return lr_cfg_error(c, "line %u: missing ']' in section header", lineno);
             if (close[1] != '\0')
-                return cfg_error(c, "line %u: unexpected text after ']'", lineno);
+                return lr_cfg_error(c, "line %u: unexpected text after ']'", lineno);
             if (close - s - 1 <= 0 || close - s - 1 >= CFG_NAME_LEN)
-                return cfg_error(c, "line %u: bad section name", lineno);
+                return lr_cfg_error(c, "line %u: bad section name", lineno);
             in_section = true;
             continue;
         }
         char *eq = strchr(s, '=');
         if (eq == NULL)
-            return cfg_error(c, "line %u: expected 'key = value' or '[section]', got '%s'", lineno,
-                             s);
+            return lr_cfg_error(c, "line %u: expected 'key = value' or '[section]', got '%s'",
+                                lineno, s);
         if (!in_section)
-            return cfg_error(c, "line %u: key outside of any section", lineno);
+            return lr_cfg_error(c, "line %u: key outside of any section", lineno);
         char *ke = eq;
         while (ke > s && isspace((unsigned char)ke[-1]))
             ke--;
         if (ke == s)
-            return cfg_error(c, "line %u: missing key before '='", lineno);
+            return lr_cfg_error(c, "line %u: missing key before '='", lineno);
         if (ke - s >= CFG_NAME_LEN)
-            return cfg_error(c, "line %u: key too long", lineno);
+            return lr_cfg_error(c, "line %u: key too long", lineno);
         char *v = eq + 1;
         while (isspace((unsigned char)*v))
             v++;
         if (strlen(v) >= CFG_VALUE_LEN)
-            return cfg_error(c, "line %u: value too long (at most %d characters)", lineno,
-                             CFG_VALUE_LEN - 1);
+            return lr_cfg_error(c, "line %u: value too long (at most %d characters)", lineno,
+                                CFG_VALUE_LEN - 1);
     }
     return 0;
 }
@@ -723,7 +724,7 @@ static int section_lookup(const char *name, enum cfg_sec *sec, unsigned *port)
         return 0;
     }
     for (unsigned s = SEC_PORT + 1; s < SEC_MAX; s++) {
-        if (strcmp(name, cfg_section_table()[s].name) == 0) {
+        if (strcmp(name, lr_cfg_section_table()[s].name) == 0) {
             *sec = (enum cfg_sec)s;
             *port = 0;
             return 0;
@@ -746,15 +747,15 @@ static int load_sections(struct cfg_ctx *c, struct rte_cfgfile *cf)
         unsigned port;
 
         if (n < 0)
-            return cfg_error(c, "cannot read section %d", si + 1);
+            return lr_cfg_error(c, "cannot read section %d", si + 1);
         if (section_lookup(name, &sec, &port) != 0) {
             if (strncmp(name, "port", 4) == 0)
-                return cfg_error(c, "[%s]: unknown section (ports are [port0] to [port%d])", name,
-                                 LR_MAX_PORTS - 1);
-            return cfg_error(c, "[%s]: unknown section", name);
+                return lr_cfg_error(c, "[%s]: unknown section (ports are [port0] to [port%d])",
+                                    name, LR_MAX_PORTS - 1);
+            return lr_cfg_error(c, "[%s]: unknown section", name);
         }
         if (sec == SEC_PORT ? port_seen[port] : c->sec_seen[sec])
-            return cfg_error(c, "[%s]: duplicate section", name);
+            return lr_cfg_error(c, "[%s]: duplicate section", name);
         if (sec == SEC_PORT)
             port_seen[port] = true;
         c->sec_seen[sec] = true;
@@ -767,27 +768,27 @@ static int load_sections(struct cfg_ctx *c, struct rte_cfgfile *cf)
 
         struct rte_cfgfile_entry *ents = calloc((size_t)n, sizeof(*ents));
         if (ents == NULL)
-            return cfg_error(c, "out of memory");
+            return lr_cfg_error(c, "out of memory");
         if (rte_cfgfile_section_entries_by_index(cf, si, name, ents, n) != n) {
             free(ents);
-            return cfg_error(c, "[%s]: cannot read entries", name);
+            return lr_cfg_error(c, "[%s]: cannot read entries", name);
         }
         for (int ei = 0; ei < n && rc == 0; ei++) {
             const struct rte_cfgfile_entry *e = &ents[ei];
-            unsigned ki = cfg_key_index(sec, e->name);
+            unsigned ki = lr_cfg_key_index(sec, e->name);
             if (ki == CFG_NB_KEYS) {
-                rc = cfg_error(c, "[%s] %s: unknown key", name, e->name);
+                rc = lr_cfg_error(c, "[%s] %s: unknown key", name, e->name);
                 break;
             }
             if (c->set[port][ki]) {
-                rc = cfg_error(c, "[%s] %s: duplicate key", name, e->name);
+                rc = lr_cfg_error(c, "[%s] %s: duplicate key", name, e->name);
                 break;
             }
             c->set[port][ki] = true;
             char why[CFG_VALUE_LEN + 128];
-            if (key_parse(c, &cfg_key_table()[ki], sec_base(cfg, sec, port), e->value, why,
+            if (key_parse(c, &lr_cfg_key_table()[ki], sec_base(cfg, sec, port), e->value, why,
                           sizeof(why)) != 0)
-                rc = cfg_error(c, "[%s] %s: %s", name, e->name, why);
+                rc = lr_cfg_error(c, "[%s] %s: %s", name, e->name, why);
         }
         free(ents);
     }
@@ -821,14 +822,14 @@ static int config_load_text(struct lr_config *cfg, const char *text, size_t len,
     if (rc == 0) {
         struct rte_cfgfile *cf = cfgfile_from_text(text, len);
         if (cf == NULL) {
-            rc = cfg_error(c, "cannot parse (rte_cfgfile)");
+            rc = lr_cfg_error(c, "cannot parse (rte_cfgfile)");
         } else {
             rc = load_sections(c, cf);
             rte_cfgfile_close(cf);
         }
     }
     if (rc == 0)
-        rc = cfg_check(c);
+        rc = lr_cfg_check(c);
     free(c);
     return rc;
 }
@@ -884,8 +885,8 @@ int lr_config_load(struct lr_config *cfg, const char *path, char *err, size_t er
 
 void lr_config_help(FILE *f)
 {
-    const struct cfg_section *secs = cfg_section_table();
-    const struct cfg_key *keys = cfg_key_table();
+    const struct cfg_section *secs = lr_cfg_section_table();
+    const struct cfg_key *keys = lr_cfg_key_table();
     char r[64];
 
     fprintf(f, "Configuration keys (INI; '#' starts a comment). Sizes take k/m/g (x1024),\n"
@@ -898,7 +899,7 @@ void lr_config_help(FILE *f)
             const struct cfg_key *k = &keys[i];
             if (k->sec != s)
                 continue;
-            const char *range = cfg_fmt_range(k, r, sizeof(r));
+            const char *range = lr_cfg_fmt_range(k, r, sizeof(r));
             const char *def = k->def == NULL ? "(required)" : k->def;
             fprintf(f, "    %s =%s%s\n        %s%s%s%s\n", k->name, def[0] ? " " : "", def, k->help,
                     range[0] ? " [" : "", range, range[0] ? "]" : "");

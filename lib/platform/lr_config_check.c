@@ -3,7 +3,7 @@
  * Configuration checks (see lr_config_priv.h for the other lr_config*.c
  * files).
  *
- * Rules across keys and modules (cfg_check()): ports numbered without gaps
+ * Rules across keys and modules (lr_cfg_check()): ports numbered without gaps
  * with distinct subnets and gateways inside them, consistent TCP timer
  * bounds, services that do not clash on a port or with the FTP passive
  * range, client mode defaults and its required target. The loader runs them
@@ -36,7 +36,7 @@
 /* Rules across keys and modules                                             */
 
 /* FTP and TFTP serve the HTTP root unless told otherwise. */
-void cfg_roots_default(struct lr_config *cfg)
+void lr_cfg_roots_default(struct lr_config *cfg)
 {
     if (cfg->ftp.root[0] == '\0')
         rte_strscpy(cfg->ftp.root, cfg->http.root, sizeof(cfg->ftp.root));
@@ -46,7 +46,7 @@ void cfg_roots_default(struct lr_config *cfg)
 
 static bool key_given(const struct cfg_ctx *c, enum cfg_sec sec, unsigned port, const char *name)
 {
-    unsigned ki = cfg_key_index(sec, name);
+    unsigned ki = lr_cfg_key_index(sec, name);
     return ki < CFG_NB_KEYS ? c->set[port][ki] : false;
 }
 
@@ -67,7 +67,7 @@ struct svc_port {
     uint16_t port;
 };
 
-int cfg_check(struct cfg_ctx *c)
+int lr_cfg_check(struct cfg_ctx *c)
 {
     struct lr_config *cfg = c->cfg;
     char a[16], b[16], t1[32], t2[32];
@@ -78,46 +78,46 @@ int cfg_check(struct cfg_ctx *c)
         if (cfg->port[p].present)
             highest = p;
     if (highest < 0)
-        return cfg_error(c, "[port0]: missing (at least one port is required)");
+        return lr_cfg_error(c, "[port0]: missing (at least one port is required)");
     cfg->nb_ports = (uint16_t)(highest + 1);
     for (unsigned p = 0; p < cfg->nb_ports; p++) {
         struct lr_port_config *pc = &cfg->port[p];
         if (!pc->present)
-            return cfg_error(c, "[port%u]: missing (ports are numbered from 0 without gaps)", p);
+            return lr_cfg_error(c, "[port%u]: missing (ports are numbered from 0 without gaps)", p);
         if (!key_given(c, SEC_PORT, p, "addr"))
-            return cfg_error(c, "[port%u] addr: missing (required)", p);
+            return lr_cfg_error(c, "[port%u] addr: missing (required)", p);
         uint32_t mask = prefix_mask(pc->prefix);
         uint32_t net = rte_be_to_cpu_32(pc->addr) & mask;
         if (pc->gateway != 0) {
             uint32_t g = rte_be_to_cpu_32(pc->gateway);
             if ((g & mask) != net || pc->gateway == pc->addr)
-                return cfg_error(c, "[port%u] gateway: %s is not another host of %s/%u", p,
-                                 ip_str(pc->gateway, a, sizeof(a)), ip_str(pc->addr, b, sizeof(b)),
-                                 pc->prefix);
+                return lr_cfg_error(c, "[port%u] gateway: %s is not another host of %s/%u", p,
+                                    ip_str(pc->gateway, a, sizeof(a)),
+                                    ip_str(pc->addr, b, sizeof(b)), pc->prefix);
         }
         for (unsigned q = 0; q < p; q++) {
             const struct lr_port_config *qc = &cfg->port[q];
             uint32_t m = prefix_mask(RTE_MIN(pc->prefix, qc->prefix));
             if ((rte_be_to_cpu_32(pc->addr) & m) == (rte_be_to_cpu_32(qc->addr) & m))
-                return cfg_error(c, "[port%u] addr: %s/%u overlaps the subnet of [port%u] %s/%u", p,
-                                 ip_str(pc->addr, a, sizeof(a)), pc->prefix, q,
-                                 ip_str(qc->addr, b, sizeof(b)), qc->prefix);
+                return lr_cfg_error(c, "[port%u] addr: %s/%u overlaps the subnet of [port%u] %s/%u",
+                                    p, ip_str(pc->addr, a, sizeof(a)), pc->prefix, q,
+                                    ip_str(qc->addr, b, sizeof(b)), qc->prefix);
         }
     }
 
     /* TCP timers: RFC 6298 §2 bounds must be consistent. */
     struct lr_tcp_config *tc = &cfg->tcp;
     if (tc->rto_min > tc->rto_max)
-        return cfg_error(c, "[tcp] rto_min: %s is above rto_max %s",
-                         cfg_fmt_time(tc->rto_min, t1, sizeof(t1)),
-                         cfg_fmt_time(tc->rto_max, t2, sizeof(t2)));
+        return lr_cfg_error(c, "[tcp] rto_min: %s is above rto_max %s",
+                            lr_cfg_fmt_time(tc->rto_min, t1, sizeof(t1)),
+                            lr_cfg_fmt_time(tc->rto_max, t2, sizeof(t2)));
     if (tc->rto_initial < tc->rto_min || tc->rto_initial > tc->rto_max)
-        return cfg_error(c, "[tcp] rto_initial: %s is outside rto_min-rto_max (%s-%s)",
-                         cfg_fmt_time(tc->rto_initial, a, sizeof(a)),
-                         cfg_fmt_time(tc->rto_min, t1, sizeof(t1)),
-                         cfg_fmt_time(tc->rto_max, t2, sizeof(t2)));
+        return lr_cfg_error(c, "[tcp] rto_initial: %s is outside rto_min-rto_max (%s-%s)",
+                            lr_cfg_fmt_time(tc->rto_initial, a, sizeof(a)),
+                            lr_cfg_fmt_time(tc->rto_min, t1, sizeof(t1)),
+                            lr_cfg_fmt_time(tc->rto_max, t2, sizeof(t2)));
     if (tc->echo_port != 0 && tc->echo_port == tc->discard_port)
-        return cfg_error(c, "[tcp] discard_port: %u is also the echo_port", tc->discard_port);
+        return lr_cfg_error(c, "[tcp] discard_port: %u is also the echo_port", tc->discard_port);
 
     /* A load generator serves nothing unless its file says so: in client mode
      * the HTTP and FTP servers are off unless "enabled" is given explicitly. */
@@ -130,14 +130,14 @@ int cfg_check(struct cfg_ctx *c)
 
     struct lr_http_config *hc = &cfg->http;
     if (hc->max_uri_bytes > hc->max_header_bytes)
-        return cfg_error(c, "[http] max_uri_bytes: %u is above max_header_bytes %u",
-                         hc->max_uri_bytes, hc->max_header_bytes);
+        return lr_cfg_error(c, "[http] max_uri_bytes: %u is above max_header_bytes %u",
+                            hc->max_uri_bytes, hc->max_header_bytes);
 
     struct lr_ftp_config *fc = &cfg->ftp;
-    cfg_roots_default(cfg);
+    lr_cfg_roots_default(cfg);
     if (fc->enabled && !fc->anonymous && fc->users[0] == '\0')
-        return cfg_error(c, "[ftp] users: missing (anonymous = no and no users file: nobody "
-                            "could log in)");
+        return lr_cfg_error(c, "[ftp] users: missing (anonymous = no and no users file: nobody "
+                               "could log in)");
 
     /* One TCP port, one service. */
     struct svc_port tcp_ports[LR_MAX_LISTEN + 4];
@@ -154,18 +154,19 @@ int cfg_check(struct cfg_ctx *c)
     for (unsigned i = 0; i < nt; i++) {
         for (unsigned j = 0; j < i; j++)
             if (tcp_ports[i].port == tcp_ports[j].port)
-                return cfg_error(c, "%s: port %u is also used by %s", tcp_ports[i].what,
-                                 tcp_ports[i].port, tcp_ports[j].what);
+                return lr_cfg_error(c, "%s: port %u is also used by %s", tcp_ports[i].what,
+                                    tcp_ports[i].port, tcp_ports[j].what);
         if (fc->enabled && tcp_ports[i].port >= fc->pasv_min && tcp_ports[i].port <= fc->pasv_max)
-            return cfg_error(c, "[ftp] pasv_ports: %u-%u includes port %u of %s", fc->pasv_min,
-                             fc->pasv_max, tcp_ports[i].port, tcp_ports[i].what);
+            return lr_cfg_error(c, "[ftp] pasv_ports: %u-%u includes port %u of %s", fc->pasv_min,
+                                fc->pasv_max, tcp_ports[i].port, tcp_ports[i].what);
     }
     if (cfg->udp.echo_port != 0 && cfg->udp.echo_port == cfg->tftp.listen)
-        return cfg_error(c, "[tftp] listen: port %u is also the [udp] echo_port", cfg->tftp.listen);
+        return lr_cfg_error(c, "[tftp] listen: port %u is also the [udp] echo_port",
+                            cfg->tftp.listen);
 
     /* Client mode needs somewhere to go. */
     if (cfg->client.enabled && !key_given(c, SEC_CLIENT, 0, "target"))
-        return cfg_error(c, "[client] target: missing (required in client mode)");
+        return lr_cfg_error(c, "[client] target: missing (required in client mode)");
     return 0;
 }
 
@@ -237,7 +238,7 @@ int lr_config_check_paths(const struct lr_config *cfg, char *err, size_t errlen)
     if (cfg->http.enabled && (rc = check_one(&c, "[http] root", cfg->http.root, PK_DIR_READ)) != 0)
         return rc;
     if (cfg->ftp.enabled) {
-        /* The root may be inherited from [http] (cfg_roots_default): name the key it came from. */
+        /* The root may be inherited from [http] (lr_cfg_roots_default): name the key it came from. */
         if ((rc = check_one(&c, "[ftp] root", cfg->ftp.root, PK_DIR_READ)) != 0)
             return rc;
         if (cfg->ftp.users[0] != '\0' &&

@@ -267,17 +267,17 @@ static const struct cfg_key cfg_keys[] = {
 static_assert(RTE_DIM(cfg_keys) == CFG_NB_KEYS,
               "CFG_NB_KEYS must be the number of rows of cfg_keys[]");
 
-const struct cfg_section *cfg_section_table(void)
+const struct cfg_section *lr_cfg_section_table(void)
 {
     return cfg_sections;
 }
 
-const struct cfg_key *cfg_key_table(void)
+const struct cfg_key *lr_cfg_key_table(void)
 {
     return cfg_keys;
 }
 
-unsigned cfg_key_index(enum cfg_sec sec, const char *name)
+unsigned lr_cfg_key_index(enum cfg_sec sec, const char *name)
 {
     unsigned ki;
 

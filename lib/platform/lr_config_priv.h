@@ -11,7 +11,7 @@
  *                       field, bounds, default and help)
  *   lr_config_values.c  value parsers (lr_parse_*()), formatting of times,
  *                       sizes and ranges for messages and help
- *   lr_config_check.c   rules across keys and modules (cfg_check(), run by
+ *   lr_config_check.c   rules across keys and modules (lr_cfg_check(), run by
  *                       the loader) and the filesystem checks
  *                       (lr_config_check_paths(), run by --check and at start)
  */
@@ -85,13 +85,13 @@ struct cfg_key {
 /* lr_config_keys.c */
 
 /** The section table, SEC_MAX rows in enum cfg_sec order. */
-const struct cfg_section *cfg_section_table(void);
+const struct cfg_section *lr_cfg_section_table(void);
 
 /** The key table, CFG_NB_KEYS rows, grouped by section in enum cfg_sec order. */
-const struct cfg_key *cfg_key_table(void);
+const struct cfg_key *lr_cfg_key_table(void);
 
-/** Index of key @name of section @sec in cfg_key_table(), or CFG_NB_KEYS. */
-unsigned cfg_key_index(enum cfg_sec sec, const char *name);
+/** Index of key @name of section @sec in lr_cfg_key_table(), or CFG_NB_KEYS. */
+unsigned lr_cfg_key_index(enum cfg_sec sec, const char *name);
 
 /* lr_config.c */
 
@@ -108,25 +108,25 @@ struct cfg_ctx {
 };
 
 /** "NAME: " + the formatted text into the context's error buffer; always -EINVAL. */
-int cfg_error(struct cfg_ctx *c, const char *fmt, ...) __rte_format_printf(2, 3);
+int lr_cfg_error(struct cfg_ctx *c, const char *fmt, ...) __rte_format_printf(2, 3);
 
 /* lr_config_values.c */
 
 /** Strict unsigned decimal (digits only): 0, -EINVAL, or -ERANGE on overflow. */
-int cfg_parse_uint(const char *s, uint64_t *out);
+int lr_cfg_parse_uint(const char *s, uint64_t *out);
 
 /** @us as the shortest exact text with a unit ("0", "200ms", "60s", "1h"). */
-const char *cfg_fmt_time(uint64_t us, char *buf, size_t len);
+const char *lr_cfg_fmt_time(uint64_t us, char *buf, size_t len);
 
 /** "min-max" of a T_UINT, T_SIZE or T_TIME key, "" for other types. */
-const char *cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len);
+const char *lr_cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len);
 
 /* lr_config_check.c */
 
 /** Rules that involve more than one key, after every key was applied. 0 or -EINVAL. */
-int cfg_check(struct cfg_ctx *c);
+int lr_cfg_check(struct cfg_ctx *c);
 
 /** FTP and TFTP serve the HTTP root unless told otherwise. */
-void cfg_roots_default(struct lr_config *cfg);
+void lr_cfg_roots_default(struct lr_config *cfg);
 
 #endif /* LR_CONFIG_PRIV_H */

@@ -45,7 +45,7 @@ static int parse_dec(const char *s, const char **end, uint64_t *out)
     return 0;
 }
 
-int cfg_parse_uint(const char *s, uint64_t *out)
+int lr_cfg_parse_uint(const char *s, uint64_t *out)
 {
     const char *end;
     int rc;
@@ -230,7 +230,7 @@ int lr_parse_percent(const char *s, double *out)
 /* ------------------------------------------------------------------------ */
 /* Formatting for messages and help                                          */
 
-const char *cfg_fmt_time(uint64_t us, char *buf, size_t len)
+const char *lr_cfg_fmt_time(uint64_t us, char *buf, size_t len)
 {
     if (us == 0)
         snprintf(buf, len, "0");
@@ -260,7 +260,7 @@ static const char *fmt_size(uint64_t b, char *buf, size_t len)
     return buf;
 }
 
-const char *cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len)
+const char *lr_cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len)
 {
     char a[32], b[32];
 
@@ -272,8 +272,8 @@ const char *cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len)
         snprintf(buf, len, "%s-%s", fmt_size(k->min, a, sizeof(a)), fmt_size(k->max, b, sizeof(b)));
         break;
     case T_TIME:
-        snprintf(buf, len, "%s-%s", cfg_fmt_time(k->min, a, sizeof(a)),
-                 cfg_fmt_time(k->max, b, sizeof(b)));
+        snprintf(buf, len, "%s-%s", lr_cfg_fmt_time(k->min, a, sizeof(a)),
+                 lr_cfg_fmt_time(k->max, b, sizeof(b)));
         break;
     default:
         buf[0] = '\0';

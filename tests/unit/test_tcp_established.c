@@ -86,6 +86,64 @@ static void test_out_of_order(void **state)
     assert_true(lrt_counters(e).ooo_segs >= 2);
 }
 
+/* Text queued out of order past the peer's FIN is never delivered (RFC 9293
+ * §3.10.7.4: the FIN ends the peer's sequence space). Found by
+ * fuzz_tcp_session: the segment carrying the FIN filled the hole and the
+ * queue was drained first, or a FIN taken from the queue let the drain go
+ * on. */
+static void test_ooo_text_after_fin_dropped(void **state)
+{
+    struct lrt_env *e = *state;
+    lrt_open_conn(e, 80);
+    uint8_t d[3000];
+    lrt_pattern(d, sizeof(d), 0);
+    uint32_t base = e->peer_seq;
+    /* [1000,2000) queued; then [0,1000) + FIN: the data ends at 1000. */
+    lrt_send(
+        e,
+        &(struct lrt_spec){
+            .flags = LRT_ACK, .seq_set = true, .seq = base + 1000, .data = d + 1000, .len = 1000 });
+    lrt_send(
+        e, &(struct lrt_spec){
+               .flags = LRT_ACK | LRT_FIN, .seq_set = true, .seq = base, .data = d, .len = 1000 });
+    assert_int_equal(e->app.rcvd, 1000);
+    assert_memory_equal(e->app.buf, d, 1000);
+    assert_int_equal(e->app.peer_closed, 1);
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_AFTER_FIN), 1);
+    struct lrt_seg s;
+    bool acked = false;
+    while (lrt_expect(e, &s))
+        acked |= s.ack == base + 1001; /* the FIN is acknowledged */
+    assert_true(acked);
+}
+
+/* The same when the FIN itself was queued: [1000,1500)+FIN and [1500,2500)
+ * wait for the hole; filling it delivers up to the FIN only. */
+static void test_ooo_queued_fin_ends_drain(void **state)
+{
+    struct lrt_env *e = *state;
+    lrt_open_conn(e, 80);
+    uint8_t d[3000];
+    lrt_pattern(d, sizeof(d), 0);
+    uint32_t base = e->peer_seq;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN,
+                                    .seq_set = true,
+                                    .seq = base + 1000,
+                                    .data = d + 1000,
+                                    .len = 500 });
+    lrt_send(
+        e,
+        &(struct lrt_spec){
+            .flags = LRT_ACK, .seq_set = true, .seq = base + 1500, .data = d + 1500, .len = 1000 });
+    assert_int_equal(e->app.rcvd, 0);
+    lrt_send(e, &(struct lrt_spec){
+                    .flags = LRT_ACK, .seq_set = true, .seq = base, .data = d, .len = 1000 });
+    assert_int_equal(e->app.rcvd, 1500);
+    assert_memory_equal(e->app.buf, d, 1500);
+    assert_int_equal(e->app.peer_closed, 1);
+    assert_true(lrt_drops(e, LR_DROP_TCP_AFTER_FIN) >= 1);
+}
+
 /* Duplicate (and partially duplicate) data is never delivered twice */
 static void test_duplicate_data(void **state)
 {
@@ -349,6 +407,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delayed_ack, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_ack_every_second_segment, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_ooo_text_after_fin_dropped, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_ooo_queued_fin_ends_drain, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_data, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_window_trim_and_update, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_acceptability, lrt_setup, lrt_teardown),
