@@ -89,7 +89,7 @@ struct lr_worker {
     struct rte_ring *ring_to[LR_MAX_WORKERS];   /* this -> j (SP/SC) */
     struct rte_ring *ring_from[LR_MAX_WORKERS]; /* j -> this (SP/SC) */
 
-    uint64_t rng; /* xorshift64* state for non-crypto randomness */
+    uint64_t rng;             /* xorshift64* state for non-crypto randomness */
     uint32_t udp_extra_binds; /* UDP table room the modules claim (lr_module.h) */
 
     /* For the crash report only (lr_crash.h): the last connection TCP input
