@@ -42,6 +42,8 @@
 #include "lr_mime.h"
 #include "lr_path.h"
 
+LR_LOG_DEFINE(files);
+
 #define FC_MAX_DEPTH 64
 #define FC_ALIGN     64
 
@@ -193,7 +195,7 @@ static int walk_dir(struct lr_file_cache *fc, uint32_t dir, const char *fspath, 
         char check[PATH_MAX];
         if (lr_path_normalize(name, strlen(name), check, sizeof(check), 0) < 0 ||
             strchr(name, '/') != NULL) {
-            LR_LOG(WARNING, http, "file cache: skipping %s/%s (unusable name)", fspath, name);
+            LR_LOG(WARNING, files, "file cache: skipping %s/%s (unusable name)", fspath, name);
             continue;
         }
         int n1 = snprintf(child_fs, sizeof(child_fs), "%s/%s", fspath, name);
@@ -215,12 +217,12 @@ static int walk_dir(struct lr_file_cache *fc, uint32_t dir, const char *fspath, 
         if (S_ISLNK(st.st_mode)) {
             char real[PATH_MAX];
             if (realpath(child_fs, real) == NULL || !inside_root(fc->root_real, real)) {
-                LR_LOG(WARNING, http, "file cache: skipping %s (symlink outside the root)",
+                LR_LOG(WARNING, files, "file cache: skipping %s (symlink outside the root)",
                        child_fs);
                 continue;
             }
             if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
-                LR_LOG(WARNING, http, "file cache: skipping %s (symlink to a non-file)", child_fs);
+                LR_LOG(WARNING, files, "file cache: skipping %s (symlink to a non-file)", child_fs);
                 continue;
             }
         }
@@ -446,7 +448,7 @@ struct lr_file_cache *lr_file_cache_load(const char *root, uint64_t budget, uint
         fc->shinfo[i].fcb_opaque = NULL;
         rte_mbuf_ext_refcnt_set(&fc->shinfo[i], 1);
     }
-    LR_LOG(INFO, http, "file cache: %s: %u entries, %" PRIu64 " bytes", root, fc->nb, fc->bytes);
+    LR_LOG(INFO, files, "file cache: %s: %u entries, %" PRIu64 " bytes", root, fc->nb, fc->bytes);
     return fc;
 
 fail:

@@ -40,7 +40,7 @@
 #include "lr_log.h"
 
 /* The file cache logs as linerate.http (defined by the HTTP module). */
-LR_LOG_DECLARE(http);
+LR_LOG_DECLARE(files); /* linerate.files */
 
 enum lr_file_type {
     LR_FILE_REG = 0,

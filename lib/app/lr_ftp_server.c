@@ -454,8 +454,7 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
             do_fs(w, x, a);
             break;
         case LR_FTP_ACT_DELAY:
-            x->delaying = true;
-            x->delay_until = w->now + a->delay_us;
+            /* ftp_out_run() set delaying/delay_until before the flush. */
             lr_ftp_sess_rearm(w, x);
             break;
         case LR_FTP_ACT_CLOSE:

@@ -494,43 +494,24 @@ static void ip_frag_walk(const struct lr_worker *w, lr_module_counter_fn fn, voi
     fn(arg, "mbufs_held", c.mbufs_held);
 }
 
-/* Sums by position: the walk emits the same names in the same order. */
-struct ip_frag_sum {
-    unsigned n, pos;
-    const char *name[16];
-    uint64_t v[16];
-};
-
-static void ip_frag_sum_add(void *arg, const char *name, uint64_t value)
-{
-    struct ip_frag_sum *s = arg;
-    if (s->pos >= RTE_DIM(s->v))
-        return;
-    if (s->pos == s->n) {
-        s->name[s->n++] = name; /* string literals */
-        s->v[s->pos] = 0;
-    }
-    s->v[s->pos++] += value;
-}
-
 /* Telemetry: /linerate/ip, summed over workers on the telemetry thread. */
 static int ip_frag_telemetry(const char *cmd __rte_unused, const char *params __rte_unused,
                              struct rte_tel_data *d)
 {
     const struct lr_worker_set *ws = lr_telemetry_workers_get();
-    struct ip_frag_sum sum = { 0 };
+    struct lr_walk_sum sum;
 
     if (ws == NULL)
         return -EAGAIN;
+    lr_walk_sum_init(&sum);
     for (uint16_t i = 0; i < ws->nb_workers; i++) {
-        sum.pos = 0;
         if (ws->workers[i] != NULL)
-            ip_frag_walk(ws->workers[i], ip_frag_sum_add, &sum);
+            lr_walk_sum_worker(&sum, ws->workers[i], ip_frag_walk);
     }
     lr_telemetry_workers_put();
     rte_tel_data_start_dict(d);
     for (unsigned k = 0; k < sum.n; k++)
-        rte_tel_data_add_dict_u64(d, sum.name[k], sum.v[k]);
+        rte_tel_data_add_dict_u64(d, sum.name[k], sum.value[k]);
     return 0;
 }
 

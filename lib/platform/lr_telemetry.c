@@ -162,3 +162,32 @@ int lr_telemetry_register(const char *cmd, telemetry_cb fn, const char *help)
         LR_LOG(WARNING, core, "telemetry: cannot register %s: %s", full, rte_strerror(-rc));
     return rc;
 }
+
+void lr_walk_sum_init(struct lr_walk_sum *s)
+{
+    s->n = 0;
+    s->pos = 0;
+    s->overflow = false;
+}
+
+static void walk_sum_add(void *arg, const char *name, uint64_t value)
+{
+    struct lr_walk_sum *s = arg;
+
+    if (s->pos >= LR_MODULE_COUNTERS_MAX) {
+        s->overflow = true;
+        return;
+    }
+    if (s->pos == s->n) {
+        snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", name);
+        s->value[s->pos] = 0;
+    }
+    s->value[s->pos++] += value;
+}
+
+void lr_walk_sum_worker(struct lr_walk_sum *s, const struct lr_worker *w,
+                        void (*walk)(const struct lr_worker *, lr_module_counter_fn, void *))
+{
+    s->pos = 0;
+    walk(w, walk_sum_add, s);
+}

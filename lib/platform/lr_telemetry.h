@@ -17,6 +17,7 @@
 
 #include <rte_telemetry.h>
 
+#include "lr_module.h"
 #include "lr_stats.h"
 #include "lr_worker.h"
 
@@ -54,5 +55,28 @@ void lr_telemetry_detach(void);
 const struct lr_worker_set *lr_telemetry_workers_get(void);
 /** End of a read started by lr_telemetry_workers_get(). */
 void lr_telemetry_workers_put(void);
+
+/** Counters one module's walk may emit and still be summed (lr_walk_sum). */
+#define LR_MODULE_COUNTERS_MAX 128
+
+/**
+ * One module's counters summed over workers. A walk emits the same names in
+ * the same order every time (lr_module.h), so sums match by position:
+ * lr_walk_sum_init() once, lr_walk_sum_worker() per worker, then read
+ * name[0..n-1] and value[0..n-1]. Names are copied (walks may pass stack
+ * buffers); counters past LR_MODULE_COUNTERS_MAX set @overflow.
+ */
+struct lr_walk_sum {
+    unsigned n;
+    unsigned pos;
+    bool overflow;
+    char name[LR_MODULE_COUNTERS_MAX][48];
+    uint64_t value[LR_MODULE_COUNTERS_MAX];
+};
+
+void lr_walk_sum_init(struct lr_walk_sum *s);
+/** Add @w's counters, as named by @walk (a module's walk hook), to @s. */
+void lr_walk_sum_worker(struct lr_walk_sum *s, const struct lr_worker *w,
+                        void (*walk)(const struct lr_worker *, lr_module_counter_fn, void *));
 
 #endif /* LR_TELEMETRY_H */

@@ -164,48 +164,20 @@ void lr_line_totals_foreach(const struct lr_line_totals *t, lr_module_counter_fn
         fn(arg, line_names[f], t->v[f]);
 }
 
-/* Sums one module's counters over workers, matching them by position (a
- * walk emits the same names in the same order every time). */
-struct module_sum {
-    unsigned n;
-    unsigned pos;
-    bool overflow;
-    char name[LR_MODULE_COUNTERS_MAX][48]; /* copies: walks may pass stack buffers */
-    uint64_t value[LR_MODULE_COUNTERS_MAX];
-};
-
-static void module_sum_add(void *arg, const char *name, uint64_t value)
-{
-    struct module_sum *m = arg;
-
-    if (m->pos >= LR_MODULE_COUNTERS_MAX) {
-        m->overflow = true;
-        return;
-    }
-    if (m->pos == m->n) {
-        snprintf(m->name[m->n++], sizeof(m->name[0]), "%s", name);
-        m->value[m->pos] = 0;
-    }
-    m->value[m->pos++] += value;
-}
-
 void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg)
 {
     unsigned nmod;
     const struct lr_module *const *mods = lr_runtime_modules(&nmod);
 
     for (unsigned k = 0; k < nmod; k++) {
-        struct module_sum sum;
+        struct lr_walk_sum sum;
 
         if (mods[k]->walk == NULL)
             continue;
-        sum.n = 0;
-        sum.overflow = false;
+        lr_walk_sum_init(&sum);
         for (uint16_t i = 0; i < rt->nb_workers; i++) {
-            if (rt->workers[i] == NULL || rt->modules_up[i] <= k)
-                continue;
-            sum.pos = 0;
-            mods[k]->walk(rt->workers[i], module_sum_add, &sum);
+            if (rt->workers[i] != NULL && rt->modules_up[i] > k)
+                lr_walk_sum_worker(&sum, rt->workers[i], mods[k]->walk);
         }
         if (sum.overflow)
             LR_LOG(WARNING, core, "module %s has more than %u counters; the rest are not shown",

@@ -34,7 +34,6 @@
 #include "lr_telemetry.h"
 
 #define LR_MODULES_MAX         32
-#define LR_MODULE_COUNTERS_MAX 128 /* per module walk, for the sums */
 
 /* The stats-line fields summed from the modules' walks (lr_module.h). */
 struct lr_line_totals {

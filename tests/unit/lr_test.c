@@ -543,6 +543,19 @@ unsigned lr_test_pool_in_use(struct lr_worker *w)
 
 /* --- frame builders ---------------------------------------------------------- */
 
+void lr_test_write_file(const char *dir, const char *rel, const void *data, size_t len)
+{
+    char p[PATH_MAX];
+    FILE *f;
+
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    f = fopen(p, "wb");
+    if (f == NULL || (len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0) {
+        fprintf(stderr, "lr_test_write_file: %s: %s\n", p, strerror(errno));
+        abort();
+    }
+}
+
 uint16_t lr_test_inet_csum(const void *data, size_t len)
 {
     const uint8_t *p = data;

@@ -218,6 +218,10 @@ size_t lr_test_icmp_echo_frame(const struct lr_worker *w, void *buf, size_t cap,
                                const void *data, size_t len);
 
 /** The Internet checksum (RFC 1071) of @len bytes, folded and complemented. */
+/** Write @len bytes of @data to @dir/@rel (the directories must exist);
+ *  aborts the test binary when the file cannot be written. */
+void lr_test_write_file(const char *dir, const char *rel, const void *data, size_t len);
+
 uint16_t lr_test_inet_csum(const void *data, size_t len);
 
 #endif /* LR_TEST_H */

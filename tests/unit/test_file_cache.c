@@ -23,21 +23,11 @@
 
 #include "lr_file_cache.h"
 #include "lr_http_parser.h"
+#include "lr_test.h"
 
 static char tmpdir[256];
 static char outside[256];
 static struct rte_mempool *pool;
-
-static void write_file(const char *rel, const void *data, size_t len)
-{
-    char p[PATH_MAX];
-    snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    if (len > 0)
-        assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
 
 static void make_dir(const char *rel)
 {
@@ -89,16 +79,16 @@ static int group_teardown(void **state)
  * /link-out -> outside file, /link-dir -> sub */
 static void build_tree(void)
 {
-    write_file("index.html", "<h1>hi</h1>\n", 12);
-    write_file("b.txt", "bbbb", 4);
-    write_file("empty", "", 0);
+    lr_test_write_file(tmpdir, "index.html", "<h1>hi</h1>\n", 12);
+    lr_test_write_file(tmpdir, "b.txt", "bbbb", 4);
+    lr_test_write_file(tmpdir, "empty", "", 0);
     make_dir("sub");
-    write_file("sub/x.css", "body{}", 6);
+    lr_test_write_file(tmpdir, "sub/x.css", "body{}", 6);
     make_dir("sub/deep");
     uint8_t big[70000];
     for (size_t i = 0; i < sizeof(big); i++)
         big[i] = (uint8_t)(i * 7 + 3);
-    write_file("sub/deep/y.bin", big, sizeof(big));
+    lr_test_write_file(tmpdir, "sub/deep/y.bin", big, sizeof(big));
     char p[PATH_MAX], t[PATH_MAX];
     snprintf(p, sizeof(p), "%s/link-in", tmpdir);
     assert_int_equal(symlink("b.txt", p), 0);

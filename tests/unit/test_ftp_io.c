@@ -67,16 +67,6 @@ static bool on_disk(const char *rel)
     return lstat(p, &st) == 0;
 }
 
-static void write_file(const char *rel, const char *text)
-{
-    char p[256];
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void read_disk(const char *rel, char *buf, size_t cap, ssize_t *n)
 {
     char p[256];
@@ -279,7 +269,7 @@ static void atomic_uploads(void **state)
     struct lr_ftp_io *io = lr_ftp_io_start(root, "/upload", NULL, 1, 4, SOCKET_ID_ANY);
     assert_non_null(io);
     mkdir(strcat(strcpy((char[256]){ 0 }, root), "/upload/sub"), 0755);
-    write_file("upload/sub/keep.txt", "original");
+    lr_test_write_file(root, "upload/sub/keep.txt", "original", strlen("original"));
     const char *tmp = "/upload/sub/" LR_FTP_TEMP_PREFIX "a";
 
     /* APPE then DISCARD (a 426/552): the target is untouched. */
@@ -317,7 +307,7 @@ static void atomic_uploads(void **state)
     snprintf(m->path2, sizeof(m->path2), "/upload/sub/keep.txt");
     m = run(io, m);
     assert_int_equal(m->rc, -EPERM);
-    write_file("upload/sub/" LR_FTP_TEMP_PREFIX "a", "planted");
+    lr_test_write_file(root, "upload/sub/" LR_FTP_TEMP_PREFIX "a", "planted", strlen("planted"));
     snprintf(m->path2, sizeof(m->path2), "%s", tmp);
     m->append = false;
     m = run(io, m);
@@ -351,7 +341,7 @@ static void atomic_uploads(void **state)
     m = run(io, m);
     assert_int_equal(m->rc, -EPERM);
     /* SIZE in TYPE A of a file on disk: LF -> CRLF counted (RFC 3659 §4). */
-    write_file("upload/lf.txt", "a\nb\r\n\n");
+    lr_test_write_file(root, "upload/lf.txt", "a\nb\r\n\n", strlen("a\nb\r\n\n"));
     m->op = LR_FTP_IO_ASCII_SIZE;
     snprintf(m->path, sizeof(m->path), "/upload/lf.txt");
     m = run(io, m);
@@ -365,8 +355,8 @@ static void atomic_uploads(void **state)
     lr_ftp_io_stop(io);
 
     /* The sweep: every temporary file below the upload directory, nothing else. */
-    write_file("upload/" LR_FTP_TEMP_PREFIX "top", "x");
-    write_file("upload/.hidden", "x");
+    lr_test_write_file(root, "upload/" LR_FTP_TEMP_PREFIX "top", "x", strlen("x"));
+    lr_test_write_file(root, "upload/.hidden", "x", strlen("x"));
     assert_int_equal(lr_ftp_io_sweep(root, "/upload"), 2);
     assert_false(on_disk("upload/" LR_FTP_TEMP_PREFIX "top"));
     assert_false(on_disk("upload/sub/" LR_FTP_TEMP_PREFIX "a"));

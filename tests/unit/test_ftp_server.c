@@ -347,17 +347,6 @@ static void check_clean(struct lrt_env *e)
 
 /* --- fixture ------------------------------------------------------------------- */
 
-static void write_file(const char *rel, const void *data, size_t len)
-{
-    char p[512];
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    if (len > 0)
-        assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -368,13 +357,13 @@ static int group_setup(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     if (system(cmd) != 0 || mkdir(root, 0755) != 0)
         return -1;
-    write_file("hello.txt", HELLO, HELLO_LEN);
+    lr_test_write_file(root, "hello.txt", HELLO, HELLO_LEN);
     char p[512];
     snprintf(p, sizeof(p), "%s/pub", root);
     mkdir(p, 0755);
     for (size_t i = 0; i < BIG_SIZE; i++)
         big[i] = (uint8_t)(i * 13 + i / 251);
-    write_file("pub/big.bin", big, BIG_SIZE);
+    lr_test_write_file(root, "pub/big.bin", big, BIG_SIZE);
     snprintf(users, sizeof(users), "%s.users", root);
     FILE *f = fopen(users, "w");
     if (f == NULL)

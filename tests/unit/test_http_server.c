@@ -41,17 +41,6 @@ struct rx {
     bool rst;
 };
 
-static void write_file(const char *rel, const void *data, size_t len)
-{
-    char p[512];
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    if (len > 0)
-        assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -62,22 +51,22 @@ static int group_setup(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     if (system(cmd) != 0 || mkdir(root, 0755) != 0)
         return -1;
-    write_file("hello.txt", "hello world\n", 12);
-    write_file("index.html", "<p>root index</p>\n", 18);
+    lr_test_write_file(root, "hello.txt", "hello world\n", 12);
+    lr_test_write_file(root, "index.html", "<p>root index</p>\n", 18);
     for (size_t i = 0; i < BIG_SIZE; i++)
         big[i] = (uint8_t)(i * 13 + i / 251);
-    write_file("big.bin", big, BIG_SIZE);
-    write_file("empty", "", 0);
+    lr_test_write_file(root, "big.bin", big, BIG_SIZE);
+    lr_test_write_file(root, "empty", "", 0);
     char p[512];
     snprintf(p, sizeof(p), "%s/sub", root);
     mkdir(p, 0755);
-    write_file("sub/index.html", "<p>sub index</p>\n", 17);
+    lr_test_write_file(root, "sub/index.html", "<p>sub index</p>\n", 17);
     snprintf(p, sizeof(p), "%s/noindex", root);
     mkdir(p, 0755);
-    write_file("noindex/a.css", "a{}", 3);
+    lr_test_write_file(root, "noindex/a.css", "a{}", 3);
     snprintf(p, sizeof(p), "%s/a b%%c\"<", root); /* bytes a Location must encode */
     mkdir(p, 0755);
-    write_file("a b%c\"</index.html", "x", 1);
+    lr_test_write_file(root, "a b%c\"</index.html", "x", 1);
     char err[256];
     fc = lr_file_cache_load(root, 1 << 20, 1, err, sizeof(err));
     if (fc == NULL) {

@@ -34,17 +34,6 @@ static struct lr_file_cache *fc;
 static struct lr_config cfg;
 static uint8_t big[ROLL_SIZE];
 
-static void write_file(const char *name, const void *data, size_t len)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", root, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    if (len > 0)
-        assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -65,15 +54,15 @@ static int group_setup(void **state)
         even[i] = (uint8_t)(i ^ 0x5a);
     for (size_t i = 0; i < sizeof(big); i++)
         big[i] = (uint8_t)(i * 7 + (i >> 9));
-    write_file("small.bin", small, sizeof(small));
-    write_file("even.bin", even, sizeof(even));
-    write_file("text.txt", "a\nb\rc", 5);
-    write_file("big.bin", big, sizeof(big));
-    write_file("dir/inner.bin", small, 10);
+    lr_test_write_file(root, "small.bin", small, sizeof(small));
+    lr_test_write_file(root, "even.bin", even, sizeof(even));
+    lr_test_write_file(root, "text.txt", "a\nb\rc", 5);
+    lr_test_write_file(root, "big.bin", big, sizeof(big));
+    lr_test_write_file(root, "dir/inner.bin", small, 10);
     static char lines[300];
     for (size_t i = 0; i < sizeof(lines); i++)
         lines[i] = i % 4 == 3 ? '\n' : (char)('a' + i % 4);
-    write_file("lines.txt", lines, sizeof(lines));
+    lr_test_write_file(root, "lines.txt", lines, sizeof(lines));
     fc = lr_file_cache_load(root, 64u << 20, 1, err, sizeof(err));
     if (fc == NULL) {
         fprintf(stderr, "file cache: %s\n", err);
