@@ -122,7 +122,7 @@ static int load_config(const struct lr_opts *o, struct lr_config *cfg)
         }
         path = LR_DEFAULT_CONFIG;
     }
-    int rc = lr_config_load(cfg, path, err, sizeof(err));
+    int rc = lr_runtime_config_load(cfg, path, err, sizeof(err));
     /* A missing root, users file or upload directory is a configuration
      * error too (exit 2, same form), for --check and a start alike. */
     if (rc == 0)

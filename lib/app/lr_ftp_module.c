@@ -5,6 +5,7 @@
  * descriptor. Control connections and sessions are in lr_ftp_server.c,
  * data connections and transfers in lr_ftp_data.c.
  */
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,12 +127,26 @@ static const struct lr_module_line ftp_line[] = {
     { "bytes_down", LR_LINE_XFER_BYTES },  { NULL, 0 },
 };
 
+/* The control port, then the passive range: a range that covers the control
+ * port (or any other service's) is reported on pasv_ports. */
+static unsigned ftp_module_ports(const struct lr_config *cfg, struct lr_port_claim *out)
+{
+    const struct lr_ftp_config *fc = &cfg->ftp;
+
+    if (!fc->enabled)
+        return 0;
+    out[0] = (struct lr_port_claim){ IPPROTO_TCP, fc->listen, fc->listen, "[ftp] listen" };
+    out[1] = (struct lr_port_claim){ IPPROTO_TCP, fc->pasv_min, fc->pasv_max, "[ftp] pasv_ports" };
+    return 2;
+}
+
 const struct lr_module lr_ftp_module = {
     .name = "ftp",
     .after = LR_MODULE_AFTER("tcp"),
     .global_init = ftp_module_global_init,
     .global_fini = ftp_module_global_fini,
     .flow = ftp_module_flow,
+    .ports = ftp_module_ports,
     .init = lr_ftp_server_init,
     .fini = lr_ftp_server_free,
     .poll = lr_ftp_server_poll,

@@ -33,6 +33,7 @@
  * a linger time passes, so a client still sending a body does not get a RST
  * that would destroy the response it has not read yet.
  */
+#include <netinet/in.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -1407,6 +1408,18 @@ static const struct lr_module_line http_line[] = {
     { "responses_5xx", LR_LINE_RESPONSES_5XX }, { NULL, 0 },
 };
 
+static unsigned http_module_ports(const struct lr_config *cfg, struct lr_port_claim *out)
+{
+    unsigned n = 0;
+
+    if (!cfg->http.enabled)
+        return 0;
+    for (unsigned i = 0; i < cfg->http.nb_listen && n < LR_PORT_CLAIMS_MAX; i++)
+        out[n++] = (struct lr_port_claim){ IPPROTO_TCP, cfg->http.listen[i], cfg->http.listen[i],
+                                           "[http] listen" };
+    return n;
+}
+
 const struct lr_module lr_http_module = {
     .name = "http",
     .after = LR_MODULE_AFTER("tcp"),
@@ -1414,6 +1427,7 @@ const struct lr_module lr_http_module = {
     .global_fini = http_module_global_fini,
     .init = http_module_init,
     .fini = http_module_fini,
+    .ports = http_module_ports,
     .shutdown = lr_http_server_shutdown,
     .walk = http_module_walk,
     .line = http_line,

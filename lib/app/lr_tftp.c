@@ -17,6 +17,7 @@
  * a retransmission rebuilds exactly the same bytes and nothing is kept per
  * block.
  */
+#include <netinet/in.h>
 #include <errno.h>
 #include <string.h>
 
@@ -737,6 +738,15 @@ static const struct lr_module_line tftp_line[] = {
     { NULL, 0 },
 };
 
+static unsigned tftp_module_ports(const struct lr_config *cfg, struct lr_port_claim *out)
+{
+    if (cfg->tftp.listen == 0)
+        return 0;
+    out[0] =
+        (struct lr_port_claim){ IPPROTO_UDP, cfg->tftp.listen, cfg->tftp.listen, "[tftp] listen" };
+    return 1;
+}
+
 const struct lr_module lr_tftp_module = {
     .name = "tftp",
     .after = LR_MODULE_AFTER("udp"),
@@ -745,6 +755,7 @@ const struct lr_module lr_tftp_module = {
     .init = tftp_module_init,
     .fini = tftp_module_fini,
     .udp_binds = lr_tftp_udp_binds,
+    .ports = tftp_module_ports,
     .shutdown = lr_tftp_module_shutdown,
     .walk = lr_tftp_module_walk,
     .line = tftp_line,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* UDP echo (RFC 862), see lr_udp_echo.h. */
+#include <netinet/in.h>
 #include <errno.h>
 
 #include <rte_malloc.h>
@@ -105,10 +106,20 @@ void lr_udp_echo_walk(const struct lr_worker *w,
     fn(arg, "refused", c.refused);
 }
 
+static unsigned udp_echo_ports(const struct lr_config *cfg, struct lr_port_claim *out)
+{
+    if (cfg->udp.echo_port == 0)
+        return 0;
+    out[0] = (struct lr_port_claim){ IPPROTO_UDP, cfg->udp.echo_port, cfg->udp.echo_port,
+                                     "[udp] echo_port" };
+    return 1;
+}
+
 const struct lr_module lr_udp_echo_module = {
     .name = "udp_echo",
     .after = LR_MODULE_AFTER("udp"),
     .init = lr_udp_echo_init,
     .fini = lr_udp_echo_free,
+    .ports = udp_echo_ports,
     .walk = lr_udp_echo_walk,
 };

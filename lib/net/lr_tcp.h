@@ -202,7 +202,7 @@ int lr_tcp_global_init(void);
 /**
  * Allocate w->tcp on the worker's socket from w->cfg->tcp: connection pool
  * ([tcp] max_conns), connection table, listener table. Registers IPPROTO_TCP
- * with the IPv4 layer and starts the echo/discard services when configured.
+ * with the IPv4 layer.
  * 0 or -errno (w->tcp stays NULL).
  */
 int lr_tcp_init(struct lr_worker *w);

@@ -25,7 +25,6 @@
 #include "lr_crash.h"
 #include "lr_pkt.h"
 #include "lr_tcp_priv.h"
-#include "lr_tcp_services.h"
 
 /* Process-wide ISN / cookie secret, written once by lr_tcp_global_init()
  * before workers start and read-only afterwards (see lr_tcp.h). */
@@ -353,11 +352,6 @@ int lr_tcp_init(struct lr_worker *w)
     w->tcp = t;
     lr_ipv4_register(w, IPPROTO_TCP, lr_tcp_input_burst);
     lr_icmp_register_error_handler(w, IPPROTO_TCP, lr_tcp_icmp_error);
-    int rc = lr_tcp_services_init(w);
-    if (rc != 0) {
-        lr_tcp_free(w);
-        return rc;
-    }
     return 0;
 
 nomem:
@@ -374,7 +368,6 @@ void lr_tcp_free(struct lr_worker *w)
     struct lr_tcp_ctx *t = w->tcp;
     if (t == NULL)
         return;
-    lr_tcp_services_free(w);
     t->busy = 0;
     for (uint32_t i = 0; i < t->max_conns; i++) {
         struct lr_tcp_conn *c = &t->conns[i];

@@ -9,8 +9,6 @@
  *   lr_tcp_output.c    segment building, send queue, lr_tcp_output(), RST/ACK replies
  *   lr_tcp_timer.c     the two timers of a connection (retransmit-class, delayed ACK)
  *   lr_tcp_stats.c     counters, connection listing (telemetry data)
- *   lr_tcp_services.c  echo (RFC 862) and discard (RFC 863), on the public
- *                      API only (lr_tcp.h, lr_tcp_services.h)
  *
  * Deferred free: a connection released while a burst is being processed
  * (reset, abort from a callback, ...) leaves the hash table at once (state
@@ -211,7 +209,6 @@ struct lr_tcp_ctx {
     struct lr_tcp_counters cnt;
     const struct lr_tcp_config *cfg;
     uint16_t eph_next; /* next ephemeral port to try */
-    void *services;    /* lr_tcp_services.c state */
 } __rte_cache_aligned;
 
 /* Parsed segment (input side). */

@@ -5,8 +5,9 @@
  *
  * Rules across keys and modules (lr_cfg_check()): ports numbered without gaps
  * with distinct subnets and gateways inside them, consistent TCP timer
- * bounds, services that do not clash on a port or with the FTP passive
- * range, client mode defaults and its required target. The loader runs them
+ * bounds, client mode defaults and its required target. (Services that
+ * clash on a port are found by the runtime from the modules' port claims,
+ * lr_runtime_config_load().) The loader runs them
  * after every key was applied, so they judge the text like any other key
  * and report in the same "FILE: [section] key: reason" form.
  *
@@ -61,11 +62,6 @@ static uint32_t prefix_mask(uint8_t prefix)
 {
     return prefix == 0 ? 0 : ~0u << (32 - prefix);
 }
-
-struct svc_port {
-    const char *what;
-    uint16_t port;
-};
 
 int lr_cfg_check(struct cfg_ctx *c)
 {
@@ -139,30 +135,8 @@ int lr_cfg_check(struct cfg_ctx *c)
         return lr_cfg_error(c, "[ftp] users: missing (anonymous = no and no users file: nobody "
                                "could log in)");
 
-    /* One TCP port, one service. */
-    struct svc_port tcp_ports[LR_MAX_LISTEN + 4];
-    unsigned nt = 0;
-    if (hc->enabled)
-        for (unsigned i = 0; i < hc->nb_listen; i++)
-            tcp_ports[nt++] = (struct svc_port){ "[http] listen", hc->listen[i] };
-    if (fc->enabled)
-        tcp_ports[nt++] = (struct svc_port){ "[ftp] listen", fc->listen };
-    if (tc->echo_port != 0)
-        tcp_ports[nt++] = (struct svc_port){ "[tcp] echo_port", tc->echo_port };
-    if (tc->discard_port != 0)
-        tcp_ports[nt++] = (struct svc_port){ "[tcp] discard_port", tc->discard_port };
-    for (unsigned i = 0; i < nt; i++) {
-        for (unsigned j = 0; j < i; j++)
-            if (tcp_ports[i].port == tcp_ports[j].port)
-                return lr_cfg_error(c, "%s: port %u is also used by %s", tcp_ports[i].what,
-                                    tcp_ports[i].port, tcp_ports[j].what);
-        if (fc->enabled && tcp_ports[i].port >= fc->pasv_min && tcp_ports[i].port <= fc->pasv_max)
-            return lr_cfg_error(c, "[ftp] pasv_ports: %u-%u includes port %u of %s", fc->pasv_min,
-                                fc->pasv_max, tcp_ports[i].port, tcp_ports[i].what);
-    }
-    if (cfg->udp.echo_port != 0 && cfg->udp.echo_port == cfg->tftp.listen)
-        return lr_cfg_error(c, "[tftp] listen: port %u is also the [udp] echo_port",
-                            cfg->tftp.listen);
+    /* Ports shared between modules are checked by the runtime from the
+     * modules' claims (lr_runtime_config_load, struct lr_module.ports). */
 
     /* Client mode needs somewhere to go. */
     if (cfg->client.enabled && !key_given(c, SEC_CLIENT, 0, "target"))

@@ -11,7 +11,7 @@
  *                       field, bounds, default and help)
  *   lr_config_values.c  value parsers (lr_parse_*()), formatting of times,
  *                       sizes and ranges for messages and help
- *   lr_config_check.c   rules across keys and modules (lr_cfg_check(), run by
+ *   lr_config_check.c   rules across keys (lr_cfg_check(), run by
  *                       the loader) and the filesystem checks
  *                       (lr_config_check_paths(), run by --check and at start)
  */

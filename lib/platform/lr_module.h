@@ -61,6 +61,16 @@ struct lr_module_line {
     enum lr_line_field field;
 };
 
+/** A port or port range a module's services take (struct lr_module.ports). */
+struct lr_port_claim {
+    uint8_t proto;    /* IPPROTO_TCP or IPPROTO_UDP */
+    uint16_t lo, hi;  /* host order, lo <= hi (one port: lo == hi) */
+    const char *what; /* the config key that asks for it: "[http] listen" */
+};
+
+/** Claims one module may make (struct lr_module.ports). */
+#define LR_PORT_CLAIMS_MAX 16
+
 /** A NULL-terminated list of module names for struct lr_module.after. */
 #define LR_MODULE_AFTER(...)                                                                       \
     (const char *const[])                                                                          \
@@ -84,6 +94,11 @@ struct lr_module {
      *  service ports (e.g. one per TFTP transfer); the runtime adds them up
      *  into w->udp_extra_binds before any init. */
     uint32_t (*udp_binds)(const struct lr_config *cfg);
+    /** The ports this module's services take under @cfg (listeners, UDP
+     *  binds, FTP's passive range): at most LR_PORT_CLAIMS_MAX into @out,
+     *  returns how many. The runtime refuses a configuration where two
+     *  claims of one protocol overlap (lr_runtime_config_load). */
+    unsigned (*ports)(const struct lr_config *cfg, struct lr_port_claim *out);
     /** Per worker on the main lcore (allocations on w->socket). 0 or -errno. */
     int (*init)(struct lr_worker *w);
     /** Per worker on the main lcore after the workers stopped. */

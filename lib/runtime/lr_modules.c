@@ -22,6 +22,7 @@
 #include "lr_net.h"
 #include "lr_runtime.h"
 #include "lr_tcp.h"
+#include "lr_tcp_services.h"
 #include "lr_tftp.h"
 #include "lr_udp.h"
 #include "lr_udp_echo.h"
@@ -29,9 +30,9 @@
 /* In the order they run when their dependencies allow it (a module listed
  * before one of its `after` modules is moved behind it). */
 static const struct lr_module *const lr_module_list[] = {
-    &lr_fault_module, &lr_arp_module,      &lr_ip_module,     &lr_ip_frag_module,
-    &lr_udp_module,   &lr_udp_echo_module, &lr_tcp_module,    &lr_http_module,
-    &lr_tftp_module,  &lr_ftp_module,      &lr_client_module,
+    &lr_fault_module, &lr_arp_module,      &lr_ip_module,           &lr_ip_frag_module,
+    &lr_udp_module,   &lr_udp_echo_module, &lr_tcp_module,          &lr_http_module,
+    &lr_tftp_module,  &lr_ftp_module,      &lr_tcp_services_module, &lr_client_module,
 };
 
 #define NB_MODULES RTE_DIM(lr_module_list)
@@ -110,6 +111,72 @@ const struct lr_module *const *lr_runtime_modules(unsigned *n)
     }
     *n = nb_ordered;
     return ordered;
+}
+
+/* --- port claims ---------------------------------------------------------- */
+
+static int claim_clash(const struct lr_port_claim *a, const struct lr_port_claim *b,
+                       const char *name, char *err, size_t errlen)
+{
+    /* @a came first (module order, then the module's own order); a clash is
+     * reported on the later key, or on the range that covers a port. */
+    if (a->proto != b->proto || a->hi < b->lo || b->hi < a->lo)
+        return 0;
+    if (a->lo == a->hi && b->lo == b->hi)
+        snprintf(err, errlen, "%s: %s: port %u is also used by %s", name, b->what, b->lo, a->what);
+    else if (a->lo == a->hi)
+        snprintf(err, errlen, "%s: %s: %u-%u includes port %u of %s", name, b->what, b->lo, b->hi,
+                 a->lo, a->what);
+    else if (b->lo == b->hi)
+        snprintf(err, errlen, "%s: %s: %u-%u includes port %u of %s", name, a->what, a->lo, a->hi,
+                 b->lo, b->what);
+    else
+        snprintf(err, errlen, "%s: %s: %u-%u overlaps %s %u-%u", name, b->what, b->lo, b->hi,
+                 a->what, a->lo, a->hi);
+    return -EINVAL;
+}
+
+int lr_modules_check_ports(const struct lr_config *cfg, const char *name, char *err, size_t errlen)
+{
+    static struct lr_port_claim all[LR_MODULES_MAX * LR_PORT_CLAIMS_MAX];
+    unsigned nmod, n = 0;
+    const struct lr_module *const *mods = lr_runtime_modules(&nmod);
+
+    for (unsigned k = 0; k < nmod; k++) {
+        struct lr_port_claim mine[LR_PORT_CLAIMS_MAX];
+        unsigned got;
+
+        if (mods[k]->ports == NULL)
+            continue;
+        got = mods[k]->ports(cfg, mine);
+        if (got > LR_PORT_CLAIMS_MAX) { /* a module defect, not the user's */
+            snprintf(err, errlen, "%s: module %s claims %u ports, at most %u", name, mods[k]->name,
+                     got, LR_PORT_CLAIMS_MAX);
+            return -EINVAL;
+        }
+        for (unsigned i = 0; i < got; i++) {
+            for (unsigned j = 0; j < n; j++) {
+                int rc = claim_clash(&all[j], &mine[i], name, err, errlen);
+                if (rc != 0)
+                    return rc;
+            }
+            all[n++] = mine[i];
+        }
+    }
+    return 0;
+}
+
+int lr_runtime_config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen)
+{
+    int rc = lr_config_load(cfg, path, err, errlen);
+    return rc != 0 ? rc : lr_modules_check_ports(cfg, path, err, errlen);
+}
+
+int lr_runtime_config_load_string(struct lr_config *cfg, const char *text, const char *name,
+                                  char *err, size_t errlen)
+{
+    int rc = lr_config_load_string(cfg, text, name, err, errlen);
+    return rc != 0 ? rc : lr_modules_check_ports(cfg, name, err, errlen);
 }
 
 /* --- counters ------------------------------------------------------------ */

@@ -33,7 +33,7 @@
 #include "lr_module.h"
 #include "lr_telemetry.h"
 
-#define LR_MODULES_MAX         32
+#define LR_MODULES_MAX 32
 
 /* The stats-line fields summed from the modules' walks (lr_module.h). */
 struct lr_line_totals {
@@ -56,6 +56,18 @@ struct lr_runtime {
     unsigned globals_up;                 /* modules whose global_init succeeded */
     struct rte_ring *rings[LR_MAX_WORKERS][LR_MAX_WORKERS]; /* [from][to] */
 };
+
+/**
+ * Load a configuration file (lr_config_load) and check what no single module
+ * can: that no two modules' port claims (struct lr_module.ports) overlap.
+ * Errors are one line "FILE: [section] key: reason" in @err; -errno.
+ */
+int lr_runtime_config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen);
+/** lr_runtime_config_load() for configuration text; @name stands for the file. */
+int lr_runtime_config_load_string(struct lr_config *cfg, const char *text, const char *name,
+                                  char *err, size_t errlen);
+/** The port-claim check of lr_runtime_config_load(), on a loaded @cfg. */
+int lr_modules_check_ports(const struct lr_config *cfg, const char *name, char *err, size_t errlen);
 
 /**
  * Check the configuration against the environment EAL set up: at least one

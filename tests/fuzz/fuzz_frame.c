@@ -35,6 +35,7 @@
 #include "lr_config.h"
 #include "lr_net.h"
 #include "lr_tcp.h"
+#include "lr_tcp_services.h"
 #include "lr_udp.h"
 #include "lr_udp_echo.h"
 #include "lr_worker.h"
@@ -51,6 +52,7 @@ static void fuzz_teardown(void)
     if (fw == NULL)
         return;
     lr_udp_free(fw);
+    lr_tcp_services_free(fw);
     lr_tcp_free(fw);
     lr_test_tx_free_all(fw);
     lr_test_worker_free(fw);
@@ -72,7 +74,8 @@ static struct lr_worker *fuzz_worker(void)
     cfg.tcp.discard_port = 9;
     cfg.udp.echo_port = 7;
     fw = lr_test_worker_new(&cfg);
-    if (fw == NULL || lr_tcp_init(fw) != 0 || lr_udp_init(fw) != 0 || lr_udp_echo_init(fw) != 0)
+    if (fw == NULL || lr_tcp_init(fw) != 0 || lr_tcp_services_init(fw) != 0 ||
+        lr_udp_init(fw) != 0 || lr_udp_echo_init(fw) != 0)
         abort();
     lr_test_learn_peer(fw, LR_TEST_PEER_IP, &lr_test_peer_mac);
     atexit(fuzz_teardown);

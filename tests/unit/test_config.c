@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "lr_config.h"
+#include "lr_runtime.h"
 
 static const char *default_conf_path;
 static struct lr_config cfg;
@@ -174,7 +175,8 @@ static void parse_percent(void **state)
 static int load(const char *text)
 {
     memset(err, 0, sizeof(err));
-    return lr_config_load_string(&cfg, text, "/etc/lr/t.conf", err, sizeof(err));
+    /* The runtime's loader: the engine plus the modules' port claims. */
+    return lr_runtime_config_load_string(&cfg, text, "/etc/lr/t.conf", err, sizeof(err));
 }
 
 #define PORT0 "[port0]\naddr = 198.18.0.2/24\n"
@@ -606,9 +608,20 @@ static void errors_conflicts(void **state)
                  "/etc/lr/t.conf: [ftp] users: missing (anonymous = no and no users file: "
                  "nobody could log in)");
     expect_error(PORT0 "[udp]\necho_port = 69\n[tftp]\nlisten = 69\n",
-                 "/etc/lr/t.conf: [tftp] listen: port 69 is also the [udp] echo_port");
+                 "/etc/lr/t.conf: [tftp] listen: port 69 is also used by [udp] echo_port");
     expect_error(PORT0 "[http]\nmax_header_bytes = 1k\nmax_uri_bytes = 2k\n",
                  "/etc/lr/t.conf: [http] max_uri_bytes: 2048 is above max_header_bytes 1024");
+    /* Claims from every module (struct lr_module.ports), in module order. */
+    expect_error(PORT0 "[ftp]\nlisten = 50010\n",
+                 "/etc/lr/t.conf: [ftp] pasv_ports: 50000-50999 includes port 50010 of [ftp] "
+                 "listen");
+    expect_error(PORT0 "[tcp]\ndiscard_port = 80\n",
+                 "/etc/lr/t.conf: [tcp] discard_port: port 80 is also used by [http] listen");
+    expect_error(PORT0 "[http]\nlisten = 8080, 8081\n[tcp]\necho_port = 8081\n",
+                 "/etc/lr/t.conf: [tcp] echo_port: port 8081 is also used by [http] listen");
+    /* TCP and UDP ports are separate spaces (RFC 9293 §3.1, RFC 768). */
+    assert_int_equal(load(PORT0 "[udp]\necho_port = 80\n"), 0);
+    assert_int_equal(load(PORT0 "[tcp]\necho_port = 69\n[tftp]\nlisten = 69\n"), 0);
     /* Disabled services do not clash. */
     assert_int_equal(load(PORT0 "[ftp]\nenabled = no\nlisten = 80\n"), 0);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP echo (RFC 862) and discard (RFC 863), started by lr_tcp_init() when
- * [tcp] echo_port / discard_port are set. Written against the public API
- * like any application.
+ * TCP echo (RFC 862) and discard (RFC 863), started on every worker when
+ * [tcp] echo_port / discard_port are set (module "tcp_services", after
+ * "tcp"). Written against the public API like any application.
  *
  * Echo respects flow control: connections run in manual receive mode and a
  * segment is consumed (its window reopened) only once it is queued for
@@ -11,6 +11,7 @@
  * stops instead of data being dropped. The pending chain is bounded by
  * [tcp] rcvbuf because the window is.
  */
+#include <netinet/in.h>
 #include <rte_mbuf.h>
 
 #include "lr_config.h"
@@ -154,3 +155,24 @@ void lr_tcp_services_free(struct lr_worker *w)
      * connections without callbacks, so release them here first. */
     lr_tcp_conns_foreach(w, echo_drop_pending, NULL);
 }
+
+static unsigned tcp_services_ports(const struct lr_config *cfg, struct lr_port_claim *out)
+{
+    unsigned n = 0;
+
+    if (cfg->tcp.echo_port != 0)
+        out[n++] = (struct lr_port_claim){ IPPROTO_TCP, cfg->tcp.echo_port, cfg->tcp.echo_port,
+                                           "[tcp] echo_port" };
+    if (cfg->tcp.discard_port != 0)
+        out[n++] = (struct lr_port_claim){ IPPROTO_TCP, cfg->tcp.discard_port,
+                                           cfg->tcp.discard_port, "[tcp] discard_port" };
+    return n;
+}
+
+const struct lr_module lr_tcp_services_module = {
+    .name = "tcp_services",
+    .after = LR_MODULE_AFTER("tcp"),
+    .init = lr_tcp_services_init,
+    .fini = lr_tcp_services_free,
+    .ports = tcp_services_ports,
+};
