@@ -21,7 +21,6 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#include "lr_app.h"
 #include "lr_ftp_server_priv.h"
 #include "lr_log.h"
 #include "lr_path.h"
@@ -821,7 +820,7 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
 
 void lr_ftp_server_poll(struct lr_worker *w)
 {
-    struct lr_ftp_server *srv = w->app != NULL ? w->app->ftp : NULL;
+    struct lr_ftp_server *srv = lr_ftp_server_of(w);
     if (srv == NULL || srv->io == NULL)
         return;
     struct lr_ftp_io_msg *done[16];

@@ -14,7 +14,6 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
-#include "lr_app.h"
 #include "lr_flow.h"
 #include "lr_ftp_server_priv.h"
 #include "lr_log.h"
@@ -22,9 +21,11 @@
 
 LR_LOG_DEFINE(ftp);
 
+unsigned lr_ftp_slot;
+
 void lr_ftp_counters_get(const struct lr_worker *w, struct lr_ftp_stats *out)
 {
-    const struct lr_ftp_server *srv = w->app != NULL ? w->app->ftp : NULL;
+    const struct lr_ftp_server *srv = lr_ftp_server_of(w);
     if (srv == NULL) {
         memset(out, 0, sizeof(*out));
         return;

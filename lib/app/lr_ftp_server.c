@@ -22,7 +22,6 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#include "lr_app.h"
 #include "lr_flow.h"
 #include "lr_ftp_server_priv.h"
 #include "lr_log.h"
@@ -640,9 +639,8 @@ int lr_ftp_server_init(struct lr_worker *w)
     const struct lr_ftp_config *f = &w->cfg->ftp;
     if (!f->enabled || !lr_ftp_g.up)
         return 0;
-    struct lr_app_ctx *app = lr_app_ctx_get(w);
-    if (app == NULL)
-        return -ENOMEM;
+    if (lr_worker_slot(&lr_ftp_slot) == 0)
+        return -ENOSPC;
     int sock = (int)w->socket;
     struct lr_ftp_server *srv = rte_zmalloc_socket("lr_ftp_server", sizeof(*srv), 0, sock);
     if (srv == NULL)
@@ -679,7 +677,7 @@ int lr_ftp_server_init(struct lr_worker *w)
         srv->free_idx[i] = srv->nb_sess - 1 - i;
     }
     srv->nb_free = srv->nb_sess;
-    app->ftp = srv;
+    w->slot[lr_ftp_slot] = srv;
     int rc = lr_tcp_listen(w, f->listen, &ctrl_ops, srv, NULL);
     if (rc != 0) {
         lr_ftp_server_free(w);
@@ -692,7 +690,7 @@ int lr_ftp_server_init(struct lr_worker *w)
 
 void lr_ftp_server_shutdown(struct lr_worker *w)
 {
-    struct lr_ftp_server *srv = w->app != NULL ? w->app->ftp : NULL;
+    struct lr_ftp_server *srv = lr_ftp_server_of(w);
     if (srv == NULL)
         return;
     if (srv->listening) {
@@ -715,13 +713,12 @@ void lr_ftp_server_shutdown(struct lr_worker *w)
 
 void lr_ftp_server_free(struct lr_worker *w)
 {
-    struct lr_ftp_server *srv = w->app != NULL ? w->app->ftp : NULL;
+    struct lr_ftp_server *srv = lr_ftp_server_of(w);
     if (srv == NULL)
         return;
     rte_free(srv->sess);
     rte_free(srv->free_idx);
     rte_free(srv->pasv);
     rte_free(srv);
-    w->app->ftp = NULL;
-    lr_app_ctx_put(w);
+    w->slot[lr_ftp_slot] = NULL;
 }

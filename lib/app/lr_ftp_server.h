@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * FTP server on the TCP API (lr_tcp.h): one instance per worker
- * (w->app->ftp) driving lr_ftp_session state machines.
+ * (its worker slot, lr_worker_slot) driving lr_ftp_session state machines.
  *
  * Lifecycle (runtime module hooks, like the HTTP server):
  *   main lcore, once:  lr_ftp_server_global_init(cfg, fc, nb_workers, err)

@@ -26,6 +26,14 @@
 
 LR_LOG_DECLARE(ftp); /* linerate.ftp */
 
+/* The FTP server's w->slot[] (lr_worker_slot), given by lr_ftp_server_init. */
+extern unsigned lr_ftp_slot;
+
+static inline struct lr_ftp_server *lr_ftp_server_of(const struct lr_worker *w)
+{
+    return w->slot[lr_ftp_slot];
+}
+
 #define OUT_MAX      16384u      /* control replies waiting to be sent */
 #define STASH_MAX    2048u       /* control bytes received while the session is busy */
 #define DATA_WAIT_US 30000000ull /* data connection must come within 30 s */

@@ -26,7 +26,6 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
-#include "lr_app.h"
 #include "lr_http_client.h"
 #include "lr_http_resp.h"
 #include "lr_log.h"
@@ -34,6 +33,9 @@
 #include "lr_tcp.h"
 
 LR_LOG_DEFINE(client);
+
+/* This module's w->slot[] (lr_worker_slot). */
+static unsigned client_slot;
 
 #define REQ_MAX 640 /* "GET " path(255) " HTTP/1.1\r\nHost: " host(127) ... */
 
@@ -95,12 +97,12 @@ const char *lr_client_error_name(enum lr_client_error e)
 
 static struct lr_client *client_of(struct lr_worker *w)
 {
-    return w->app != NULL ? w->app->client : NULL;
+    return w->slot[client_slot];
 }
 
 const struct lr_client *lr_client_get(const struct lr_worker *w)
 {
-    return w->app != NULL ? w->app->client : NULL;
+    return w->slot[client_slot];
 }
 
 enum lr_client_phase lr_client_phase(const struct lr_client *cl)
@@ -612,15 +614,12 @@ int lr_client_init(struct lr_worker *w)
                share, w->cfg->tcp.max_conns);
         return -EINVAL;
     }
-    struct lr_app_ctx *app = lr_app_ctx_get(w);
-    if (app == NULL)
-        return -ENOMEM;
+    if (lr_worker_slot(&client_slot) == 0)
+        return -ENOSPC;
     int sock = (int)w->socket;
     struct lr_client *cl = rte_zmalloc_socket("lr_client", sizeof(*cl), RTE_CACHE_LINE_SIZE, sock);
-    if (cl == NULL) {
-        lr_app_ctx_put(w);
+    if (cl == NULL)
         return -ENOMEM;
-    }
     cl->cfg = cfg;
     cl->nb_slots = share;
     uint32_t nreq = (uint32_t)cfg->nb_targets * cfg->nb_paths * 2;
@@ -630,7 +629,7 @@ int lr_client_init(struct lr_worker *w)
         rte_zmalloc_socket("lr_client_free", sizeof(uint32_t) * (share ? share : 1), 0, sock);
     cl->reqs = rte_zmalloc_socket("lr_client_reqs", (size_t)nreq * REQ_MAX, 0, sock);
     cl->req_len = rte_zmalloc_socket("lr_client_reqlen", sizeof(uint16_t) * nreq, 0, sock);
-    app->client = cl;
+    w->slot[client_slot] = cl;
     if (cl->slots == NULL || cl->free_stack == NULL || cl->reqs == NULL || cl->req_len == NULL) {
         lr_client_free(w);
         return -ENOMEM;
@@ -680,8 +679,7 @@ void lr_client_free(struct lr_worker *w)
     rte_free(cl->reqs);
     rte_free(cl->req_len);
     rte_free(cl);
-    w->app->client = NULL;
-    lr_app_ctx_put(w);
+    w->slot[client_slot] = NULL;
 }
 
 /* --- main lcore readers ------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * HTTP load generator (client mode, [client] section), one instance per
- * worker (w->app->client).
+ * worker (its worker slot, lr_worker_slot).
  *
  * Each worker owns an equal share of [client] connections as preallocated
  * slots. A slot opens a TCP connection (lr_tcp_connect picks a source port

@@ -46,7 +46,6 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#include "lr_app.h"
 #include "lr_file_cache.h"
 #include "lr_http_parser.h"
 #include "lr_http_server.h"
@@ -59,6 +58,9 @@
 #include "lr_timer.h"
 
 LR_LOG_DEFINE(http);
+
+/* This module's w->slot[] (lr_worker_slot). */
+static unsigned http_slot;
 
 #define HTTP_BODY_PIECE    (256u * 1024)   /* most body bytes queued per call */
 #define HTTP_BODY_MIN      (64u * 1024)    /* queue at least this much when space > 0 */
@@ -1166,18 +1168,15 @@ int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
         return 0;
     if (fc == NULL)
         return -EINVAL;
-    struct lr_app_ctx *app = lr_app_ctx_get(w);
-    if (app == NULL)
-        return -ENOMEM;
-    if (app->http != NULL)
+    if (lr_worker_slot(&http_slot) == 0)
+        return -ENOSPC;
+    if (w->slot[http_slot] != NULL)
         return -EEXIST;
     int sock = (int)w->socket;
     struct lr_http_server *srv =
         rte_zmalloc_socket("lr_http_server", sizeof(*srv), RTE_CACHE_LINE_SIZE, sock);
-    if (srv == NULL) {
-        lr_app_ctx_put(w);
+    if (srv == NULL)
         return -ENOMEM;
-    }
     srv->w = w;
     srv->fc = fc;
     srv->cfg = cfg;
@@ -1202,7 +1201,7 @@ int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
     srv->hbuf = rte_malloc_socket("lr_http_hbuf", srv->hbuf_len, 0, sock);
     srv->conns = rte_zmalloc_socket("lr_http_conns", (size_t)srv->nb_conns * sizeof(*srv->conns),
                                     RTE_CACHE_LINE_SIZE, sock);
-    app->http = srv;
+    w->slot[http_slot] = srv;
     if (srv->scratch == NULL || srv->path == NULL || srv->hbuf == NULL || srv->conns == NULL) {
         lr_http_server_free(w);
         return -ENOMEM;
@@ -1239,7 +1238,7 @@ int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
 
 void lr_http_server_shutdown(struct lr_worker *w)
 {
-    struct lr_http_server *srv = w->app != NULL ? w->app->http : NULL;
+    struct lr_http_server *srv = w->slot[http_slot];
     if (srv == NULL)
         return;
     for (uint16_t i = 0; i < srv->nb_listen; i++)
@@ -1259,7 +1258,7 @@ void lr_http_server_shutdown(struct lr_worker *w)
 
 void lr_http_server_free(struct lr_worker *w)
 {
-    struct lr_http_server *srv = w->app != NULL ? w->app->http : NULL;
+    struct lr_http_server *srv = w->slot[http_slot];
     if (srv == NULL)
         return;
     if (srv->conns != NULL) {
@@ -1285,15 +1284,14 @@ void lr_http_server_free(struct lr_worker *w)
     rte_free(srv->hbuf);
     rte_free(srv->conns);
     rte_free(srv);
-    w->app->http = NULL;
-    lr_app_ctx_put(w);
+    w->slot[http_slot] = NULL;
 }
 
 /* ---- counters ------------------------------------------------------------------- */
 
 void lr_http_counters_get(const struct lr_worker *w, struct lr_http_counters *out)
 {
-    const struct lr_http_server *srv = w->app != NULL ? w->app->http : NULL;
+    const struct lr_http_server *srv = w->slot[http_slot];
     if (srv == NULL)
         memset(out, 0, sizeof(*out));
     else
@@ -1390,7 +1388,7 @@ static int http_module_init(struct lr_worker *w)
 
 static void http_module_fini(struct lr_worker *w)
 {
-    if (w->app == NULL || w->app->http == NULL)
+    if (w->slot[http_slot] == NULL)
         return;
     lr_http_server_free(w);
 }

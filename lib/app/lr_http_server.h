@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * HTTP/1.1 static file server on the TCP API (lr_tcp.h), one instance per
- * worker (w->app->http), serving the shared read-only file cache.
+ * worker (its worker slot, lr_worker_slot), serving the shared read-only file cache.
  *
  * Lifecycle (the module's hooks, lr_http_module at the end):
  *   main lcore, once:   fc = lr_file_cache_get(cfg->http.root, cfg->http.cache_bytes, nb_workers, ...)
@@ -81,7 +81,7 @@ struct lr_http_counters {
 };
 
 /**
- * Create the HTTP server of worker @w (w->app->http) and listen on every
+ * Create the HTTP server of worker @w (its worker slot) and listen on every
  * [http] listen port. Call on the main lcore after lr_tcp_init(w). Does
  * nothing (returns 0) when [http] enabled = no.
  * @return 0, -ENOMEM, or the error of lr_tcp_listen().

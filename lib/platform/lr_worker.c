@@ -35,3 +35,12 @@ void lr_worker_setup(struct lr_worker *w, const struct lr_config *cfg,
     w->rng = p->rng_seed != 0 ? p->rng_seed : rng_seed();
     lr_timer_wheel_init(&w->timers, p->now);
 }
+
+unsigned lr_worker_slot(unsigned *id)
+{
+    static unsigned next = 1; /* main lcore only */
+
+    if (*id == 0 && next < LR_WORKER_SLOTS)
+        *id = next++;
+    return *id;
+}

@@ -32,7 +32,7 @@
 
 /* Read-only description of a port, shared by all workers after start. */
 struct lr_port {
-    uint16_t port_id; /* DPDK port id; equals the index in lr_app.ports[] */
+    uint16_t port_id; /* DPDK port id; equals the index in w->ports[] */
     uint16_t mtu;
     uint16_t nb_queues;
     bool rss; /* the device steers flows by RSS (see lr_flow.h) */
@@ -58,7 +58,8 @@ struct lr_ip_ctx;
 struct lr_ip_frag_ctx;
 struct lr_tcp_ctx;
 struct lr_udp_ctx;
-struct lr_app_ctx;
+
+#define LR_WORKER_SLOTS 16
 
 struct lr_worker {
     /* cache line 0: read every loop iteration */
@@ -84,7 +85,10 @@ struct lr_worker {
     struct lr_ip_frag_ctx *frag; /* IPv4 reassembly (lr_ip_frag.h) */
     struct lr_tcp_ctx *tcp;
     struct lr_udp_ctx *udp;
-    struct lr_app_ctx *app; /* HTTP/FTP/client state */
+    /* Per-worker contexts of the modules above the stack (HTTP, FTP, the
+     * client, ...): slot[id] for the id lr_worker_slot() gave the module;
+     * slot[0] is never given out and stays NULL. */
+    void *slot[LR_WORKER_SLOTS];
 
     struct rte_ring *ring_to[LR_MAX_WORKERS];   /* this -> j (SP/SC) */
     struct rte_ring *ring_from[LR_MAX_WORKERS]; /* j -> this (SP/SC) */
@@ -134,6 +138,15 @@ struct lr_worker_params {
  * unit-test fixture both build their workers with it; rings and the
  * modules' contexts come after.
  */
+/**
+ * The worker context slot of a module above the stack, so that adding a
+ * module adds no field here. *@id starts 0; the first call (main lcore, a
+ * module's init) gives it the next free slot, later calls return it. Then
+ * w->slot[*@id] is that module's on every worker, NULL until it sets it.
+ * Returns the id, or 0 once all LR_WORKER_SLOTS - 1 slots are taken.
+ */
+unsigned lr_worker_slot(unsigned *id);
+
 void lr_worker_setup(struct lr_worker *w, const struct lr_config *cfg,
                      const struct lr_worker_params *p);
 

@@ -15,7 +15,6 @@
 
 #include <cmocka.h>
 
-#include "lr_app.h"
 #include "lr_http_client.h"
 #include "lr_tcp_test.h"
 #include "lr_test.h"
@@ -47,7 +46,7 @@ static void client_teardown(struct lrt_env *e)
 {
     lr_client_shutdown(e->w);
     lr_client_free(e->w);
-    assert_null(e->w->app);
+    assert_null(lr_client_get(e->w));
     lrt_drain(e);
 }
 
@@ -328,12 +327,12 @@ static void test_init_checks(void **state)
     wc->client.connections = wc->tcp.max_conns + 1;
     wc->client.duration = 1000000;
     assert_int_equal(lr_client_init(e->w), -EINVAL);
-    assert_null(e->w->app);
+    assert_null(lr_client_get(e->w));
     /* A source range without a local address. */
     wc->client.connections = 1;
     wc->client.source_first = wc->client.source_last = LR_TEST_IP(198, 18, 0, 99);
     assert_int_equal(lr_client_init(e->w), -EINVAL);
-    assert_null(e->w->app);
+    assert_null(lr_client_get(e->w));
     wc->client.source_first = wc->client.source_last = LR_TEST_OUR_IP;
     assert_int_equal(lr_client_init(e->w), 0);
     client_teardown(e);
