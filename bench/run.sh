@@ -115,6 +115,7 @@ wait_line()
     [ "$rc" -eq 0 ] && return 0
     grep -q -- "$pattern" "$file" 2>/dev/null && return 0 # matched as it ended
     kill -0 "$pid" 2>/dev/null || { tail -20 "$file" >&2; die "process $pid exited ($file)"; }
+    tail -20 "$file" >&2
     die "no '$pattern' in $file after ${limit}s"
 }
 
