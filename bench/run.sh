@@ -10,9 +10,20 @@
 #   gbps  keep-alive GET of a 1 MiB file       (HTTP bytes received, Gbit/s)
 # plus the preallocated memory per connection of linerate (see RESULTS.md).
 #
-# Pinning on a 2-CPU machine: the linerate server (main lcore and worker) on
-# CPU 0 and the linerate client on CPU 1 (the main lcores sleep except once
-# a second); nginx (one worker process) on CPU 0 and wrk (one thread) on CPU 1.
+# Pinning on a 2-CPU machine: every thread of the linerate server on CPU 0
+# and every thread of the linerate client on CPU 1; nginx (master and its
+# one worker) on CPU 0 and wrk (one thread) on CPU 1. For linerate that is
+# the lcores (`--lcores 0@N,1@N`: main lcore and worker, the main lcore
+# sleeps except once a second) and DPDK's own threads (eal-intr-thread,
+# rte_mp_handle, telemetry): EAL gives those the CPUs of the process's start
+# affinity that no lcore uses, and only falls back to the main lcore's CPU
+# when none is left; started unpinned, each process's service threads would
+# land on the other process's worker CPU. So each process starts under
+# `taskset -c N` (service threads then stay on N), `taskset -a -p` checks it
+# once the process is up, and every thread's affinity is logged.
+# The script waits without polling on the benchmark's CPUs: a log line is
+# awaited with a blocking read of `tail -f` (inotify), the runs with a single
+# sleep or wait(1); no 10 Hz watcher runs during a measurement.
 #
 # usage: bench/run.sh [BUILD_DIR]      (default: build-bench-macro, release)
 # env:   BENCH_SECONDS (10)  duration of each run
@@ -89,15 +100,39 @@ ln -s "$site" "$tmp/www"
 chmod 644 "$site"/*
 
 # --- linerate vs linerate over memif ----------------------------------------------
+# wait_line FILE PATTERN PID LIMIT: block until a line of FILE matches, PID
+# exits or LIMIT seconds pass. GNU tail -f sleeps on inotify (and checks
+# --pid once a second), grep blocks in read(2): nothing polls at 10 Hz on
+# the CPUs being measured.
 wait_line()
 {
-    local file=$1 pattern=$2 pid=$3 limit=$4 waited=0
-    until grep -q -- "$pattern" "$file" 2>/dev/null; do
-        kill -0 "$pid" 2>/dev/null || { tail -20 "$file" >&2; die "process $pid exited ($file)"; }
-        [ "$waited" -lt $((limit * 10)) ] || die "no '$pattern' in $file after ${limit}s"
-        sleep 0.1
-        waited=$((waited + 1))
+    local file=$1 pattern=$2 pid=$3 limit=$4 tpid rc=0
+    exec {tfd}< <(exec timeout "$limit" tail -n +1 --pid="$pid" -f "$file" 2>/dev/null)
+    tpid=$!
+    grep -q -m1 -- "$pattern" <&"$tfd" || rc=$?
+    exec {tfd}<&-
+    kill "$tpid" 2>/dev/null || true
+    [ "$rc" -eq 0 ] && return 0
+    grep -q -- "$pattern" "$file" 2>/dev/null && return 0 # matched as it ended
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$file" >&2; die "process $pid exited ($file)"; }
+    tail -20 "$file" >&2
+    die "no '$pattern' in $file after ${limit}s"
+}
+
+# pin_all PID CPU WHAT: every thread of PID (lcores and EAL's service
+# threads) must run on CPU only; force it if not, log thread:CPU list.
+pin_all()
+{
+    local pid=$1 cpu=$2 what=$3 t comm aff list=
+    taskset -a -p -c "$cpu" "$pid" >/dev/null || die "taskset -a -p $pid ($what) failed"
+    for t in /proc/"$pid"/task/*; do
+        comm=$(cat "$t/comm" 2>/dev/null) || continue
+        aff=$(taskset -c -p "${t##*/}" 2>/dev/null | sed 's/.*: //') || continue
+        [ "$aff" = "$cpu" ] || die "$what thread $comm on CPUs $aff, not $cpu"
+        list+="${list:+ }$comm@$aff"
     done
+    log "$what threads: $list"
+    echo "$what: $list" >>"$tmp/pinning.txt"
 }
 
 # run_linerate NAME REQUESTS_PER_CONN PATH CONNECTIONS -> $tmp/lr-NAME.json
@@ -145,19 +180,23 @@ report = $tmp/lr-$name.fifo
 CONF
     rm -f "$sock" "$tmp/lr-$name.fifo"
     mkfifo "$tmp/lr-$name.fifo"
-    "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-srv" --lcores '0@0,1@0' \
+    taskset -c 0 "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-srv" --lcores '0@0,1@0' \
         --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
         -- -c "$tmp/srv-$name.conf" </dev/null >"$tmp/srv-$name.log" 2>&1 &
     local spid=$!
     pids+=("$spid")
     wait_line "$tmp/srv-$name.log" '^linerate: ready$' "$spid" 30
+    pin_all "$spid" 0 "linerate server ($name)"
     local rss0=
     [ -z "$sample_at" ] || { sleep 1; rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$spid/status"); }
-    "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-cli" --lcores '0@1,1@1' \
+    taskset -c 1 "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-cli" --lcores '0@1,1@1' \
         --vdev="net_memif0,role=client,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
         -- -c "$tmp/cli-$name.conf" </dev/null >"$tmp/cli-$name.log" 2>&1 &
     local cpid=$!
     pids+=("$cpid")
+    # before its run starts: the client waits for its port (memif connect)
+    wait_line "$tmp/cli-$name.log" '^linerate: ready$' "$cpid" 30
+    pin_all "$cpid" 1 "linerate client ($name)"
     if [ -n "$sample_at" ]; then
         sleep "$sample_at"
         local rss active
@@ -265,7 +304,7 @@ root = $site
 [stats]
 interval = 0
 CONF
-    "$bin" --no-pci --no-huge -m 2048 --file-prefix "lrb-$$-$name" --lcores '0@0,1@0' \
+    taskset -c 0 "$bin" --no-pci --no-huge -m 2048 --file-prefix "lrb-$$-$name" --lcores '0@0,1@0' \
         --vdev="net_memif0,role=server,socket=$tmp/$name.sock,socket-abstract=no" \
         --log-level=lib.eal:error -- -c "$tmp/$name.conf" </dev/null >"$tmp/$name.log" 2>&1 &
     local pid=$!
@@ -286,6 +325,10 @@ run_linerate rps 0 /small.txt "$conns"
 run_linerate cps 1 /small.txt "$conns"
 run_linerate gbps 0 /big.bin 8
 kernel_up
+# nginx master ($nginx_pid: ip netns exec and taskset exec it) and its worker
+for p in "$nginx_pid" $(pgrep -P "$nginx_pid" || true); do
+    pin_all "$p" 0 "nginx $(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-22)"
+done
 run_wrk rps /small.txt "$conns"
 run_wrk cps /small.txt "$conns" -H 'Connection: close'
 run_wrk gbps /big.bin 8
@@ -328,10 +371,10 @@ rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 section=$("$py" - "$tmp" "$here/$chart" "$chart" "$stamp" "$machine" "$rev" "$secs" "$conns" \
     "$small_n" "$rss_small" "$big_n" "$rss_big" "$load_before" "bench/run.sh${cmd_args:+ $cmd_args}" \
-    "$live_n" "$live_est" "$rss_idle" "$rss_live" <<'PY'
+    "$live_n" "$live_est" "$rss_idle" "$rss_live" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import json, re, sys
 (tmp, chart_path, chart_rel, stamp, machine, rev, secs, conns, small_n, rss_small, big_n,
- rss_big, load, cmdline, live_n, live_est, rss_idle, rss_live) = sys.argv[1:19]
+ rss_big, load, cmdline, live_n, live_est, rss_idle, rss_live, load_after) = sys.argv[1:20]
 
 def wrk(name):
     t = open("%s/wrk-%s.txt" % (tmp, name)).read()
@@ -366,9 +409,15 @@ out.append("- Machine: %s" % machine)
 out.append("- linerate %s; command: `sudo BENCH_SECONDS=%s BENCH_CONNS=%s %s`; "
            "load average before the run: %s (other work on the machine makes the numbers noisy)"
            % (rev, secs, conns, cmdline, load))
+out.append("- load average after the run: %s" % load_after)
 out.append("- linerate: server and client processes over net_memif, `--no-huge`; server "
-           "`--lcores 0@0,1@0` (CPU 0), client `--lcores 0@1,1@1` (CPU 1); %s s per run; "
+           "`taskset -c 0` + `--lcores 0@0,1@0` (every thread on CPU 0), client `taskset -c 1` + "
+           "`--lcores 0@1,1@1` (every thread on CPU 1); %s s per run; "
            "client connections %s (1 MiB run: 8)." % (secs, conns))
+pin = [l.strip() for l in open("%s/pinning.txt" % tmp)
+       if "(rps)" in l or l.startswith("nginx")]
+out.append("- Threads and their CPU, checked with `taskset -a -p` once each process was up "
+           "(rps run; the other runs alike): %s." % "; ".join(pin))
 out.append("- kernel: nginx 1 worker (`taskset -c 0`, access_log off, sendfile) and wrk "
            "`-t1` (`taskset -c 1`) in two namespaces joined by a veth pair; same files, "
            "durations and connection counts; CPS with `-H 'Connection: close'`.")

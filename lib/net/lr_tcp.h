@@ -100,7 +100,13 @@ struct lr_tcp_conn_ops {
     void (*data)(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m);
     /** Send space was freed after lr_tcp_send*() accepted less than asked. */
     void (*writable)(struct lr_worker *w, struct lr_tcp_conn *c);
-    /** The peer's FIN arrived in order: no more data() will follow. */
+    /**
+     * The peer's FIN arrived in order: no more data() will follow. When the
+     * FIN rides on a segment with text, the whole segment is processed
+     * first (RFC 9293 §3.10.7.4): its data() already sees CLOSE_WAIT, so
+     * lr_tcp_close() from there is a passive close (LAST_ACK, no TIME_WAIT
+     * here), and peer_closed() follows unless the application closed.
+     */
     void (*peer_closed)(struct lr_worker *w, struct lr_tcp_conn *c);
     /**
      * Our FIN was acknowledged (FIN_WAIT_1 -> FIN_WAIT_2): every byte sent

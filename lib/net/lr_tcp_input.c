@@ -206,8 +206,30 @@ void lr_tcp_enter_time_wait(struct lr_worker *w, struct lr_tcp_conn *c)
     c->flags &= ~LR_TCPF_APP_KNOWS;
 }
 
-/* Hand in-order payload to the application. */
-static void tcp_deliver(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
+/*
+ * The peer's FIN in order at rcv_nxt, first half (RFC 9293 §3.10.7.4
+ * eighth): RCV.NXT over the FIN and, from ESTABLISHED (or SYN-RCVD), the
+ * state CLOSE-WAIT. Taken before the text of the same segment reaches the
+ * application, so the application hears about that text in the state the
+ * whole segment leads to: a close from its data() callback is then a
+ * passive close (CLOSE-WAIT -> LAST-ACK, the peer keeps the TIME-WAIT), not
+ * an active one that would leave a TIME-WAIT on our side. The closing
+ * states (FIN-WAIT-1/2, whose next step may report closed()) move on in
+ * tcp_fin_done(), after the text was delivered.
+ */
+static void tcp_fin_take(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    c->rcv_nxt++;
+    c->flags |= LR_TCPF_PEER_FIN | LR_TCPF_ACK_NOW;
+    lr_tcp_queue_output(w, c);
+    if (c->state == LR_TCP_SYN_RCVD || c->state == LR_TCP_ESTABLISHED)
+        lr_tcp_conn_set_state(w, c, LR_TCP_CLOSE_WAIT);
+}
+
+/* Hand in-order payload to the application; @fin: the segment's FIN follows
+ * the payload and is taken first (tcp_fin_take; the caller finishes with
+ * tcp_fin_done() when @c survived). */
+static void tcp_deliver(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m, bool fin)
 {
     uint32_t len = m->pkt_len;
     c->rcv_nxt += len;
@@ -215,6 +237,8 @@ static void tcp_deliver(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_m
     w->tcp->cnt.rx_bytes += len;
     if (c->flags & LR_TCPF_RCV_MANUAL)
         c->rcv_held += len;
+    if (fin)
+        tcp_fin_take(w, c);
     if (c->ops != NULL && c->ops->data != NULL && (c->flags & LR_TCPF_APP_KNOWS)) {
         w->tcp->busy++;
         c->ops->data(w, c, m);
@@ -230,17 +254,17 @@ static bool tcp_fin_acked(const struct lr_tcp_conn *c)
     return (c->flags & LR_TCPF_FIN_SENT) && lr_seq_gt(c->snd_una, c->snd_fin);
 }
 
-/* FIN in order at rcv_nxt (RFC 9293 §3.10.7.4 eighth). Returns false if @c is gone. */
-static bool tcp_fin_in(struct lr_worker *w, struct lr_tcp_conn *c)
+/* The peer's FIN, second half (after tcp_fin_take() and the delivery of the
+ * segment's text): tell the application, finish the closing states.
+ * Returns false if @c is gone. */
+static bool tcp_fin_done(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    c->rcv_nxt++;
-    c->flags |= LR_TCPF_PEER_FIN | LR_TCPF_ACK_NOW;
-    lr_tcp_queue_output(w, c);
     switch (c->state) {
-    case LR_TCP_SYN_RCVD:
-    case LR_TCP_ESTABLISHED:
-        lr_tcp_conn_set_state(w, c, LR_TCP_CLOSE_WAIT);
-        if (c->ops != NULL && c->ops->peer_closed != NULL && (c->flags & LR_TCPF_APP_KNOWS)) {
+    case LR_TCP_CLOSE_WAIT:
+    case LR_TCP_LAST_ACK: /* shutdown_write/close from data() of this segment */
+        /* no peer_closed() after lr_tcp_close(): the app reads no more */
+        if (c->ops != NULL && c->ops->peer_closed != NULL && (c->flags & LR_TCPF_APP_KNOWS) &&
+            !(c->flags & LR_TCPF_APP_CLOSED)) {
             w->tcp->busy++;
             c->ops->peer_closed(w, c);
             w->tcp->busy--;
@@ -269,6 +293,14 @@ static bool tcp_fin_in(struct lr_worker *w, struct lr_tcp_conn *c)
         break;
     }
     return !(c->flags & LR_TCPF_RELEASED);
+}
+
+/* A FIN without text in order at rcv_nxt (RFC 9293 §3.10.7.4 eighth).
+ * Returns false if @c is gone. */
+static bool tcp_fin_in(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    tcp_fin_take(w, c);
+    return tcp_fin_done(w, c);
 }
 
 /* Insert an out-of-order segment (payload @m at @seq) into the bounded queue. */
@@ -352,7 +384,9 @@ static void tcp_ooo_purge(struct lr_worker *w, struct lr_tcp_conn *c)
     c->ooo_bytes = 0;
 }
 
-/* After rcv_nxt advanced: deliver what the OOO queue now continues. */
+/* After rcv_nxt advanced: deliver what the OOO queue now continues. A
+ * queued FIN ends the drain: the rest of the queue lies beyond it and is
+ * dropped before the FIN's segment is delivered (tcp_ooo_purge). */
 static bool tcp_ooo_drain(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_tcp_ctx *t = w->tcp;
@@ -363,49 +397,52 @@ static bool tcp_ooo_drain(struct lr_worker *w, struct lr_tcp_conn *c)
         c->ooo_n--;
         c->ooo_bytes -= m->pkt_len;
         uint32_t seq = d->seq;
-        bool fin = d->fin;
         uint32_t end = seq + m->pkt_len;
+        bool fin = d->fin && lr_seq_geq(end, c->rcv_nxt) && !(c->flags & LR_TCPF_PEER_FIN);
+        if (fin)
+            tcp_ooo_purge(w, c);
         if (lr_seq_gt(end, c->rcv_nxt)) {
             m = tcp_mbuf_cut_front(m, c->rcv_nxt - seq);
-            tcp_deliver(w, c, m);
+            tcp_deliver(w, c, m, fin);
             if (c->flags & LR_TCPF_RELEASED)
                 return false;
         } else {
             rte_pktmbuf_free(m);
+            if (fin)
+                tcp_fin_take(w, c);
         }
-        if (fin && end == c->rcv_nxt && !(c->flags & LR_TCPF_PEER_FIN)) {
-            if (!tcp_fin_in(w, c))
-                return false;
-            tcp_ooo_purge(w, c);
-        }
+        if (fin)
+            return tcp_fin_done(w, c);
     }
     return true;
 }
 
 /* Data (already trimmed to the window, seq >= rcv_nxt) in a state that
- * accepts text. Consumes @m. Returns false when @c is gone. */
+ * accepts text; @fin: the FIN follows the data. Consumes @m. Returns false
+ * when @c is gone. */
 static bool tcp_data_in(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m,
                         uint32_t seq, bool fin)
 {
     const struct lr_tcp_config *cfg = w->tcp->cfg;
     if (seq == c->rcv_nxt) {
         bool had_ooo = c->ooo_head != NULL;
-        tcp_deliver(w, c, m);
-        if (c->flags & LR_TCPF_RELEASED)
-            return false;
+        fin = fin && !(c->flags & LR_TCPF_PEER_FIN);
         if (had_ooo) {
             /* RFC 5681 §4.2: ACK at once when a hole is filled */
             c->flags |= LR_TCPF_ACK_NOW;
-            /* With a FIN on this segment nothing queued can follow it. */
+            /* With a FIN on this segment nothing queued can follow it
+             * (RFC 9293 §3.10.7.4: the FIN ends the sequence space). */
             if (fin)
                 tcp_ooo_purge(w, c);
-            else if (!tcp_ooo_drain(w, c))
-                return false;
         }
-        if (fin && !(c->flags & LR_TCPF_PEER_FIN)) {
-            if (!tcp_fin_in(w, c))
-                return false;
-        }
+        /* The FIN is taken with the text (tcp_deliver -> tcp_fin_take). */
+        tcp_deliver(w, c, m, fin);
+        if (c->flags & LR_TCPF_RELEASED)
+            return false;
+        if (had_ooo && !fin && !tcp_ooo_drain(w, c))
+            return false;
+        if (fin && !tcp_fin_done(w, c))
+            return false;
         /* RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: ACK at least every second
          * full-sized segment, otherwise within the delayed-ACK time. */
         if (++c->segs_unacked >= 2 || cfg->delayed_ack == 0)

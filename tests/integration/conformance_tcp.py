@@ -1165,6 +1165,59 @@ def _():
     c.send(RST | ACK, opts=b"")
 
 
+def client_response_fin(close_header):
+    """linerate's client (requests_per_conn = 1) gets its response and our FIN
+    in one segment. RFC 9293 §3.10.7.4 processes the FIN with the segment, so
+    the client's close is a passive one: its FIN acknowledges ours (LAST-ACK)
+    and our ACK of it ends the connection at once; no TIME-WAIT on its side,
+    which would answer a retransmission of our FIN with an ACK (RFC 9293
+    §3.10.7.4, TIME-WAIT) where a closed connection answers with a RST."""
+    syn = client_syn(6.0)
+    require(syn is not None, "linerate's client sent no SYN")
+    c = as_server(syn)
+    c.send(SYN | ACK, seq=c.iss, ack=seq_add(syn.seq, 1), opts=o_mss(1460))
+    c.snd_nxt = seq_add(c.iss, 1)
+    c.rcv_nxt = seq_add(syn.seq, 1)
+    req = c.read(1, timeout=3.0, ack=False)
+    deadline = time.time() + 3.0
+    while b"\r\n\r\n" not in req and time.time() < deadline:
+        req += c.read(1, timeout=max(deadline - time.time(), 0), ack=False)
+    require(req.startswith(b"GET ") and req.endswith(b"\r\n\r\n"), "no request: %r" % req)
+    body = b"ok"
+    resp = (b"HTTP/1.1 200 OK\r\n" + (b"Connection: close\r\n" if close_header else b"")
+            + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    c.send(FIN | PSH | ACK, data=resp)
+    fin = seq_add(c.snd_nxt, len(resp))
+    c.snd_nxt = seq_add(fin, 1)
+    g = c.expect(lambda g: g.flags & (FIN | RST), 2.0)
+    require(g is not None, "no FIN from the client after our response+FIN")
+    require(not g.flags & RST, "RST instead of FIN: %s" % g)
+    require(g.seq == c.rcv_nxt and not g.data, "client FIN should be <SEQ=%u> without data: %s"
+            % (c.rcv_nxt, g))
+    require(g.ack == c.snd_nxt, "client FIN does not acknowledge our FIN (ack %u, want %u)"
+            % (g.ack, c.snd_nxt))
+    c.rcv_nxt = seq_add(g.seq, 1)
+    c.send(ACK)
+    # LAST-ACK -> CLOSED: no retransmission of its FIN after our ACK ...
+    again = c.quiet(0.3, lambda g: g.flags & FIN)
+    require(not again, "client FIN retransmitted after our ACK: %s" % (again[:1] or ""))
+    # ... and the tuple is gone: our FIN again gets a RST (a TIME-WAIT would ACK it)
+    c.send(FIN | ACK, seq=fin, ack=c.rcv_nxt)
+    g = c.expect(lambda g: True, 1.0)
+    require(g is not None, "no answer to a retransmitted FIN after the close")
+    require(g.flags & RST, "the client kept the connection (TIME-WAIT?): answered %s" % g)
+
+
+@check("client_response_fin_passive_close", explicit=True)
+def _():
+    client_response_fin(close_header=False)
+
+
+@check("client_response_fin_close_header", explicit=True)
+def _():
+    client_response_fin(close_header=True)
+
+
 @check("syn_flood", explicit=True)
 def _():
     # 3000 SYNs from as many ports against a backlog of 64, measured on the

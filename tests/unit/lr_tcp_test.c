@@ -88,6 +88,7 @@ static void app_connected(struct lr_worker *w, struct lr_tcp_conn *c)
 static void app_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
 {
     struct lrt_env *e = lr_tcp_conn_ctx_get(c);
+    e->app.data_state = lr_tcp_conn_state(c);
     for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
         uint32_t k = s->data_len;
         if (e->app.rcvd + k <= LRT_APP_BUF)
@@ -95,7 +96,7 @@ static void app_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf
         e->app.rcvd += k;
     }
     rte_pktmbuf_free(m);
-    if (e->app.close_in_data)
+    if (e->app.close_in_data && e->app.rcvd >= e->app.close_at)
         lr_tcp_close(w, c);
 }
 

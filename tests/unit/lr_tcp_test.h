@@ -45,11 +45,13 @@ struct lrt_app {
     unsigned closed;
     unsigned writable;
     enum lr_tcp_close_reason reason;
-    bool refuse;        /* accept() returns -1 */
-    bool hold;          /* keep received data unconsumed (manual mode) */
-    bool close_in_data; /* call lr_tcp_close from data() */
-    uint32_t rcvd;      /* bytes received */
-    uint8_t *buf;       /* LRT_APP_BUF bytes */
+    bool refuse;                  /* accept() returns -1 */
+    bool hold;                    /* keep received data unconsumed (manual mode) */
+    bool close_in_data;           /* call lr_tcp_close from data() */
+    uint32_t close_at;            /* with close_in_data: only once rcvd reaches it (0: at once) */
+    uint32_t rcvd;                /* bytes received */
+    enum lr_tcp_state data_state; /* connection state seen by the last data() */
+    uint8_t *buf;                 /* LRT_APP_BUF bytes */
 };
 
 /* The environment of one test: worker, peer identity, app. */

@@ -849,6 +849,39 @@ static void test_peer_half_close(void **state)
     assert_int_equal(counters(e).conns_active, 0);
 }
 
+/* A request and the client's FIN in one segment (RFC 9293 §3.10.7.4: the FIN
+ * is processed with the segment): answered completely, then our FIN; the
+ * server's close is passive (LAST_ACK), so after the client's ACK nothing is
+ * left, no TIME_WAIT on the server. With and without Connection: close. */
+static void test_request_with_fin(void **state)
+{
+    struct lrt_env *e = *state;
+    static const char *const reqs[] = {
+        "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET /hello.txt HTTP/1.0\r\n\r\n",
+    };
+    for (unsigned i = 0; i < RTE_DIM(reqs); i++) {
+        struct rx r = { 0 };
+        e->peer_port++;
+        e->peer_seq = 1000000;
+        handshake(e);
+        lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH | LRT_FIN,
+                                        .data = reqs[i],
+                                        .len = (uint32_t)strlen(reqs[i]) });
+        pump(e, &r);
+        struct resp rp = parse_resp(0, r.len);
+        assert_int_equal(rp.status, 200);
+        assert_true(rp.clen > 0);
+        assert_int_equal(r.len, rp.head_len + (size_t)rp.clen);
+        assert_true(r.fin);
+        assert_false(r.rst);
+        assert_int_equal(counters(e).conns_active, 0);
+        assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 0);
+        assert_int_equal(lrt_active(e), 0);
+    }
+}
+
 struct foreach_acc {
     unsigned n;
     uint64_t req;
@@ -903,6 +936,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http10_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_half_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_with_fin, setup, teardown),
         cmocka_unit_test(test_counters_foreach),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -213,6 +213,142 @@ static void test_time_wait_reuse(void **state)
     assert_int_equal(lrt_counters(e).time_wait_recycled, 1);
 }
 
+/*
+ * Text and FIN in one segment, the application closes from data() (a client
+ * reading a response the server sent with its FIN): RFC 9293 §3.10.7.4
+ * processes the whole segment, text and FIN, so the close is a passive one
+ * (CLOSE_WAIT -> LAST_ACK): one FIN,ACK acknowledges text and FIN, the
+ * peer's ACK of our FIN ends the connection, no TIME_WAIT on our side.
+ */
+static void check_data_fin_close_last_ack(struct lrt_env *e, struct lr_tcp_conn *c,
+                                          uint32_t fin_seq)
+{
+    assert_int_equal(e->app.data_state, LR_TCP_CLOSE_WAIT);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_LAST_ACK);
+    assert_int_equal(e->app.peer_closed, 0); /* closed before: reads no more */
+    assert_int_equal(e->app.closed, 0);
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_FIN | LRT_ACK);
+    assert_int_equal(s.seq, e->peer_ack);
+    assert_int_equal(s.ack, fin_seq + 1); /* text and FIN acknowledged */
+    assert_false(lrt_expect(e, &s));      /* one segment does both */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = s.seq + 1 });
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_NORMAL);
+    assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 0);
+    assert_int_equal(lrt_active(e), 0);
+    assert_false(lrt_expect(e, &s));
+}
+
+static void test_data_fin_close_in_data_last_ack(void **state)
+{
+    struct lrt_env *e = *state;
+    e->app.close_in_data = true;
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
+    lrt_send(e,
+             &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH | LRT_FIN, .data = "bye", .len = 3 });
+    assert_int_equal(e->app.rcvd, 3);
+    check_data_fin_close_last_ack(e, c, e->peer_seq - 1);
+}
+
+/* The same on an active open (client mode): request out, response+FIN in. */
+static void test_client_response_fin_close_last_ack(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *c = lr_tcp_connect(e->w, LR_TEST_PEER_IP, 8080, 0, 0, &lrt_conn_ops, e);
+    assert_non_null(c);
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_SYN);
+    e->peer_port = 8080;
+    e->local_port = s.sport;
+    e->peer_ack = s.seq + 1;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN | LRT_ACK });
+    assert_int_equal(e->app.connected, 1);
+    assert_int_equal(lr_tcp_send(e->w, c, "GET", 3), 3);
+    lrt_drain(e);
+    e->peer_ack += 3;
+    e->app.close_in_data = true;
+    lrt_send(e,
+             &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH | LRT_FIN, .data = "200", .len = 3 });
+    assert_int_equal(e->app.rcvd, 3);
+    check_data_fin_close_last_ack(e, c, e->peer_seq - 1);
+}
+
+/* The FIN's segment queued out of order: filling the hole drains it; the
+ * close from the data() of the FIN's text is passive too. */
+static void test_ooo_fin_drain_close_last_ack(void **state)
+{
+    struct lrt_env *e = *state;
+    e->app.close_in_data = true;
+    e->app.close_at = 1500;
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
+    uint8_t d[1500];
+    lrt_pattern(d, sizeof(d), 0);
+    uint32_t base = e->peer_seq;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN,
+                                    .seq_set = true,
+                                    .seq = base + 1000,
+                                    .data = d + 1000,
+                                    .len = 500 });
+    lrt_drain(e); /* duplicate ACK */
+    lrt_send(e, &(struct lrt_spec){
+                    .flags = LRT_ACK, .seq_set = true, .seq = base, .data = d, .len = 1000 });
+    e->peer_seq = base + 1501; /* up to its FIN (seq_set does not advance it) */
+    assert_int_equal(e->app.rcvd, 1500);
+    assert_memory_equal(e->app.buf, d, 1500);
+    check_data_fin_close_last_ack(e, c, base + 1500);
+}
+
+/* Text+FIN fills a hole while text past the FIN is queued: that text is
+ * dropped before the app sees the segment, so its close is not a close with
+ * unread data (no RST) but a passive close. */
+static void test_fin_fills_hole_close_last_ack(void **state)
+{
+    struct lrt_env *e = *state;
+    e->app.close_in_data = true;
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
+    uint8_t d[2000];
+    lrt_pattern(d, sizeof(d), 0);
+    uint32_t base = e->peer_seq;
+    lrt_send(
+        e,
+        &(struct lrt_spec){
+            .flags = LRT_ACK, .seq_set = true, .seq = base + 1000, .data = d + 1000, .len = 1000 });
+    lrt_drain(e);
+    lrt_send(
+        e, &(struct lrt_spec){
+               .flags = LRT_ACK | LRT_FIN, .seq_set = true, .seq = base, .data = d, .len = 1000 });
+    e->peer_seq = base + 1001; /* up to its FIN (seq_set does not advance it) */
+    assert_int_equal(e->app.rcvd, 1000);
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_AFTER_FIN), 1);
+    check_data_fin_close_last_ack(e, c, base + 1000);
+}
+
+/* Without a close in data(): data() then peer_closed(), CLOSE_WAIT (the
+ * order the API promises: no data() after peer_closed()). */
+static void test_data_fin_then_peer_closed(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
+    lrt_send(e,
+             &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH | LRT_FIN, .data = "abc", .len = 3 });
+    assert_int_equal(e->app.rcvd, 3);
+    assert_int_equal(e->app.peer_closed, 1);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_CLOSE_WAIT);
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_ACK);
+    assert_int_equal(s.ack, e->peer_seq);
+    lr_tcp_close(e->w, c);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_FIN | LRT_ACK);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK, .ack_set = true, .ack = s.seq + 1 });
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(lrt_active(e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +361,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fin_wait_2_timeout, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_last_ack_fin_retransmit, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_time_wait_reuse, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_data_fin_close_in_data_last_ack, lrt_setup,
+                                        lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_client_response_fin_close_last_ack, lrt_setup,
+                                        lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_ooo_fin_drain_close_last_ack, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_fin_fills_hole_close_last_ack, lrt_setup,
+                                        lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_data_fin_then_peer_closed, lrt_setup, lrt_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
 }
