@@ -1042,8 +1042,14 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
         tcp_data_in(w, c, m, seq, fin);
         return;
     }
-    if (m != NULL)
-        rte_pktmbuf_free(m);
+    if (m != NULL) {
+        /* RFC 9293 §3.10.7.4 seventh: in CLOSE-WAIT, CLOSING, LAST-ACK and
+         * TIME-WAIT the peer's FIN came already; ignore the text, counted. */
+        if (len > 0 && (c->flags & LR_TCPF_PEER_FIN))
+            lr_pkt_drop(w, LR_DROP_TCP_AFTER_FIN, m);
+        else
+            rte_pktmbuf_free(m);
+    }
     if (c->flags & LR_TCPF_RELEASED)
         return;
     /* eighth: FIN */

@@ -144,6 +144,25 @@ static void test_ooo_queued_fin_ends_drain(void **state)
     assert_true(lrt_drops(e, LR_DROP_TCP_AFTER_FIN) >= 1);
 }
 
+/* In-order text after the peer's FIN (CLOSE-WAIT) is ignored, and counted
+ * (RFC 9293 §3.10.7.4 seventh). */
+static void test_text_after_fin_in_close_wait(void **state)
+{
+    struct lrt_env *e = *state;
+    lrt_open_conn(e, 80);
+    uint8_t d[100];
+    lrt_pattern(d, sizeof(d), 0);
+    uint32_t base = e->peer_seq;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN, .seq_set = true, .seq = base });
+    assert_int_equal(e->app.peer_closed, 1);
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_AFTER_FIN), 0);
+    lrt_send(e, &(struct lrt_spec){
+                    .flags = LRT_ACK, .seq_set = true, .seq = base + 1, .data = d, .len = 100 });
+    assert_int_equal(e->app.rcvd, 0);
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_AFTER_FIN), 1);
+    lrt_drain(e);
+}
+
 /* Duplicate (and partially duplicate) data is never delivered twice */
 static void test_duplicate_data(void **state)
 {
@@ -409,6 +428,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_out_of_order, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_ooo_text_after_fin_dropped, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_ooo_queued_fin_ends_drain, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_text_after_fin_in_close_wait, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_data, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_window_trim_and_update, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_acceptability, lrt_setup, lrt_teardown),
