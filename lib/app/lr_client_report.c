@@ -136,12 +136,23 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     fprintf(f, "  \"gbps\": %.6f,\n", (double)c->rx_bytes * 8 / div / 1e9);
     fprintf(f,
             "  \"latency_us\": {\"p50\": %" PRIu64 ", \"p90\": %" PRIu64 ", \"p99\": %" PRIu64
-            ", \"p999\": %" PRIu64 ", \"max\": %" PRIu64 ", \"min\": %" PRIu64
-            ", \"mean\": %.1f, \"samples\": %" PRIu64 "},\n",
+            ", \"p999\": %" PRIu64 ", \"p9999\": %" PRIu64 ", \"max\": %" PRIu64
+            ", \"min\": %" PRIu64 ", \"mean\": %.1f, \"samples\": %" PRIu64
+            ", \"overflow\": %" PRIu64 "},\n",
             lr_latency_quantile(&t->lat, 0.5), lr_latency_quantile(&t->lat, 0.9),
             lr_latency_quantile(&t->lat, 0.99), lr_latency_quantile(&t->lat, 0.999),
-            t->lat.count ? t->lat.max : 0, t->lat.count ? t->lat.min : 0, lr_latency_mean(&t->lat),
-            t->lat.count);
+            lr_latency_quantile(&t->lat, 0.9999), t->lat.count ? t->lat.max : 0,
+            t->lat.count ? t->lat.min : 0, lr_latency_mean(&t->lat), t->lat.count, t->lat.overflow);
+    /* Full distribution (HdrHistogram-style ticks, 5 per half): plot two
+     * runs' value_us against 1/(1 - percentile/100) on log axes. */
+    static struct lr_latency_tick ticks[LR_CLIENT_DIST_TICKS];
+    unsigned nt = lr_latency_distribution(&t->lat, 5, ticks, LR_CLIENT_DIST_TICKS);
+    fprintf(f, "  \"latency_distribution\": [");
+    for (unsigned i = 0; i < nt; i++)
+        fprintf(f,
+                "%s\n    {\"percentile\": %.6f, \"value_us\": %" PRIu64 ", \"count\": %" PRIu64 "}",
+                i ? "," : "", ticks[i].percentile, ticks[i].value_us, ticks[i].count);
+    fprintf(f, "%s],\n", nt ? "\n  " : "");
     fprintf(f, "  \"errors\": {");
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
         fprintf(f, "%s\"%s\": %" PRIu64, e ? ", " : "",
@@ -205,13 +216,15 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
     double secs = t.elapsed_us > 0 ? (double)t.elapsed_us / 1e6 : 1;
     fprintf(out,
             "client: done in %.3fs: %" PRIu64 " requests, %" PRIu64 " responses (%.0f/s), %" PRIu64
-            " connections (%.0f/s), %.3f Gbps, p50=%" PRIu64 "us p99=%" PRIu64 "us max=%" PRIu64
-            "us, errors=%" PRIu64 " unfinished=%" PRIu64 "\n",
+            " connections (%.0f/s), %.3f Gbps, p50=%" PRIu64 "us p90=%" PRIu64 "us p99=%" PRIu64
+            "us p99.9=%" PRIu64 "us p99.99=%" PRIu64 "us max=%" PRIu64 "us, errors=%" PRIu64
+            " unfinished=%" PRIu64 "\n",
             (double)t.elapsed_us / 1e6, t.cnt.requests, t.cnt.responses,
             (double)t.cnt.responses / secs, t.cnt.conns, (double)t.cnt.conns / secs,
             (double)t.cnt.rx_bytes * 8 / secs / 1e9, lr_latency_quantile(&t.lat, 0.5),
-            lr_latency_quantile(&t.lat, 0.99), t.lat.count ? t.lat.max : 0, errors_sum(&t.cnt),
-            t.cnt.unfinished);
+            lr_latency_quantile(&t.lat, 0.9), lr_latency_quantile(&t.lat, 0.99),
+            lr_latency_quantile(&t.lat, 0.999), lr_latency_quantile(&t.lat, 0.9999),
+            t.lat.count ? t.lat.max : 0, errors_sum(&t.cnt), t.cnt.unfinished);
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
         if (t.cnt.errors[e] != 0)
             fprintf(out, "client: error %s: %" PRIu64 "\n",
@@ -281,6 +294,7 @@ static int client_tel(const char *cmd __rte_unused, const char *params __rte_unu
     rte_tel_data_add_dict_u64(d, "latency_p90_us", lr_latency_quantile(&t.lat, 0.9));
     rte_tel_data_add_dict_u64(d, "latency_p99_us", lr_latency_quantile(&t.lat, 0.99));
     rte_tel_data_add_dict_u64(d, "latency_p999_us", lr_latency_quantile(&t.lat, 0.999));
+    rte_tel_data_add_dict_u64(d, "latency_p9999_us", lr_latency_quantile(&t.lat, 0.9999));
     rte_tel_data_add_dict_u64(d, "latency_max_us", t.lat.count ? t.lat.max : 0);
     return 0;
 }

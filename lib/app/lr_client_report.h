@@ -24,6 +24,9 @@
 #include "lr_module.h"
 #include "lr_module.h"
 
+/* Rows of latency_distribution in the JSON report (5 per half: ~100 used). */
+#define LR_CLIENT_DIST_TICKS 400
+
 /* Everything the report is made of, summed over workers. */
 struct lr_client_totals {
     unsigned nb_clients;  /* workers with a client (0: client mode off) */
@@ -60,7 +63,8 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out);
 /**
  * Write the JSON report of @t for configuration @cfg to @f:
  * requests_per_sec, connections_per_sec, gbps, latency_us {p50 p90 p99 p999
- * max min mean}, errors {name: n}, responses {1xx..5xx}, requests,
+ * p9999 max min mean samples overflow}, latency_distribution [{percentile,
+ * value_us, count}] (lr_latency_distribution, 5 ticks per half), errors {name: n}, responses {1xx..5xx}, requests,
  * responses_total, connections, unfinished, rx_bytes, body_bytes,
  * duration_s, workers, config {...}.
  */

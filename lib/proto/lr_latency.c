@@ -3,6 +3,7 @@
  * Log-linear latency histogram (see lr_latency.h for the bucket layout).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "lr_latency.h"
@@ -53,6 +54,7 @@ void lr_latency_merge(struct lr_latency *dst, const struct lr_latency *src)
     for (unsigned i = 0; i < LR_LATENCY_BUCKETS; i++)
         dst->buckets[i] += src->buckets[i];
     dst->count += src->count;
+    dst->overflow += src->overflow;
     dst->sum = (dst->sum + src->sum < dst->sum) ? UINT64_MAX : dst->sum + src->sum;
     if (src->min < dst->min)
         dst->min = src->min;
@@ -89,4 +91,50 @@ uint64_t lr_latency_quantile(const struct lr_latency *h, double q)
 double lr_latency_mean(const struct lr_latency *h)
 {
     return h->count == 0 ? 0.0 : (double)h->sum / (double)h->count;
+}
+
+/* Samples whose bucket's upper edge is <= @v (exact for bucket edges). */
+static uint64_t count_upto(const struct lr_latency *h, uint64_t v)
+{
+    uint64_t n = 0;
+    unsigned last = lr_latency_bucket(v);
+    for (unsigned i = 0; i <= last; i++)
+        n += h->buckets[i];
+    return n;
+}
+
+unsigned lr_latency_distribution(const struct lr_latency *h, unsigned ticks_per_half,
+                                 struct lr_latency_tick *out, unsigned cap)
+{
+    unsigned n = 0;
+    if (h->count == 0 || cap == 0)
+        return 0;
+    if (ticks_per_half == 0)
+        ticks_per_half = 1;
+    /* Each half of the remaining distance (100 - p) is cut into
+     * ticks_per_half equal steps: half 0 spans 0..50, half 1 50..75, ... */
+    for (unsigned half = 0; half < 64 && n + 1 < cap; half++) {
+        double base = 100.0 - 100.0 / (double)(1ull << half);
+        double step = 100.0 / (double)(1ull << (half + 1)) / (double)ticks_per_half;
+        bool last_rank = false;
+        for (unsigned k = 0; k < ticks_per_half && n + 1 < cap; k++) {
+            double p = base + step * (double)k;
+            uint64_t v = p > 0.0 ? lr_latency_quantile(h, p / 100.0) : h->min;
+            out[n].percentile = p;
+            out[n].value_us = v;
+            out[n].count = count_upto(h, v);
+            n++;
+            /* Rank of this tick already the last sample: the rest is max. */
+            if (ceil(p / 100.0 * (double)h->count) >= (double)h->count) {
+                last_rank = true;
+                break;
+            }
+        }
+        if (last_rank)
+            break;
+    }
+    out[n].percentile = 100.0;
+    out[n].value_us = h->max;
+    out[n].count = h->count;
+    return n + 1;
 }

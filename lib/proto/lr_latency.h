@@ -13,6 +13,11 @@
  * Percentiles report the upper edge of the bucket holding the requested rank,
  * clamped to the exact maximum: a reported p99 is never below the true p99
  * and at most 1.6 % above it.
+ *
+ * Range: 0 .. 2^40-1 us exactly bucketed (1 us .. 12.7 days, far beyond the
+ * one hour asked of a load generator). Larger samples are clamped into the
+ * top bucket and counted in .overflow, so a report can say how many there
+ * were; .max still holds the true largest value.
  */
 #ifndef LR_LATENCY_H
 #define LR_LATENCY_H
@@ -31,6 +36,7 @@ struct lr_latency {
     uint64_t sum; /* microseconds (saturates at UINT64_MAX) */
     uint64_t min; /* UINT64_MAX while empty */
     uint64_t max;
+    uint64_t overflow; /* samples >= 2^LR_LATENCY_MAX_BITS (clamped into the top bucket) */
     uint64_t buckets[LR_LATENCY_BUCKETS];
 };
 
@@ -48,6 +54,8 @@ static inline void lr_latency_record(struct lr_latency *h, uint64_t us)
 {
     h->buckets[lr_latency_bucket(us)]++;
     h->count++;
+    if (us >> LR_LATENCY_MAX_BITS)
+        h->overflow++;
     h->sum = (h->sum + us < h->sum) ? UINT64_MAX : h->sum + us;
     if (us < h->min)
         h->min = us;
@@ -64,6 +72,25 @@ void lr_latency_merge(struct lr_latency *dst, const struct lr_latency *src);
  * [min, max]. q >= 1 returns max; an empty histogram returns 0.
  */
 uint64_t lr_latency_quantile(const struct lr_latency *h, double q);
+
+/* One row of a percentile distribution (lr_latency_distribution). */
+struct lr_latency_tick {
+    double percentile; /* 0 .. 100 */
+    uint64_t value_us; /* lr_latency_quantile(h, percentile / 100) */
+    uint64_t count;    /* samples <= value_us (cumulative, bucket-exact) */
+};
+
+/**
+ * Percentile distribution at HdrHistogram-style ticks: @ticks_per_half
+ * ticks in each half of the remaining distance to 100 % (0, 50, 75, 87.5,
+ * ... with 1 tick per half; 2 gives 0, 25, 50, 62.5, 75, ...), stopped once
+ * the tick's rank reaches the last sample, then a final 100 % row (the max).
+ * Writes at most @cap rows into @out and returns how many were written
+ * (0 when empty). Two runs' distributions can be plotted on one log axis
+ * of 1/(1 - percentile/100).
+ */
+unsigned lr_latency_distribution(const struct lr_latency *h, unsigned ticks_per_half,
+                                 struct lr_latency_tick *out, unsigned cap);
 
 /** Mean in microseconds (0 when empty). */
 double lr_latency_mean(const struct lr_latency *h);

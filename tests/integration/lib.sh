@@ -483,6 +483,25 @@ if srv != r["responses_total"]:
     bad.append("server counted %d requests, client %d responses" % (srv, r["responses_total"]))
 if name == "cps" and r["connections"] != r["responses_total"]:
     bad.append("cps: %d connections for %d responses" % (r["connections"], r["responses_total"]))
+# The percentile distribution: ordered, ends at 100 % = max with every
+# sample counted, and agrees with the headline percentiles.
+lat, dist = r["latency_us"], r.get("latency_distribution", [])
+if lat["samples"] < 1 or not dist:
+    bad.append("no latency samples/distribution")
+else:
+    for a, b in zip(dist, dist[1:]):
+        if not (b["percentile"] > a["percentile"] and b["value_us"] >= a["value_us"]
+                and b["count"] >= a["count"]):
+            bad.append("distribution not ordered at %s" % b)
+            break
+    last = dist[-1]
+    if last["percentile"] != 100 or last["value_us"] != lat["max"] or last["count"] != lat["samples"]:
+        bad.append("distribution ends at %s, max %d, samples %d" % (last, lat["max"], lat["samples"]))
+    for row in dist:
+        if row["percentile"] == 50 and row["value_us"] != lat["p50"]:
+            bad.append("distribution p50 %d != p50 %d" % (row["value_us"], lat["p50"]))
+    if lat["overflow"] != 0:
+        bad.append("latency overflow %d" % lat["overflow"])
 if bad:
     sys.exit("; ".join(bad))
 PY
