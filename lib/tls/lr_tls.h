@@ -215,6 +215,7 @@ struct lr_tls_params {
     const char *ciphersuites; /* TLS 1.3 suites; NULL = engine default */
     const char *groups;       /* NULL = "X25519:P-256" */
     const char *alpn;         /* comma-separated; NULL = "http/1.1"; "" = none */
+    const char *sigalgs;      /* signature algorithms (OpenSSL list syntax); NULL = default */
     /* Client: verify the server's certificate against this CA file (NULL:
      * no verification, the load generator's default). */
     const char *ca_file;
@@ -244,6 +245,7 @@ struct lr_tls_conn_info {
     uint16_t cipher_id; /* IANA id */
     enum lr_tls_fail fail_reason;
     char alpn[16];    /* negotiated protocol, "" when none */
+    char cert_key[8]; /* key type of the cert served (server) or received (client): "EC", "RSA" */
     uint64_t started; /* opts->now */
 };
 
@@ -291,7 +293,7 @@ struct lr_tls_engine {
      *  0 when there is no resumable session yet, -ENOSPC when @cap is short. */
     int (*session_save)(struct lr_tls_conn *c, uint8_t *buf, uint32_t cap);
     /** Record the caller's failure reason (TIMEOUT, TRUNCATED) once. */
-    void (*fail)(struct lr_tls_conn *c, enum lr_tls_fail reason);
+    void (*set_failed)(struct lr_tls_conn *c, enum lr_tls_fail reason);
 };
 
 /** The OpenSSL 3.0 engine (lr_tls_openssl.c). */

@@ -68,6 +68,7 @@ struct lr_tls_global {
     char *ciphersuites; /* NULL: engine default */
     char *groups;
     char *ca_file;
+    char *sigalgs; /* NULL: engine default */
     unsigned char alpn[ALPN_MAX];
     unsigned alpn_len;
     struct lr_tls_tickets tickets;
@@ -248,6 +249,7 @@ static void global_free(struct lr_tls_global *g)
     free(g->ciphersuites);
     free(g->groups);
     free(g->ca_file);
+    free(g->sigalgs);
     OPENSSL_cleanse(&g->tickets, sizeof(g->tickets));
     free(g);
 }
@@ -296,8 +298,9 @@ static int global_init(const struct lr_tls_params *p, struct lr_tls_global **out
     g->groups = strdup(p->groups ? p->groups : LR_TLS_DEFAULT_GROUPS);
     g->ciphersuites = p->ciphersuites ? strdup(p->ciphersuites) : NULL;
     g->ca_file = p->ca_file ? strdup(p->ca_file) : NULL;
+    g->sigalgs = p->sigalgs ? strdup(p->sigalgs) : NULL;
     if (g->ciphers == NULL || g->groups == NULL || (p->ciphersuites && !g->ciphersuites) ||
-        (p->ca_file && !g->ca_file)) {
+        (p->ca_file && !g->ca_file) || (p->sigalgs && !g->sigalgs)) {
         rc = -ENOMEM;
         goto fail;
     }
@@ -507,7 +510,8 @@ static int alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outl
 
 static void info_cb(const SSL *s, int where, int ret)
 {
-    if (!(where & SSL_CB_WRITE_ALERT))
+    /* SSL_CB_READ_ALERT shares the SSL_CB_ALERT bit: compare both bits. */
+    if ((where & SSL_CB_WRITE_ALERT) != SSL_CB_WRITE_ALERT)
         return;
     struct lr_tls_conn *c = SSL_get_app_data(s);
     if (c == NULL || (ret >> 8) != SSL3_AL_FATAL)
@@ -621,6 +625,9 @@ static int ctx_create(const struct lr_tls_global *g, enum lr_tls_role role,
         goto fail;
     what = "groups";
     if (SSL_CTX_set1_groups_list(x->ssl, g->groups) != 1)
+        goto fail;
+    what = "sigalgs";
+    if (g->sigalgs != NULL && SSL_CTX_set1_sigalgs_list(x->ssl, g->sigalgs) != 1)
         goto fail;
     /* No renegotiation (RFC 8446 has none; in 1.2 it is a DoS lever and
      * the RFC 5746 attack surface), no compression (CRIME). */
@@ -789,6 +796,16 @@ static enum lr_tls_fail classify(const struct lr_tls_conn *c)
         return LR_TLS_FAIL_TRUNCATED;
     case SSL_R_CERTIFICATE_VERIFY_FAILED:
         return LR_TLS_FAIL_CERT;
+    case SSL_R_WRONG_VERSION_NUMBER: /* record header not TLS's (no alert sent) */
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+    case SSL_R_RECORD_LENGTH_MISMATCH:
+    case SSL_R_LENGTH_MISMATCH:
+    case SSL_R_BAD_PACKET_LENGTH:
+    case SSL_R_UNEXPECTED_MESSAGE:
+    case SSL_R_UNEXPECTED_RECORD:
+    case SSL_R_ENCRYPTED_LENGTH_TOO_LONG:
+    case SSL_R_EXCESSIVE_MESSAGE_SIZE:
+        return LR_TLS_FAIL_MALFORMED;
     default:
         break;
     }
@@ -969,6 +986,11 @@ static void conn_info(const struct lr_tls_conn *c, struct lr_tls_conn_info *o)
         if (a != NULL)
             memcpy(o->alpn, a, alen);
         o->alpn[alen] = '\0';
+        X509 *x = c->ctx->role == LR_TLS_SERVER ? SSL_get_certificate(c->ssl)
+                                                : SSL_get0_peer_certificate(c->ssl);
+        EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
+        const char *kt = k ? EVP_PKEY_get0_type_name(k) : NULL;
+        snprintf(o->cert_key, sizeof(o->cert_key), "%s", kt ? kt : "");
     }
 }
 
@@ -1010,5 +1032,5 @@ const struct lr_tls_engine lr_tls_engine_openssl = {
     .free = conn_free,
     .info = conn_info,
     .session_save = conn_session_save,
-    .fail = conn_fail,
+    .set_failed = conn_fail,
 };
