@@ -12,7 +12,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
     && apt-get install -y -q --no-install-recommends \
         ca-certificates gcc g++ pkg-config meson ninja-build \
-        libdpdk-dev libnuma-dev libcrypt-dev libcmocka-dev libbenchmark-dev libdw-dev \
+        libdpdk-dev libnuma-dev libcrypt-dev libcmocka-dev libbenchmark-dev libdw-dev libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . /src

@@ -8,8 +8,9 @@ headers and those of the layers listed for it:
     proto     -> (nothing)
     platform  -> proto
     net       -> proto, platform
-    app       -> proto, platform, net
-    runtime   -> platform, net, proto, app
+    tls       -> proto, platform, net
+    app       -> proto, platform, net, tls
+    runtime   -> platform, net, proto, tls, app
     main      -> everything (app/linerate)
 
 The build enforces the same with per-layer include directories (an upward
@@ -32,14 +33,16 @@ ALLOWED = {
     "proto": set(),
     "platform": {"proto"},
     "net": {"platform", "proto"},
-    "app": {"platform", "net", "proto"},
-    "runtime": {"platform", "net", "proto", "app"},
-    "main": {"platform", "net", "proto", "app", "runtime"},
+    "tls": {"platform", "net", "proto"},
+    "app": {"platform", "net", "proto", "tls"},
+    "runtime": {"platform", "net", "proto", "tls", "app"},
+    "main": {"platform", "net", "proto", "tls", "app", "runtime"},
 }
 DIRS = {
     "lib/platform": "platform",
     "lib/proto": "proto",
     "lib/net": "net",
+    "lib/tls": "tls",
     "lib/app": "app",
     "lib/runtime": "runtime",
     "app/linerate": "main",
@@ -135,7 +138,8 @@ def check(root, fail_on_cycles):
 
 
 def selftest():
-    """An upward include must be reported: platform including a net header."""
+    """An upward include must be reported: platform including a net header,
+    tls including an app header."""
     with tempfile.TemporaryDirectory() as t:
         for d in ("lib/platform", "lib/net"):
             os.makedirs(os.path.join(t, d))
@@ -152,6 +156,23 @@ def selftest():
             f.write('#include "lr_n.h"\n')
         if check(t, False) == 0:
             print("selftest: an upward include was not reported")
+            return 1
+    # The tls layer: including an app header from tls is upward, the
+    # reverse is allowed.
+    with tempfile.TemporaryDirectory() as t:
+        for d in ("lib/tls", "lib/app"):
+            os.makedirs(os.path.join(t, d))
+        with open(os.path.join(t, "lib/tls/lr_t.h"), "w") as f:
+            f.write("/* nothing */\n")
+        with open(os.path.join(t, "lib/app/lr_a.h"), "w") as f:
+            f.write('#include "lr_t.h"\n')
+        if check(t, True) != 0:
+            print("selftest: app including tls was reported")
+            return 1
+        with open(os.path.join(t, "lib/tls/lr_t.c"), "w") as f:
+            f.write('#include "lr_a.h"\n')
+        if check(t, False) == 0:
+            print("selftest: tls including app was not reported")
             return 1
     print("selftest: an upward include is reported")
     return 0

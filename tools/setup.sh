@@ -11,6 +11,8 @@ PACKAGES=(
     # DPDK 22.11 and the build
     dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config gcc g++ clang
     clang-format libcrypt-dev git ca-certificates
+    # TLS layer (lib/tls): OpenSSL 3.0
+    libssl-dev
     # crash report symboliser (lib/platform/lr_crash.c)
     libdw-dev
     # fuzz targets (tests/fuzz/run.sh): libFuzzer and ASan runtimes of clang 14

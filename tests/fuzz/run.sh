@@ -45,7 +45,7 @@ fi
 
 cflags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -I"$top/lib/platform" -I"$top/lib/net" -I"$top/lib/proto" -I"$top/lib/app"
+        -I"$top/lib/platform" -I"$top/lib/net" -I"$top/lib/tls" -I"$top/lib/proto" -I"$top/lib/app"
         -I"$top/lib/runtime")
 
 status=0
@@ -68,7 +68,7 @@ for t in "${targets[@]}"; do
     else
         mapfile -t srcs < <(ls "$top"/lib/*/*.c)
         for s in $more; do srcs+=("$top/$s"); done
-        read -r -a extra <<<"$(pkg-config --cflags --libs libdpdk) $libs -lnuma -lm -lpthread -lcrypt -ldw"
+        read -r -a extra <<<"$(pkg-config --cflags --libs libdpdk) $libs -lnuma -lm -lpthread -lcrypt -ldw -lssl -lcrypto"
     fi
     bin="$out/fuzz_$t"
     echo "== building $t"
