@@ -24,6 +24,10 @@ PACKAGES=(
     tshark nginx vsftpd netcat-openbsd nftables procps kmod
     # bench/run.sh: the chart; openssl: tools/lr-ftp-passwd
     python3-matplotlib openssl
+    # tests/integration/container.sh: build and run the image without a
+    # registry (debootstrap makes the base image); systemd_unit.sh:
+    # systemd-analyze verify of config/linerate.service
+    podman runc containernetworking-plugins debootstrap systemd
 )
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -3,7 +3,9 @@
 # There is no docker engine on the test machines, so check the Dockerfile by
 # reading it: every file it COPYs from the build context exists and is not
 # excluded by .dockerignore; every file it copies out of the build stage
-# (/src/...) exists in the source tree or, for build/..., in this build;
+# (/src/...) exists in the source tree or, for build/..., in this build, and
+# one copied from elsewhere in a stage belongs to a package that stage
+# installs; the runtime stage does not install dpdk-dev; it has a HEALTHCHECK;
 # ENTRYPOINT names the installed binary.
 # usage: dockerfile.sh LINERATE_BINARY (the binary of the current build)
 set -u
@@ -25,6 +27,15 @@ ignored()
         case "$first" in $pat) return 0 ;; esac
     done <"$src/.dockerignore"
     return 1
+}
+
+# Whether stage $1 (FROM ... AS $1) runs apt-get install with package $2.
+stage_installs()
+{
+    sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$df" |
+        awk -v st="$1" '/^[[:space:]]*FROM[[:space:]]/ { cur = (tolower($NF) == tolower(st) && tolower($(NF-1)) == "as") }
+                        cur && /apt-get install/' |
+        tr -s ' \t' '\n' | grep -qx -- "$2"
 }
 
 # Join continuation lines, then look at COPY instructions.
@@ -53,8 +64,19 @@ while read -r _ rest; do
         else
             rel=${s#/src/}
             if [ "$rel" = "$s" ]; then
-                echo "FAIL: '$s' copied from stage $from is not under /src"
-                fail=1
+                # Outside /src: a file a Debian package installs there, and
+                # that package is installed in that stage (on this machine
+                # tools/setup.sh installed it too, so dpkg -S knows it).
+                pkg=$(dpkg -S "$s" 2>/dev/null | head -n 1 | cut -d: -f1)
+                if [ -z "$pkg" ]; then
+                    echo "FAIL: '$s' copied from stage $from is neither under /src nor a packaged file"
+                    fail=1
+                elif ! stage_installs "$from" "$pkg"; then
+                    echo "FAIL: '$s' is in package $pkg, which stage $from does not install"
+                    fail=1
+                else
+                    echo "ok: stage $from $s (package $pkg)"
+                fi
             elif [ "${rel%%/*}" = build ]; then
                 if [ -e "$build/${rel#build/}" ]; then
                     echo "ok: built $rel"
@@ -76,5 +98,12 @@ grep -q '^ENTRYPOINT \["/usr/bin/linerate"\]' "$df" || { echo "FAIL: ENTRYPOINT 
 grep -q 'COPY --from=build /src/build/app/linerate/linerate /usr/bin/linerate' "$df" ||
     { echo "FAIL: the binary is not installed as /usr/bin/linerate"; fail=1; }
 grep -q 'ninja -C build app/linerate/linerate' "$df" || { echo "FAIL: build stage does not build linerate"; fail=1; }
+# The runtime stage (the last FROM) carries only what runs.
+runtime=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$df" | awk '/^[[:space:]]*FROM[[:space:]]/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }')
+if printf '%s' "$runtime" | grep -E 'apt-get install' | tr -s ' \t' '\n' | grep -qxE 'dpdk-dev|libdpdk-dev|dpdk'; then
+    echo "FAIL: the runtime stage installs dpdk/dpdk-dev (only librte-* runtime packages belong there)"
+    fail=1
+fi
+printf '%s' "$runtime" | grep -q '^HEALTHCHECK ' || { echo "FAIL: the runtime stage has no HEALTHCHECK"; fail=1; }
 [ "$fail" -eq 0 ] && echo "PASS: dockerfile"
 exit "$fail"

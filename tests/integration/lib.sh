@@ -40,6 +40,7 @@ LR_SAN=
 LR_READY_TIMEOUT=${LR_READY_TIMEOUT:-30}
 LR_EAL_EXTRA=()
 LR_LCORES=(-l 0-1) # main lcore + one worker; a test may set e.g. (--lcores "0@0,(1-2)@1")
+LR_MEM=(--no-huge -m 512) # EAL memory options of lr_start; capture.sh runs on hugepages
 
 lr_log() { echo "[$LR_NAME] $*"; }
 
@@ -245,7 +246,7 @@ lr_start()
     ip netns add "$LR_NS" || lr_fail "cannot create namespace $LR_NS"
     lr_ns ip link set lo up
     : >"$LR_TMP/linerate.log" # no "ready" from a previous run
-    ip netns exec "$LR_NS" "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$LR_PREFIX" \
+    ip netns exec "$LR_NS" "$LR_BIN" --no-pci "${LR_MEM[@]}" --file-prefix "$LR_PREFIX" \
         "${LR_LCORES[@]}" --vdev="net_tap0,iface=$LR_IF" --log-level=lib.eal:error "${LR_EAL_EXTRA[@]}" \
         -- -c "$LR_CONF" "$@" </dev/null >"$LR_TMP/linerate.log" 2>&1 &
     LR_PID=$!
