@@ -19,12 +19,14 @@ struct lr_http_server;
 struct lr_ftp_server;
 struct lr_tftp_server;
 struct lr_client;
+struct lr_metrics;
 
 struct lr_app_ctx {
     struct lr_http_server *http;
     struct lr_ftp_server *ftp;
     struct lr_tftp_server *tftp;
     struct lr_client *client;
+    struct lr_metrics *metrics;
 };
 
 /** w->app, allocated (zeroed, on w->socket) if absent. NULL when out of memory. */
@@ -39,7 +41,8 @@ static inline struct lr_app_ctx *lr_app_ctx_get(struct lr_worker *w)
 static inline void lr_app_ctx_put(struct lr_worker *w)
 {
     struct lr_app_ctx *a = w->app;
-    if (a != NULL && a->http == NULL && a->ftp == NULL && a->tftp == NULL && a->client == NULL) {
+    if (a != NULL && a->http == NULL && a->ftp == NULL && a->tftp == NULL && a->client == NULL &&
+        a->metrics == NULL) {
         rte_free(a);
         w->app = NULL;
     }

@@ -140,7 +140,7 @@ int lr_cfg_check(struct cfg_ctx *c)
                                "could log in)");
 
     /* One TCP port, one service. */
-    struct svc_port tcp_ports[LR_MAX_LISTEN + 4];
+    struct svc_port tcp_ports[LR_MAX_LISTEN + 5];
     unsigned nt = 0;
     if (hc->enabled)
         for (unsigned i = 0; i < hc->nb_listen; i++)
@@ -151,6 +151,8 @@ int lr_cfg_check(struct cfg_ctx *c)
         tcp_ports[nt++] = (struct svc_port){ "[tcp] echo_port", tc->echo_port };
     if (tc->discard_port != 0)
         tcp_ports[nt++] = (struct svc_port){ "[tcp] discard_port", tc->discard_port };
+    if (cfg->metrics.listen != 0)
+        tcp_ports[nt++] = (struct svc_port){ "[metrics] listen", cfg->metrics.listen };
     for (unsigned i = 0; i < nt; i++) {
         for (unsigned j = 0; j < i; j++)
             if (tcp_ports[i].port == tcp_ports[j].port)
