@@ -47,17 +47,17 @@ typedef void (*lr_module_counter_fn)(void *arg, const char *name, uint64_t value
  * well as up); the others only grow.
  */
 #define LR_LINE_FIELDS(X)                                                                          \
-    X(CONNS_ACTIVE, "conns_active", true)   /* connections open now */                             \
-    X(CONNS_TOTAL, "conns_total", false)    /* connections established since start */             \
-    X(REQUESTS, "requests", false)          /* application requests served or answered */         \
-    X(RETRANSMITS, "retransmits", false)    /* TCP segments retransmitted */                       \
-    X(RESPONSES_2XX, "responses_2xx", false) /* application responses by class */                 \
+    X(CONNS_ACTIVE, "conns_active", true)    /* connections open now */                            \
+    X(CONNS_TOTAL, "conns_total", false)     /* connections established since start */             \
+    X(REQUESTS, "requests", false)           /* application requests served or answered */         \
+    X(RETRANSMITS, "retransmits", false)     /* TCP segments retransmitted */                      \
+    X(RESPONSES_2XX, "responses_2xx", false) /* application responses by class */                  \
     X(RESPONSES_3XX, "responses_3xx", false)                                                       \
     X(RESPONSES_4XX, "responses_4xx", false)                                                       \
     X(RESPONSES_5XX, "responses_5xx", false)                                                       \
-    X(SESSIONS, "sessions", true)        /* application sessions open now */                       \
-    X(TRANSFERS, "transfers", false)     /* file transfers completed */                            \
-    X(XFER_BYTES, "xfer_bytes", false)   /* payload bytes moved by those transfers */
+    X(SESSIONS, "sessions", true)      /* application sessions open now */                         \
+    X(TRANSFERS, "transfers", false)   /* file transfers completed */                              \
+    X(XFER_BYTES, "xfer_bytes", false) /* payload bytes moved by those transfers */
 
 enum lr_line_field {
 #define LR_X_LINE_ENUM(e, n, g) LR_LINE_##e,
@@ -70,7 +70,7 @@ enum lr_line_field {
 static inline const char *lr_line_field_name(enum lr_line_field f)
 {
     static const char *const names[LR_LINE_MAX] = {
-#define LR_X_LINE_NAME(e, n, g) [LR_LINE_##e] = n,
+#define LR_X_LINE_NAME(e, n, g) n,
         LR_LINE_FIELDS(LR_X_LINE_NAME)
 #undef LR_X_LINE_NAME
     };
@@ -81,7 +81,7 @@ static inline const char *lr_line_field_name(enum lr_line_field f)
 static inline bool lr_line_field_is_gauge(enum lr_line_field f)
 {
     static const bool gauge[LR_LINE_MAX] = {
-#define LR_X_LINE_GAUGE(e, n, g) [LR_LINE_##e] = g,
+#define LR_X_LINE_GAUGE(e, n, g) g,
         LR_LINE_FIELDS(LR_X_LINE_GAUGE)
 #undef LR_X_LINE_GAUGE
     };
