@@ -18,7 +18,7 @@ PACKAGES=(
     # fuzz targets (tests/fuzz/run.sh): libFuzzer and ASan runtimes of clang 14
     libclang-rt-14-dev
     # tests
-    libcmocka-dev libbenchmark-dev python3 python3-scapy jq
+    libcmocka-dev libbenchmark-dev python3 python3-scapy python3-prometheus-client jq
     # real peers for integration tests and the demo
     curl wget lftp apache2-utils wrk tftp-hpa atftp iproute2 iputils-ping arping hping3
     tshark nginx vsftpd netcat-openbsd nftables procps kmod

@@ -357,6 +357,7 @@ const struct lr_module lr_client_module = {
     .shutdown = lr_client_shutdown,
     .walk = client_module_walk,
     .line = client_line,
+    .gauges = LR_MODULE_GAUGES("active"),
     .telemetry = lr_client_telemetry_register,
     .own_command = true, /* /linerate/client: totals and latency percentiles */
 };

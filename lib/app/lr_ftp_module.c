@@ -154,4 +154,5 @@ const struct lr_module lr_ftp_module = {
     .shutdown = lr_ftp_server_shutdown,
     .walk = ftp_module_walk,
     .line = ftp_line,
+    .gauges = LR_MODULE_GAUGES("sessions_active"),
 };

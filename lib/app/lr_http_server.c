@@ -1429,4 +1429,5 @@ const struct lr_module lr_http_module = {
     .shutdown = lr_http_server_shutdown,
     .walk = http_module_walk,
     .line = http_line,
+    .gauges = LR_MODULE_GAUGES("conns_active"),
 };

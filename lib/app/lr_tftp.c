@@ -759,4 +759,5 @@ const struct lr_module lr_tftp_module = {
     .shutdown = lr_tftp_module_shutdown,
     .walk = lr_tftp_module_walk,
     .line = tftp_line,
+    .gauges = LR_MODULE_GAUGES("sessions_active"),
 };

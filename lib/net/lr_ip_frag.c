@@ -528,5 +528,6 @@ const struct lr_module lr_ip_frag_module = {
     .init = lr_ip_frag_init,
     .fini = lr_ip_frag_free,
     .walk = ip_frag_walk,
+    .gauges = LR_MODULE_GAUGES("flows_active", "mbufs_held"),
     .telemetry = lr_ip_frag_telemetry_register,
 };

@@ -252,5 +252,6 @@ const struct lr_module lr_tcp_module = {
     .shutdown = lr_tcp_shutdown,
     .walk = tcp_module_walk,
     .line = tcp_line,
+    .gauges = LR_MODULE_GAUGES("active", "state_*"),
     .telemetry = lr_tcp_telemetry_register,
 };

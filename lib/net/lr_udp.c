@@ -469,4 +469,5 @@ const struct lr_module lr_udp_module = {
     .init = lr_udp_init,
     .fini = lr_udp_free,
     .walk = lr_udp_walk,
+    .gauges = LR_MODULE_GAUGES("binds"),
 };

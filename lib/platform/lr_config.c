@@ -549,6 +549,14 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
         cc->source_last = b;
         return 0;
     }
+    case T_PREFIXES: {
+        struct lr_metrics_config *mc = base;
+        unsigned n = 0;
+        if (lr_parse_ipv4_prefix_list(val, mc->allow, (unsigned)k->max, &n, why, wl) != 0)
+            return -EINVAL;
+        mc->nb_allow = (uint16_t)n;
+        return 0;
+    }
     case T_CC:
         if (strcasecmp(val, "newreno") == 0)
             *(enum lr_cc_algo *)field = LR_CC_NEWRENO;

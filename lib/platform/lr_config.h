@@ -30,6 +30,7 @@
 #define LR_MAX_LISTEN     8
 #define LR_MAX_TARGETS    16
 #define LR_PATH_MAX       512
+#define LR_MAX_ALLOW      16
 
 struct lr_static_arp {
     rte_be32_t ip;
@@ -198,6 +199,19 @@ struct lr_client_config {
     char report[LR_PATH_MAX]; /* absolute JSON report path, "" = none */
 };
 
+/* An IPv4 prefix (CIDR): addr has no bits set beyond len. */
+struct lr_ipv4_prefix {
+    rte_be32_t addr;
+    uint8_t len; /* 0-32 */
+};
+
+/* [metrics] (Prometheus text exposition over our own TCP, lib/app/lr_metrics.h) */
+struct lr_metrics_config {
+    uint16_t listen; /* host order, 0 = off (default) */
+    uint16_t nb_allow;
+    struct lr_ipv4_prefix allow[LR_MAX_ALLOW]; /* sources that may connect; none by default */
+};
+
 struct lr_config {
     char path[LR_PATH_MAX];
     uint16_t nb_ports; /* highest [portN] + 1 */
@@ -213,6 +227,7 @@ struct lr_config {
     struct lr_udp_config udp;
     struct lr_tftp_config tftp;
     struct lr_client_config client;
+    struct lr_metrics_config metrics;
 };
 
 /** Fill @cfg with every default (no port present; paths relative to the cwd). */
@@ -253,5 +268,26 @@ int lr_parse_bool(const char *s, bool *out);        /* yes/no/true/false/on/off/
 int lr_parse_ipv4(const char *s, rte_be32_t *out);  /* dotted quad, strict */
 int lr_parse_ipv4_prefix(const char *s, rte_be32_t *addr, uint8_t *prefix); /* a.b.c.d/n */
 int lr_parse_percent(const char *s, double *out); /* "2.5" or "2.5%" in [0,100] */
+
+/**
+ * Comma-separated IPv4 prefixes "a.b.c.d/n" (a bare address is /32) into
+ * @out (at most @max); empty text gives *@n = 0. A prefix with host bits
+ * set, a duplicate or more than @max entries is refused: -EINVAL with the
+ * reason in @why.
+ */
+int lr_parse_ipv4_prefix_list(const char *s, struct lr_ipv4_prefix *out, unsigned max, unsigned *n,
+                              char *why, size_t wl);
+
+/** True when @addr (network order) is inside one of the @n prefixes of @p. */
+static inline bool lr_ipv4_prefix_match(const struct lr_ipv4_prefix *p, unsigned n, rte_be32_t addr)
+{
+    uint32_t a = rte_be_to_cpu_32(addr);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t mask = p[i].len == 0 ? 0 : ~0u << (32 - p[i].len);
+        if ((a & mask) == rte_be_to_cpu_32(p[i].addr))
+            return true;
+    }
+    return false;
+}
 
 #endif /* LR_CONFIG_H */

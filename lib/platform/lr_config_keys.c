@@ -34,6 +34,8 @@ static const struct cfg_section cfg_sections[SEC_MAX] = {
     [SEC_TFTP] = { "tftp", offsetof(struct lr_config, tftp), "TFTP server (RFC 1350)" },
     [SEC_CLIENT] = { "client", offsetof(struct lr_config, client),
                      "HTTP load generator; the section being present selects client mode" },
+    [SEC_METRICS] = { "metrics", offsetof(struct lr_config, metrics),
+                      "Prometheus metrics (GET /metrics) on a port of our own TCP stack" },
 };
 
 #define FSIZE(st, f) sizeof(((st *)0)->f)
@@ -61,6 +63,7 @@ static const struct cfg_section cfg_sections[SEC_MAX] = {
 #define U  struct lr_udp_config
 #define TF struct lr_tftp_config
 #define C  struct lr_client_config
+#define M  struct lr_metrics_config
 
 static const struct cfg_key cfg_keys[] = {
     KEY(SEC_PORT, P, "addr", addr, T_PORT_ADDR, 0, 0, NULL,
@@ -249,6 +252,11 @@ static const struct cfg_key cfg_keys[] = {
         "source addresses first-last or a single one; empty = the port address"),
     KEY(SEC_CLIENT, C, "report", report, T_PATH, 0, 0, "",
         "JSON report written at the end, relative to the config file's directory; empty = none"),
+
+    KEY(SEC_METRICS, M, "listen", listen, T_UINT, 0, 65535, "0",
+        "TCP port serving GET /metrics (Prometheus text format 0.0.4); 0 = off"),
+    KEY(SEC_METRICS, M, "allow", allow, T_PREFIXES, 0, LR_MAX_ALLOW, "",
+        "comma-separated IPv4 source prefixes (CIDR) allowed to scrape; empty = none"),
 };
 
 #undef P
@@ -263,6 +271,7 @@ static const struct cfg_key cfg_keys[] = {
 #undef U
 #undef TF
 #undef C
+#undef M
 
 static_assert(RTE_DIM(cfg_keys) == CFG_NB_KEYS,
               "CFG_NB_KEYS must be the number of rows of cfg_keys[]");

@@ -39,6 +39,7 @@ enum cfg_sec {
     SEC_UDP,
     SEC_TFTP,
     SEC_CLIENT,
+    SEC_METRICS,
     SEC_MAX,
 };
 
@@ -66,6 +67,7 @@ enum cfg_type {
     T_URLS,      /* [client] path: comma list of /paths */
     T_SRC_RANGE, /* [client] source_addrs: "A-B" or "A" */
     T_CC,        /* [tcp] cc: newreno|cubic */
+    T_PREFIXES,  /* [metrics] allow: comma list of a.b.c.d/n */
 };
 
 struct cfg_key {
@@ -80,7 +82,7 @@ struct cfg_key {
 };
 
 /* Rows of the key table (a static assertion in lr_config_keys.c checks it). */
-#define CFG_NB_KEYS 100
+#define CFG_NB_KEYS 102
 
 /* lr_config_keys.c */
 

@@ -193,6 +193,77 @@ int lr_parse_ipv4_prefix(const char *s, rte_be32_t *addr, uint8_t *prefix)
     return 0;
 }
 
+int lr_parse_ipv4_prefix_list(const char *s, struct lr_ipv4_prefix *out, unsigned max, unsigned *n,
+                              char *why, size_t wl)
+{
+    char item[64];
+    unsigned cnt = 0;
+
+    if (s == NULL || out == NULL || n == NULL) {
+        snprintf(why, wl, "internal error: no list");
+        return -EINVAL;
+    }
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '\0') {
+        *n = 0;
+        return 0;
+    }
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        const char *e = comma != NULL ? comma : s + strlen(s);
+        while (isspace((unsigned char)*s) && s < e)
+            s++;
+        while (e > s && isspace((unsigned char)e[-1]))
+            e--;
+        size_t len = (size_t)(e - s);
+        if (len == 0) {
+            snprintf(why, wl, "entry %u is empty", cnt + 1);
+            return -EINVAL;
+        }
+        if (len >= sizeof(item)) {
+            snprintf(why, wl, "entry %u is too long", cnt + 1);
+            return -EINVAL;
+        }
+        memcpy(item, s, len);
+        item[len] = '\0';
+        rte_be32_t a;
+        uint8_t plen = 32;
+        if (strchr(item, '/') != NULL ? lr_parse_ipv4_prefix(item, &a, &plen) != 0
+                                      : lr_parse_ipv4(item, &a) != 0) {
+            snprintf(why, wl, "'%s' is not an IPv4 prefix (a.b.c.d/n, or an address for /32)",
+                     item);
+            return -EINVAL;
+        }
+        uint32_t h = rte_be_to_cpu_32(a);
+        uint32_t mask = plen == 0 ? 0 : ~0u << (32 - plen);
+        if ((h & ~mask) != 0) {
+            uint32_t net = h & mask;
+            snprintf(why, wl, "'%s' has host bits set (the network is %u.%u.%u.%u/%u)", item,
+                     net >> 24, (net >> 16) & 255, (net >> 8) & 255, net & 255, plen);
+            return -EINVAL;
+        }
+        for (unsigned j = 0; j < cnt; j++) {
+            if (out[j].addr == a && out[j].len == plen) {
+                snprintf(why, wl, "'%s' appears twice", item);
+                return -EINVAL;
+            }
+        }
+        if (cnt == max) {
+            snprintf(why, wl, "more than %u prefixes", max);
+            return -EINVAL;
+        }
+        out[cnt].addr = a;
+        out[cnt].len = plen;
+        cnt++;
+        if (comma == NULL)
+            break;
+        s = comma + 1;
+    }
+    *n = cnt;
+    return 0;
+}
+
 int lr_parse_percent(const char *s, double *out)
 {
     const char *p = s;

@@ -24,13 +24,15 @@
  * (the same names in the same order every time). The runtime sums walks
  * over workers for /linerate/stats, /linerate/<name> and the final summary;
  * the `line` table says which of those counters feed the one-line stats
- * (connections, requests, responses by class, transfers).
+ * (connections, requests, responses by class, transfers), and `gauges`
+ * which of them are values of now rather than counts that only grow.
  */
 #ifndef LR_MODULE_H
 #define LR_MODULE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 struct lr_config;
 struct lr_flow;
@@ -39,21 +41,52 @@ struct lr_worker;
 /** Receives one named counter of a module (walk hook). */
 typedef void (*lr_module_counter_fn)(void *arg, const char *name, uint64_t value);
 
-/** What a module counter adds to in the stats line and the "modules" group. */
+/*
+ * What a module counter adds to in the stats line and the "modules" group:
+ * X(ENUM_SUFFIX, "name", gauge). A gauge is a value of now (it goes down as
+ * well as up); the others only grow.
+ */
+#define LR_LINE_FIELDS(X)                                                                          \
+    X(CONNS_ACTIVE, "conns_active", true)    /* connections open now */                            \
+    X(CONNS_TOTAL, "conns_total", false)     /* connections established since start */             \
+    X(REQUESTS, "requests", false)           /* application requests served or answered */         \
+    X(RETRANSMITS, "retransmits", false)     /* TCP segments retransmitted */                      \
+    X(RESPONSES_2XX, "responses_2xx", false) /* application responses by class */                  \
+    X(RESPONSES_3XX, "responses_3xx", false)                                                       \
+    X(RESPONSES_4XX, "responses_4xx", false)                                                       \
+    X(RESPONSES_5XX, "responses_5xx", false)                                                       \
+    X(SESSIONS, "sessions", true)      /* application sessions open now */                         \
+    X(TRANSFERS, "transfers", false)   /* file transfers completed */                              \
+    X(XFER_BYTES, "xfer_bytes", false) /* payload bytes moved by those transfers */
+
 enum lr_line_field {
-    LR_LINE_CONNS_ACTIVE,  /* gauge: connections open now */
-    LR_LINE_CONNS_TOTAL,   /* connections established since start */
-    LR_LINE_REQUESTS,      /* application requests served or answered */
-    LR_LINE_RETRANSMITS,   /* TCP segments retransmitted */
-    LR_LINE_RESPONSES_2XX, /* application responses by class */
-    LR_LINE_RESPONSES_3XX,
-    LR_LINE_RESPONSES_4XX,
-    LR_LINE_RESPONSES_5XX,
-    LR_LINE_SESSIONS,   /* gauge: application sessions open now */
-    LR_LINE_TRANSFERS,  /* file transfers completed */
-    LR_LINE_XFER_BYTES, /* payload bytes moved by those transfers */
-    LR_LINE_MAX
+#define LR_X_LINE_ENUM(e, n, g) LR_LINE_##e,
+    LR_LINE_FIELDS(LR_X_LINE_ENUM)
+#undef LR_X_LINE_ENUM
+        LR_LINE_MAX
 };
+
+/** Name of a stats-line field ("conns_active", ...), "?" when out of range. */
+static inline const char *lr_line_field_name(enum lr_line_field f)
+{
+    static const char *const names[LR_LINE_MAX] = {
+#define LR_X_LINE_NAME(e, n, g) n,
+        LR_LINE_FIELDS(LR_X_LINE_NAME)
+#undef LR_X_LINE_NAME
+    };
+    return (unsigned)f < LR_LINE_MAX ? names[f] : "?";
+}
+
+/** True for a field that is a gauge (conns_active, sessions). */
+static inline bool lr_line_field_is_gauge(enum lr_line_field f)
+{
+    static const bool gauge[LR_LINE_MAX] = {
+#define LR_X_LINE_GAUGE(e, n, g) g,
+        LR_LINE_FIELDS(LR_X_LINE_GAUGE)
+#undef LR_X_LINE_GAUGE
+    };
+    return (unsigned)f < LR_LINE_MAX && gauge[f];
+}
 
 /** One counter of a module's walk (by name) that adds to a stats-line field. */
 struct lr_module_line {
@@ -71,7 +104,8 @@ struct lr_port_claim {
 /** Claims one module may make (struct lr_module.ports). */
 #define LR_PORT_CLAIMS_MAX 16
 
-/** A NULL-terminated list of module names for struct lr_module.after. */
+/** A NULL-terminated list of names for struct lr_module.after and .gauges. */
+#define LR_MODULE_GAUGES(...) LR_MODULE_AFTER(__VA_ARGS__)
 #define LR_MODULE_AFTER(...)                                                                       \
     (const char *const[])                                                                          \
     {                                                                                              \
@@ -112,6 +146,11 @@ struct lr_module {
     void (*walk)(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
     /** Walk counters that feed the stats line (NULL-terminated), or NULL. */
     const struct lr_module_line *line;
+    /** Walk counters that are gauges (values of now, e.g. connections open),
+     *  NULL-terminated; a name ending in '*' matches every counter with that
+     *  prefix. Every other walk counter only grows (GET /metrics types them
+     *  counter / gauge from this, lib/app/lr_metrics.h). NULL = none. */
+    const char *const *gauges;
     /** Once on the main lcore when telemetry is on ([stats] telemetry):
      *  register the module's own /linerate/... commands
      *  (lr_telemetry_register). 0 or -errno. */
@@ -120,5 +159,16 @@ struct lr_module {
      *  the walk), so the runtime does not. */
     bool own_command;
 };
+
+/** True when walk counter @name of @m is a gauge (struct lr_module.gauges). */
+static inline bool lr_module_counter_is_gauge(const struct lr_module *m, const char *name)
+{
+    for (const char *const *g = m->gauges; g != NULL && *g != NULL; g++) {
+        size_t n = strlen(*g);
+        if (n > 0 && (*g)[n - 1] == '*' ? strncmp(*g, name, n - 1) == 0 : strcmp(*g, name) == 0)
+            return true;
+    }
+    return false;
+}
 
 #endif /* LR_MODULE_H */

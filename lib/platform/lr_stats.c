@@ -44,6 +44,14 @@ void lr_stats_add(struct lr_stats *dst, const struct lr_stats *src)
         d[i] += s[i];
 }
 
+void lr_stats_read(struct lr_stats *dst, const struct lr_stats *src)
+{
+    uint64_t *d = (uint64_t *)dst;
+    const uint64_t *s = (const uint64_t *)src;
+    for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
+        d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+}
+
 uint64_t lr_stats_proto_drops(const struct lr_stats *s, enum lr_proto p)
 {
     uint64_t sum = 0;

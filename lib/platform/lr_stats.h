@@ -196,6 +196,12 @@ struct lr_stats {
 
 /** Add every counter of @src into @dst (used by the main lcore to sum workers). */
 void lr_stats_add(struct lr_stats *dst, const struct lr_stats *src);
+/**
+ * Copy @src, a worker's counters that worker may be writing right now, into
+ * @dst with one relaxed atomic 64-bit load per counter (from another core:
+ * telemetry, GET /metrics). Each value is whole; the set is a moment's view.
+ */
+void lr_stats_read(struct lr_stats *dst, const struct lr_stats *src);
 /** Sum of drops of one protocol. */
 uint64_t lr_stats_proto_drops(const struct lr_stats *s, enum lr_proto p);
 /** Sum of all drops. */

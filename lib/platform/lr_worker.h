@@ -59,6 +59,8 @@ struct lr_ip_frag_ctx;
 struct lr_tcp_ctx;
 struct lr_udp_ctx;
 
+struct lr_worker_set;
+
 #define LR_WORKER_SLOTS 16
 
 struct lr_worker {
@@ -89,6 +91,11 @@ struct lr_worker {
      * client, ...): slot[id] for the id lr_worker_slot() gave the module;
      * slot[0] is never given out and stays NULL. */
     void *slot[LR_WORKER_SLOTS];
+    /* Every worker as the layers above the runtime see them (set by the
+     * runtime before module init; NULL in unit fixtures without one). A
+     * module reading other workers' counters from here (GET /metrics) reads
+     * memory those workers write: see struct lr_worker_set. */
+    const struct lr_worker_set *set;
 
     struct rte_ring *ring_to[LR_MAX_WORKERS];   /* this -> j (SP/SC) */
     struct rte_ring *ring_from[LR_MAX_WORKERS]; /* j -> this (SP/SC) */
@@ -106,9 +113,22 @@ struct lr_worker {
     struct lr_stats stats;
 } __rte_cache_aligned;
 
+struct lr_module;
+/** Receives one counter of module @m's walk hook (lr_worker_set.modules_walk). */
+typedef void (*lr_module_walk_fn)(void *arg, const struct lr_module *m, const char *name,
+                                  uint64_t value);
+
 /*
  * The running workers as the layers above the runtime see them (telemetry
- * callbacks, the client report): filled by the runtime at start.
+ * callbacks, the client report, GET /metrics): filled by the runtime at
+ * start, read-only afterwards.
+ *
+ * Counters of a worker are plain uint64_t written only by that worker.
+ * Another thread (telemetry, or another worker serving /metrics) reads them
+ * without locks: aligned 64-bit loads never tear on the platforms DPDK
+ * supports, a value may be a moment stale, and what a walk dereferences
+ * (w->tcp, w->slot[], ...) is allocated before the workers start and freed
+ * only after all of them stopped.
  */
 struct lr_worker_set {
     const struct lr_config *cfg;
@@ -116,6 +136,11 @@ struct lr_worker_set {
     uint16_t nb_ports;
     uint64_t start_us;                /* lr_time_now_us() when the workers were launched */
     struct lr_worker *const *workers; /* nb_workers entries */
+    /** Call @fn for every counter of every module initialised on worker
+     *  @id, module by module in the order they run, each in its walk order
+     *  (the names /linerate/<module> shows). Set by the runtime; may be NULL. */
+    void (*modules_walk)(const struct lr_worker_set *ws, uint16_t id, lr_module_walk_fn fn,
+                         void *arg);
 };
 
 /* What lr_worker_setup() needs besides the configuration. */

@@ -19,6 +19,7 @@
 #include "lr_http_server.h"
 #include "lr_ip_frag.h"
 #include "lr_log.h"
+#include "lr_metrics.h"
 #include "lr_net.h"
 #include "lr_runtime.h"
 #include "lr_tcp.h"
@@ -30,9 +31,10 @@
 /* In the order they run when their dependencies allow it (a module listed
  * before one of its `after` modules is moved behind it). */
 static const struct lr_module *const lr_module_list[] = {
-    &lr_fault_module, &lr_arp_module,      &lr_ip_module,           &lr_ip_frag_module,
-    &lr_udp_module,   &lr_udp_echo_module, &lr_tcp_module,          &lr_http_module,
-    &lr_tftp_module,  &lr_ftp_module,      &lr_tcp_services_module, &lr_client_module,
+    &lr_fault_module,  &lr_arp_module,      &lr_ip_module,           &lr_ip_frag_module,
+    &lr_udp_module,    &lr_udp_echo_module, &lr_tcp_module,          &lr_http_module,
+    &lr_tftp_module,   &lr_ftp_module,      &lr_tcp_services_module, &lr_metrics_module,
+    &lr_client_module,
 };
 
 #define NB_MODULES RTE_DIM(lr_module_list)
@@ -181,20 +183,6 @@ int lr_runtime_config_load_string(struct lr_config *cfg, const char *text, const
 
 /* --- counters ------------------------------------------------------------ */
 
-static const char *const line_names[LR_LINE_MAX] = {
-    [LR_LINE_CONNS_ACTIVE] = "conns_active",   [LR_LINE_CONNS_TOTAL] = "conns_total",
-    [LR_LINE_REQUESTS] = "requests",           [LR_LINE_RETRANSMITS] = "retransmits",
-    [LR_LINE_RESPONSES_2XX] = "responses_2xx", [LR_LINE_RESPONSES_3XX] = "responses_3xx",
-    [LR_LINE_RESPONSES_4XX] = "responses_4xx", [LR_LINE_RESPONSES_5XX] = "responses_5xx",
-    [LR_LINE_SESSIONS] = "sessions",           [LR_LINE_TRANSFERS] = "transfers",
-    [LR_LINE_XFER_BYTES] = "xfer_bytes",
-};
-
-const char *lr_line_field_name(enum lr_line_field f)
-{
-    return (unsigned)f < LR_LINE_MAX ? line_names[f] : "?";
-}
-
 struct line_acc {
     const struct lr_module_line *line;
     struct lr_line_totals *out;
@@ -228,7 +216,7 @@ void lr_runtime_line_totals(const struct lr_runtime *rt, int id, struct lr_line_
 void lr_line_totals_foreach(const struct lr_line_totals *t, lr_module_counter_fn fn, void *arg)
 {
     for (unsigned f = 0; f < LR_LINE_MAX; f++)
-        fn(arg, line_names[f], t->v[f]);
+        fn(arg, lr_line_field_name((enum lr_line_field)f), t->v[f]);
 }
 
 void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg)
@@ -251,5 +239,34 @@ void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg
                    mods[k]->name, LR_MODULE_COUNTERS_MAX);
         for (unsigned c = 0; c < sum.n; c++)
             fn(arg, mods[k]->name, sum.name[c], sum.value[c]);
+    }
+}
+
+/* One module's walk, its counters tagged with the module. */
+struct module_tag {
+    const struct lr_module *m;
+    lr_module_walk_fn fn;
+    void *arg;
+};
+
+static void module_tag_one(void *arg, const char *name, uint64_t value)
+{
+    struct module_tag *t = arg;
+    t->fn(t->arg, t->m, name, value);
+}
+
+void lr_runtime_modules_walk(const struct lr_worker_set *ws, uint16_t id, lr_module_walk_fn fn,
+                             void *arg)
+{
+    const struct lr_runtime *rt = container_of(ws, const struct lr_runtime, view);
+    unsigned nmod;
+    const struct lr_module *const *mods = lr_runtime_modules(&nmod);
+
+    if (id >= rt->nb_workers || rt->workers[id] == NULL)
+        return;
+    for (unsigned k = 0; k < nmod && k < rt->modules_up[id]; k++) {
+        struct module_tag t = { .m = mods[k], .fn = fn, .arg = arg };
+        if (mods[k]->walk != NULL)
+            mods[k]->walk(rt->workers[id], module_tag_one, &t);
     }
 }

@@ -311,7 +311,10 @@ int lr_runtime_init(struct lr_runtime *rt, const struct lr_config *cfg, char *er
         .nb_workers = rt->nb_workers,
         .nb_ports = rt->nb_ports,
         .workers = rt->workers,
+        .modules_walk = lr_runtime_modules_walk,
     };
+    for (uint16_t i = 0; i < rt->nb_workers; i++)
+        rt->workers[i]->set = &rt->view;
     return runtime_modules(rt, err, errlen);
 }
 

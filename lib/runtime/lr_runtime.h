@@ -102,15 +102,17 @@ void lr_runtime_line_totals(const struct lr_runtime *rt, int id, struct lr_line_
 /** Emit every field of @t by name ("conns_active", ...), in a fixed order. */
 void lr_line_totals_foreach(const struct lr_line_totals *t, lr_module_counter_fn fn, void *arg);
 
-/** Name of a stats-line field ("conns_active", ...). */
-const char *lr_line_field_name(enum lr_line_field f);
-
 /**
  * Call @fn once per counter that modules expose through their walk hook,
  * each summed over all workers, with group = the module name. At most
  * LR_MODULE_COUNTERS_MAX counters per module.
  */
 void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg);
+
+/** lr_worker_set.modules_walk of a runtime's view (lr_worker.h): the walk of
+ *  every module initialised on worker @id, in module order. */
+void lr_runtime_modules_walk(const struct lr_worker_set *ws, uint16_t id, lr_module_walk_fn fn,
+                             void *arg);
 
 /** The modules in the order they run (init, poll); *n receives the count. */
 const struct lr_module *const *lr_runtime_modules(unsigned *n);
