@@ -898,13 +898,9 @@ static int conn_handshake(struct lr_tls_conn *c)
 
 static int conn_read(struct lr_tls_conn *c, void *buf, uint32_t len)
 {
-    if (c->failed)
-        return LR_TLS_FATAL;
-    if (!c->established) {
-        int rc = conn_handshake(c);
-        if (rc != LR_TLS_OK)
-            return rc;
-    }
+    int rc = conn_handshake(c); /* FATAL after a failure, OK once established */
+    if (rc != LR_TLS_OK)
+        return rc;
     if (len > INT_MAX)
         len = INT_MAX;
     size_t got = 0;
@@ -918,13 +914,9 @@ static int conn_read(struct lr_tls_conn *c, void *buf, uint32_t len)
 
 static int conn_write(struct lr_tls_conn *c, const void *buf, uint32_t len)
 {
-    if (c->failed)
-        return LR_TLS_FATAL;
-    if (!c->established) {
-        int rc = conn_handshake(c);
-        if (rc != LR_TLS_OK)
-            return rc;
-    }
+    int rc = conn_handshake(c); /* FATAL after a failure, OK once established */
+    if (rc != LR_TLS_OK)
+        return rc;
     if (len == 0)
         return 0;
     if (len > INT_MAX)
