@@ -196,9 +196,9 @@ static void *inproc_setup(int64_t conns, uint32_t rpc)
     cfg.tcp.echo_port = 0;
     cfg.tcp.discard_port = 0;
     cfg.port[0].addr = SERVER_IP;
-    cfg.http.enabled = true;
-    cfg.http.nb_listen = 1;
-    cfg.http.listen[0] = 80;
+    lr_test_http(&cfg)->enabled = true;
+    lr_test_http(&cfg)->nb_listen = 1;
+    lr_test_http(&cfg)->listen[0] = 80;
     p->b = lr_test_worker_new(&cfg);
     if (p->b == NULL)
         die("server worker");
@@ -207,8 +207,8 @@ static void *inproc_setup(int64_t conns, uint32_t rpc)
         die("server TCP/HTTP init");
 
     cfg.port[0].addr = CLIENT_IP;
-    cfg.http.enabled = false;
-    struct lr_client_config *cc = &cfg.client;
+    lr_test_http(&cfg)->enabled = false;
+    struct lr_client_config *cc = lr_test_client(&cfg);
     memset(cc, 0, sizeof(*cc));
     cc->enabled = true;
     cc->nb_targets = 1;
@@ -267,7 +267,7 @@ static void inproc_teardown(void *ctx)
     char msg[256];
 
     /* Drain: no new request; the ones in flight finish; connections close. */
-    wcfg(p->a)->client.duration = 0;
+    lr_test_client(wcfg(p->a))->duration = 0;
     for (unsigned i = 0; lr_client_phase(lr_client_get(p->a)) != LR_CLIENT_PHASE_DONE; i++) {
         if (i > DRAIN_LIMIT)
             die("the client did not finish draining");

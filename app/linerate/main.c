@@ -66,7 +66,7 @@ static void help_config(FILE *f)
 {
     fprintf(f, "linerate configuration: an INI file, [section] then key = value lines.\n"
                "config/default.conf documents every key with its default.\n\n");
-    lr_config_help(f);
+    lr_runtime_config_help(f);
 }
 
 /* Parse linerate's own options: the arguments after "--". 0, or 2 on a usage error. */

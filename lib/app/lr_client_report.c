@@ -67,7 +67,7 @@ static uint64_t errors_sum(const struct lr_client_counters *c)
 
 bool lr_client_main_tick(const struct lr_worker_set *rt, uint64_t now, FILE *out)
 {
-    if (!rt->cfg->client.enabled)
+    if (!lr_client_conf(rt->cfg)->enabled)
         return false;
     if (!lr_client_main.started) {
         memset(&lr_client_main, 0, sizeof(lr_client_main));
@@ -207,7 +207,7 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
 
 int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
 {
-    const struct lr_client_config *cfg = &rt->cfg->client;
+    const struct lr_client_config *cfg = lr_client_conf(rt->cfg);
     static struct lr_client_totals t; /* ~18 KiB of histogram: keep it off the stack */
 
     if (!cfg->enabled)
@@ -255,7 +255,7 @@ static int client_tel(const char *cmd __rte_unused, const char *params __rte_unu
     const struct lr_worker_set *rt = lr_telemetry_workers_get();
     if (rt == NULL)
         return -EAGAIN;
-    if (!rt->cfg->client.enabled) {
+    if (!lr_client_conf(rt->cfg)->enabled) {
         lr_telemetry_workers_put();
         return -ENOENT;
     }
@@ -350,6 +350,7 @@ static const struct lr_module_line client_line[] = {
 
 const struct lr_module lr_client_module = {
     .name = "client",
+    .config = &lr_client_config_section,
     .after = LR_MODULE_AFTER("tcp"),
     .init = lr_client_init,
     .fini = lr_client_free,

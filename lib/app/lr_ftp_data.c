@@ -85,7 +85,7 @@ static void pasv_release(struct lr_worker *w, struct ftp_sess *x)
     if (x->pasv_port == 0)
         return;
     lr_tcp_unlisten(w, x->pasv_port);
-    srv->pasv[x->pasv_port - w->cfg->ftp.pasv_min] = NULL;
+    srv->pasv[x->pasv_port - lr_ftp_conf(w->cfg)->pasv_min] = NULL;
     x->pasv_port = 0;
 }
 
@@ -658,7 +658,7 @@ static const struct lr_tcp_listen_ops pasv_ops = {
 uint16_t lr_ftp_pasv_open(struct lr_worker *w, struct ftp_sess *x)
 {
     struct lr_ftp_server *srv = x->srv;
-    const struct lr_ftp_config *fc = &w->cfg->ftp;
+    const struct lr_ftp_config *fc = lr_ftp_conf(w->cfg);
     if (srv->pasv_range == 0)
         return 0;
     struct lr_tcp_listen_opts opts = { .nodelay = true, .rcv_manual = true, .backlog = 4 };

@@ -16,6 +16,7 @@
 
 #include "lr_flow.h"
 #include "lr_ftp_server_priv.h"
+#include "lr_http_config.h"
 #include "lr_log.h"
 #include "lr_module.h"
 
@@ -84,12 +85,12 @@ static struct lr_file_cache *ftp_cache;
 static int ftp_module_global_init(const struct lr_config *cfg)
 {
     char err[256] = "";
-    if (!cfg->ftp.enabled)
+    if (!lr_ftp_conf(cfg)->enabled)
         return 0;
     /* Worker ids are below the lcore count (the cache needs an upper bound). */
     uint16_t nb_workers = (uint16_t)RTE_MIN(rte_lcore_count(), (unsigned)LR_MAX_WORKERS);
-    ftp_cache =
-        lr_file_cache_get(cfg->ftp.root, cfg->http.cache_bytes, nb_workers, err, sizeof(err));
+    ftp_cache = lr_file_cache_get(lr_ftp_conf(cfg)->root, lr_http_conf(cfg)->cache_bytes,
+                                  nb_workers, err, sizeof(err));
     if (ftp_cache == NULL) {
         int e = rte_errno ? rte_errno : EINVAL;
         LR_LOG(ERR, ftp, "[ftp] root: %s", err);
@@ -116,9 +117,9 @@ static void ftp_module_global_fini(void)
  * hash (lr_flow.h, lr_ftp_pasv_owner). */
 static int ftp_module_flow(const struct lr_config *cfg, struct lr_flow *f)
 {
-    if (!cfg->ftp.enabled || cfg->ftp.pasv_min == 0)
+    if (!lr_ftp_conf(cfg)->enabled || lr_ftp_conf(cfg)->pasv_min == 0)
         return 0;
-    return lr_flow_override_set(f, cfg->ftp.pasv_min, cfg->ftp.pasv_max);
+    return lr_flow_override_set(f, lr_ftp_conf(cfg)->pasv_min, lr_ftp_conf(cfg)->pasv_max);
 }
 
 static const struct lr_module_line ftp_line[] = {
@@ -132,7 +133,7 @@ static const struct lr_module_line ftp_line[] = {
  * port (or any other service's) is reported on pasv_ports. */
 static unsigned ftp_module_ports(const struct lr_config *cfg, struct lr_port_claim *out)
 {
-    const struct lr_ftp_config *fc = &cfg->ftp;
+    const struct lr_ftp_config *fc = lr_ftp_conf(cfg);
 
     if (!fc->enabled)
         return 0;
@@ -143,6 +144,7 @@ static unsigned ftp_module_ports(const struct lr_config *cfg, struct lr_port_cla
 
 const struct lr_module lr_ftp_module = {
     .name = "ftp",
+    .config = &lr_ftp_config_section,
     .after = LR_MODULE_AFTER("tcp"),
     .global_init = ftp_module_global_init,
     .global_fini = ftp_module_global_fini,

@@ -412,7 +412,8 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
             break;
         case LR_FTP_ACT_PASV_OPEN: {
             uint16_t port = lr_ftp_pasv_open(w, x);
-            rte_be32_t addr = w->cfg->ftp.pasv_address ? w->cfg->ftp.pasv_address : x->laddr;
+            rte_be32_t addr =
+                lr_ftp_conf(w->cfg)->pasv_address ? lr_ftp_conf(w->cfg)->pasv_address : x->laddr;
             struct lr_ftp_out o;
             lr_ftp_out_open(x, &o);
             lr_ftp_session_pasv_opened(&x->s, w->now, port ? 0 : -EADDRINUSE, addr,
@@ -432,7 +433,8 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
                  * connection must hash to this worker (the control
                  * connection's), so lr_tcp_connect picks the port
                  * (lr_flow_pick_port, lr_flow.h). */
-                uint16_t sport = w->cfg->ftp.active_from_port_20 && w->nb_workers == 1 ? 20 : 0;
+                uint16_t sport =
+                    lr_ftp_conf(w->cfg)->active_from_port_20 && w->nb_workers == 1 ? 20 : 0;
                 struct lr_tcp_conn *c =
                     lr_tcp_connect(w, a->peer.addr, rte_be_to_cpu_16(a->peer.port), x->laddr, sport,
                                    &lr_ftp_data_conn_ops, x);
@@ -561,7 +563,7 @@ void lr_ftp_sess_rearm(struct lr_worker *w, struct ftp_sess *x)
 int lr_ftp_server_global_init(const struct lr_config *cfg, const struct lr_file_cache *fc,
                               uint16_t nb_workers, char *err, size_t errlen)
 {
-    const struct lr_ftp_config *f = &cfg->ftp;
+    const struct lr_ftp_config *f = lr_ftp_conf(cfg);
     memset(&lr_ftp_g, 0, sizeof(lr_ftp_g));
     lr_ftp_users_init(&lr_ftp_g.users);
     if (!f->enabled)
@@ -636,7 +638,7 @@ void lr_ftp_server_global_free(void)
 
 int lr_ftp_server_init(struct lr_worker *w)
 {
-    const struct lr_ftp_config *f = &w->cfg->ftp;
+    const struct lr_ftp_config *f = lr_ftp_conf(w->cfg);
     if (!f->enabled || !lr_ftp_g.up)
         return 0;
     if (lr_worker_slot(&lr_ftp_slot) == 0)

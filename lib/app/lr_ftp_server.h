@@ -53,6 +53,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lr_ftp_config.h"
 #include "lr_config.h"
 #include "lr_module.h"
 #include "lr_file_cache.h"

@@ -54,6 +54,7 @@
 #include <rte_byteorder.h>
 
 #include "lr_config.h"
+#include "lr_ftp_config.h"
 #include "lr_ftp_list.h"
 #include "lr_ftp_parser.h"
 #include "lr_ftp_users.h"

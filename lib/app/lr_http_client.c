@@ -597,7 +597,7 @@ static int client_pick_sources(struct lr_worker *w, struct lr_client *cl)
 
 int lr_client_init(struct lr_worker *w)
 {
-    const struct lr_client_config *cfg = &w->cfg->client;
+    const struct lr_client_config *cfg = lr_client_conf(w->cfg);
     int rc;
 
     if (!cfg->enabled)

@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lr_client_config.h"
 #include "lr_latency.h"
 #include "lr_module.h"
 #include "lr_worker.h"

@@ -1163,7 +1163,7 @@ static const struct lr_tcp_listen_ops http_listen_ops = {
 
 int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
 {
-    const struct lr_http_config *cfg = &w->cfg->http;
+    const struct lr_http_config *cfg = lr_http_conf(w->cfg);
     if (!cfg->enabled)
         return 0;
     if (fc == NULL)
@@ -1357,13 +1357,13 @@ static struct lr_file_cache *http_cache;
 
 static int http_module_global_init(const struct lr_config *cfg)
 {
-    if (!cfg->http.enabled)
+    if (!lr_http_conf(cfg)->enabled)
         return 0;
     char err[512];
     /* Worker ids are below the lcore count; the cache needs an upper bound only. */
     unsigned nb = rte_lcore_count();
     http_cache =
-        lr_file_cache_get(cfg->http.root, cfg->http.cache_bytes,
+        lr_file_cache_get(lr_http_conf(cfg)->root, lr_http_conf(cfg)->cache_bytes,
                           (uint16_t)RTE_MIN(nb, (unsigned)LR_MAX_WORKERS), err, sizeof(err));
     if (http_cache == NULL) {
         int e = rte_errno ? rte_errno : EINVAL;
@@ -1381,7 +1381,7 @@ static void http_module_global_fini(void)
 
 static int http_module_init(struct lr_worker *w)
 {
-    if (!w->cfg->http.enabled)
+    if (!lr_http_conf(w->cfg)->enabled)
         return 0;
     return lr_http_server_init(w, http_cache);
 }
@@ -1410,16 +1410,17 @@ static unsigned http_module_ports(const struct lr_config *cfg, struct lr_port_cl
 {
     unsigned n = 0;
 
-    if (!cfg->http.enabled)
+    if (!lr_http_conf(cfg)->enabled)
         return 0;
-    for (unsigned i = 0; i < cfg->http.nb_listen && n < LR_PORT_CLAIMS_MAX; i++)
-        out[n++] = (struct lr_port_claim){ IPPROTO_TCP, cfg->http.listen[i], cfg->http.listen[i],
-                                           "[http] listen" };
+    for (unsigned i = 0; i < lr_http_conf(cfg)->nb_listen && n < LR_PORT_CLAIMS_MAX; i++)
+        out[n++] = (struct lr_port_claim){ IPPROTO_TCP, lr_http_conf(cfg)->listen[i],
+                                           lr_http_conf(cfg)->listen[i], "[http] listen" };
     return n;
 }
 
 const struct lr_module lr_http_module = {
     .name = "http",
+    .config = &lr_http_config_section,
     .after = LR_MODULE_AFTER("tcp"),
     .global_init = http_module_global_init,
     .global_fini = http_module_global_fini,

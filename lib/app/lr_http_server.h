@@ -4,7 +4,8 @@
  * worker (its worker slot, lr_worker_slot), serving the shared read-only file cache.
  *
  * Lifecycle (the module's hooks, lr_http_module at the end):
- *   main lcore, once:   fc = lr_file_cache_get(cfg->http.root, cfg->http.cache_bytes, nb_workers, ...)
+ *   main lcore, once:   hc = lr_http_conf(cfg);
+ *                       fc = lr_file_cache_get(hc->root, hc->cache_bytes, nb_workers, ...)
  *   main lcore, per worker, after lr_tcp_init(w):  lr_http_server_init(w, fc)
  *   worker lcore at stop:                          lr_http_server_shutdown(w)
  *   main lcore, per worker, after workers stopped: lr_http_server_free(w)
@@ -29,6 +30,7 @@
 
 #include <stdint.h>
 
+#include "lr_http_config.h"
 #include "lr_file_cache.h"
 #include "lr_module.h"
 #include "lr_worker.h"

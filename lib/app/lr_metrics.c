@@ -502,7 +502,8 @@ static int mx_accept(struct lr_worker *w, struct lr_tcp_conn *tcp, void *ctx)
     rte_be32_t raddr;
 
     lr_tcp_conn_tuple(tcp, NULL, NULL, &raddr, NULL);
-    if (!lr_ipv4_prefix_match(w->cfg->metrics.allow, w->cfg->metrics.nb_allow, raddr)) {
+    if (!lr_ipv4_prefix_match(lr_metrics_conf(w->cfg)->allow, lr_metrics_conf(w->cfg)->nb_allow,
+                              raddr)) {
         mx->cnt.refused_not_allowed++;
         return -1; /* RST */
     }
@@ -616,7 +617,7 @@ static void mx_free_mem(struct lr_metrics *mx)
 
 static int mx_init(struct lr_worker *w)
 {
-    const struct lr_metrics_config *cfg = &w->cfg->metrics;
+    const struct lr_metrics_config *cfg = lr_metrics_conf(w->cfg);
     int sock = (int)w->socket;
 
     if (cfg->listen == 0)
@@ -679,7 +680,7 @@ static void mx_shutdown(struct lr_worker *w)
     struct lr_metrics *mx = mx_get(w);
     if (mx == NULL)
         return;
-    (void)lr_tcp_unlisten(w, w->cfg->metrics.listen);
+    (void)lr_tcp_unlisten(w, lr_metrics_conf(w->cfg)->listen);
     for (unsigned i = 0; i < MX_CONNS; i++)
         if (mx->conns[i].state != MC_FREE)
             conn_abort(&mx->conns[i]);
@@ -702,7 +703,7 @@ static void mx_fini(struct lr_worker *w)
         c->state = MC_FREE;
     }
     if (w->tcp != NULL)
-        (void)lr_tcp_unlisten(w, w->cfg->metrics.listen);
+        (void)lr_tcp_unlisten(w, lr_metrics_conf(w->cfg)->listen);
     mx_free_mem(mx);
     w->slot[mx_slot] = NULL;
 }
@@ -731,15 +732,16 @@ static void mx_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *ar
 
 static unsigned mx_ports(const struct lr_config *cfg, struct lr_port_claim *out)
 {
-    if (cfg->metrics.listen == 0)
+    if (lr_metrics_conf(cfg)->listen == 0)
         return 0;
-    out[0] = (struct lr_port_claim){ IPPROTO_TCP, cfg->metrics.listen, cfg->metrics.listen,
-                                     "[metrics] listen" };
+    out[0] = (struct lr_port_claim){ IPPROTO_TCP, lr_metrics_conf(cfg)->listen,
+                                     lr_metrics_conf(cfg)->listen, "[metrics] listen" };
     return 1;
 }
 
 const struct lr_module lr_metrics_module = {
     .name = "metrics",
+    .config = &lr_metrics_config_section,
     .after = LR_MODULE_AFTER("tcp"),
     .ports = mx_ports,
     .init = mx_init,

@@ -46,6 +46,7 @@
 #ifndef LR_METRICS_H
 #define LR_METRICS_H
 
+#include "lr_metrics_config.h"
 #include "lr_module.h"
 
 extern const struct lr_module lr_metrics_module;

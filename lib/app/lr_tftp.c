@@ -32,6 +32,7 @@
 #include "lr_path.h"
 #include "lr_pkt.h"
 #include "lr_module.h"
+#include "lr_http_config.h"
 #include "lr_tftp.h"
 #include "lr_tftp_wire.h"
 #include "lr_udp.h"
@@ -553,7 +554,7 @@ static void tftp_listen_recv(struct lr_worker *w, struct rte_mbuf *m, const stru
 
 int lr_tftp_init(struct lr_worker *w, const struct lr_file_cache *fc)
 {
-    const struct lr_tftp_config *tc = &w->cfg->tftp;
+    const struct lr_tftp_config *tc = lr_tftp_conf(w->cfg);
     struct lr_tftp_ctx *t;
     int rc;
 
@@ -593,7 +594,7 @@ int lr_tftp_init(struct lr_worker *w, const struct lr_file_cache *fc)
 
 void lr_tftp_free(struct lr_worker *w)
 {
-    const struct lr_tftp_config *tc = &w->cfg->tftp;
+    const struct lr_tftp_config *tc = lr_tftp_conf(w->cfg);
     struct lr_tftp_ctx *t;
 
     if (tc->listen == 0 || w->udp == NULL)
@@ -613,9 +614,9 @@ void lr_tftp_counters_add(const struct lr_worker *w, struct lr_tftp_counters *ac
 {
     const struct lr_tftp_ctx *t;
 
-    if (w->cfg->tftp.listen == 0 || w->udp == NULL)
+    if (lr_tftp_conf(w->cfg)->listen == 0 || w->udp == NULL)
         return;
-    t = lr_udp_bound_ctx(w, w->cfg->tftp.listen);
+    t = lr_udp_bound_ctx(w, lr_tftp_conf(w->cfg)->listen);
     if (t == NULL)
         return;
     acc->requests += t->c.requests;
@@ -672,10 +673,10 @@ static int tftp_module_global_init(const struct lr_config *cfg)
     char err[256] = "";
     uint16_t nb_workers = (uint16_t)RTE_MIN(rte_lcore_count(), (unsigned)LR_MAX_WORKERS);
 
-    if (cfg->tftp.listen == 0)
+    if (lr_tftp_conf(cfg)->listen == 0)
         return 0;
-    tftp_cache =
-        lr_file_cache_get(cfg->tftp.root, cfg->http.cache_bytes, nb_workers, err, sizeof(err));
+    tftp_cache = lr_file_cache_get(lr_tftp_conf(cfg)->root, lr_http_conf(cfg)->cache_bytes,
+                                   nb_workers, err, sizeof(err));
     if (tftp_cache == NULL) {
         int e = rte_errno ? rte_errno : EINVAL;
         LR_LOG(ERR, udp, "[tftp] root: %s", err);
@@ -692,14 +693,15 @@ static void tftp_module_global_fini(void)
 
 static int tftp_module_init(struct lr_worker *w)
 {
-    if (w->cfg->tftp.listen == 0)
+    if (lr_tftp_conf(w->cfg)->listen == 0)
         return 0;
     return lr_tftp_init(w, tftp_cache);
 }
 
 static void tftp_module_fini(struct lr_worker *w)
 {
-    if (w->cfg->tftp.listen == 0 || lr_udp_bound_ctx(w, w->cfg->tftp.listen) == NULL)
+    if (lr_tftp_conf(w->cfg)->listen == 0 ||
+        lr_udp_bound_ctx(w, lr_tftp_conf(w->cfg)->listen) == NULL)
         return;
     lr_tftp_free(w);
 }
@@ -708,9 +710,9 @@ void lr_tftp_module_shutdown(struct lr_worker *w)
 {
     struct lr_tftp_ctx *t;
 
-    if (w->cfg->tftp.listen == 0 || w->udp == NULL)
+    if (lr_tftp_conf(w->cfg)->listen == 0 || w->udp == NULL)
         return;
-    t = lr_udp_bound_ctx(w, w->cfg->tftp.listen);
+    t = lr_udp_bound_ctx(w, lr_tftp_conf(w->cfg)->listen);
     if (t == NULL)
         return;
     /* Graceful stop: tell every client its transfer ends (RFC 1350 §7). */
@@ -727,7 +729,7 @@ void lr_tftp_module_shutdown(struct lr_worker *w)
 
 uint32_t lr_tftp_udp_binds(const struct lr_config *cfg)
 {
-    return cfg->tftp.listen != 0 ? cfg->tftp.max_sessions : 0;
+    return lr_tftp_conf(cfg)->listen != 0 ? lr_tftp_conf(cfg)->max_sessions : 0;
 }
 
 static const struct lr_module_line tftp_line[] = {
@@ -740,15 +742,16 @@ static const struct lr_module_line tftp_line[] = {
 
 static unsigned tftp_module_ports(const struct lr_config *cfg, struct lr_port_claim *out)
 {
-    if (cfg->tftp.listen == 0)
+    if (lr_tftp_conf(cfg)->listen == 0)
         return 0;
-    out[0] =
-        (struct lr_port_claim){ IPPROTO_UDP, cfg->tftp.listen, cfg->tftp.listen, "[tftp] listen" };
+    out[0] = (struct lr_port_claim){ IPPROTO_UDP, lr_tftp_conf(cfg)->listen,
+                                     lr_tftp_conf(cfg)->listen, "[tftp] listen" };
     return 1;
 }
 
 const struct lr_module lr_tftp_module = {
     .name = "tftp",
+    .config = &lr_tftp_config_section,
     .after = LR_MODULE_AFTER("udp"),
     .global_init = tftp_module_global_init,
     .global_fini = tftp_module_global_fini,

@@ -32,6 +32,7 @@
 
 #include <stdint.h>
 
+#include "lr_tftp_config.h"
 #include "lr_worker.h"
 #include "lr_module.h"
 

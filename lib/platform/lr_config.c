@@ -13,8 +13,13 @@
  * errors are caught here, with a line number), then written to a memfd and
  * read with rte_cfgfile. Sections and entries are walked by index so
  * duplicate sections and keys are seen and rejected. After all keys, the
- * cross-key checks run (lr_cfg_check(): port subnets, gateway, RTO bounds,
- * port clashes).
+ * cross-key checks of the core sections run (lr_cfg_check(): port subnets,
+ * gateway, RTO bounds), then each module section's check hook.
+ *
+ * Module sections (struct lr_config_section, passed by the caller): their
+ * structs live in cfg->arena at 16-byte aligned offsets recorded in
+ * cfg->mod[], so a copy of a struct lr_config is whole (workers and tests
+ * copy it). Their keys go through the same key_parse() as the core keys.
  *
  * Every error is one line: "FILE: [section] key: reason".
  */
@@ -168,56 +173,6 @@ static void store_uint(void *field, size_t size, uint64_t v)
     }
 }
 
-/* Split @s at commas into trimmed items (in place); returns the count or -1
- * when there are more than @max. An empty string gives 0 items; empty items
- * are kept (and rejected by the caller). */
-static int split_list(char *s, char **items, int max)
-{
-    int n = 0;
-
-    while (isspace((unsigned char)*s))
-        s++;
-    if (*s == '\0')
-        return 0;
-    for (;;) {
-        char *comma = strchr(s, ',');
-        if (comma != NULL)
-            *comma = '\0';
-        char *e = s + strlen(s);
-        while (e > s && isspace((unsigned char)e[-1]))
-            *--e = '\0';
-        while (isspace((unsigned char)*s))
-            s++;
-        if (n == max)
-            return -1;
-        items[n++] = s;
-        if (comma == NULL)
-            return n;
-        s = comma + 1;
-    }
-}
-
-/*
- * Split @val (copied into @tmp, @tl bytes) into 1..@max items for a
- * list-valued key; @what names one item ("port", "target", "path") in the
- * messages. Returns the count, or -EINVAL with @why set.
- */
-static int split_key_list(const char *val, char *tmp, size_t tl, char **items, int max,
-                          const char *what, char *why, size_t wl)
-{
-    rte_strscpy(tmp, val, tl);
-    int n = split_list(tmp, items, max);
-    if (n < 0) {
-        snprintf(why, wl, "more than %d %ss", max, what);
-        return -EINVAL;
-    }
-    if (n == 0) {
-        snprintf(why, wl, "must list at least one %s", what);
-        return -EINVAL;
-    }
-    return n;
-}
-
 static bool str_printable(const char *s)
 {
     for (; *s != '\0'; s++)
@@ -226,22 +181,12 @@ static bool str_printable(const char *s)
     return true;
 }
 
-static int parse_port_number(const char *s, uint64_t min, uint64_t max, uint16_t *out)
-{
-    uint64_t v;
-
-    if (lr_cfg_parse_uint(s, &v) != 0 || v < min || v > max)
-        return -EINVAL;
-    *out = (uint16_t)v;
-    return 0;
-}
-
 /*
  * Parse @val for key @k into the section at @base. On error writes the
  * reason into @why and returns -EINVAL.
  */
-static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, const char *val,
-                     char *why, size_t wl)
+static int key_value(const struct cfg_ctx *c, const struct lr_config_key *k, void *base,
+                     const char *val, char *why, size_t wl)
 {
     void *field = (char *)base + k->off;
     char r[64], tmp[CFG_VALUE_LEN + 1];
@@ -249,7 +194,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
     int rc;
 
     switch (k->type) {
-    case T_UINT:
+    case LR_CFG_UINT:
         rc = lr_cfg_parse_uint(val, &v);
         if (rc == -EINVAL) {
             snprintf(why, wl, "'%s' is not a number", val);
@@ -261,7 +206,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
         }
         store_uint(field, k->size, v);
         return 0;
-    case T_SIZE:
+    case LR_CFG_SIZE:
         if (lr_parse_size(val, &v) != 0) {
             snprintf(why, wl, "'%s' is not a size (bytes, or with a k/m/g suffix)", val);
             return -EINVAL;
@@ -272,7 +217,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
         }
         store_uint(field, k->size, v);
         return 0;
-    case T_TIME:
+    case LR_CFG_TIME:
         if (lr_parse_time_us(val, &v) != 0) {
             snprintf(why, wl, "'%s' is not a time (a number with us/ms/s/m/h; bare = seconds)",
                      val);
@@ -284,19 +229,19 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
         }
         store_uint(field, k->size, v);
         return 0;
-    case T_BOOL:
+    case LR_CFG_BOOL:
         if (lr_parse_bool(val, (bool *)field) != 0) {
             snprintf(why, wl, "'%s' is not a boolean (yes/no, true/false, on/off, 1/0)", val);
             return -EINVAL;
         }
         return 0;
-    case T_PERCENT:
+    case LR_CFG_PERCENT:
         if (lr_parse_percent(val, (double *)field) != 0) {
             snprintf(why, wl, "'%s' is not a percentage between 0 and 100", val);
             return -EINVAL;
         }
         return 0;
-    case T_IPV4:
+    case LR_CFG_IPV4:
         if (val[0] == '\0') {
             *(rte_be32_t *)field = 0;
             return 0;
@@ -306,7 +251,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
             return -EINVAL;
         }
         return 0;
-    case T_STR:
+    case LR_CFG_STR:
         if (strlen(val) >= k->size) {
             snprintf(why, wl, "'%s' is too long (at most %zu characters)", val, k->size - 1);
             return -EINVAL;
@@ -319,18 +264,9 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
             snprintf(why, wl, "contains control characters");
             return -EINVAL;
         }
-        if (k->sec == SEC_HTTP && strcmp(k->name, "index") == 0 &&
-            (strchr(val, '/') != NULL || strcmp(val, ".") == 0 || strcmp(val, "..") == 0)) {
-            snprintf(why, wl, "'%s' must be a file name, not a path", val);
-            return -EINVAL;
-        }
-        if (k->sec == SEC_CLIENT && strchr(val, ' ') != NULL) {
-            snprintf(why, wl, "'%s' must not contain spaces (it is a Host header)", val);
-            return -EINVAL;
-        }
         rte_strscpy(field, val, k->size);
         return 0;
-    case T_PATH:
+    case LR_CFG_PATH:
         if (val[0] == '\0') {
             if (k->min > 0) {
                 snprintf(why, wl, "must not be empty");
@@ -350,7 +286,7 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
             return -EINVAL;
         }
         return 0;
-    case T_SUBDIR: {
+    case LR_CFG_SUBDIR: {
         if (strlen(val) >= k->size) {
             snprintf(why, wl, "'%s' is too long (at most %zu characters)", val, k->size - 1);
             return -EINVAL;
@@ -370,206 +306,23 @@ static int key_parse(struct cfg_ctx *c, const struct cfg_key *k, void *base, con
         rte_strscpy(field, val, k->size);
         return 0;
     }
-    case T_PORT_ADDR: {
-        struct lr_port_config *pc = base;
-        if (lr_parse_ipv4_prefix(val, &pc->addr, &pc->prefix) != 0) {
-            snprintf(why, wl, "'%s' is not an address/prefix (e.g. 198.18.0.2/24)", val);
-            return -EINVAL;
-        }
-        uint32_t a = rte_be_to_cpu_32(pc->addr);
-        uint32_t mask = pc->prefix == 0 ? 0 : ~0u << (32 - pc->prefix);
-        if (pc->prefix == 0) {
-            snprintf(why, wl, "'%s': the prefix length must be 1-32", val);
-            return -EINVAL;
-        }
-        if (a == 0 || (a >> 24) == 127 || (a >> 28) >= 14) {
-            snprintf(why, wl, "'%s' is not a unicast host address", val);
-            return -EINVAL;
-        }
-        if (pc->prefix <= 30 && ((a & ~mask) == 0 || (a & ~mask) == ~mask)) {
-            snprintf(why, wl, "'%s' is the %s address of its subnet", val,
-                     (a & ~mask) == 0 ? "network" : "broadcast");
-            return -EINVAL;
-        }
-        return 0;
-    }
-    case T_ARP_LIST: {
-        struct lr_port_config *pc = base;
-        char *items[LR_MAX_STATIC_ARP];
-        rte_strscpy(tmp, val, sizeof(tmp));
-        int n = split_list(tmp, items, LR_MAX_STATIC_ARP);
-        if (n < 0) {
-            snprintf(why, wl, "more than %d entries", LR_MAX_STATIC_ARP);
-            return -EINVAL;
-        }
-        for (int i = 0; i < n; i++) {
-            char *sp = items[i];
-            while (*sp != '\0' && !isspace((unsigned char)*sp))
-                sp++;
-            char *mac = sp;
-            while (isspace((unsigned char)*mac))
-                mac++;
-            if (*sp != '\0')
-                *sp = '\0';
-            struct lr_static_arp *e = &pc->static_arp[i];
-            if (lr_parse_ipv4(items[i], &e->ip) != 0 || e->ip == 0) {
-                snprintf(why, wl, "entry %d: '%s' is not an IPv4 address", i + 1, items[i]);
-                return -EINVAL;
-            }
-            if (*mac == '\0' || strlen(mac) != 17 || rte_ether_unformat_addr(mac, &e->mac) != 0) {
-                snprintf(why, wl, "entry %d: '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", i + 1,
-                         mac);
-                return -EINVAL;
-            }
-            if (!rte_is_valid_assigned_ether_addr(&e->mac)) {
-                snprintf(why, wl, "entry %d: %s is not a unicast MAC address", i + 1, mac);
-                return -EINVAL;
-            }
-            for (int j = 0; j < i; j++) {
-                if (pc->static_arp[j].ip == e->ip) {
-                    snprintf(why, wl, "entry %d: %s appears twice", i + 1, items[i]);
-                    return -EINVAL;
-                }
-            }
-        }
-        pc->nb_static_arp = (uint16_t)n;
-        return 0;
-    }
-    case T_PASV: {
-        struct lr_ftp_config *fc = base;
-        uint16_t lo, hi;
-        rte_strscpy(tmp, val, sizeof(tmp));
-        char *dash = strchr(tmp, '-');
-        if (dash == NULL) {
-            snprintf(why, wl, "'%s' is not a port range first-last (e.g. 50000-50999)", val);
-            return -EINVAL;
-        }
-        *dash = '\0';
-        if (parse_port_number(tmp, k->min, k->max, &lo) != 0 ||
-            parse_port_number(dash + 1, k->min, k->max, &hi) != 0) {
-            snprintf(why, wl, "'%s' is not a port range first-last within %" PRIu64 "-%" PRIu64,
-                     val, k->min, k->max);
-            return -EINVAL;
-        }
-        if (lo > hi) {
-            snprintf(why, wl, "'%s': the first port is above the last", val);
-            return -EINVAL;
-        }
-        fc->pasv_min = lo;
-        fc->pasv_max = hi;
-        return 0;
-    }
-    case T_LISTEN: {
-        struct lr_http_config *hc = base;
-        char *items[LR_MAX_LISTEN];
-        int n = split_key_list(val, tmp, sizeof(tmp), items, LR_MAX_LISTEN, "port", why, wl);
-        if (n < 0)
-            return n;
-        for (int i = 0; i < n; i++) {
-            if (parse_port_number(items[i], k->min, k->max, &hc->listen[i]) != 0) {
-                snprintf(why, wl, "'%s' is not a port number (%" PRIu64 "-%" PRIu64 ")", items[i],
-                         k->min, k->max);
-                return -EINVAL;
-            }
-            for (int j = 0; j < i; j++) {
-                if (hc->listen[j] == hc->listen[i]) {
-                    snprintf(why, wl, "port %s appears twice", items[i]);
-                    return -EINVAL;
-                }
-            }
-        }
-        hc->nb_listen = (uint16_t)n;
-        return 0;
-    }
-    case T_TARGETS: {
-        struct lr_client_config *cc = base;
-        char *items[LR_MAX_TARGETS];
-        int n = split_key_list(val, tmp, sizeof(tmp), items, LR_MAX_TARGETS, "target", why, wl);
-        if (n < 0)
-            return n;
-        for (int i = 0; i < n; i++) {
-            char *colon = strchr(items[i], ':');
-            if (colon != NULL)
-                *colon = '\0';
-            if (colon == NULL || lr_parse_ipv4(items[i], &cc->targets[i].ip) != 0 ||
-                cc->targets[i].ip == 0 ||
-                parse_port_number(colon + 1, 1, 65535, &cc->targets[i].port) != 0) {
-                if (colon != NULL)
-                    *colon = ':';
-                snprintf(why, wl, "'%s' is not ip:port (e.g. 198.18.0.2:80)", items[i]);
-                return -EINVAL;
-            }
-        }
-        cc->nb_targets = (uint16_t)n;
-        return 0;
-    }
-    case T_URLS: {
-        struct lr_client_config *cc = base;
-        char *items[LR_MAX_TARGETS];
-        int n = split_key_list(val, tmp, sizeof(tmp), items, LR_MAX_TARGETS, "path", why, wl);
-        if (n < 0)
-            return n;
-        for (int i = 0; i < n; i++) {
-            const char *p = items[i];
-            bool ok = p[0] == '/' && strlen(p) < sizeof(cc->paths[0]);
-            for (; ok && *p != '\0'; p++)
-                ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
-            if (!ok) {
-                snprintf(why, wl, "'%s' is not a request path (starts with '/', no spaces)",
-                         items[i]);
-                return -EINVAL;
-            }
-            rte_strscpy(cc->paths[i], items[i], sizeof(cc->paths[i]));
-        }
-        cc->nb_paths = (uint16_t)n;
-        return 0;
-    }
-    case T_SRC_RANGE: {
-        struct lr_client_config *cc = base;
-        if (val[0] == '\0') {
-            cc->source_first = cc->source_last = 0;
-            return 0;
-        }
-        rte_strscpy(tmp, val, sizeof(tmp));
-        char *dash = strchr(tmp, '-');
-        if (dash != NULL)
-            *dash = '\0';
-        rte_be32_t a, b;
-        if (lr_parse_ipv4(tmp, &a) != 0 || (dash != NULL && lr_parse_ipv4(dash + 1, &b) != 0)) {
-            snprintf(why, wl, "'%s' is not an address or a range first-last", val);
-            return -EINVAL;
-        }
-        if (dash == NULL)
-            b = a;
-        if (rte_be_to_cpu_32(a) > rte_be_to_cpu_32(b)) {
-            snprintf(why, wl, "'%s': the first address is above the last", val);
-            return -EINVAL;
-        }
-        cc->source_first = a;
-        cc->source_last = b;
-        return 0;
-    }
-    case T_PREFIXES: {
-        struct lr_metrics_config *mc = base;
-        unsigned n = 0;
-        if (lr_parse_ipv4_prefix_list(val, mc->allow, (unsigned)k->max, &n, why, wl) != 0)
-            return -EINVAL;
-        mc->nb_allow = (uint16_t)n;
-        return 0;
-    }
-    case T_CC:
-        if (strcasecmp(val, "newreno") == 0)
-            *(enum lr_cc_algo *)field = LR_CC_NEWRENO;
-        else if (strcasecmp(val, "cubic") == 0)
-            *(enum lr_cc_algo *)field = LR_CC_CUBIC;
-        else {
-            snprintf(why, wl, "'%s' is not a congestion control (newreno or cubic)", val);
-            return -EINVAL;
-        }
-        return 0;
+    case LR_CFG_CUSTOM:
+        if (k->parse == NULL)
+            break;
+        return k->parse(base, k, val, why, wl);
     }
     snprintf(why, wl, "internal error: unknown key type");
     return -EINVAL;
+}
+
+/* key_value(), then the key's own rule on the text (struct lr_config_key.check). */
+static int key_parse(const struct cfg_ctx *c, const struct lr_config_key *k, void *base,
+                     const char *val, char *why, size_t wl)
+{
+    int rc = key_value(c, k, base, val, why, wl);
+    if (rc == 0 && k->check != NULL)
+        rc = k->check(val, why, wl);
+    return rc;
 }
 
 /* Every row with a default, for one section instance. */
@@ -579,15 +332,61 @@ static void section_defaults(struct cfg_ctx *c, enum cfg_sec sec, unsigned port)
 
     for (unsigned i = 0; i < CFG_NB_KEYS; i++) {
         const struct cfg_key *k = &lr_cfg_key_table()[i];
-        if (k->sec != sec || k->def == NULL)
+        if (k->sec != sec || k->k.def == NULL)
             continue;
         /* Defaults are constants of this file; a failure is a bug caught by
          * the unit test that loads every default. */
-        (void)key_parse(c, k, sec_base(c->cfg, sec, port), k->def, why, sizeof(why));
+        (void)key_parse(c, &k->k, sec_base(c->cfg, sec, port), k->k.def, why, sizeof(why));
     }
 }
 
-static void config_defaults_ctx(struct cfg_ctx *c)
+static void *mod_base(struct lr_config *cfg, unsigned m)
+{
+    return cfg->arena + cfg->mod[m].off;
+}
+
+/*
+ * Place every module section of c->secs in the arena (16-byte aligned, in
+ * the order given) and apply its defaults. A section list that does not fit
+ * (too many sections or keys, a name used twice, structs larger than the
+ * arena) is a programming error of the module list: -EINVAL with a message.
+ */
+static int module_defaults(struct cfg_ctx *c)
+{
+    struct lr_config *cfg = c->cfg;
+    size_t used = 0;
+    char why[128];
+
+    for (unsigned i = 0; c->secs != NULL && c->secs[i] != NULL; i++) {
+        const struct lr_config_section *d = c->secs[i];
+
+        if (i == LR_CONFIG_SECTIONS_MAX)
+            return lr_cfg_error(c, "internal error: more than %d module sections",
+                                LR_CONFIG_SECTIONS_MAX);
+        if (d->nb_keys > LR_CONFIG_SECTION_KEYS)
+            return lr_cfg_error(c, "internal error: [%s] has more than %d keys", d->name,
+                                LR_CONFIG_SECTION_KEYS);
+        for (unsigned j = 0; j < cfg->nb_mod; j++)
+            if (strcmp(cfg->mod[j].def->name, d->name) == 0)
+                return lr_cfg_error(c, "internal error: [%s] is declared twice", d->name);
+        for (unsigned s = 0; s < SEC_MAX; s++)
+            if (strcmp(lr_cfg_section_table()[s].name, d->name) == 0)
+                return lr_cfg_error(c, "internal error: [%s] is a core section", d->name);
+        used = RTE_ALIGN_CEIL(used, 16);
+        if (d->size > sizeof(cfg->arena) - used)
+            return lr_cfg_error(c, "internal error: module sections need more than %d bytes",
+                                LR_CONFIG_ARENA);
+        cfg->mod[i] = (struct lr_config_mod){ .def = d, .off = (uint32_t)used };
+        cfg->nb_mod = (uint16_t)(i + 1);
+        used += d->size;
+        for (unsigned k = 0; k < d->nb_keys; k++)
+            if (d->keys[k].def != NULL)
+                (void)key_parse(c, &d->keys[k], mod_base(cfg, i), d->keys[k].def, why, sizeof(why));
+    }
+    return 0;
+}
+
+static int config_defaults_ctx(struct cfg_ctx *c)
 {
     struct lr_config *cfg = c->cfg;
 
@@ -596,18 +395,56 @@ static void config_defaults_ctx(struct cfg_ctx *c)
         section_defaults(c, SEC_PORT, p);
     for (unsigned s = SEC_PORT + 1; s < SEC_MAX; s++)
         section_defaults(c, (enum cfg_sec)s, 0);
+    return module_defaults(c);
 }
 
-void lr_config_defaults(struct lr_config *cfg)
+/* The check hook of every module section, in order; the first error wins. */
+static int module_checks(struct cfg_ctx *c)
+{
+    for (unsigned m = 0; m < c->cfg->nb_mod; m++) {
+        const struct lr_config_section *d = c->cfg->mod[m].def;
+        char why[CFG_VALUE_LEN + 256];
+        why[0] = '\0';
+        if (d->check != NULL && d->check(c->cfg, mod_base(c->cfg, m), why, sizeof(why)) != 0)
+            return lr_cfg_error(c, "%s", why[0] ? why : "invalid");
+    }
+    return 0;
+}
+
+void lr_config_defaults(struct lr_config *cfg, const struct lr_config_section *const *secs)
 {
     struct cfg_ctx c;
 
     memset(&c, 0, sizeof(c));
     c.cfg = cfg;
     c.name = "defaults";
+    c.secs = secs;
     config_basedir(NULL, c.basedir, sizeof(c.basedir));
-    config_defaults_ctx(&c);
-    lr_cfg_roots_default(cfg);
+    /* The module checks derive values (FTP's root from HTTP's); a
+     * section's error needs a file, so there is none here. */
+    if (config_defaults_ctx(&c) == 0)
+        (void)module_checks(&c);
+}
+
+bool lr_config_section_present(const struct lr_config *cfg, const char *name)
+{
+    for (unsigned m = 0; m < cfg->nb_mod; m++)
+        if (strcmp(cfg->mod[m].def->name, name) == 0)
+            return cfg->mod[m].present;
+    return false;
+}
+
+bool lr_config_key_given(const struct lr_config *cfg, const struct lr_config_section *def,
+                         const char *key)
+{
+    for (unsigned m = 0; m < cfg->nb_mod; m++) {
+        if (cfg->mod[m].def != def)
+            continue;
+        for (unsigned k = 0; k < def->nb_keys; k++)
+            if (strcmp(def->keys[k].name, key) == 0)
+                return (cfg->mod[m].given >> k) & 1;
+    }
+    return false;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -721,8 +558,12 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Sections and keys                                                         */
 
-static int section_lookup(const char *name, enum cfg_sec *sec, unsigned *port)
+/* A core section (*@mod = -1) or a module section (*@mod its index). */
+static int section_lookup(const struct lr_config *cfg, const char *name, enum cfg_sec *sec,
+                          unsigned *port, int *mod)
 {
+    *mod = -1;
+    *port = 0;
     if (strncmp(name, "port", 4) == 0 && isdigit((unsigned char)name[4])) {
         const char *d = name + 4;
         if (d[1] != '\0' || (unsigned)(d[0] - '0') >= LR_MAX_PORTS)
@@ -734,11 +575,54 @@ static int section_lookup(const char *name, enum cfg_sec *sec, unsigned *port)
     for (unsigned s = SEC_PORT + 1; s < SEC_MAX; s++) {
         if (strcmp(name, lr_cfg_section_table()[s].name) == 0) {
             *sec = (enum cfg_sec)s;
-            *port = 0;
+            return 0;
+        }
+    }
+    for (unsigned m = 0; m < cfg->nb_mod; m++) {
+        if (strcmp(name, cfg->mod[m].def->name) == 0) {
+            *sec = SEC_MAX;
+            *mod = (int)m;
             return 0;
         }
     }
     return -1;
+}
+
+/* Apply one entry of section @name; -EINVAL with the message set. */
+static int load_entry(struct cfg_ctx *c, const char *name, enum cfg_sec sec, unsigned port, int mod,
+                      const struct rte_cfgfile_entry *e)
+{
+    struct lr_config *cfg = c->cfg;
+    const struct lr_config_key *k;
+    void *base;
+    char why[CFG_VALUE_LEN + 128];
+
+    if (mod >= 0) {
+        struct lr_config_mod *m = &cfg->mod[mod];
+        unsigned ki;
+        for (ki = 0; ki < m->def->nb_keys; ki++)
+            if (strcmp(m->def->keys[ki].name, e->name) == 0)
+                break;
+        if (ki == m->def->nb_keys)
+            return lr_cfg_error(c, "[%s] %s: unknown key", name, e->name);
+        if ((m->given >> ki) & 1)
+            return lr_cfg_error(c, "[%s] %s: duplicate key", name, e->name);
+        m->given |= UINT64_C(1) << ki;
+        k = &m->def->keys[ki];
+        base = mod_base(cfg, (unsigned)mod);
+    } else {
+        unsigned ki = lr_cfg_key_index(sec, e->name);
+        if (ki == CFG_NB_KEYS)
+            return lr_cfg_error(c, "[%s] %s: unknown key", name, e->name);
+        if (c->set[port][ki])
+            return lr_cfg_error(c, "[%s] %s: duplicate key", name, e->name);
+        c->set[port][ki] = true;
+        k = &lr_cfg_key_table()[ki].k;
+        base = sec_base(cfg, sec, port);
+    }
+    if (key_parse(c, k, base, e->value, why, sizeof(why)) != 0)
+        return lr_cfg_error(c, "[%s] %s: %s", name, e->name, why);
+    return 0;
 }
 
 static int load_sections(struct cfg_ctx *c, struct rte_cfgfile *cf)
@@ -753,24 +637,26 @@ static int load_sections(struct cfg_ctx *c, struct rte_cfgfile *cf)
         int n = rte_cfgfile_section_num_entries_by_index(cf, name, si);
         enum cfg_sec sec;
         unsigned port;
+        int mod;
 
         if (n < 0)
             return lr_cfg_error(c, "cannot read section %d", si + 1);
-        if (section_lookup(name, &sec, &port) != 0) {
+        if (section_lookup(cfg, name, &sec, &port, &mod) != 0) {
             if (strncmp(name, "port", 4) == 0)
                 return lr_cfg_error(c, "[%s]: unknown section (ports are [port0] to [port%d])",
                                     name, LR_MAX_PORTS - 1);
             return lr_cfg_error(c, "[%s]: unknown section", name);
         }
-        if (sec == SEC_PORT ? port_seen[port] : c->sec_seen[sec])
+        bool *seen = mod >= 0          ? &cfg->mod[mod].present
+                     : sec == SEC_PORT ? &port_seen[port]
+                                       : &c->sec_seen[sec];
+        if (*seen)
             return lr_cfg_error(c, "[%s]: duplicate section", name);
-        if (sec == SEC_PORT)
-            port_seen[port] = true;
-        c->sec_seen[sec] = true;
-        if (sec == SEC_PORT)
+        *seen = true;
+        if (mod < 0)
+            c->sec_seen[sec] = true;
+        if (mod < 0 && sec == SEC_PORT)
             cfg->port[port].present = true;
-        if (sec == SEC_CLIENT)
-            cfg->client.enabled = true;
         if (n == 0)
             continue;
 
@@ -781,30 +667,15 @@ static int load_sections(struct cfg_ctx *c, struct rte_cfgfile *cf)
             free(ents);
             return lr_cfg_error(c, "[%s]: cannot read entries", name);
         }
-        for (int ei = 0; ei < n && rc == 0; ei++) {
-            const struct rte_cfgfile_entry *e = &ents[ei];
-            unsigned ki = lr_cfg_key_index(sec, e->name);
-            if (ki == CFG_NB_KEYS) {
-                rc = lr_cfg_error(c, "[%s] %s: unknown key", name, e->name);
-                break;
-            }
-            if (c->set[port][ki]) {
-                rc = lr_cfg_error(c, "[%s] %s: duplicate key", name, e->name);
-                break;
-            }
-            c->set[port][ki] = true;
-            char why[CFG_VALUE_LEN + 128];
-            if (key_parse(c, &lr_cfg_key_table()[ki], sec_base(cfg, sec, port), e->value, why,
-                          sizeof(why)) != 0)
-                rc = lr_cfg_error(c, "[%s] %s: %s", name, e->name, why);
-        }
+        for (int ei = 0; ei < n && rc == 0; ei++)
+            rc = load_entry(c, name, sec, port, mod, &ents[ei]);
         free(ents);
     }
     return rc;
 }
 
 static int config_load_text(struct lr_config *cfg, const char *text, size_t len, const char *name,
-                            char *err, size_t errlen)
+                            const struct lr_config_section *const *secs, char *err, size_t errlen)
 {
     struct cfg_ctx *c = calloc(1, sizeof(*c));
     int rc;
@@ -822,11 +693,13 @@ static int config_load_text(struct lr_config *cfg, const char *text, size_t len,
     c->name = name;
     c->err = err;
     c->errlen = errlen;
+    c->secs = secs;
     config_basedir(name, c->basedir, sizeof(c->basedir));
-    config_defaults_ctx(c);
+    rc = config_defaults_ctx(c);
     rte_strscpy(cfg->path, name, sizeof(cfg->path));
 
-    rc = text_check(c, text, len);
+    if (rc == 0)
+        rc = text_check(c, text, len);
     if (rc == 0) {
         struct rte_cfgfile *cf = cfgfile_from_text(text, len);
         if (cf == NULL) {
@@ -838,22 +711,25 @@ static int config_load_text(struct lr_config *cfg, const char *text, size_t len,
     }
     if (rc == 0)
         rc = lr_cfg_check(c);
+    if (rc == 0)
+        rc = module_checks(c);
     free(c);
     return rc;
 }
 
-int lr_config_load_string(struct lr_config *cfg, const char *text, const char *name, char *err,
-                          size_t errlen)
+int lr_config_load_string(struct lr_config *cfg, const char *text, const char *name,
+                          const struct lr_config_section *const *secs, char *err, size_t errlen)
 {
     if (cfg == NULL || text == NULL) {
         if (err != NULL && errlen > 0)
             snprintf(err, errlen, "%s: no configuration text", name != NULL ? name : "(config)");
         return -EINVAL;
     }
-    return config_load_text(cfg, text, strlen(text), name, err, errlen);
+    return config_load_text(cfg, text, strlen(text), name, secs, err, errlen);
 }
 
-int lr_config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen)
+int lr_config_load(struct lr_config *cfg, const char *path,
+                   const struct lr_config_section *const *secs, char *err, size_t errlen)
 {
     if (cfg == NULL || path == NULL) {
         if (err != NULL && errlen > 0)
@@ -884,33 +760,41 @@ int lr_config_load(struct lr_config *cfg, const char *path, char *err, size_t er
         free(buf);
         return -EINVAL;
     }
-    int rc = config_load_text(cfg, buf, len, path, err, errlen);
+    int rc = config_load_text(cfg, buf, len, path, secs, err, errlen);
     free(buf);
     return rc;
 }
 
 /* ------------------------------------------------------------------------ */
 
-void lr_config_help(FILE *f)
+static void help_key(FILE *f, const struct lr_config_key *k)
 {
-    const struct cfg_section *secs = lr_cfg_section_table();
-    const struct cfg_key *keys = lr_cfg_key_table();
     char r[64];
+    const char *range = lr_cfg_fmt_range(k, r, sizeof(r));
+    const char *def = k->def == NULL ? "(required)" : k->def;
+
+    fprintf(f, "    %s =%s%s\n        %s%s%s%s\n", k->name, def[0] ? " " : "", def, k->help,
+            range[0] ? " [" : "", range, range[0] ? "]" : "");
+}
+
+void lr_config_help(FILE *f, const struct lr_config_section *const *secs)
+{
+    const struct cfg_section *core = lr_cfg_section_table();
+    const struct cfg_key *keys = lr_cfg_key_table();
 
     fprintf(f, "Configuration keys (INI; '#' starts a comment). Sizes take k/m/g (x1024),\n"
                "times us/ms/s/m/h (a bare number is seconds), percentages 0-100 with an\n"
                "optional %%, booleans yes/no, true/false, on/off, 1/0. Relative paths are\n"
                "resolved against the directory of the config file.\n");
     for (unsigned s = 0; s < SEC_MAX; s++) {
-        fprintf(f, "\n[%s]  %s\n", secs[s].name, secs[s].help);
-        for (unsigned i = 0; i < CFG_NB_KEYS; i++) {
-            const struct cfg_key *k = &keys[i];
-            if (k->sec != s)
-                continue;
-            const char *range = lr_cfg_fmt_range(k, r, sizeof(r));
-            const char *def = k->def == NULL ? "(required)" : k->def;
-            fprintf(f, "    %s =%s%s\n        %s%s%s%s\n", k->name, def[0] ? " " : "", def, k->help,
-                    range[0] ? " [" : "", range, range[0] ? "]" : "");
-        }
+        fprintf(f, "\n[%s]  %s\n", core[s].name, core[s].help);
+        for (unsigned i = 0; i < CFG_NB_KEYS; i++)
+            if (keys[i].sec == s)
+                help_key(f, &keys[i].k);
+    }
+    for (unsigned m = 0; secs != NULL && secs[m] != NULL; m++) {
+        fprintf(f, "\n[%s]  %s\n", secs[m]->name, secs[m]->help);
+        for (unsigned i = 0; i < secs[m]->nb_keys; i++)
+            help_key(f, &secs[m]->keys[i]);
     }
 }

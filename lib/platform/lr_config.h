@@ -2,8 +2,10 @@
 /*
  * Configuration: an INI file read with rte_cfgfile into struct lr_config.
  *
- * The loader is table-driven (lr_config.c, the table in lr_config_keys.c):
- * every key has a type, a field, a default, bounds and a help line;
+ * The loader is table-driven (lr_config.c, the core sections' table in
+ * lr_config_keys.c; modules bring their own sections, see struct
+ * lr_config_section): every key has a type, a field, a default, bounds and
+ * a help line;
  * config/default.conf documents the same keys with the same defaults.
  * Unknown sections or keys and bad values are rejected with
  * "FILE: [section] key: reason". Sizes accept k/m/g suffixes (powers of
@@ -18,6 +20,7 @@
 #define LR_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <limits.h>
@@ -27,10 +30,7 @@
 
 #define LR_MAX_PORTS      8
 #define LR_MAX_STATIC_ARP 32
-#define LR_MAX_LISTEN     8
-#define LR_MAX_TARGETS    16
 #define LR_PATH_MAX       512
-#define LR_MAX_ALLOW      16
 
 struct lr_static_arp {
     rte_be32_t ip;
@@ -126,77 +126,10 @@ struct lr_tcp_config {
     uint16_t discard_port;        /* host order, 0 = off */
 };
 
-/* [http] */
-struct lr_http_config {
-    uint16_t nb_listen;
-    uint16_t listen[LR_MAX_LISTEN]; /* host order; default 80 */
-    char root[LR_PATH_MAX];         /* absolute; default "www" next to the config file */
-    char index[128];                /* default index.html */
-    char server_name[64];           /* default linerate */
-    uint32_t max_header_bytes;      /* default 8k */
-    uint32_t max_headers;           /* default 64 */
-    uint32_t max_uri_bytes;         /* default 2k */
-    uint32_t max_body_bytes;        /* bodies read and discarded, default 1m */
-    uint64_t header_timeout;        /* 408 after, default 10s */
-    uint64_t keepalive_timeout;     /* default 60s */
-    uint32_t max_requests_per_conn; /* 0 = unlimited, default 0 */
-    uint64_t cache_bytes;           /* default 256m */
-    bool enabled;                   /* default yes */
-};
-
-/* [ftp] */
-struct lr_ftp_config {
-    bool enabled;                 /* default yes */
-    uint16_t listen;              /* host order, default 21 */
-    char root[LR_PATH_MAX];       /* absolute; default: the HTTP root */
-    char upload_dir[LR_PATH_MAX]; /* relative to root, "" = uploads off */
-    uint64_t max_upload_bytes;    /* default 64m */
-    uint16_t pasv_min;            /* pasv_ports = 50000-50999 */
-    uint16_t pasv_max;
-    rte_be32_t pasv_address;  /* 0 = the port's own address */
-    bool active_from_port_20; /* default no */
-    bool anonymous;           /* default yes */
-    char users[LR_PATH_MAX];  /* absolute path of the user:crypt-hash file, "" = none */
-    uint64_t idle_timeout;    /* default 300s */
-    uint32_t max_sessions;    /* default 256 */
-};
-
 /* [udp] */
 struct lr_udp_config {
     uint16_t echo_port; /* host order, 0 = off */
     uint32_t max_binds; /* default 64 */
-};
-
-/* [tftp] */
-struct lr_tftp_config {
-    uint16_t listen;        /* host order, 0 = off (default) */
-    char root[LR_PATH_MAX]; /* absolute; default: the HTTP root */
-    uint32_t max_sessions;  /* default 64 */
-    uint64_t timeout;       /* default 1s */
-    uint32_t retries;       /* default 5 */
-    uint32_t max_window;    /* largest windowsize granted (RFC 7440), default 64 */
-};
-
-/* [client] (load generator; the section being present = client mode, `target` required) */
-struct lr_client_target {
-    rte_be32_t ip;
-    uint16_t port; /* host order */
-};
-struct lr_client_config {
-    bool enabled; /* set when [client] is present (no key) */
-    uint16_t nb_targets;
-    struct lr_client_target targets[LR_MAX_TARGETS];
-    uint16_t nb_paths;
-    char paths[LR_MAX_TARGETS][256];
-    char host[128];             /* Host header, default the target address */
-    uint32_t connections;       /* concurrency, default 64 */
-    uint32_t requests_per_conn; /* 1 = CPS, 0 = keep-alive forever; default 0 */
-    uint64_t rate;              /* new conns/s cap, 0 = none */
-    uint64_t duration;          /* default 10s */
-    uint64_t ramp;              /* default 0 */
-    rte_be32_t source_first;    /* source_addrs = A-B (default: port address) */
-    rte_be32_t source_last;
-    char report[LR_PATH_MAX]; /* absolute JSON report path, "" = none */
 };
 
 /* An IPv4 prefix (CIDR): addr has no bits set beyond len. */
@@ -205,11 +138,81 @@ struct lr_ipv4_prefix {
     uint8_t len; /* 0-32 */
 };
 
-/* [metrics] (Prometheus text exposition over our own TCP, lib/app/lr_metrics.h) */
-struct lr_metrics_config {
-    uint16_t listen; /* host order, 0 = off (default) */
-    uint16_t nb_allow;
-    struct lr_ipv4_prefix allow[LR_MAX_ALLOW]; /* sources that may connect; none by default */
+/* --- sections owned by modules -------------------------------------------
+ *
+ * The sections above belong to the lower layers and are fields of struct
+ * lr_config. A module of a higher layer (lib/app) owns its section instead:
+ * it describes the section with a `const struct lr_config_section` (name,
+ * size of its struct, key table, checks) and names it in its struct
+ * lr_module (.config); the runtime's loader passes every module's sections
+ * to lr_config_load*(), which stores each section's struct in the
+ * configuration's arena (defaults first, then the file's keys, then the
+ * section's check). The module reads its struct with lr_config_section();
+ * nothing below lib/app knows its type.
+ */
+
+/** Value types of a key (struct lr_config_key.type). */
+enum lr_config_type {
+    LR_CFG_UINT,    /* plain decimal integer in [min, max], field of 1/2/4/8 bytes */
+    LR_CFG_SIZE,    /* bytes, k/m/g suffixes, in [min, max] */
+    LR_CFG_TIME,    /* microseconds, us/ms/s/m/h suffixes, in [min, max] */
+    LR_CFG_BOOL,    /* bool */
+    LR_CFG_PERCENT, /* double in [0, 100] */
+    LR_CFG_IPV4,    /* rte_be32_t, empty = 0 */
+    LR_CFG_STR,     /* char[size], printable, at least min characters */
+    LR_CFG_PATH,    /* char[size], resolved against the config file's directory; min 1 = required */
+    LR_CFG_SUBDIR,  /* char[size], relative path without "..", empty = off */
+    LR_CFG_CUSTOM,  /* parsed by the key's parse hook */
+};
+
+struct lr_config_key {
+    const char *name;
+    enum lr_config_type type;
+    size_t off;  /* of the field in the section struct */
+    size_t size; /* of the field */
+    uint64_t min, max;
+    const char *def; /* default text, parsed like the file's; NULL: none (required) */
+    const char *help;
+    /** LR_CFG_CUSTOM: parse @val into the section struct @sec (a key may fill
+     *  several fields). 0, or -EINVAL with the reason in @why. */
+    int (*parse)(void *sec, const struct lr_config_key *k, const char *val, char *why, size_t wl);
+    /** Any type: a further rule on the text once it parsed. 0 or -EINVAL + @why. */
+    int (*check)(const char *val, char *why, size_t wl);
+};
+
+/* One key table row: LR_CONFIG_KEY(struct type, "name", field, LR_CFG_x, min, max, "default", "help"). */
+#define LR_CONFIG_KEY(st, name, field, type, min, max, def, help)                                  \
+    {                                                                                              \
+        name, type, offsetof(st, field), sizeof(((st *)0)->field), min, max, def, help, NULL, NULL \
+    }
+
+struct lr_config;
+
+struct lr_config_section {
+    const char *name; /* [name] */
+    const char *help;
+    size_t size;                      /* of the module's section struct */
+    const struct lr_config_key *keys; /* the table */
+    unsigned nb_keys;                 /* at most LR_CONFIG_SECTION_KEYS */
+    /** After every section's keys were applied (and after the defaults):
+     *  rules across keys, derived values. @sec is this section's struct in
+     *  @cfg. 0, or -EINVAL with "[name] key: reason" in @why. */
+    int (*check)(struct lr_config *cfg, void *sec, char *why, size_t wl);
+    /** lr_config_check_paths(): the files and directories the section's
+     *  service reads at start (lr_config_check_path()). 0 or -errno with the
+     *  whole message in @err. */
+    int (*paths)(const struct lr_config *cfg, const void *sec, char *err, size_t errlen);
+};
+
+#define LR_CONFIG_SECTIONS_MAX 16         /* module sections in one configuration */
+#define LR_CONFIG_SECTION_KEYS 64         /* keys in one module section */
+#define LR_CONFIG_ARENA        (32 << 10) /* bytes for all module section structs */
+
+struct lr_config_mod {
+    const struct lr_config_section *def;
+    uint32_t off;   /* of the struct in arena[] */
+    bool present;   /* the file has the [section] */
+    uint64_t given; /* bit i: the file sets keys[i] */
 };
 
 struct lr_config {
@@ -222,16 +225,62 @@ struct lr_config {
     struct lr_fault_config fault;
     struct lr_stats_config stats;
     struct lr_tcp_config tcp;
-    struct lr_http_config http;
-    struct lr_ftp_config ftp;
     struct lr_udp_config udp;
-    struct lr_tftp_config tftp;
-    struct lr_client_config client;
-    struct lr_metrics_config metrics;
+    /* Module sections (lr_config_section()). */
+    uint16_t nb_mod;
+    struct lr_config_mod mod[LR_CONFIG_SECTIONS_MAX];
+    _Alignas(16) unsigned char arena[LR_CONFIG_ARENA];
 };
 
-/** Fill @cfg with every default (no port present; paths relative to the cwd). */
-void lr_config_defaults(struct lr_config *cfg);
+/**
+ * The struct of module section @def in @cfg, or NULL when @cfg was loaded
+ * without it. (Non-const like strchr(): workers get a const pointer and the
+ * modules' accessors give a const struct; tests write into theirs.)
+ */
+static inline void *lr_config_section(const struct lr_config *cfg,
+                                      const struct lr_config_section *def)
+{
+    for (unsigned i = 0; i < cfg->nb_mod; i++)
+        if (cfg->mod[i].def == def)
+            return (void *)(uintptr_t)(cfg->arena + cfg->mod[i].off);
+    return NULL;
+}
+
+/** True when the file has section [@name] (a module section). */
+bool lr_config_section_present(const struct lr_config *cfg, const char *name);
+
+/** True when the file sets key @key of module section @def. */
+bool lr_config_key_given(const struct lr_config *cfg, const struct lr_config_section *def,
+                         const char *key);
+
+enum lr_config_path_kind {
+    LR_CFG_DIR_READ,  /* a directory we list and read */
+    LR_CFG_DIR_WRITE, /* a directory we create files in */
+    LR_CFG_FILE_READ, /* a regular file we read */
+};
+
+/**
+ * For a section's paths hook: check that @path exists, has the right type
+ * and is usable. @what is "[section] key". 0, or -errno with
+ * "CONFIG: [section] key: PATH: reason" in @err.
+ */
+int lr_config_check_path(const struct lr_config *cfg, const char *what, const char *path,
+                         enum lr_config_path_kind kind, char *err, size_t errlen);
+
+/** Parse a list of TCP/UDP ports "80, 8080" (1..@max of them, distinct, each in
+ *  1-65535) into @out; *@n their count. 0, or -EINVAL with the reason in @why. */
+int lr_parse_port_list(const char *s, uint16_t *out, unsigned max, uint16_t *n, char *why,
+                       size_t wl);
+
+/** Split @s (copied into @tmp, @tl bytes) at commas into 1..@max trimmed
+ *  items; @what names one item in messages ("port", "target"). Returns the
+ *  count, or -EINVAL with @why set. */
+int lr_config_split_list(const char *s, char *tmp, size_t tl, char **items, int max,
+                         const char *what, char *why, size_t wl);
+
+/** Fill @cfg with every default of the core sections and of the module sections
+ *  @secs (NULL-terminated, may be NULL); no port present; paths relative to the cwd. */
+void lr_config_defaults(struct lr_config *cfg, const struct lr_config_section *const *secs);
 
 /**
  * Load @path into @cfg (defaults first). On error returns -EINVAL (or -errno
@@ -240,28 +289,31 @@ void lr_config_defaults(struct lr_config *cfg);
  * are numbered without gaps (nb_ports = highest + 1). Relative paths are
  * resolved against the directory of @path and stored absolute.
  */
-int lr_config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen);
+int lr_config_load(struct lr_config *cfg, const char *path,
+                   const struct lr_config_section *const *secs, char *err, size_t errlen);
 
 /** Same, from an in-memory INI text (used by tests and the embedded default). @name is
  *  used in messages, and its directory (or the cwd) to resolve relative paths. */
-int lr_config_load_string(struct lr_config *cfg, const char *text, const char *name, char *err,
-                          size_t errlen);
+int lr_config_load_string(struct lr_config *cfg, const char *text, const char *name,
+                          const struct lr_config_section *const *secs, char *err, size_t errlen);
 
 /**
- * Check the paths the enabled services read at start (lr_config_check.c):
- * [http] root, [ftp] root, users and upload_dir (under the root), [tftp]
- * root must exist, be of the right type (directory or file) and be usable
- * (readable; the upload directory writable). A service that is off is not
- * checked. Called by --check and before a start, after lr_config_load().
+ * Check the paths the enabled services read at start: the paths hook of
+ * every module section of @cfg (for example [http] root, [ftp] root, users
+ * and upload_dir, [tftp] root must exist, be of the right type and be
+ * usable; a service that is off is not checked). Called by --check and
+ * before a start, after lr_config_load().
  * @return 0, or -errno with one line "PATH: [section] key: reason" in @err
  *         (the form of every other configuration error).
  */
 int lr_config_check_paths(const struct lr_config *cfg, char *err, size_t errlen);
 
-/** Print every section and key with its default, range and help (--help-config). */
-void lr_config_help(FILE *f);
+/** Print every section (the core ones and @secs) and key with its default, range
+ *  and help (--help-config). */
+void lr_config_help(FILE *f, const struct lr_config_section *const *secs);
 
 /* Value parsers (lr_config_values.c), exposed for tests and other modules. 0 or -EINVAL. */
+int lr_parse_uint(const char *s, uint64_t *out);    /* strict decimal, digits only */
 int lr_parse_size(const char *s, uint64_t *out);    /* "64k" -> 65536 */
 int lr_parse_time_us(const char *s, uint64_t *out); /* "500ms" -> 500000, "2" -> 2000000 */
 int lr_parse_bool(const char *s, bool *out);        /* yes/no/true/false/on/off/1/0 */

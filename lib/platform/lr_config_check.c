@@ -3,16 +3,18 @@
  * Configuration checks (see lr_config_priv.h for the other lr_config*.c
  * files).
  *
- * Rules across keys and modules (lr_cfg_check()): ports numbered without gaps
- * with distinct subnets and gateways inside them, consistent TCP timer
- * bounds, client mode defaults and its required target. (Services that
- * clash on a port are found by the runtime from the modules' port claims,
- * lr_runtime_config_load().) The loader runs them
- * after every key was applied, so they judge the text like any other key
- * and report in the same "FILE: [section] key: reason" form.
+ * Rules across keys of the core sections (lr_cfg_check()): ports numbered
+ * without gaps with distinct subnets and gateways inside them, consistent
+ * TCP timer bounds. Module sections bring their own rules (struct
+ * lr_config_section.check, run next), and services that clash on a port
+ * are found by the runtime from the modules' port claims
+ * (lr_runtime_config_load()). The loader runs them after every key was
+ * applied, so they judge the text like any other key and report in the
+ * same "FILE: [section] key: reason" form.
  *
  * Filesystem checks of a loaded configuration (see lr_config_check_paths()
- * in lr_config.h). Whether a document root or a users file exists is a
+ * in lr_config.h): each module section's paths hook, with
+ * lr_config_check_path() for each path. Whether a document root or a users file exists is a
  * property of the machine the file is used on, so it is checked separately,
  * by --check and before a start (not by every test that loads a
  * configuration string). A missing path is still a configuration error: it
@@ -35,15 +37,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* Rules across keys and modules                                             */
-
-/* FTP and TFTP serve the HTTP root unless told otherwise. */
-void lr_cfg_roots_default(struct lr_config *cfg)
-{
-    if (cfg->ftp.root[0] == '\0')
-        rte_strscpy(cfg->ftp.root, cfg->http.root, sizeof(cfg->ftp.root));
-    if (cfg->tftp.root[0] == '\0')
-        rte_strscpy(cfg->tftp.root, cfg->http.root, sizeof(cfg->tftp.root));
-}
 
 static bool key_given(const struct cfg_ctx *c, enum cfg_sec sec, unsigned port, const char *name)
 {
@@ -115,124 +108,69 @@ int lr_cfg_check(struct cfg_ctx *c)
     if (tc->echo_port != 0 && tc->echo_port == tc->discard_port)
         return lr_cfg_error(c, "[tcp] discard_port: %u is also the echo_port", tc->discard_port);
 
-    /* A load generator serves nothing unless its file says so: in client mode
-     * the HTTP and FTP servers are off unless "enabled" is given explicitly. */
-    if (cfg->client.enabled) {
-        if (!key_given(c, SEC_HTTP, 0, "enabled"))
-            cfg->http.enabled = false;
-        if (!key_given(c, SEC_FTP, 0, "enabled"))
-            cfg->ftp.enabled = false;
-    }
-
-    struct lr_http_config *hc = &cfg->http;
-    if (hc->max_uri_bytes > hc->max_header_bytes)
-        return lr_cfg_error(c, "[http] max_uri_bytes: %u is above max_header_bytes %u",
-                            hc->max_uri_bytes, hc->max_header_bytes);
-
-    struct lr_ftp_config *fc = &cfg->ftp;
-    lr_cfg_roots_default(cfg);
-    if (fc->enabled && !fc->anonymous && fc->users[0] == '\0')
-        return lr_cfg_error(c, "[ftp] users: missing (anonymous = no and no users file: nobody "
-                               "could log in)");
-
-    /* Ports shared between modules are checked by the runtime from the
-     * modules' claims (lr_runtime_config_load, struct lr_module.ports). */
-
-    /* Client mode needs somewhere to go. */
-    if (cfg->client.enabled && !key_given(c, SEC_CLIENT, 0, "target"))
-        return lr_cfg_error(c, "[client] target: missing (required in client mode)");
+    /* Modules' rules run next, from their sections' check hooks. */
     return 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Paths the enabled services use                                            */
 
-struct path_ctx {
-    const struct lr_config *cfg;
-    char *err;
-    size_t errlen;
-};
+static int path_error(const struct lr_config *cfg, char *err, size_t errlen, int e, const char *fmt,
+                      ...) __attribute__((format(printf, 5, 6)));
 
-static int path_error(struct path_ctx *c, int e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int path_error(struct path_ctx *c, int e, const char *fmt, ...)
+static int path_error(const struct lr_config *cfg, char *err, size_t errlen, int e, const char *fmt,
+                      ...)
 {
-    if (c->err != NULL && c->errlen > 0) {
-        int n = snprintf(c->err, c->errlen, "%s: ", c->cfg->path[0] ? c->cfg->path : "(config)");
-        if (n > 0 && (size_t)n < c->errlen) {
+    if (err != NULL && errlen > 0) {
+        int n = snprintf(err, errlen, "%s: ", cfg->path[0] ? cfg->path : "(config)");
+        if (n > 0 && (size_t)n < errlen) {
             va_list ap;
             va_start(ap, fmt);
-            vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+            vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
             va_end(ap);
         }
     }
     return -e;
 }
 
-enum path_kind {
-    PK_DIR_READ,  /* a directory we list and read */
-    PK_DIR_WRITE, /* a directory we create files in */
-    PK_FILE_READ, /* a regular file we read */
-};
-
-/* @what is "[section] key"; @path the absolute path to check. */
-static int check_one(struct path_ctx *c, const char *what, const char *path, enum path_kind kind)
+int lr_config_check_path(const struct lr_config *cfg, const char *what, const char *path,
+                         enum lr_config_path_kind kind, char *err, size_t errlen)
 {
     struct stat st;
 
     if (stat(path, &st) != 0) {
         int e = errno;
-        return path_error(c, e, "%s: %s: %s", what, path,
+        return path_error(cfg, err, errlen, e, "%s: %s: %s", what, path,
                           e == ENOENT ? "does not exist" : strerror(e));
     }
-    bool dir = kind != PK_FILE_READ;
+    bool dir = kind != LR_CFG_FILE_READ;
     if (dir && !S_ISDIR(st.st_mode))
-        return path_error(c, ENOTDIR, "%s: %s: not a directory", what, path);
+        return path_error(cfg, err, errlen, ENOTDIR, "%s: %s: not a directory", what, path);
     if (!dir && !S_ISREG(st.st_mode))
-        return path_error(c, EINVAL, "%s: %s: not a regular file", what, path);
-    int mode = kind == PK_FILE_READ ? R_OK : kind == PK_DIR_READ ? R_OK | X_OK : W_OK | X_OK;
+        return path_error(cfg, err, errlen, EINVAL, "%s: %s: not a regular file", what, path);
+    int mode = kind == LR_CFG_FILE_READ  ? R_OK
+               : kind == LR_CFG_DIR_READ ? R_OK | X_OK
+                                         : W_OK | X_OK;
     if (access(path, mode) != 0) {
         int e = errno;
-        return path_error(c, e, "%s: %s: %s", what, path,
-                          kind == PK_DIR_WRITE ? "not writable" : "not readable");
+        return path_error(cfg, err, errlen, e, "%s: %s: %s", what, path,
+                          kind == LR_CFG_DIR_WRITE ? "not writable" : "not readable");
     }
     return 0;
 }
 
 int lr_config_check_paths(const struct lr_config *cfg, char *err, size_t errlen)
 {
-    struct path_ctx c = { cfg, err, errlen };
-    int rc;
-
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     if (cfg == NULL)
         return -EINVAL;
-    if (cfg->http.enabled && (rc = check_one(&c, "[http] root", cfg->http.root, PK_DIR_READ)) != 0)
-        return rc;
-    if (cfg->ftp.enabled) {
-        /* The root may be inherited from [http] (lr_cfg_roots_default): name the key it came from. */
-        if ((rc = check_one(&c, "[ftp] root", cfg->ftp.root, PK_DIR_READ)) != 0)
+    for (unsigned m = 0; m < cfg->nb_mod; m++) {
+        const struct lr_config_section *d = cfg->mod[m].def;
+        int rc;
+        if (d->paths != NULL &&
+            (rc = d->paths(cfg, cfg->arena + cfg->mod[m].off, err, errlen)) != 0)
             return rc;
-        if (cfg->ftp.users[0] != '\0' &&
-            (rc = check_one(&c, "[ftp] users", cfg->ftp.users, PK_FILE_READ)) != 0)
-            return rc;
-        if (cfg->ftp.upload_dir[0] != '\0') {
-            /* T_SUBDIR: relative to the FTP root, without "..". */
-            char up[2 * LR_PATH_MAX + 2];
-            const char *sub = cfg->ftp.upload_dir;
-            while (*sub == '/')
-                sub++;
-            size_t rl = strlen(cfg->ftp.root);
-            bool slash = rl > 0 && cfg->ftp.root[rl - 1] == '/';
-            snprintf(up, sizeof(up), "%s%s%s", cfg->ftp.root, slash ? "" : "/", sub);
-            if ((rc = check_one(&c, "[ftp] upload_dir", up, PK_DIR_WRITE)) != 0)
-                return rc;
-        }
     }
-    if (cfg->tftp.listen != 0 &&
-        (rc = check_one(&c, "[tftp] root", cfg->tftp.root, PK_DIR_READ)) != 0)
-        return rc;
     return 0;
 }

@@ -7,13 +7,15 @@
  *   lr_config.c         the engine: text checks, rte_cfgfile parsing,
  *                       section lookup, key application (key_parse), path
  *                       resolution, lr_config_load*(), _defaults(), _help()
- *   lr_config_keys.c    the section and key tables (every key, its type,
- *                       field, bounds, default and help)
+ *   lr_config_keys.c    the core section and key tables (every key, its
+ *                       type, field, bounds, default and help); modules
+ *                       keep the tables of their own sections
  *   lr_config_values.c  value parsers (lr_parse_*()), formatting of times,
  *                       sizes and ranges for messages and help
- *   lr_config_check.c   rules across keys (lr_cfg_check(), run by
- *                       the loader) and the filesystem checks
- *                       (lr_config_check_paths(), run by --check and at start)
+ *   lr_config_check.c   rules across core keys (lr_cfg_check(), run by the
+ *                       loader before the module sections' check hooks) and
+ *                       the filesystem checks (lr_config_check_path*(), run
+ *                       by --check and at start)
  */
 #ifndef LR_CONFIG_PRIV_H
 #define LR_CONFIG_PRIV_H
@@ -26,6 +28,8 @@
 
 #include "lr_config.h"
 
+/* The core sections (fields of struct lr_config); module sections follow
+ * them in struct lr_config.mod[]. */
 enum cfg_sec {
     SEC_PORT,
     SEC_WORKER,
@@ -34,12 +38,7 @@ enum cfg_sec {
     SEC_FAULT,
     SEC_STATS,
     SEC_TCP,
-    SEC_HTTP,
-    SEC_FTP,
     SEC_UDP,
-    SEC_TFTP,
-    SEC_CLIENT,
-    SEC_METRICS,
     SEC_MAX,
 };
 
@@ -49,40 +48,22 @@ struct cfg_section {
     const char *help;
 };
 
-enum cfg_type {
-    T_UINT,      /* plain decimal integer */
-    T_SIZE,      /* bytes, k/m/g suffixes */
-    T_TIME,      /* microseconds, us/ms/s/m/h suffixes */
-    T_BOOL,      /* bool */
-    T_PERCENT,   /* double in [0, 100] */
-    T_IPV4,      /* rte_be32_t, empty = 0 */
-    T_STR,       /* char[], printable, min = minimum length */
-    T_PATH,      /* char[LR_PATH_MAX], resolved against the config directory */
-    T_SUBDIR,    /* char[LR_PATH_MAX], relative path without "..", empty = off */
-    T_PORT_ADDR, /* [portN] addr: a.b.c.d/n into addr + prefix */
-    T_ARP_LIST,  /* [portN] arp: "IP MAC, IP MAC" */
-    T_PASV,      /* [ftp] pasv_ports: "A-B" */
-    T_LISTEN,    /* [http] listen: comma list of ports */
-    T_TARGETS,   /* [client] target: comma list of ip:port */
-    T_URLS,      /* [client] path: comma list of /paths */
-    T_SRC_RANGE, /* [client] source_addrs: "A-B" or "A" */
-    T_CC,        /* [tcp] cc: newreno|cubic */
-    T_PREFIXES,  /* [metrics] allow: comma list of a.b.c.d/n */
-};
-
+/* A row of the core key table: the section and the key. */
 struct cfg_key {
     enum cfg_sec sec;
-    const char *name;
-    enum cfg_type type;
-    size_t off;  /* of the field in the section struct */
-    size_t size; /* of the field */
-    uint64_t min, max;
-    const char *def; /* NULL: no default (required, or set by other rules) */
-    const char *help;
+    struct lr_config_key k;
 };
 
-/* Rows of the key table (a static assertion in lr_config_keys.c checks it). */
-#define CFG_NB_KEYS 102
+/* Rows of the core key table (a static assertion in lr_config_keys.c checks it). */
+#define CFG_NB_KEYS 59
+
+/* Parsers of the core sections' own value types (lr_config_values.c). */
+int lr_cfg_parse_port_addr(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                           size_t wl);
+int lr_cfg_parse_arp_list(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                          size_t wl);
+int lr_cfg_parse_cc(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                    size_t wl);
 
 /* lr_config_keys.c */
 
@@ -104,9 +85,12 @@ struct cfg_ctx {
     char basedir[LR_PATH_MAX];
     char *err;
     size_t errlen;
-    /* Which keys were given, per port for [portN] keys. */
+    /* Which core keys were given, per port for [portN] keys (module
+     * sections keep theirs in struct lr_config_mod.given). */
     bool set[LR_MAX_PORTS][CFG_NB_KEYS];
     bool sec_seen[SEC_MAX];
+    /* The module sections asked for (NULL-terminated, may be NULL). */
+    const struct lr_config_section *const *secs;
 };
 
 /** "NAME: " + the formatted text into the context's error buffer; always -EINVAL. */
@@ -120,15 +104,13 @@ int lr_cfg_parse_uint(const char *s, uint64_t *out);
 /** @us as the shortest exact text with a unit ("0", "200ms", "60s", "1h"). */
 const char *lr_cfg_fmt_time(uint64_t us, char *buf, size_t len);
 
-/** "min-max" of a T_UINT, T_SIZE or T_TIME key, "" for other types. */
-const char *lr_cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len);
+/** "min-max" of a LR_CFG_UINT, LR_CFG_SIZE or LR_CFG_TIME key, "" for other types. */
+const char *lr_cfg_fmt_range(const struct lr_config_key *k, char *buf, size_t len);
 
 /* lr_config_check.c */
 
-/** Rules that involve more than one key, after every key was applied. 0 or -EINVAL. */
+/** Rules that involve more than one key of the core sections, after every key
+ *  was applied (module sections have their own check hook). 0 or -EINVAL. */
 int lr_cfg_check(struct cfg_ctx *c);
-
-/** FTP and TFTP serve the HTTP root unless told otherwise. */
-void lr_cfg_roots_default(struct lr_config *cfg);
 
 #endif /* LR_CONFIG_PRIV_H */

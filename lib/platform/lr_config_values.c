@@ -18,7 +18,10 @@
 #include <strings.h>
 
 #include <rte_byteorder.h>
+#include <rte_cfgfile.h>
 #include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_string_fns.h>
 
 #include "lr_config_priv.h"
 
@@ -56,6 +59,11 @@ int lr_cfg_parse_uint(const char *s, uint64_t *out)
     if (rc != 0)
         return rc;
     return *end == '\0' ? 0 : -EINVAL;
+}
+
+int lr_parse_uint(const char *s, uint64_t *out)
+{
+    return lr_cfg_parse_uint(s, out);
 }
 
 int lr_parse_size(const char *s, uint64_t *out)
@@ -331,18 +339,18 @@ static const char *fmt_size(uint64_t b, char *buf, size_t len)
     return buf;
 }
 
-const char *lr_cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len)
+const char *lr_cfg_fmt_range(const struct lr_config_key *k, char *buf, size_t len)
 {
     char a[32], b[32];
 
     switch (k->type) {
-    case T_UINT:
+    case LR_CFG_UINT:
         snprintf(buf, len, "%" PRIu64 "-%" PRIu64, k->min, k->max);
         break;
-    case T_SIZE:
+    case LR_CFG_SIZE:
         snprintf(buf, len, "%s-%s", fmt_size(k->min, a, sizeof(a)), fmt_size(k->max, b, sizeof(b)));
         break;
-    case T_TIME:
+    case LR_CFG_TIME:
         snprintf(buf, len, "%s-%s", lr_cfg_fmt_time(k->min, a, sizeof(a)),
                  lr_cfg_fmt_time(k->max, b, sizeof(b)));
         break;
@@ -351,4 +359,174 @@ const char *lr_cfg_fmt_range(const struct cfg_key *k, char *buf, size_t len)
         break;
     }
     return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lists                                                                     */
+
+/* Split @s at commas into trimmed items (in place); returns the count or -1
+ * when there are more than @max. An empty string gives 0 items; empty items
+ * are kept (and rejected by the caller). */
+static int split_list(char *s, char **items, int max)
+{
+    int n = 0;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '\0')
+        return 0;
+    for (;;) {
+        char *comma = strchr(s, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        char *e = s + strlen(s);
+        while (e > s && isspace((unsigned char)e[-1]))
+            *--e = '\0';
+        while (isspace((unsigned char)*s))
+            s++;
+        if (n == max)
+            return -1;
+        items[n++] = s;
+        if (comma == NULL)
+            return n;
+        s = comma + 1;
+    }
+}
+
+int lr_config_split_list(const char *s, char *tmp, size_t tl, char **items, int max,
+                         const char *what, char *why, size_t wl)
+{
+    rte_strscpy(tmp, s, tl);
+    int n = split_list(tmp, items, max);
+    if (n < 0) {
+        snprintf(why, wl, "more than %d %ss", max, what);
+        return -EINVAL;
+    }
+    if (n == 0) {
+        snprintf(why, wl, "must list at least one %s", what);
+        return -EINVAL;
+    }
+    return n;
+}
+
+int lr_parse_port_list(const char *s, uint16_t *out, unsigned max, uint16_t *n, char *why,
+                       size_t wl)
+{
+    char tmp[CFG_VALUE_LEN + 1];
+    char *items[64];
+    uint64_t v;
+
+    max = RTE_MIN(max, (unsigned)RTE_DIM(items));
+    int got = lr_config_split_list(s, tmp, sizeof(tmp), items, (int)max, "port", why, wl);
+    if (got < 0)
+        return got;
+    for (int i = 0; i < got; i++) {
+        if (lr_cfg_parse_uint(items[i], &v) != 0 || v < 1 || v > 65535) {
+            snprintf(why, wl, "'%s' is not a port number (1-65535)", items[i]);
+            return -EINVAL;
+        }
+        out[i] = (uint16_t)v;
+        for (int j = 0; j < i; j++) {
+            if (out[j] == out[i]) {
+                snprintf(why, wl, "port %s appears twice", items[i]);
+                return -EINVAL;
+            }
+        }
+    }
+    *n = (uint16_t)got;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Value types of the core sections (LR_CFG_CUSTOM rows of lr_config_keys.c) */
+
+int lr_cfg_parse_port_addr(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                           size_t wl)
+{
+    struct lr_port_config *pc = sec;
+
+    RTE_SET_USED(k);
+    if (lr_parse_ipv4_prefix(val, &pc->addr, &pc->prefix) != 0) {
+        snprintf(why, wl, "'%s' is not an address/prefix (e.g. 198.18.0.2/24)", val);
+        return -EINVAL;
+    }
+    uint32_t a = rte_be_to_cpu_32(pc->addr);
+    uint32_t mask = pc->prefix == 0 ? 0 : ~0u << (32 - pc->prefix);
+    if (pc->prefix == 0) {
+        snprintf(why, wl, "'%s': the prefix length must be 1-32", val);
+        return -EINVAL;
+    }
+    if (a == 0 || (a >> 24) == 127 || (a >> 28) >= 14) {
+        snprintf(why, wl, "'%s' is not a unicast host address", val);
+        return -EINVAL;
+    }
+    if (pc->prefix <= 30 && ((a & ~mask) == 0 || (a & ~mask) == ~mask)) {
+        snprintf(why, wl, "'%s' is the %s address of its subnet", val,
+                 (a & ~mask) == 0 ? "network" : "broadcast");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int lr_cfg_parse_arp_list(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                          size_t wl)
+{
+    struct lr_port_config *pc = sec;
+    char tmp[CFG_VALUE_LEN + 1];
+    char *items[LR_MAX_STATIC_ARP];
+
+    RTE_SET_USED(k);
+    rte_strscpy(tmp, val, sizeof(tmp));
+    int n = split_list(tmp, items, LR_MAX_STATIC_ARP);
+    if (n < 0) {
+        snprintf(why, wl, "more than %d entries", LR_MAX_STATIC_ARP);
+        return -EINVAL;
+    }
+    for (int i = 0; i < n; i++) {
+        char *sp = items[i];
+        while (*sp != '\0' && !isspace((unsigned char)*sp))
+            sp++;
+        char *mac = sp;
+        while (isspace((unsigned char)*mac))
+            mac++;
+        if (*sp != '\0')
+            *sp = '\0';
+        struct lr_static_arp *e = &pc->static_arp[i];
+        if (lr_parse_ipv4(items[i], &e->ip) != 0 || e->ip == 0) {
+            snprintf(why, wl, "entry %d: '%s' is not an IPv4 address", i + 1, items[i]);
+            return -EINVAL;
+        }
+        if (*mac == '\0' || strlen(mac) != 17 || rte_ether_unformat_addr(mac, &e->mac) != 0) {
+            snprintf(why, wl, "entry %d: '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", i + 1,
+                     mac);
+            return -EINVAL;
+        }
+        if (!rte_is_valid_assigned_ether_addr(&e->mac)) {
+            snprintf(why, wl, "entry %d: %s is not a unicast MAC address", i + 1, mac);
+            return -EINVAL;
+        }
+        for (int j = 0; j < i; j++) {
+            if (pc->static_arp[j].ip == e->ip) {
+                snprintf(why, wl, "entry %d: %s appears twice", i + 1, items[i]);
+                return -EINVAL;
+            }
+        }
+    }
+    pc->nb_static_arp = (uint16_t)n;
+    return 0;
+}
+
+int lr_cfg_parse_cc(void *sec, const struct lr_config_key *k, const char *val, char *why, size_t wl)
+{
+    enum lr_cc_algo *field = (void *)((char *)sec + k->off);
+
+    if (strcasecmp(val, "newreno") == 0)
+        *field = LR_CC_NEWRENO;
+    else if (strcasecmp(val, "cubic") == 0)
+        *field = LR_CC_CUBIC;
+    else {
+        snprintf(why, wl, "'%s' is not a congestion control (newreno or cubic)", val);
+        return -EINVAL;
+    }
+    return 0;
 }

@@ -11,6 +11,7 @@
  *       .init = foo_init, .fini = foo_fini,
  *       .poll = foo_poll, .shutdown = foo_shutdown,
  *       .walk = foo_walk, .line = foo_line,
+ *       .config = &foo_config_section,
  *   };
  *
  * Lifecycle (lr_runtime.h): global_init of every module in dependency order,
@@ -35,6 +36,7 @@
 #include <string.h>
 
 struct lr_config;
+struct lr_config_section;
 struct lr_flow;
 struct lr_worker;
 
@@ -116,6 +118,11 @@ struct lr_module {
     const char *name;
     /** Modules whose init must run before this one's (NULL-terminated). */
     const char *const *after;
+    /** The configuration section this module owns ([name] in the file), or
+     *  NULL: its keys, defaults and rules (lr_config.h). The runtime's
+     *  loader passes every module's section to lr_config_load(); the module
+     *  reads its struct with lr_config_section(). */
+    const struct lr_config_section *config;
     /** Once on the main lcore before any worker init. 0 or -errno. */
     int (*global_init)(const struct lr_config *cfg);
     /** Once on the main lcore after every worker's fini. */

@@ -3,8 +3,10 @@
  * The one list of modules, their order, and the counters they walk
  * (lr_runtime.h, lr_module.h).
  *
- * Adding a module: its files (with one `const struct lr_module`), one line
- * in lr_module_list below, its section in config/default.conf.
+ * Adding a module: its files (with one `const struct lr_module`, and its
+ * `const struct lr_config_section` when it has keys), one line in
+ * lr_module_list below, its section documented in config/default.conf.
+ * Nothing else in the tree names it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -168,16 +170,42 @@ int lr_modules_check_ports(const struct lr_config *cfg, const char *name, char *
     return 0;
 }
 
+const struct lr_config_section *const *lr_runtime_config_sections(void)
+{
+    static const struct lr_config_section *secs[NB_MODULES + 1];
+    static bool done;
+
+    if (!done) { /* on the main lcore, before any worker exists */
+        unsigned n = 0;
+        for (unsigned i = 0; i < NB_MODULES; i++)
+            if (lr_module_list[i]->config != NULL)
+                secs[n++] = lr_module_list[i]->config;
+        secs[n] = NULL;
+        done = true;
+    }
+    return secs;
+}
+
+void lr_runtime_config_defaults(struct lr_config *cfg)
+{
+    lr_config_defaults(cfg, lr_runtime_config_sections());
+}
+
+void lr_runtime_config_help(FILE *f)
+{
+    lr_config_help(f, lr_runtime_config_sections());
+}
+
 int lr_runtime_config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen)
 {
-    int rc = lr_config_load(cfg, path, err, errlen);
+    int rc = lr_config_load(cfg, path, lr_runtime_config_sections(), err, errlen);
     return rc != 0 ? rc : lr_modules_check_ports(cfg, path, err, errlen);
 }
 
 int lr_runtime_config_load_string(struct lr_config *cfg, const char *text, const char *name,
                                   char *err, size_t errlen)
 {
-    int rc = lr_config_load_string(cfg, text, name, err, errlen);
+    int rc = lr_config_load_string(cfg, text, name, lr_runtime_config_sections(), err, errlen);
     return rc != 0 ? rc : lr_modules_check_ports(cfg, name, err, errlen);
 }
 

@@ -63,6 +63,12 @@ struct lr_runtime {
  * Errors are one line "FILE: [section] key: reason" in @err; -errno.
  */
 int lr_runtime_config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen);
+/** The configuration sections of every module, in module-list order (NULL-terminated). */
+const struct lr_config_section *const *lr_runtime_config_sections(void);
+/** lr_config_defaults() with every module's section. */
+void lr_runtime_config_defaults(struct lr_config *cfg);
+/** lr_config_help() with every module's section (--help-config). */
+void lr_runtime_config_help(FILE *f);
 /** lr_runtime_config_load() for configuration text; @name stands for the file. */
 int lr_runtime_config_load_string(struct lr_config *cfg, const char *text, const char *name,
                                   char *err, size_t errlen);

@@ -279,17 +279,17 @@ static struct lr_worker *worker(void)
     cfg.tcp.time_wait = 10000000;
     cfg.tcp.echo_port = 0;
     cfg.tcp.discard_port = 0;
-    cfg.ftp.enabled = true;
-    cfg.ftp.listen = FTP_PORT;
-    snprintf(cfg.ftp.root, sizeof(cfg.ftp.root), "%s", root);
-    snprintf(cfg.ftp.upload_dir, sizeof(cfg.ftp.upload_dir), "upload");
-    snprintf(cfg.ftp.users, sizeof(cfg.ftp.users), "%s", users);
-    cfg.ftp.anonymous = true;
-    cfg.ftp.max_upload_bytes = 20000;
-    cfg.ftp.pasv_min = PASV_MIN;
-    cfg.ftp.pasv_max = PASV_MAX;
-    cfg.ftp.idle_timeout = 20000000;
-    cfg.ftp.max_sessions = MAX_SESS;
+    lr_test_ftp(&cfg)->enabled = true;
+    lr_test_ftp(&cfg)->listen = FTP_PORT;
+    snprintf(lr_test_ftp(&cfg)->root, sizeof(lr_test_ftp(&cfg)->root), "%s", root);
+    snprintf(lr_test_ftp(&cfg)->upload_dir, sizeof(lr_test_ftp(&cfg)->upload_dir), "upload");
+    snprintf(lr_test_ftp(&cfg)->users, sizeof(lr_test_ftp(&cfg)->users), "%s", users);
+    lr_test_ftp(&cfg)->anonymous = true;
+    lr_test_ftp(&cfg)->max_upload_bytes = 20000;
+    lr_test_ftp(&cfg)->pasv_min = PASV_MIN;
+    lr_test_ftp(&cfg)->pasv_max = PASV_MAX;
+    lr_test_ftp(&cfg)->idle_timeout = 20000000;
+    lr_test_ftp(&cfg)->max_sessions = MAX_SESS;
     char err[256];
     fc = lr_file_cache_load(root, 1u << 20, 1, err, sizeof(err));
     if (fc == NULL) {

@@ -34,6 +34,7 @@
 #include "lr_net.h"
 #include "lr_io.h"
 #include "lr_pkt.h"
+#include "lr_runtime.h"
 #include "lr_test.h"
 
 #define LR_TEST_RING_SIZE 4096
@@ -236,7 +237,7 @@ static void fix_destroy(struct lr_test_fix *f)
 
 void lr_test_config_default(struct lr_config *cfg)
 {
-    lr_config_defaults(cfg);
+    lr_runtime_config_defaults(cfg);
     cfg->nb_ports = 1;
     cfg->port[0].present = true;
     cfg->port[0].addr = LR_TEST_OUR_IP;

@@ -35,7 +35,12 @@
 #include <rte_mbuf.h>
 
 #include "lr_io.h"
+#include "lr_client_config.h"
 #include "lr_config.h"
+#include "lr_ftp_config.h"
+#include "lr_http_config.h"
+#include "lr_metrics_config.h"
+#include "lr_tftp_config.h"
 #include "lr_worker.h"
 
 /** Build a network-order IPv4 address from four octets. */
@@ -223,5 +228,28 @@ size_t lr_test_icmp_echo_frame(const struct lr_worker *w, void *buf, size_t cap,
 void lr_test_write_file(const char *dir, const char *rel, const void *data, size_t len);
 
 uint16_t lr_test_inet_csum(const void *data, size_t len);
+
+/* Writable module sections of a test's configuration (filled by
+ * lr_test_config_default() or a load with lr_runtime_config_sections()). */
+static inline struct lr_http_config *lr_test_http(struct lr_config *cfg)
+{
+    return lr_config_section(cfg, &lr_http_config_section);
+}
+static inline struct lr_ftp_config *lr_test_ftp(struct lr_config *cfg)
+{
+    return lr_config_section(cfg, &lr_ftp_config_section);
+}
+static inline struct lr_tftp_config *lr_test_tftp(struct lr_config *cfg)
+{
+    return lr_config_section(cfg, &lr_tftp_config_section);
+}
+static inline struct lr_client_config *lr_test_client(struct lr_config *cfg)
+{
+    return lr_config_section(cfg, &lr_client_config_section);
+}
+static inline struct lr_metrics_config *lr_test_metrics(struct lr_config *cfg)
+{
+    return lr_config_section(cfg, &lr_metrics_config_section);
+}
 
 #endif /* LR_TEST_H */

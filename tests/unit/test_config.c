@@ -20,6 +20,7 @@
 
 #include "lr_config.h"
 #include "lr_runtime.h"
+#include "lr_test.h"
 
 static const char *default_conf_path;
 static struct lr_config cfg;
@@ -262,7 +263,7 @@ static void defaults(void **state)
     (void)state;
     char cwd[512];
     assert_non_null(getcwd(cwd, sizeof(cwd)));
-    lr_config_defaults(&cfg);
+    lr_runtime_config_defaults(&cfg);
     assert_int_equal(cfg.nb_ports, 0);
     assert_false(cfg.port[0].present);
     assert_int_equal(cfg.port[0].mtu, 1500);
@@ -285,28 +286,29 @@ static void defaults(void **state)
     assert_int_equal(cfg.tcp.wscale, 7);
     assert_int_equal(cfg.tcp.cc, LR_CC_NEWRENO);
     assert_true(cfg.tcp.sack && cfg.tcp.timestamps && cfg.tcp.syncookies && cfg.tcp.nagle);
-    assert_int_equal(cfg.http.nb_listen, 1);
-    assert_int_equal(cfg.http.listen[0], 80);
+    assert_int_equal(lr_test_http(&cfg)->nb_listen, 1);
+    assert_int_equal(lr_test_http(&cfg)->listen[0], 80);
     char want[600];
     snprintf(want, sizeof(want), "%s/www", strcmp(cwd, "/") == 0 ? "" : cwd);
-    assert_string_equal(cfg.http.root, want);
-    assert_string_equal(cfg.ftp.root, want);
-    assert_string_equal(cfg.tftp.root, want);
-    assert_string_equal(cfg.http.index, "index.html");
-    assert_string_equal(cfg.http.server_name, "linerate");
-    assert_int_equal(cfg.http.cache_bytes, 256ull << 20);
-    assert_true(cfg.ftp.enabled && cfg.ftp.anonymous && !cfg.ftp.active_from_port_20);
-    assert_int_equal(cfg.ftp.listen, 21);
-    assert_int_equal(cfg.ftp.pasv_min, 50000);
-    assert_int_equal(cfg.ftp.pasv_max, 50999);
-    assert_string_equal(cfg.ftp.upload_dir, "");
-    assert_int_equal(cfg.tftp.listen, 0);
-    assert_int_equal(cfg.tftp.timeout, 1000000);
-    assert_false(cfg.client.enabled);
-    assert_int_equal(cfg.client.nb_paths, 1);
-    assert_string_equal(cfg.client.paths[0], "/");
-    assert_int_equal(cfg.client.connections, 64);
-    assert_int_equal(cfg.client.duration, 10000000);
+    assert_string_equal(lr_test_http(&cfg)->root, want);
+    assert_string_equal(lr_test_ftp(&cfg)->root, want);
+    assert_string_equal(lr_test_tftp(&cfg)->root, want);
+    assert_string_equal(lr_test_http(&cfg)->index, "index.html");
+    assert_string_equal(lr_test_http(&cfg)->server_name, "linerate");
+    assert_int_equal(lr_test_http(&cfg)->cache_bytes, 256ull << 20);
+    assert_true(lr_test_ftp(&cfg)->enabled && lr_test_ftp(&cfg)->anonymous &&
+                !lr_test_ftp(&cfg)->active_from_port_20);
+    assert_int_equal(lr_test_ftp(&cfg)->listen, 21);
+    assert_int_equal(lr_test_ftp(&cfg)->pasv_min, 50000);
+    assert_int_equal(lr_test_ftp(&cfg)->pasv_max, 50999);
+    assert_string_equal(lr_test_ftp(&cfg)->upload_dir, "");
+    assert_int_equal(lr_test_tftp(&cfg)->listen, 0);
+    assert_int_equal(lr_test_tftp(&cfg)->timeout, 1000000);
+    assert_false(lr_test_client(&cfg)->enabled);
+    assert_int_equal(lr_test_client(&cfg)->nb_paths, 1);
+    assert_string_equal(lr_test_client(&cfg)->paths[0], "/");
+    assert_int_equal(lr_test_client(&cfg)->connections, 64);
+    assert_int_equal(lr_test_client(&cfg)->duration, 10000000);
 }
 
 static const char full_conf[] =
@@ -431,37 +433,37 @@ static void full_file(void **state)
     assert_false(cfg.tcp.sack);
     assert_int_equal(cfg.tcp.echo_port, 7);
     assert_int_equal(cfg.tcp.keepalive, 7200000000ull);
-    assert_int_equal(cfg.http.nb_listen, 3);
-    assert_int_equal(cfg.http.listen[1], 8080);
-    assert_int_equal(cfg.http.listen[2], 443);
-    assert_string_equal(cfg.http.root, "/etc/site/html");
-    assert_string_equal(cfg.http.index, "home.htm");
-    assert_string_equal(cfg.http.server_name, "test server");
-    assert_int_equal(cfg.http.cache_bytes, 1ull << 30);
-    assert_int_equal(cfg.ftp.listen, 2121);
-    assert_string_equal(cfg.ftp.root, "/srv/ftp");
-    assert_string_equal(cfg.ftp.upload_dir, "incoming/new");
-    assert_int_equal(cfg.ftp.pasv_min, 40000);
-    assert_int_equal(cfg.ftp.pasv_max, 40009);
-    assert_int_equal(cfg.ftp.pasv_address, IP(198, 18, 0, 2));
-    assert_false(cfg.ftp.anonymous);
-    assert_string_equal(cfg.ftp.users, "/etc/lr/users.txt");
-    assert_int_equal(cfg.ftp.max_upload_bytes, 0);
+    assert_int_equal(lr_test_http(&cfg)->nb_listen, 3);
+    assert_int_equal(lr_test_http(&cfg)->listen[1], 8080);
+    assert_int_equal(lr_test_http(&cfg)->listen[2], 443);
+    assert_string_equal(lr_test_http(&cfg)->root, "/etc/site/html");
+    assert_string_equal(lr_test_http(&cfg)->index, "home.htm");
+    assert_string_equal(lr_test_http(&cfg)->server_name, "test server");
+    assert_int_equal(lr_test_http(&cfg)->cache_bytes, 1ull << 30);
+    assert_int_equal(lr_test_ftp(&cfg)->listen, 2121);
+    assert_string_equal(lr_test_ftp(&cfg)->root, "/srv/ftp");
+    assert_string_equal(lr_test_ftp(&cfg)->upload_dir, "incoming/new");
+    assert_int_equal(lr_test_ftp(&cfg)->pasv_min, 40000);
+    assert_int_equal(lr_test_ftp(&cfg)->pasv_max, 40009);
+    assert_int_equal(lr_test_ftp(&cfg)->pasv_address, IP(198, 18, 0, 2));
+    assert_false(lr_test_ftp(&cfg)->anonymous);
+    assert_string_equal(lr_test_ftp(&cfg)->users, "/etc/lr/users.txt");
+    assert_int_equal(lr_test_ftp(&cfg)->max_upload_bytes, 0);
     assert_int_equal(cfg.udp.echo_port, 7);
-    assert_int_equal(cfg.tftp.listen, 69);
-    assert_string_equal(cfg.tftp.root, "/etc/site/html"); /* the HTTP root */
-    assert_true(cfg.client.enabled);
-    assert_int_equal(cfg.client.nb_targets, 2);
-    assert_int_equal(cfg.client.targets[1].ip, IP(198, 18, 0, 3));
-    assert_int_equal(cfg.client.targets[1].port, 8080);
-    assert_int_equal(cfg.client.nb_paths, 2);
-    assert_string_equal(cfg.client.paths[1], "/b/c.html");
-    assert_string_equal(cfg.client.host, "example.test");
-    assert_int_equal(cfg.client.requests_per_conn, 1);
-    assert_int_equal(cfg.client.rate, 5000);
-    assert_int_equal(cfg.client.source_first, IP(198, 18, 0, 100));
-    assert_int_equal(cfg.client.source_last, IP(198, 18, 0, 199));
-    assert_string_equal(cfg.client.report, "/etc/lr/out/report.json");
+    assert_int_equal(lr_test_tftp(&cfg)->listen, 69);
+    assert_string_equal(lr_test_tftp(&cfg)->root, "/etc/site/html"); /* the HTTP root */
+    assert_true(lr_test_client(&cfg)->enabled);
+    assert_int_equal(lr_test_client(&cfg)->nb_targets, 2);
+    assert_int_equal(lr_test_client(&cfg)->targets[1].ip, IP(198, 18, 0, 3));
+    assert_int_equal(lr_test_client(&cfg)->targets[1].port, 8080);
+    assert_int_equal(lr_test_client(&cfg)->nb_paths, 2);
+    assert_string_equal(lr_test_client(&cfg)->paths[1], "/b/c.html");
+    assert_string_equal(lr_test_client(&cfg)->host, "example.test");
+    assert_int_equal(lr_test_client(&cfg)->requests_per_conn, 1);
+    assert_int_equal(lr_test_client(&cfg)->rate, 5000);
+    assert_int_equal(lr_test_client(&cfg)->source_first, IP(198, 18, 0, 100));
+    assert_int_equal(lr_test_client(&cfg)->source_last, IP(198, 18, 0, 199));
+    assert_string_equal(lr_test_client(&cfg)->report, "/etc/lr/out/report.json");
 }
 
 static void minimal_and_edges(void **state)
@@ -469,7 +471,7 @@ static void minimal_and_edges(void **state)
     (void)state;
     assert_int_equal(load(PORT0), 0);
     assert_int_equal(cfg.nb_ports, 1);
-    assert_false(cfg.client.enabled);
+    assert_false(lr_test_client(&cfg)->enabled);
     /* Bounds are inclusive; 0 where allowed; empty values where allowed. */
     assert_int_equal(load(PORT0 "[tcp]\nwscale = 0\ndelayed_ack = 0\nsyn_retries = 0\n"
                                 "[port0]x\n"),
@@ -480,7 +482,7 @@ static void minimal_and_edges(void **state)
     assert_int_equal(cfg.port[0].mtu, 576);
     assert_int_equal(cfg.port[0].gateway, 0);
     assert_int_equal(cfg.tcp.wscale, 0);
-    assert_int_equal(cfg.http.listen[0], 65535);
+    assert_int_equal(lr_test_http(&cfg)->listen[0], 65535);
     /* Same-line whitespace, CRLF line ends, no final newline. */
     assert_int_equal(load("  [port0]  \r\n\taddr\t=\t198.18.0.2/24\r\n[tcp]\r\nmax_conns=5"), 0);
     assert_int_equal(cfg.tcp.max_conns, 5);
@@ -492,8 +494,8 @@ static void minimal_and_edges(void **state)
     /* Single source address. */
     assert_int_equal(load(PORT0 "[client]\ntarget = 198.18.0.1:80\nsource_addrs = 198.18.0.5\n"),
                      0);
-    assert_int_equal(cfg.client.source_first, cfg.client.source_last);
-    assert_int_equal(cfg.client.nb_paths, 1);
+    assert_int_equal(lr_test_client(&cfg)->source_first, lr_test_client(&cfg)->source_last);
+    assert_int_equal(lr_test_client(&cfg)->nb_paths, 1);
 }
 
 static void errors_syntax_and_structure(void **state)
@@ -699,34 +701,39 @@ static void errors_conflicts(void **state)
 static void paths_resolved(void **state)
 {
     (void)state;
-    assert_int_equal(
-        lr_config_load_string(&cfg, PORT0 "[http]\nroot = site\n", "/a/b/c.conf", err, sizeof(err)),
-        0);
-    assert_string_equal(cfg.http.root, "/a/b/site");
-    assert_string_equal(cfg.ftp.root, "/a/b/site");
-    assert_string_equal(cfg.tftp.root, "/a/b/site");
+    assert_int_equal(lr_config_load_string(&cfg, PORT0 "[http]\nroot = site\n", "/a/b/c.conf",
+                                           lr_runtime_config_sections(), err, sizeof(err)),
+                     0);
+    assert_string_equal(lr_test_http(&cfg)->root, "/a/b/site");
+    assert_string_equal(lr_test_ftp(&cfg)->root, "/a/b/site");
+    assert_string_equal(lr_test_tftp(&cfg)->root, "/a/b/site");
     assert_int_equal(lr_config_load_string(&cfg,
                                            PORT0 "[http]\nroot = ../../x//./y/\n[ftp]\nroot = "
                                                  "/abs/ftp\nusers = ../u\n[tftp]\nroot = t\n",
-                                           "/a/b/c.conf", err, sizeof(err)),
+                                           "/a/b/c.conf", lr_runtime_config_sections(), err,
+                                           sizeof(err)),
                      0);
-    assert_string_equal(cfg.http.root, "/x/y");
-    assert_string_equal(cfg.ftp.root, "/abs/ftp");
-    assert_string_equal(cfg.ftp.users, "/a/u");
-    assert_string_equal(cfg.tftp.root, "/a/b/t");
+    assert_string_equal(lr_test_http(&cfg)->root, "/x/y");
+    assert_string_equal(lr_test_ftp(&cfg)->root, "/abs/ftp");
+    assert_string_equal(lr_test_ftp(&cfg)->users, "/a/u");
+    assert_string_equal(lr_test_tftp(&cfg)->root, "/a/b/t");
     /* Default root: "www" next to the file; ".." above / stays at /. */
     assert_int_equal(lr_config_load_string(&cfg, PORT0 "[http]\nroot = ../../../..\n", "/a/c.conf",
+                                           lr_runtime_config_sections(), err, sizeof(err)),
+                     0);
+    assert_string_equal(lr_test_http(&cfg)->root, "/");
+    assert_int_equal(lr_config_load_string(&cfg, PORT0, "/q/c.conf", lr_runtime_config_sections(),
                                            err, sizeof(err)),
                      0);
-    assert_string_equal(cfg.http.root, "/");
-    assert_int_equal(lr_config_load_string(&cfg, PORT0, "/q/c.conf", err, sizeof(err)), 0);
-    assert_string_equal(cfg.http.root, "/q/www");
+    assert_string_equal(lr_test_http(&cfg)->root, "/q/www");
     /* A relative file name resolves against the cwd. */
     char cwd[400], want[512];
     assert_non_null(getcwd(cwd, sizeof(cwd)));
-    assert_int_equal(lr_config_load_string(&cfg, PORT0, "sub/c.conf", err, sizeof(err)), 0);
+    assert_int_equal(lr_config_load_string(&cfg, PORT0, "sub/c.conf", lr_runtime_config_sections(),
+                                           err, sizeof(err)),
+                     0);
     snprintf(want, sizeof(want), "%s/sub/www", strcmp(cwd, "/") == 0 ? "" : cwd);
-    assert_string_equal(cfg.http.root, want);
+    assert_string_equal(lr_test_http(&cfg)->root, want);
     /* Too long once resolved. */
     char text[400];
     char longname[300];
@@ -736,7 +743,9 @@ static void paths_resolved(void **state)
     char name[400];
     snprintf(name, sizeof(name), "/%.280s/c.conf", longname);
     char bigerr[2048];
-    assert_int_equal(lr_config_load_string(&cfg, text, name, bigerr, sizeof(bigerr)), -EINVAL);
+    assert_int_equal(lr_config_load_string(&cfg, text, name, lr_runtime_config_sections(), bigerr,
+                                           sizeof(bigerr)),
+                     -EINVAL);
     assert_non_null(strstr(bigerr, "[http] root: "));
     assert_non_null(strstr(bigerr, "is too long once resolved (at most 511 characters)"));
 }
@@ -744,7 +753,9 @@ static void paths_resolved(void **state)
 static void load_file_errors(void **state)
 {
     (void)state;
-    assert_int_equal(lr_config_load(&cfg, "/nonexistent/dir/x.conf", err, sizeof(err)), -ENOENT);
+    assert_int_equal(lr_config_load(&cfg, "/nonexistent/dir/x.conf", lr_runtime_config_sections(),
+                                    err, sizeof(err)),
+                     -ENOENT);
     assert_string_equal(err, "/nonexistent/dir/x.conf: cannot open: No such file or directory");
     /* A real file with an error names the file. */
     char path[] = "/tmp/lr_test_config_XXXXXX";
@@ -755,7 +766,8 @@ static void load_file_errors(void **state)
     close(fd);
     char want[128];
     snprintf(want, sizeof(want), "%s: [tcp] max_conns: '12q' is not a number", path);
-    assert_int_equal(lr_config_load(&cfg, path, err, sizeof(err)), -EINVAL);
+    assert_int_equal(lr_config_load(&cfg, path, lr_runtime_config_sections(), err, sizeof(err)),
+                     -EINVAL);
     assert_string_equal(err, want);
     /* NUL bytes: not a text file. */
     fd = open(path, O_WRONLY | O_TRUNC);
@@ -763,17 +775,24 @@ static void load_file_errors(void **state)
     assert_int_equal(write(fd, "[port0]\0x", 9), 9);
     close(fd);
     snprintf(want, sizeof(want), "%s: contains a NUL byte (not a text file)", path);
-    assert_int_equal(lr_config_load(&cfg, path, err, sizeof(err)), -EINVAL);
+    assert_int_equal(lr_config_load(&cfg, path, lr_runtime_config_sections(), err, sizeof(err)),
+                     -EINVAL);
     assert_string_equal(err, want);
     unlink(path);
     /* Small error buffers are truncated, never overrun. */
     char small[8];
     memset(small, 'z', sizeof(small));
-    assert_int_equal(lr_config_load_string(&cfg, "[foo]\n", "t.conf", small, 5), -EINVAL);
+    assert_int_equal(
+        lr_config_load_string(&cfg, "[foo]\n", "t.conf", lr_runtime_config_sections(), small, 5),
+        -EINVAL);
     assert_string_equal(small, "t.co");
     assert_int_equal(small[5], 'z');
-    assert_int_equal(lr_config_load_string(&cfg, "[foo]\n", "t.conf", NULL, 0), -EINVAL);
-    assert_int_equal(lr_config_load_string(&cfg, NULL, "t.conf", err, sizeof(err)), -EINVAL);
+    assert_int_equal(
+        lr_config_load_string(&cfg, "[foo]\n", "t.conf", lr_runtime_config_sections(), NULL, 0),
+        -EINVAL);
+    assert_int_equal(
+        lr_config_load_string(&cfg, NULL, "t.conf", lr_runtime_config_sections(), err, sizeof(err)),
+        -EINVAL);
 }
 
 /* ---- config/default.conf ---- */
@@ -782,27 +801,28 @@ static void default_conf_loads(void **state)
 {
     (void)state;
     assert_non_null(default_conf_path);
-    assert_int_equal(lr_config_load(&cfg, default_conf_path, err, sizeof(err)), 0);
+    assert_int_equal(
+        lr_config_load(&cfg, default_conf_path, lr_runtime_config_sections(), err, sizeof(err)), 0);
     assert_int_equal(cfg.nb_ports, 1);
     assert_int_equal(cfg.port[0].addr, IP(198, 18, 0, 2));
     assert_int_equal(cfg.port[0].prefix, 24);
-    assert_int_equal(cfg.http.nb_listen, 1);
-    assert_int_equal(cfg.http.listen[0], 80);
-    assert_true(cfg.http.enabled);
-    assert_true(cfg.ftp.enabled);
-    assert_true(cfg.ftp.anonymous);
-    assert_string_equal(cfg.ftp.upload_dir, "");
+    assert_int_equal(lr_test_http(&cfg)->nb_listen, 1);
+    assert_int_equal(lr_test_http(&cfg)->listen[0], 80);
+    assert_true(lr_test_http(&cfg)->enabled);
+    assert_true(lr_test_ftp(&cfg)->enabled);
+    assert_true(lr_test_ftp(&cfg)->anonymous);
+    assert_string_equal(lr_test_ftp(&cfg)->upload_dir, "");
     assert_int_equal(cfg.tcp.time_wait, 60000000);
-    assert_false(cfg.client.enabled);
+    assert_false(lr_test_client(&cfg)->enabled);
     /* Serves config/www, as an absolute path. */
-    size_t n = strlen(cfg.http.root);
-    assert_true(cfg.http.root[0] == '/');
-    assert_true(n > 11 && strcmp(cfg.http.root + n - 11, "/config/www") == 0);
-    assert_string_equal(cfg.ftp.root, cfg.http.root);
-    assert_string_equal(cfg.tftp.root, cfg.http.root);
+    size_t n = strlen(lr_test_http(&cfg)->root);
+    assert_true(lr_test_http(&cfg)->root[0] == '/');
+    assert_true(n > 11 && strcmp(lr_test_http(&cfg)->root + n - 11, "/config/www") == 0);
+    assert_string_equal(lr_test_ftp(&cfg)->root, lr_test_http(&cfg)->root);
+    assert_string_equal(lr_test_tftp(&cfg)->root, lr_test_http(&cfg)->root);
     /* Every other value is the table default. */
     struct lr_config d;
-    lr_config_defaults(&d);
+    lr_runtime_config_defaults(&d);
     assert_memory_equal(&d.worker, &cfg.worker, sizeof(d.worker));
     assert_memory_equal(&d.arp, &cfg.arp, sizeof(d.arp));
     assert_memory_equal(&d.tcp, &cfg.tcp, sizeof(d.tcp));
@@ -828,7 +848,7 @@ static void default_conf_documents_every_key(void **state)
     size_t help_len = 0;
     FILE *hf = open_memstream(&help, &help_len);
     assert_non_null(hf);
-    lr_config_help(hf);
+    lr_runtime_config_help(hf);
     fclose(hf);
 
     /* (section, key) pairs present in default.conf, commented or not. */
@@ -889,16 +909,16 @@ static void client_mode_turns_servers_off(void **state)
 {
     (void)state;
     assert_int_equal(load(PORT0 "[client]\ntarget = 198.18.0.1:80\n"), 0);
-    assert_true(cfg.client.enabled);
-    assert_false(cfg.http.enabled);
-    assert_false(cfg.ftp.enabled);
+    assert_true(lr_test_client(&cfg)->enabled);
+    assert_false(lr_test_http(&cfg)->enabled);
+    assert_false(lr_test_ftp(&cfg)->enabled);
     assert_int_equal(load(PORT0 "[client]\ntarget = 198.18.0.1:80\n[http]\nenabled = yes\n"), 0);
-    assert_true(cfg.http.enabled);
-    assert_false(cfg.ftp.enabled);
+    assert_true(lr_test_http(&cfg)->enabled);
+    assert_false(lr_test_ftp(&cfg)->enabled);
     assert_int_equal(load(PORT0 "[http]\nlisten = 8080\n"), 0);
-    assert_false(cfg.client.enabled);
-    assert_true(cfg.http.enabled);
-    assert_true(cfg.ftp.enabled);
+    assert_false(lr_test_client(&cfg)->enabled);
+    assert_true(lr_test_http(&cfg)->enabled);
+    assert_true(lr_test_ftp(&cfg)->enabled);
 }
 
 /* lr_config_check_paths(): missing paths of enabled services, in the usual form. */
@@ -938,7 +958,8 @@ static void paths_checked(void **state)
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         snprintf(text, sizeof(text), PORT0 "%s", t[i].body);
-        if (lr_config_load_string(&cfg, text, conf, err, sizeof(err)) != 0)
+        if (lr_config_load_string(&cfg, text, conf, lr_runtime_config_sections(), err,
+                                  sizeof(err)) != 0)
             fail_msg("case %zu: %s", i, err);
         int rc = lr_config_check_paths(&cfg, err, sizeof(err));
         if (t[i].want[0] == '\0') {
@@ -955,6 +976,220 @@ static void paths_checked(void **state)
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+/* ---- module sections: the engine with a section of the test's own ---- */
+
+struct fake_sec {
+    uint32_t n;
+    char name[16];
+    uint16_t a, b;
+    bool flag;
+    bool name_given; /* set by the check hook */
+};
+
+static int fake_pair(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                     size_t wl)
+{
+    struct fake_sec *f = sec;
+    unsigned a, b;
+    char end;
+    (void)k;
+    if (sscanf(val, "%u-%u%c", &a, &b, &end) != 2 || a > 65535 || b > 65535) {
+        snprintf(why, wl, "'%s' is not a pair", val);
+        return -EINVAL;
+    }
+    f->a = (uint16_t)a;
+    f->b = (uint16_t)b;
+    return 0;
+}
+
+static int fake_name_check(const char *val, char *why, size_t wl)
+{
+    if (strcmp(val, "bad") == 0) {
+        snprintf(why, wl, "'%s' is refused by the key's rule", val);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static const struct lr_config_section fake_section;
+
+static int fake_check(struct lr_config *c, void *sec, char *why, size_t wl)
+{
+    struct fake_sec *f = sec;
+    f->name_given = lr_config_key_given(c, &fake_section, "name");
+    if (f->n == 42) {
+        snprintf(why, wl, "[fake] n: 42 is not allowed");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static const struct lr_config_key fake_keys[] = {
+    LR_CONFIG_KEY(struct fake_sec, "n", n, LR_CFG_UINT, 1, 100, "5", "a number"),
+    { "name", LR_CFG_STR, offsetof(struct fake_sec, name), sizeof(((struct fake_sec *)0)->name), 0,
+      0, "x", "a name", NULL, fake_name_check },
+    { "pair", LR_CFG_CUSTOM, 0, 0, 0, 0, "1-2", "two numbers", fake_pair, NULL },
+    LR_CONFIG_KEY(struct fake_sec, "flag", flag, LR_CFG_BOOL, 0, 0, "no", "a flag"),
+};
+
+static const struct lr_config_section fake_section = {
+    .name = "fake",
+    .help = "a section of the test",
+    .size = sizeof(struct fake_sec),
+    .keys = fake_keys,
+    .nb_keys = RTE_DIM(fake_keys),
+    .check = fake_check,
+};
+
+static const struct lr_config_section fake_small = {
+    .name = "small",
+    .help = "one byte",
+    .size = 1,
+    .keys = fake_keys,
+    .nb_keys = 1,
+};
+
+static int load_fake(const char *text, const struct lr_config_section *const *secs)
+{
+    return lr_config_load_string(&cfg, text, "t.conf", secs, err, sizeof(err));
+}
+
+static void module_section_keys(void **state)
+{
+    (void)state;
+    const struct lr_config_section *secs[] = { &fake_small, &fake_section, NULL };
+    struct fake_sec *f;
+
+    lr_config_defaults(&cfg, secs);
+    f = lr_config_section(&cfg, &fake_section);
+    assert_non_null(f);
+    assert_int_equal(f->n, 5);
+    assert_string_equal(f->name, "x");
+    assert_int_equal(f->a, 1);
+    assert_int_equal(f->b, 2);
+    assert_false(lr_config_section_present(&cfg, "fake"));
+    /* Placed after the 1-byte section, aligned. */
+    assert_int_equal(cfg.nb_mod, 2);
+    assert_int_equal(cfg.mod[1].off % 16, 0);
+    assert_true(cfg.mod[1].off >= 1);
+
+    assert_int_equal(load_fake(PORT0 "[fake]\nn = 7\npair = 30-40\nflag = yes\n", secs), 0);
+    f = lr_config_section(&cfg, &fake_section);
+    assert_int_equal(f->n, 7);
+    assert_int_equal(f->a, 30);
+    assert_int_equal(f->b, 40);
+    assert_true(f->flag);
+    assert_string_equal(f->name, "x");
+    assert_false(f->name_given);
+    assert_true(lr_config_section_present(&cfg, "fake"));
+    assert_false(lr_config_section_present(&cfg, "small"));
+    assert_false(lr_config_section_present(&cfg, "nosuch"));
+    assert_true(lr_config_key_given(&cfg, &fake_section, "n"));
+    assert_false(lr_config_key_given(&cfg, &fake_section, "name"));
+    assert_false(lr_config_key_given(&cfg, &fake_section, "nosuch"));
+    assert_false(lr_config_key_given(&cfg, &fake_small, "n"));
+
+    /* A copy is whole: the section lives inside the struct. */
+    static struct lr_config copy;
+    memcpy(&copy, &cfg, sizeof(copy));
+    struct fake_sec *fc = lr_config_section(&copy, &fake_section);
+    assert_ptr_not_equal(fc, f);
+    assert_int_equal(fc->n, 7);
+
+    assert_int_equal(load_fake(PORT0 "[fake]\nname = y\n", secs), 0);
+    f = lr_config_section(&cfg, &fake_section);
+    assert_true(f->name_given);
+    assert_int_equal(f->n, 5); /* defaults again, not the previous load's */
+
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        { PORT0 "[fake]\nzz = 1\n", "t.conf: [fake] zz: unknown key" },
+        { PORT0 "[fake]\nn = 1\nn = 2\n", "t.conf: [fake] n: duplicate key" },
+        { PORT0 "[fake]\n[fake]\n", "t.conf: [fake]: duplicate section" },
+        { PORT0 "[fake]\nn = 101\n", "t.conf: [fake] n: '101' is out of range (1-100)" },
+        { PORT0 "[fake]\nn = x\n", "t.conf: [fake] n: 'x' is not a number" },
+        { PORT0 "[fake]\npair = 1\n", "t.conf: [fake] pair: '1' is not a pair" },
+        { PORT0 "[fake]\nname = bad\n", "t.conf: [fake] name: 'bad' is refused by the key's rule" },
+        { PORT0 "[fake]\nname = waytoolongforsixteen\n",
+          "t.conf: [fake] name: 'waytoolongforsixteen' is too long (at most 15 characters)" },
+        { PORT0 "[fake]\nn = 42\n", "t.conf: [fake] n: 42 is not allowed" },
+        /* Core rules first, then the modules'. */
+        { "[fake]\nn = 42\n", "t.conf: [port0]: missing (at least one port is required)" },
+    };
+    for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+        assert_int_equal(load_fake(bad[i].text, secs), -EINVAL);
+        assert_string_equal(err, bad[i].msg);
+    }
+
+    /* Without the section, its name is unknown and it reads as absent. */
+    assert_int_equal(load_fake(PORT0 "[fake]\n", NULL), -EINVAL);
+    assert_string_equal(err, "t.conf: [fake]: unknown section");
+    assert_int_equal(load_fake(PORT0, NULL), 0);
+    assert_null(lr_config_section(&cfg, &fake_section));
+    assert_int_equal(cfg.nb_mod, 0);
+    /* A module's accessor then gives its "off" values. */
+    assert_false(lr_http_conf(&cfg)->enabled);
+    assert_int_equal(lr_tftp_conf(&cfg)->listen, 0);
+    assert_false(lr_client_conf(&cfg)->enabled);
+}
+
+/* A section list that cannot work is refused, naming the defect. */
+static void module_section_list_errors(void **state)
+{
+    (void)state;
+    static const struct lr_config_section core_name = { .name = "tcp", .size = 4 };
+    static const struct lr_config_section huge = { .name = "huge", .size = LR_CONFIG_ARENA };
+    static const struct lr_config_section many_keys = { .name = "keys",
+                                                        .keys = fake_keys,
+                                                        .nb_keys = LR_CONFIG_SECTION_KEYS + 1 };
+    const struct lr_config_section *twice[] = { &fake_section, &fake_section, NULL };
+    const struct lr_config_section *core[] = { &core_name, NULL };
+    const struct lr_config_section *big[] = { &fake_small, &huge, NULL };
+    const struct lr_config_section *keys[] = { &many_keys, NULL };
+    const struct lr_config_section *many[LR_CONFIG_SECTIONS_MAX + 2];
+    static struct lr_config_section named[LR_CONFIG_SECTIONS_MAX + 1];
+    static char names[LR_CONFIG_SECTIONS_MAX + 1][8];
+
+    assert_int_equal(load_fake(PORT0, twice), -EINVAL);
+    assert_string_equal(err, "t.conf: internal error: [fake] is declared twice");
+    assert_int_equal(load_fake(PORT0, core), -EINVAL);
+    assert_string_equal(err, "t.conf: internal error: [tcp] is a core section");
+    assert_int_equal(load_fake(PORT0, big), -EINVAL);
+    assert_string_equal(err, "t.conf: internal error: module sections need more than 32768 bytes");
+    assert_int_equal(load_fake(PORT0, keys), -EINVAL);
+    assert_string_equal(err, "t.conf: internal error: [keys] has more than 64 keys");
+    for (unsigned i = 0; i <= LR_CONFIG_SECTIONS_MAX; i++) {
+        snprintf(names[i], sizeof(names[i]), "s%u", i);
+        named[i] = (struct lr_config_section){ .name = names[i], .size = 8 };
+        many[i] = &named[i];
+    }
+    many[LR_CONFIG_SECTIONS_MAX] = NULL;
+    assert_int_equal(load_fake(PORT0 "[s15]\n", many), 0); /* exactly the maximum */
+    many[LR_CONFIG_SECTIONS_MAX] = &named[LR_CONFIG_SECTIONS_MAX];
+    many[LR_CONFIG_SECTIONS_MAX + 1] = NULL;
+    assert_int_equal(load_fake(PORT0, many), -EINVAL);
+    assert_string_equal(err, "t.conf: internal error: more than 16 module sections");
+}
+
+static void module_section_help(void **state)
+{
+    (void)state;
+    const struct lr_config_section *secs[] = { &fake_section, NULL };
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    lr_config_help(f, secs);
+    fclose(f);
+    assert_non_null(strstr(text, "\n[tcp]  "));
+    assert_non_null(
+        strstr(text, "\n[fake]  a section of the test\n    n = 5\n        a number [1-100]\n"));
+    assert_non_null(strstr(text, "    pair = 1-2\n        two numbers\n"));
+    assert_null(strstr(text, "[http]"));
+    free(text);
 }
 
 int main(int argc, char **argv)
@@ -978,6 +1213,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(load_file_errors),
         cmocka_unit_test(default_conf_loads),
         cmocka_unit_test(client_mode_turns_servers_off),
+        cmocka_unit_test(module_section_keys),
+        cmocka_unit_test(module_section_list_errors),
+        cmocka_unit_test(module_section_help),
         cmocka_unit_test(default_conf_documents_every_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

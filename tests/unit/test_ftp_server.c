@@ -405,17 +405,17 @@ static int setup(void **state)
     lrt_config(&cfg);
     cfg.arp.timeout = 1000000000000000000ull; /* the peer's entry never ages out */
     cfg.tcp.time_wait = TIME_WAIT_US;
-    cfg.ftp.enabled = true;
-    cfg.ftp.listen = FTP_PORT;
-    snprintf(cfg.ftp.root, sizeof(cfg.ftp.root), "%s", root);
-    cfg.ftp.upload_dir[0] = '\0';
-    snprintf(cfg.ftp.users, sizeof(cfg.ftp.users), "%s", users);
-    cfg.ftp.anonymous = true;
-    cfg.ftp.pasv_min = PASV_MIN;
-    cfg.ftp.pasv_max = PASV_MAX;
-    cfg.ftp.pasv_address = 0;
-    cfg.ftp.idle_timeout = IDLE_US;
-    cfg.ftp.max_sessions = 4;
+    lr_test_ftp(&cfg)->enabled = true;
+    lr_test_ftp(&cfg)->listen = FTP_PORT;
+    snprintf(lr_test_ftp(&cfg)->root, sizeof(lr_test_ftp(&cfg)->root), "%s", root);
+    lr_test_ftp(&cfg)->upload_dir[0] = '\0';
+    snprintf(lr_test_ftp(&cfg)->users, sizeof(lr_test_ftp(&cfg)->users), "%s", users);
+    lr_test_ftp(&cfg)->anonymous = true;
+    lr_test_ftp(&cfg)->pasv_min = PASV_MIN;
+    lr_test_ftp(&cfg)->pasv_max = PASV_MAX;
+    lr_test_ftp(&cfg)->pasv_address = 0;
+    lr_test_ftp(&cfg)->idle_timeout = IDLE_US;
+    lr_test_ftp(&cfg)->max_sessions = 4;
     struct lr_worker *w = lr_test_worker_new(&cfg);
     if (w == NULL) {
         free(e);

@@ -25,7 +25,7 @@
 static struct lr_client_config *client_setup(struct lrt_env *e, uint32_t rpc)
 {
     struct lr_config *wc = (struct lr_config *)(uintptr_t)e->w->cfg;
-    struct lr_client_config *cc = &wc->client;
+    struct lr_client_config *cc = lr_test_client(wc);
     memset(cc, 0, sizeof(*cc));
     cc->enabled = true;
     cc->nb_targets = 1;
@@ -313,27 +313,27 @@ static void test_init_checks(void **state)
     struct lrt_env *e = *state;
     struct lr_config *wc = (struct lr_config *)(uintptr_t)e->w->cfg;
     /* Off: nothing created. */
-    wc->client.enabled = false;
+    lr_test_client(wc)->enabled = false;
     assert_int_equal(lr_client_init(e->w), 0);
     assert_null(lr_client_get(e->w));
     /* More connections than the TCP pool holds. */
-    memset(&wc->client, 0, sizeof(wc->client));
-    wc->client.enabled = true;
-    wc->client.nb_targets = 1;
-    wc->client.targets[0].ip = LR_TEST_PEER_IP;
-    wc->client.targets[0].port = PORT;
-    wc->client.nb_paths = 1;
-    strcpy(wc->client.paths[0], "/");
-    wc->client.connections = wc->tcp.max_conns + 1;
-    wc->client.duration = 1000000;
+    memset(lr_test_client(wc), 0, sizeof(struct lr_client_config));
+    lr_test_client(wc)->enabled = true;
+    lr_test_client(wc)->nb_targets = 1;
+    lr_test_client(wc)->targets[0].ip = LR_TEST_PEER_IP;
+    lr_test_client(wc)->targets[0].port = PORT;
+    lr_test_client(wc)->nb_paths = 1;
+    strcpy(lr_test_client(wc)->paths[0], "/");
+    lr_test_client(wc)->connections = wc->tcp.max_conns + 1;
+    lr_test_client(wc)->duration = 1000000;
     assert_int_equal(lr_client_init(e->w), -EINVAL);
     assert_null(lr_client_get(e->w));
     /* A source range without a local address. */
-    wc->client.connections = 1;
-    wc->client.source_first = wc->client.source_last = LR_TEST_IP(198, 18, 0, 99);
+    lr_test_client(wc)->connections = 1;
+    lr_test_client(wc)->source_first = lr_test_client(wc)->source_last = LR_TEST_IP(198, 18, 0, 99);
     assert_int_equal(lr_client_init(e->w), -EINVAL);
     assert_null(lr_client_get(e->w));
-    wc->client.source_first = wc->client.source_last = LR_TEST_OUR_IP;
+    lr_test_client(wc)->source_first = lr_test_client(wc)->source_last = LR_TEST_OUR_IP;
     assert_int_equal(lr_client_init(e->w), 0);
     client_teardown(e);
     assert_string_equal(lr_client_error_name(LR_CLIENT_ERR_BAD_CHUNK), "bad_chunk");

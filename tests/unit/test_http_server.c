@@ -96,18 +96,18 @@ static int setup(void **state)
         return -1;
     struct lrt_env *e = *state;
     struct lr_config *c = wcfg(e);
-    c->http.enabled = true;
-    c->http.nb_listen = 1;
-    c->http.listen[0] = 80;
-    c->http.header_timeout = 2000000;
-    c->http.keepalive_timeout = 5000000;
-    c->http.max_uri_bytes = 256;
-    c->http.max_header_bytes = 1024;
-    c->http.max_headers = 16;
-    c->http.max_body_bytes = 4096;
-    c->http.max_requests_per_conn = 0;
-    snprintf(c->http.index, sizeof(c->http.index), "index.html");
-    snprintf(c->http.server_name, sizeof(c->http.server_name), "lrtest");
+    lr_test_http(c)->enabled = true;
+    lr_test_http(c)->nb_listen = 1;
+    lr_test_http(c)->listen[0] = 80;
+    lr_test_http(c)->header_timeout = 2000000;
+    lr_test_http(c)->keepalive_timeout = 5000000;
+    lr_test_http(c)->max_uri_bytes = 256;
+    lr_test_http(c)->max_header_bytes = 1024;
+    lr_test_http(c)->max_headers = 16;
+    lr_test_http(c)->max_body_bytes = 4096;
+    lr_test_http(c)->max_requests_per_conn = 0;
+    snprintf(lr_test_http(c)->index, sizeof(lr_test_http(c)->index), "index.html");
+    snprintf(lr_test_http(c)->server_name, sizeof(lr_test_http(c)->server_name), "lrtest");
     return lr_http_server_init(e->w, fc) == 0 ? 0 : -1;
 }
 
@@ -672,7 +672,7 @@ static void test_chunked_get_beyond_hold(void **state)
 {
     struct lrt_env *e = *state;
     struct rx r = { 0 };
-    wcfg(e)->http.max_body_bytes = 1u << 20;
+    lr_test_http(wcfg(e))->max_body_bytes = 1u << 20;
     handshake(e);
     static char piece[1001]; /* 1000 bytes and the NUL request() needs */
     memset(piece, 'x', sizeof(piece) - 1);
@@ -757,7 +757,7 @@ static void test_http10_and_close(void **state)
     assert_int_equal(counters(e).conns_active, 0);
 
     /* max_requests_per_conn */
-    wcfg(e)->http.max_requests_per_conn = 2;
+    lr_test_http(wcfg(e))->max_requests_per_conn = 2;
     r = (struct rx){ 0 };
     e->peer_port++;
     e->peer_seq = 1000000;
@@ -771,7 +771,7 @@ static void test_http10_and_close(void **state)
     assert_true(has_header(&rp, "\r\nConnection: close\r\n"));
     assert_true(r.fin);
     peer_fin(e, &r);
-    wcfg(e)->http.max_requests_per_conn = 0;
+    lr_test_http(wcfg(e))->max_requests_per_conn = 0;
 }
 
 static void test_timeouts(void **state)

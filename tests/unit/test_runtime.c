@@ -125,7 +125,8 @@ static int group_teardown(void **state)
 static void load_conf(struct lr_config *cfg, const char *text)
 {
     char err[256] = "";
-    int rc = lr_config_load_string(cfg, text, "test.conf", err, sizeof(err));
+    int rc = lr_config_load_string(cfg, text, "test.conf", lr_runtime_config_sections(), err,
+                                   sizeof(err));
     if (rc != 0)
         fail_msg("config: %s", err);
 }
@@ -180,7 +181,7 @@ static void pool_minimum_covers_descriptors(void **state)
 {
     (void)state;
     static struct lr_config cfg;
-    lr_config_defaults(&cfg);
+    lr_runtime_config_defaults(&cfg);
     cfg.worker.rx_desc = 1024;
     cfg.worker.tx_desc = 512;
     cfg.worker.mbuf_cache = 256;
@@ -201,7 +202,7 @@ static void check_rejects_bad_environment(void **state)
     if (!eal_ok)
         skip();
     /* The ring port exists but the config has no [port0]. */
-    lr_config_defaults(&cfg);
+    lr_runtime_config_defaults(&cfg);
     snprintf(cfg.path, sizeof(cfg.path), "x.conf");
     assert_int_equal(lr_runtime_check(&cfg, err, sizeof(err)), -EINVAL);
     char want[64 + RTE_ETH_NAME_MAX_LEN], name[RTE_ETH_NAME_MAX_LEN];

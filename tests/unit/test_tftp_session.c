@@ -88,11 +88,11 @@ static struct lr_worker *mkworker(uint32_t max_sessions)
     cfg.port[0].static_arp[0].ip = LR_TEST_PEER_IP;
     cfg.port[0].static_arp[0].mac = lr_test_peer_mac;
     cfg.ip.icmp_rate = 0;
-    cfg.tftp.listen = TFTP_PORT;
-    cfg.tftp.max_sessions = max_sessions;
-    cfg.tftp.timeout = 1000000;
-    cfg.tftp.retries = 3;
-    cfg.tftp.max_window = 8;
+    lr_test_tftp(&cfg)->listen = TFTP_PORT;
+    lr_test_tftp(&cfg)->max_sessions = max_sessions;
+    lr_test_tftp(&cfg)->timeout = 1000000;
+    lr_test_tftp(&cfg)->retries = 3;
+    lr_test_tftp(&cfg)->max_window = 8;
     struct lr_worker *w = lr_test_worker_new(&cfg);
     assert_non_null(w);
     assert_int_equal(lr_ip_frag_init(w), 0);

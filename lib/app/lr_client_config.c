@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* [client] section (lr_client_config.h): the key table and its rules. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_string_fns.h>
+
+#include "lr_client_config.h"
+
+#define C struct lr_client_config
+
+/* target = "ip:port, ip:port" */
+static int parse_targets(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                         size_t wl)
+{
+    C *cc = sec;
+    char tmp[512], *items[LR_MAX_TARGETS];
+    uint64_t port;
+
+    RTE_SET_USED(k);
+    int n = lr_config_split_list(val, tmp, sizeof(tmp), items, LR_MAX_TARGETS, "target", why, wl);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++) {
+        char *colon = strchr(items[i], ':');
+        if (colon != NULL)
+            *colon = '\0';
+        if (colon == NULL || lr_parse_ipv4(items[i], &cc->targets[i].ip) != 0 ||
+            cc->targets[i].ip == 0 || lr_parse_uint(colon + 1, &port) != 0 || port < 1 ||
+            port > 65535) {
+            if (colon != NULL)
+                *colon = ':';
+            snprintf(why, wl, "'%s' is not ip:port (e.g. 198.18.0.2:80)", items[i]);
+            return -EINVAL;
+        }
+        cc->targets[i].port = (uint16_t)port;
+    }
+    cc->nb_targets = (uint16_t)n;
+    return 0;
+}
+
+/* path = "/a, /b": request targets in origin form (RFC 9112 §3.2.1). */
+static int parse_paths(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                       size_t wl)
+{
+    C *cc = sec;
+    char tmp[512], *items[LR_MAX_TARGETS];
+
+    RTE_SET_USED(k);
+    int n = lr_config_split_list(val, tmp, sizeof(tmp), items, LR_MAX_TARGETS, "path", why, wl);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++) {
+        const char *p = items[i];
+        bool ok = p[0] == '/' && strlen(p) < sizeof(cc->paths[0]);
+        for (; ok && *p != '\0'; p++)
+            ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
+        if (!ok) {
+            snprintf(why, wl, "'%s' is not a request path (starts with '/', no spaces)", items[i]);
+            return -EINVAL;
+        }
+        rte_strscpy(cc->paths[i], items[i], sizeof(cc->paths[i]));
+    }
+    cc->nb_paths = (uint16_t)n;
+    return 0;
+}
+
+/* source_addrs = "A-B" or "A", empty = the port's address. */
+static int parse_sources(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                         size_t wl)
+{
+    C *cc = sec;
+    char tmp[512];
+    rte_be32_t a, b;
+
+    RTE_SET_USED(k);
+    if (val[0] == '\0') {
+        cc->source_first = cc->source_last = 0;
+        return 0;
+    }
+    rte_strscpy(tmp, val, sizeof(tmp));
+    char *dash = strchr(tmp, '-');
+    if (dash != NULL)
+        *dash = '\0';
+    if (lr_parse_ipv4(tmp, &a) != 0 || (dash != NULL && lr_parse_ipv4(dash + 1, &b) != 0)) {
+        snprintf(why, wl, "'%s' is not an address or a range first-last", val);
+        return -EINVAL;
+    }
+    if (dash == NULL)
+        b = a;
+    if (rte_be_to_cpu_32(a) > rte_be_to_cpu_32(b)) {
+        snprintf(why, wl, "'%s': the first address is above the last", val);
+        return -EINVAL;
+    }
+    cc->source_first = a;
+    cc->source_last = b;
+    return 0;
+}
+
+/* The Host header value goes into every request line block as is. */
+static int check_host(const char *val, char *why, size_t wl)
+{
+    if (strchr(val, ' ') != NULL) {
+        snprintf(why, wl, "'%s' must not contain spaces (it is a Host header)", val);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static const struct lr_config_key client_keys[] = {
+    { "target", LR_CFG_CUSTOM, 0, 0, 0, LR_MAX_TARGETS, NULL,
+      "comma-separated servers ip:port (required in client mode)", parse_targets, NULL },
+    { "path", LR_CFG_CUSTOM, 0, 0, 0, LR_MAX_TARGETS, "/",
+      "comma-separated request paths, used in turn", parse_paths, NULL },
+    { "host", LR_CFG_STR, offsetof(C, host), sizeof(((C *)0)->host), 0, 0, "",
+      "Host header; empty = the target address", NULL, check_host },
+    LR_CONFIG_KEY(C, "connections", connections, LR_CFG_UINT, 1, 1u << 24, "64",
+                  "concurrent connections"),
+    LR_CONFIG_KEY(C, "requests_per_conn", requests_per_conn, LR_CFG_UINT, 0, UINT32_MAX, "0",
+                  "requests per connection: 1 measures connections/s; 0 = keep-alive forever"),
+    LR_CONFIG_KEY(C, "rate", rate, LR_CFG_UINT, 0, 1000000000, "0",
+                  "new connections per second; 0 = no cap"),
+    LR_CONFIG_KEY(C, "duration", duration, LR_CFG_TIME, 100000, UINT64_C(30) * 86400 * 1000000,
+                  "10s", "test duration"),
+    LR_CONFIG_KEY(C, "ramp", ramp, LR_CFG_TIME, 0, UINT64_C(3600000000), "0",
+                  "ramp-up time to full concurrency"),
+    { "source_addrs", LR_CFG_CUSTOM, 0, 0, 0, 0, "",
+      "source addresses first-last or a single one; empty = the port address", parse_sources,
+      NULL },
+    LR_CONFIG_KEY(C, "report", report, LR_CFG_PATH, 0, 0, "",
+                  "JSON report written at the end, relative to the config file's directory; "
+                  "empty = none"),
+};
+
+static int client_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
+{
+    C *cc = sec;
+
+    cc->enabled = lr_config_section_present(cfg, "client");
+    /* Client mode needs somewhere to go. */
+    if (cc->enabled && !lr_config_key_given(cfg, &lr_client_config_section, "target")) {
+        snprintf(why, wl, "[client] target: missing (required in client mode)");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+const struct lr_config_section lr_client_config_section = {
+    .name = "client",
+    .help = "HTTP load generator; the section being present selects client mode",
+    .size = sizeof(C),
+    .keys = client_keys,
+    .nb_keys = RTE_DIM(client_keys),
+    .check = client_check,
+};
+
+const struct lr_client_config *lr_client_conf(const struct lr_config *cfg)
+{
+    static const struct lr_client_config off;
+    const struct lr_client_config *cc = lr_config_section(cfg, &lr_client_config_section);
+    return cc != NULL ? cc : &off;
+}

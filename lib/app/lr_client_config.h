@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * [client]: the load generator's configuration section (a module section,
+ * see struct lr_config_section in lr_config.h); keys in lr_client_config.c.
+ * The section being present selects client mode; `target` is then required.
+ */
+#ifndef LR_CLIENT_CONFIG_H
+#define LR_CLIENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lr_config.h"
+
+#define LR_MAX_TARGETS 16
+
+struct lr_client_target {
+    rte_be32_t ip;
+    uint16_t port; /* host order */
+};
+
+struct lr_client_config {
+    bool enabled; /* set when [client] is present (no key) */
+    uint16_t nb_targets;
+    struct lr_client_target targets[LR_MAX_TARGETS];
+    uint16_t nb_paths;
+    char paths[LR_MAX_TARGETS][256];
+    char host[128];             /* Host header, default the target address */
+    uint32_t connections;       /* concurrency, default 64 */
+    uint32_t requests_per_conn; /* 1 = CPS, 0 = keep-alive forever; default 0 */
+    uint64_t rate;              /* new conns/s cap, 0 = none */
+    uint64_t duration;          /* default 10s */
+    uint64_t ramp;              /* default 0 */
+    rte_be32_t source_first;    /* source_addrs = A-B (default: port address) */
+    rte_be32_t source_last;
+    char report[LR_PATH_MAX]; /* absolute JSON report path, "" = none */
+};
+
+extern const struct lr_config_section lr_client_config_section;
+
+/** The [client] section of @cfg; loaded without it, all zero (not client mode). */
+const struct lr_client_config *lr_client_conf(const struct lr_config *cfg);
+
+#endif /* LR_CLIENT_CONFIG_H */
