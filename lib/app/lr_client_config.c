@@ -122,6 +122,9 @@ static const struct lr_config_key client_keys[] = {
                   "requests per connection: 1 measures connections/s; 0 = keep-alive forever"),
     LR_CONFIG_KEY(C, "rate", rate, LR_CFG_UINT, 0, 1000000000, "0",
                   "new connections per second; 0 = no cap"),
+    LR_CONFIG_KEY(C, "request_rate", request_rate, LR_CFG_UINT, 0, 1000000000, "0",
+                  "open loop: requests per second over all workers, latency measured from each "
+                  "request's intended send time (wrk2 -R); 0 = closed loop"),
     LR_CONFIG_KEY(C, "duration", duration, LR_CFG_TIME, 100000, UINT64_C(30) * 86400 * 1000000,
                   "10s", "test duration"),
     LR_CONFIG_KEY(C, "ramp", ramp, LR_CFG_TIME, 0, UINT64_C(3600000000), "0",

@@ -29,6 +29,7 @@ struct lr_client_config {
     uint32_t connections;       /* concurrency, default 64 */
     uint32_t requests_per_conn; /* 1 = CPS, 0 = keep-alive forever; default 0 */
     uint64_t rate;              /* new conns/s cap, 0 = none */
+    uint64_t request_rate;      /* open loop: requests/s over all workers, 0 = closed loop */
     uint64_t duration;          /* default 10s */
     uint64_t ramp;              /* default 0 */
     rte_be32_t source_first;    /* source_addrs = A-B (default: port address) */

@@ -168,6 +168,7 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     fprintf(f, "  \"connections\": %" PRIu64 ",\n", c->conns);
     fprintf(f, "  \"connection_attempts\": %" PRIu64 ",\n", c->conn_attempts);
     fprintf(f, "  \"unfinished\": %" PRIu64 ",\n", c->unfinished);
+    fprintf(f, "  \"unsent\": %" PRIu64 ",\n", c->unsent);
     fprintf(f, "  \"warmup_failures\": %" PRIu64 ",\n", c->warmup_failures);
     fprintf(f, "  \"interim_1xx\": %" PRIu64 ",\n", c->interim);
     fprintf(f, "  \"rx_bytes\": %" PRIu64 ",\n", c->rx_bytes);
@@ -190,9 +191,10 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     json_str(f, cfg->host);
     fprintf(f,
             ", \"connections\": %u, \"requests_per_conn\": %u, \"rate\": %" PRIu64
+            ", \"request_rate\": %" PRIu64
             ", \"duration_s\": %.3f, \"ramp_s\": %.3f, \"source_addrs\": ",
-            cfg->connections, cfg->requests_per_conn, cfg->rate, (double)cfg->duration / 1e6,
-            (double)cfg->ramp / 1e6);
+            cfg->connections, cfg->requests_per_conn, cfg->rate, cfg->request_rate,
+            (double)cfg->duration / 1e6, (double)cfg->ramp / 1e6);
     if (cfg->source_first == 0) {
         json_str(f, "");
     } else {
@@ -225,6 +227,10 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
             lr_latency_quantile(&t.lat, 0.9), lr_latency_quantile(&t.lat, 0.99),
             lr_latency_quantile(&t.lat, 0.999), lr_latency_quantile(&t.lat, 0.9999),
             t.lat.count ? t.lat.max : 0, errors_sum(&t.cnt), t.cnt.unfinished);
+    if (cfg->request_rate != 0)
+        fprintf(out,
+                "client: open loop at %" PRIu64 " requests/s: %" PRIu64 " due and never sent\n",
+                cfg->request_rate, t.cnt.unsent);
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
         if (t.cnt.errors[e] != 0)
             fprintf(out, "client: error %s: %" PRIu64 "\n",
@@ -284,6 +290,8 @@ static int client_tel(const char *cmd __rte_unused, const char *params __rte_unu
     rte_tel_data_add_dict_u64(d, "tx_bytes", c->tx_bytes);
     rte_tel_data_add_dict_u64(d, "body_bytes", c->body_bytes);
     rte_tel_data_add_dict_u64(d, "unfinished", c->unfinished);
+    rte_tel_data_add_dict_u64(d, "backlog", c->backlog);
+    rte_tel_data_add_dict_u64(d, "unsent", c->unsent);
     rte_tel_data_add_dict_u64(d, "retransmits", t.retransmits);
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++) {
         char name[64];

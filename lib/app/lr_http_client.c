@@ -13,7 +13,8 @@
  *   slot timer: request timeout, linger and close guards.
  *
  * A slot is in exactly one state; it holds a connection in every state but
- * FREE, and only WAIT has a request in flight. Every slot leaves a
+ * FREE, and only WAIT has a request in flight; IDLE (open loop only) waits
+ * in cl->idle[] for the next intended send time. Every slot leaves a
  * connection through client_slot_release(), which returns it to the free
  * stack, so `open` always equals the number of connections held.
  */
@@ -30,6 +31,7 @@
 #include "lr_http_resp.h"
 #include "lr_log.h"
 #include "lr_net.h"
+#include "lr_rate.h"
 #include "lr_tcp.h"
 
 LR_LOG_DEFINE(client);
@@ -42,6 +44,7 @@ static unsigned client_slot;
 enum slot_state {
     SLOT_FREE = 0,
     SLOT_CONNECTING, /* SYN sent */
+    SLOT_IDLE,       /* open loop: connected, waiting for the next request's intent */
     SLOT_WAIT,       /* request sent (maybe partly), response not complete */
     SLOT_LINGER,     /* last response done, waiting for the server's FIN */
     SLOT_CLOSING,    /* we closed, waiting for closed() */
@@ -53,10 +56,12 @@ struct lr_client_slot {
     struct lr_timer timer;
     uint8_t state;
     uint16_t target;
-    uint32_t reqs;    /* requests sent on this connection */
-    uint32_t req;     /* request text being sent */
-    uint32_t req_off; /* bytes of it already accepted by TCP */
-    uint64_t t_req;   /* when the request was handed to TCP */
+    uint32_t reqs;     /* requests sent on this connection */
+    uint32_t req;      /* request text being sent */
+    uint32_t req_off;  /* bytes of it already accepted by TCP */
+    uint64_t t_req;    /* latency origin: when the request was handed to TCP (closed
+                       * loop) or its intended send time (open loop) */
+    uint32_t idle_pos; /* index in cl->idle while SLOT_IDLE */
     struct lr_http_resp resp;
 };
 
@@ -69,6 +74,13 @@ struct lr_client {
     uint32_t open; /* slots holding a connection */
     struct lr_client_slot *slots;
     uint32_t *free_stack;
+    /* Open loop ([client] request_rate): this worker's share of the rate
+     * on its own schedule; idle connections wait in idle[] for an intent. */
+    bool open_loop;
+    uint64_t req_rate;
+    struct lr_rate_sched sched;
+    uint32_t *idle;
+    uint32_t nb_idle;
     uint32_t next_target, next_path, next_src;
     uint16_t nb_src;
     rte_be32_t src[LR_MAX_PORTS]; /* local source addresses in [client] source_addrs */
@@ -143,11 +155,27 @@ static enum lr_client_error client_error_of_resp(uint8_t e)
 
 /* --- slots ------------------------------------------------------------------ */
 
+static void idle_push(struct lr_client *cl, struct lr_client_slot *s)
+{
+    s->state = SLOT_IDLE;
+    s->idle_pos = cl->nb_idle;
+    cl->idle[cl->nb_idle++] = (uint32_t)(s - cl->slots);
+}
+
+static void idle_remove(struct lr_client *cl, struct lr_client_slot *s)
+{
+    uint32_t last = cl->idle[--cl->nb_idle];
+    cl->idle[s->idle_pos] = last;
+    cl->slots[last].idle_pos = s->idle_pos;
+}
+
 static void client_slot_release(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_client *cl = s->cl;
 
     lr_timer_cancel(&w->timers, &s->timer);
+    if (s->state == SLOT_IDLE)
+        idle_remove(cl, s);
     s->conn = NULL;
     s->state = SLOT_FREE;
     cl->open--;
@@ -167,6 +195,8 @@ static void client_slot_abort(struct lr_worker *w, struct lr_client_slot *s)
 /* Orderly close; closed() releases the slot. Bounded by the close guard. */
 static void client_slot_close(struct lr_worker *w, struct lr_client_slot *s)
 {
+    if (s->state == SLOT_IDLE)
+        idle_remove(s->cl, s);
     s->state = SLOT_CLOSING;
     lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_LINGER_US);
     lr_tcp_close(w, s->conn);
@@ -190,7 +220,8 @@ static void client_send_rest(struct lr_worker *w, struct lr_client_slot *s)
     cl->cnt.tx_bytes += (uint64_t)rc;
 }
 
-static void client_send_request(struct lr_worker *w, struct lr_client_slot *s)
+/* Send the next request on @s; its latency is measured from @t_origin. */
+static void client_send_request(struct lr_worker *w, struct lr_client_slot *s, uint64_t t_origin)
 {
     struct lr_client *cl = s->cl;
     const struct lr_client_config *cfg = cl->cfg;
@@ -203,7 +234,7 @@ static void client_send_request(struct lr_worker *w, struct lr_client_slot *s)
     s->req_off = 0;
     s->reqs++;
     s->state = SLOT_WAIT;
-    s->t_req = w->now;
+    s->t_req = t_origin;
     lr_http_resp_init(&s->resp, false);
     lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_REQ_TIMEOUT_US);
     cl->cnt.requests++;
@@ -224,6 +255,48 @@ static void client_response_count(struct lr_worker *w, struct lr_client_slot *s)
     cl->cnt.interim += r->interim;
 }
 
+/*
+ * Open loop: hand every request whose intended time has come to an idle
+ * connection, oldest intent first. A request that finds no idle connection
+ * waits (the backlog) and keeps its intended time, so when the server
+ * stalls every request queued behind the stall is charged with it
+ * (coordinated omission corrected, as wrk2 does).
+ */
+/* Open-loop requests due at @now: only those intended before the end of
+ * the run belong to it. */
+static uint64_t client_due(const struct lr_client *cl, uint64_t now)
+{
+    uint64_t end = cl->t_start + cl->cfg->duration;
+    return lr_rate_due(&cl->sched, now < end ? now : end - 1);
+}
+
+static void client_dispatch(struct lr_worker *w, struct lr_client *cl)
+{
+    uint64_t due = client_due(cl, w->now);
+
+    while (due > 0 && cl->nb_idle > 0 && cl->phase == LR_CLIENT_PHASE_RUNNING) {
+        struct lr_client_slot *s = &cl->slots[cl->idle[cl->nb_idle - 1]];
+        idle_remove(cl, s);
+        client_send_request(w, s, lr_rate_intended(&cl->sched, cl->sched.next));
+        cl->sched.next++;
+        due--;
+    }
+    cl->cnt.backlog = due;
+}
+
+/* A connection can take a request: now (closed loop) or at the next intent. */
+static void client_ready(struct lr_worker *w, struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+
+    if (!cl->open_loop) {
+        client_send_request(w, s, w->now);
+        return;
+    }
+    idle_push(cl, s);
+    client_dispatch(w, cl);
+}
+
 /* After a counted response: next request, close, or wait for the server's close. */
 static void client_response_next(struct lr_worker *w, struct lr_client_slot *s)
 {
@@ -241,7 +314,7 @@ static void client_response_next(struct lr_worker *w, struct lr_client_slot *s)
         client_slot_close(w, s);
         return;
     }
-    client_send_request(w, s);
+    client_ready(w, s);
 }
 
 /* --- TCP callbacks ------------------------------------------------------------ */
@@ -257,13 +330,15 @@ static void cl_connected(struct lr_worker *w, struct lr_tcp_conn *c)
         cl->warm = true;
         cl->t_start = w->now;
         cl->last_refill = w->now;
+        /* Request 0 is intended now; the schedule never drifts from here. */
+        lr_rate_init(&cl->sched, w->now, 1000000, cl->req_rate);
     }
     lr_tcp_conn_nodelay(c, true);
     if (cl->phase != LR_CLIENT_PHASE_RUNNING) {
         client_slot_close(w, s);
         return;
     }
-    client_send_request(w, s);
+    client_ready(w, s);
 }
 
 static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
@@ -280,7 +355,7 @@ static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf 
             if (s->state != SLOT_WAIT) {
                 /* Bytes nobody asked for: after the end of the last response
                  * (RFC 9112 §6.3: the framing said it was complete). */
-                if (s->state == SLOT_LINGER)
+                if (s->state == SLOT_LINGER || s->state == SLOT_IDLE)
                     client_error(cl, LR_CLIENT_ERR_BODY_LONG);
                 if (s->state != SLOT_CLOSING && s->state != SLOT_FREE)
                     client_slot_abort(w, s);
@@ -467,11 +542,16 @@ static void client_open_more(struct lr_worker *w, struct lr_client *cl)
 static void client_begin_drain(struct lr_worker *w, struct lr_client *cl)
 {
     cl->t_stop = w->now;
+    /* Open loop: intents that came due and were never sent. */
+    cl->cnt.unsent = client_due(cl, w->now);
+    cl->cnt.backlog = 0;
     client_set_phase(cl, LR_CLIENT_PHASE_DRAINING);
     for (uint32_t i = 0; i < cl->nb_slots; i++) {
         struct lr_client_slot *s = &cl->slots[i];
         if (s->state == SLOT_CONNECTING)
             client_slot_abort(w, s);
+        else if (s->state == SLOT_IDLE)
+            client_slot_close(w, s);
     }
 }
 
@@ -503,10 +583,14 @@ void lr_client_poll(struct lr_worker *w)
         /* Until a first connection succeeds one attempt at a time is made,
          * for at most `duration`; the measured run starts at that success. */
         if (w->now - cl->t_start >= cl->cfg->duration) {
+            if (cl->open_loop)
+                client_dispatch(w, cl); /* the last intents before the end */
             client_begin_drain(w, cl);
             break;
         }
         client_open_more(w, cl);
+        if (cl->open_loop)
+            client_dispatch(w, cl);
         break;
     case LR_CLIENT_PHASE_DRAINING:
         if (cl->open == 0 || w->now - cl->t_stop >= LR_CLIENT_GRACE_US) {
@@ -627,10 +711,13 @@ int lr_client_init(struct lr_worker *w)
                                    RTE_CACHE_LINE_SIZE, sock);
     cl->free_stack =
         rte_zmalloc_socket("lr_client_free", sizeof(uint32_t) * (share ? share : 1), 0, sock);
+    cl->idle =
+        rte_zmalloc_socket("lr_client_idle", sizeof(uint32_t) * (share ? share : 1), 0, sock);
     cl->reqs = rte_zmalloc_socket("lr_client_reqs", (size_t)nreq * REQ_MAX, 0, sock);
     cl->req_len = rte_zmalloc_socket("lr_client_reqlen", sizeof(uint16_t) * nreq, 0, sock);
     w->slot[client_slot] = cl;
-    if (cl->slots == NULL || cl->free_stack == NULL || cl->reqs == NULL || cl->req_len == NULL) {
+    if (cl->slots == NULL || cl->free_stack == NULL || cl->idle == NULL || cl->reqs == NULL ||
+        cl->req_len == NULL) {
         lr_client_free(w);
         return -ENOMEM;
     }
@@ -655,6 +742,11 @@ int lr_client_init(struct lr_worker *w)
     cl->tokens_cap = RTE_MAX(cl->rate * 10000, (uint64_t)1000000);
     cl->tokens = 1000000;
     lr_latency_reset(&cl->lat);
+    cl->open_loop = cfg->request_rate != 0;
+    cl->req_rate = lr_rate_share(cfg->request_rate, w->nb_workers, w->id);
+    if (cl->open_loop && cl->req_rate == 0)
+        LR_LOG(WARNING, client,
+               "worker %u: [client] request_rate below one per worker: sends nothing", w->id);
     if (cfg->rate != 0 && cl->rate == 0)
         LR_LOG(WARNING, client, "worker %u: [client] rate below one per worker: opens nothing",
                w->id);
@@ -676,6 +768,7 @@ void lr_client_free(struct lr_worker *w)
                 lr_timer_cancel(&w->timers, &cl->slots[i].timer);
     rte_free(cl->slots);
     rte_free(cl->free_stack);
+    rte_free(cl->idle);
     rte_free(cl->reqs);
     rte_free(cl->req_len);
     rte_free(cl);

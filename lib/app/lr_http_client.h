@@ -13,6 +13,16 @@
  * are paced by a token bucket ([client] rate, per worker rate/N) and the
  * allowed concurrency grows linearly over [client] ramp.
  *
+ * Closed loop (default): a connection sends its next request as soon as
+ * the previous response is complete. Open loop ([client] request_rate > 0,
+ * wrk2 -R): each worker sends its share of the rate (lr_rate_share) on a
+ * fixed schedule from its first connection (lr_rate.h); a request goes out
+ * on an idle connection at its intended time, or as soon as one is free
+ * when all are busy, and its latency is measured from the intended time,
+ * so a server stall shows in the percentiles of every request it delayed
+ * (coordinated omission corrected). `backlog` counts requests due and
+ * waiting for a connection, `unsent` those still waiting when the run ends.
+ *
  * Warm-up: until one connection of the worker succeeds, only one attempt is
  * in flight at a time (ARP resolves without a SYN storm; the target may
  * still be starting), failures are counted as warmup_failures, not errors,
@@ -95,6 +105,8 @@ struct lr_client_counters {
     uint64_t interim;         /* 1xx responses skipped */
     uint64_t unfinished;      /* requests still in flight when the grace ended */
     uint64_t warmup_failures; /* failed attempts before the first connection succeeded */
+    uint64_t backlog;         /* gauge, open loop: requests due and not yet sent */
+    uint64_t unsent;          /* open loop: requests due by the end of the run, never sent */
     uint64_t errors[LR_CLIENT_ERR_MAX];
 };
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Open-loop request schedule (constant request rate, wrk2 -R style): the
- * pure arithmetic, no clock and no I/O. Groundwork for [client]
- * request_rate; not wired into the client yet.
+ * pure arithmetic, no clock and no I/O. [client] request_rate uses it
+ * (lib/app/lr_http_client.c).
  *
  * A total rate R (requests per second) is split over N workers: worker k
  * gets R / N, and the first R % N workers one more, so the shares add up to

@@ -71,10 +71,11 @@ for k in sys.argv[2].split("."):
 print(d)' "$LR_TMP/report.json" "$1" || lr_fail "no $1 in the report"
 }
 
-# One client run: $1 = name, $2 = requests_per_conn, $3 = paths, $4 = connections.
+# One client run: $1 = name, $2 = requests_per_conn, $3 = paths, $4 = connections,
+# $5 = request_rate (0 = closed loop).
 run_client()
 {
-    local name=$1 rpc=$2 paths=$3 conns=$4
+    local name=$1 rpc=$2 paths=$3 conns=$4 rrate=${5:-0}
     rm -f "$LR_TMP/report.json" "$LR_CONF"
     lr_config_write <<CONF
 [tcp]
@@ -85,6 +86,7 @@ target = $LR_PEER:8080
 path = $paths
 connections = $conns
 requests_per_conn = $rpc
+request_rate = $rrate
 duration = 3s
 report = $LR_TMP/report.json
 CONF
@@ -137,4 +139,12 @@ run_client cps 1 "/small.txt" 4
 conns=$(report_get connections)
 resp=$(report_get responses_total)
 lr_assert_eq "$conns" "$resp" "cps: one connection per request"
+# Open loop at 2,000 requests/s for 3 s (far below nginx's capacity here):
+# 6,000 requests within 1 %, none left unsent, the rate in the report.
+run_client open 0 "/small.txt" 8 2000
+reqs=$(report_get requests)
+lr_assert_ge "$reqs" 5940 "open: requests at 2000/s for 3 s"
+[ "$reqs" -le 6060 ] || lr_fail "open: $reqs requests at 2000/s for 3 s, expected at most 6060"
+lr_assert_eq "$(report_get unsent)" 0 "open: requests due and never sent"
+lr_assert_eq "$(report_get config.request_rate)" 2000 "open: request_rate in the report"
 lr_pass

@@ -340,6 +340,122 @@ static void test_init_checks(void **state)
     assert_string_equal(lr_client_error_name(LR_CLIENT_ERR_MAX), "unknown");
 }
 
+/*
+ * Open loop ([client] request_rate): requests at fixed intents, latency from
+ * the intended time. 10 requests/s on one connection: a server stall of 1 s
+ * delays the ten requests due meanwhile, and each is charged with its wait
+ * (coordinated omission corrected); requests still due at the end are
+ * counted as unsent.
+ */
+static void test_open_loop(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_client_config *cc = client_setup(e, 0);
+    client_teardown(e);
+    cc->request_rate = 10;
+    assert_int_equal(lr_client_init(e->w), 0);
+
+    accept_connect(e); /* warm: request 0 is intended now */
+    uint64_t t0 = e->w->now;
+    expect_request(e, "/a", "keep-alive");
+    lr_test_advance(e->w, 2000);
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    lr_client_poll(e->w);
+    lrt_drain(e); /* our ACK only: request 1 is intended at t0 + 100 ms */
+    assert_int_equal(counters(e).requests, 1);
+    lr_test_advance(e->w, 97000);
+    lr_client_poll(e->w);
+    lrt_drain(e);
+    assert_int_equal(counters(e).requests, 1); /* t0 + 99 ms */
+    lr_test_advance(e->w, 1000);
+    lr_client_poll(e->w); /* t0 + 100 ms */
+    expect_request(e, "/b", "keep-alive");
+    assert_int_equal(counters(e).requests, 2);
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+
+    /* The server stalls 1 s: the ten requests intended meanwhile wait. */
+    lr_test_advance(e->w, 1000000);
+    lr_client_poll(e->w);
+    lrt_drain(e);
+    assert_int_equal(e->w->now - t0, 1100000);
+    assert_int_equal(counters(e).backlog, 10);
+    assert_int_equal(counters(e).requests, 2);
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    /* Each response frees the connection for the oldest waiting request. */
+    for (unsigned k = 0; k < 10; k++) {
+        expect_request(e, k % 2 == 0 ? "/a" : "/b", "keep-alive");
+        assert_int_equal(counters(e).backlog, 9 - k);
+        respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    }
+    struct lr_client_counters c = counters(e);
+    assert_int_equal(c.requests, 12);
+    assert_int_equal(c.responses, 12);
+    assert_int_equal(c.backlog, 0);
+
+    struct lr_latency lat;
+    lr_latency_reset(&lat);
+    lr_client_latency_merge(lr_client_get(e->w), &lat);
+    assert_int_equal(lat.count, 12);
+    assert_int_equal(lat.min, 0);       /* intended at t0 + 1.1 s, sent then */
+    assert_int_equal(lat.max, 1000000); /* the stalled request */
+    /* 2 ms, 0, 1 s and 900, 800, ... 100 ms: the stall is in the median
+     * (a closed loop would show one slow sample and eleven fast ones). */
+    assert_true(lr_latency_quantile(&lat, 0.5) >= 300000);
+    assert_true(lr_latency_quantile(&lat, 0.9) >= 700000);
+
+    /* Back on schedule: the next intent is t0 + 1.2 s. */
+    lrt_drain(e);
+    lr_test_advance(e->w, 50000);
+    lr_client_poll(e->w);
+    lrt_drain(e);
+    assert_int_equal(counters(e).requests, 12);
+    lr_test_advance(e->w, 50000);
+    lr_client_poll(e->w);
+    expect_request(e, "/a", "keep-alive");
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+
+    /* No answer until the end of the run (5 s): requests 13..49 (intended
+     * before t0 + 5 s) were due and never sent. */
+    lr_test_advance(e->w, t0 + 5000000 - e->w->now);
+    lr_client_poll(e->w);
+    assert_int_equal(lr_client_phase(lr_client_get(e->w)), LR_CLIENT_PHASE_DRAINING);
+    c = counters(e);
+    assert_int_equal(c.unsent, 37);
+    assert_int_equal(c.backlog, 0);
+    assert_int_equal(c.requests, 13);
+    client_teardown(e);
+}
+
+/* The same stall in a closed loop: one slow sample, the median unaware. */
+static void test_closed_loop_hides_stall(void **state)
+{
+    struct lrt_env *e = *state;
+    client_setup(e, 0);
+    accept_connect(e);
+    expect_request(e, "/a", "keep-alive");
+    lr_test_advance(e->w, 2000);
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    expect_request(e, "/b", "keep-alive"); /* at once: no schedule */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+    lr_test_advance(e->w, 1000000);
+    lr_client_poll(e->w);
+    lrt_drain(e);
+    assert_int_equal(counters(e).backlog, 0);
+    respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    for (unsigned k = 0; k < 10; k++) {
+        expect_request(e, k % 2 == 0 ? "/a" : "/b", "keep-alive");
+        respond(e, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    }
+    struct lr_latency lat;
+    lr_latency_reset(&lat);
+    lr_client_latency_merge(lr_client_get(e->w), &lat);
+    assert_int_equal(lat.count, 12);
+    assert_int_equal(lat.max, 1000000);
+    assert_true(lr_latency_quantile(&lat, 0.5) < 10000);
+    assert_true(lr_latency_quantile(&lat, 0.9) < 10000);
+    client_teardown(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +465,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_responses, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_init_checks, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_warmup_rate_ramp, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_open_loop, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_closed_loop_hides_stall, lrt_setup, lrt_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
 }
