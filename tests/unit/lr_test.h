@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -230,26 +231,34 @@ void lr_test_write_file(const char *dir, const char *rel, const void *data, size
 uint16_t lr_test_inet_csum(const void *data, size_t len);
 
 /* Writable module sections of a test's configuration (filled by
- * lr_test_config_default() or a load with lr_runtime_config_sections()). */
+ * lr_test_config_default() or a load with lr_runtime_config_sections()).
+ * A configuration without the section is a broken fixture: abort. */
+static inline void *lr_test_section(struct lr_config *cfg, const struct lr_config_section *def)
+{
+    void *sec = lr_config_section(cfg, def);
+    if (sec == NULL)
+        abort();
+    return sec;
+}
 static inline struct lr_http_config *lr_test_http(struct lr_config *cfg)
 {
-    return lr_config_section(cfg, &lr_http_config_section);
+    return lr_test_section(cfg, &lr_http_config_section);
 }
 static inline struct lr_ftp_config *lr_test_ftp(struct lr_config *cfg)
 {
-    return lr_config_section(cfg, &lr_ftp_config_section);
+    return lr_test_section(cfg, &lr_ftp_config_section);
 }
 static inline struct lr_tftp_config *lr_test_tftp(struct lr_config *cfg)
 {
-    return lr_config_section(cfg, &lr_tftp_config_section);
+    return lr_test_section(cfg, &lr_tftp_config_section);
 }
 static inline struct lr_client_config *lr_test_client(struct lr_config *cfg)
 {
-    return lr_config_section(cfg, &lr_client_config_section);
+    return lr_test_section(cfg, &lr_client_config_section);
 }
 static inline struct lr_metrics_config *lr_test_metrics(struct lr_config *cfg)
 {
-    return lr_config_section(cfg, &lr_metrics_config_section);
+    return lr_test_section(cfg, &lr_metrics_config_section);
 }
 
 #endif /* LR_TEST_H */
