@@ -159,9 +159,4 @@ const struct lr_config_section lr_client_config_section = {
     .check = client_check,
 };
 
-const struct lr_client_config *lr_client_conf(const struct lr_config *cfg)
-{
-    static const struct lr_client_config off;
-    const struct lr_client_config *cc = lr_config_section(cfg, &lr_client_config_section);
-    return cc != NULL ? cc : &off;
-}
+LR_CONFIG_ACCESSOR(lr_client_conf, struct lr_client_config, lr_client_config_section)

@@ -137,9 +137,4 @@ const struct lr_config_section lr_ftp_config_section = {
     .paths = ftp_paths,
 };
 
-const struct lr_ftp_config *lr_ftp_conf(const struct lr_config *cfg)
-{
-    static const struct lr_ftp_config off;
-    const struct lr_ftp_config *fc = lr_config_section(cfg, &lr_ftp_config_section);
-    return fc != NULL ? fc : &off;
-}
+LR_CONFIG_ACCESSOR(lr_ftp_conf, struct lr_ftp_config, lr_ftp_config_section)

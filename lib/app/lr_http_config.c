@@ -93,9 +93,4 @@ const struct lr_config_section lr_http_config_section = {
     .paths = http_paths,
 };
 
-const struct lr_http_config *lr_http_conf(const struct lr_config *cfg)
-{
-    static const struct lr_http_config off;
-    const struct lr_http_config *hc = lr_config_section(cfg, &lr_http_config_section);
-    return hc != NULL ? hc : &off;
-}
+LR_CONFIG_ACCESSOR(lr_http_conf, struct lr_http_config, lr_http_config_section)

@@ -34,9 +34,4 @@ const struct lr_config_section lr_metrics_config_section = {
     .nb_keys = RTE_DIM(metrics_keys),
 };
 
-const struct lr_metrics_config *lr_metrics_conf(const struct lr_config *cfg)
-{
-    static const struct lr_metrics_config off;
-    const struct lr_metrics_config *mc = lr_config_section(cfg, &lr_metrics_config_section);
-    return mc != NULL ? mc : &off;
-}
+LR_CONFIG_ACCESSOR(lr_metrics_conf, struct lr_metrics_config, lr_metrics_config_section)

@@ -55,9 +55,4 @@ const struct lr_config_section lr_tftp_config_section = {
     .paths = tftp_paths,
 };
 
-const struct lr_tftp_config *lr_tftp_conf(const struct lr_config *cfg)
-{
-    static const struct lr_tftp_config off;
-    const struct lr_tftp_config *tc = lr_config_section(cfg, &lr_tftp_config_section);
-    return tc != NULL ? tc : &off;
-}
+LR_CONFIG_ACCESSOR(lr_tftp_conf, struct lr_tftp_config, lr_tftp_config_section)

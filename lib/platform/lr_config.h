@@ -246,6 +246,19 @@ static inline void *lr_config_section(const struct lr_config *cfg,
     return NULL;
 }
 
+/**
+ * Define a module's accessor `const T *fn(const struct lr_config *cfg)`: its
+ * section's struct in @cfg, or an all-zero T when @cfg was loaded without the
+ * section (which reads as the service being off).
+ */
+#define LR_CONFIG_ACCESSOR(fn, T, def)                                                             \
+    const T *fn(const struct lr_config *cfg)                                                       \
+    {                                                                                              \
+        static const T off_;                                                                       \
+        const T *sec_ = lr_config_section(cfg, &(def));                                            \
+        return sec_ != NULL ? sec_ : &off_;                                                        \
+    }
+
 /** True when the file has section [@name] (a module section). */
 bool lr_config_section_present(const struct lr_config *cfg, const char *name);
 
