@@ -165,22 +165,22 @@ static void parse_prefix_list(void **state)
     assert_int_equal(n, 0);
     assert_false(lr_ipv4_prefix_match(pf, 0, IP(198, 18, 0, 1))); /* empty: nothing matches */
 
-    assert_int_equal(lr_parse_ipv4_prefix_list("198.18.0.0/24, 198.19.7.7 ,10.0.0.0/8", pf, 4, &n,
-                                               why, sizeof(why)),
+    assert_int_equal(lr_parse_ipv4_prefix_list("198.18.0.0/24, 198.19.7.7 ,198.19.128.0/17", pf, 4,
+                                               &n, why, sizeof(why)),
                      0);
     assert_int_equal(n, 3);
     assert_int_equal(pf[0].addr, IP(198, 18, 0, 0));
     assert_int_equal(pf[0].len, 24);
     assert_int_equal(pf[1].addr, IP(198, 19, 7, 7));
     assert_int_equal(pf[1].len, 32); /* a bare address is a /32 */
-    assert_int_equal(pf[2].len, 8);
+    assert_int_equal(pf[2].len, 17);
     assert_true(lr_ipv4_prefix_match(pf, n, IP(198, 18, 0, 0)));
     assert_true(lr_ipv4_prefix_match(pf, n, IP(198, 18, 0, 255)));
     assert_false(lr_ipv4_prefix_match(pf, n, IP(198, 18, 1, 0)));
     assert_true(lr_ipv4_prefix_match(pf, n, IP(198, 19, 7, 7)));
     assert_false(lr_ipv4_prefix_match(pf, n, IP(198, 19, 7, 8)));
-    assert_true(lr_ipv4_prefix_match(pf, n, IP(10, 255, 255, 255)));
-    assert_false(lr_ipv4_prefix_match(pf, n, IP(11, 0, 0, 0)));
+    assert_true(lr_ipv4_prefix_match(pf, n, IP(198, 19, 255, 255)));
+    assert_false(lr_ipv4_prefix_match(pf, n, IP(198, 20, 0, 0)));
 
     /* /0 matches everything (the shift by 32 is not taken). */
     assert_int_equal(lr_parse_ipv4_prefix_list("0.0.0.0/0", pf, 4, &n, why, sizeof(why)), 0);
@@ -200,14 +200,14 @@ static void parse_prefix_list(void **state)
         { "1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8", "more than 4 prefixes" },
         { "198.18.0.1/24", "'198.18.0.1/24' has host bits set (the network is 198.18.0.0/24)" },
         { "198.18.0.0/24,198.18.0.0/24", "'198.18.0.0/24' appears twice" },
-        { "198.18.0.0/24,,10.0.0.0/8", "entry 2 is empty" },
+        { "198.18.0.0/24,,198.19.128.0/17", "entry 2 is empty" },
         { "198.18.0.0/24,", "entry 2 is empty" },
         { ",198.18.0.0/24", "entry 1 is empty" },
         { "198.18.0.0/33",
           "'198.18.0.0/33' is not an IPv4 prefix (a.b.c.d/n, or an address for /32)" },
         { "example.com", "'example.com' is not an IPv4 prefix (a.b.c.d/n, or an address for /32)" },
-        { "198.18.0.0/24 10.0.0.0/8",
-          "'198.18.0.0/24 10.0.0.0/8' is not an IPv4 prefix (a.b.c.d/n, or an address for /32)" },
+        { "198.18.0.0/24 198.19.128.0/17", "'198.18.0.0/24 198.19.128.0/17' is not an IPv4 prefix "
+                                           "(a.b.c.d/n, or an address for /32)" },
         { "198.18.0.0/2400000000000000000000000000000000000000000000000000000000000000",
           "entry 1 is too long" },
     };
