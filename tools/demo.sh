@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The main job: build linerate, start the default appliance
-# (config/default.conf) on net_tap inside network namespace lrt-demo, talk
-# to it from the kernel side of the tap (198.18.0.1/24 -> 198.18.0.2), show
-# its statistics, and keep it running until Ctrl-C.
+# (config/default.conf, plus HTTPS on port 443 with the self-signed
+# certificate linerate generates at start) on net_tap inside network
+# namespace lrt-demo, talk to it from the kernel side of the tap
+# (198.18.0.1/24 -> 198.18.0.2), show its statistics, and keep it running
+# until Ctrl-C.
 #   sudo tools/demo.sh           run until Ctrl-C
 #   sudo tools/demo.sh --once    run the checks, stop, exit 0 only if all passed
 # Never reads stdin; always removes the namespace on exit.
@@ -38,13 +40,19 @@ ADDR=198.18.0.2
 PEER=198.18.0.1/24
 TAIL_PID=
 FAILED=0
+# config/default.conf with [http] tls_listen = 443 and no [tls] cert: linerate
+# generates a self-signed ECDSA certificate at start (and logs a warning). The
+# copy sits beside a link to config/www, so its relative root still resolves.
+CONF_DIR=$(mktemp -d /tmp/lrt-demo.XXXXXX)
+CONF="$CONF_DIR/linerate.conf"
 
 cleanup()
 {
     trap - EXIT INT TERM
     [ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null
     lrn_cleanup
-    rm -f "$LRN_LOG" "$LRN_LOG.index" "$LRN_LOG.css"
+    rm -f "$LRN_LOG" "$LRN_LOG.index" "$LRN_LOG.https" "$LRN_LOG.css"
+    rm -rf "$CONF_DIR"
 }
 trap cleanup EXIT
 trap 'echo; echo "demo: stopping"; exit $FAILED' INT TERM
@@ -65,8 +73,15 @@ check()
 ip netns del "$LRN_NS" 2>/dev/null
 rm -rf "/var/run/dpdk/$LRN_PREFIX"
 
-echo "demo: starting linerate in namespace $LRN_NS on $LRN_IF"
-lrn_start "$PWD/build/app/linerate/linerate" "$PWD/config/default.conf" -l 0-1 --no-huge -m 1024
+ln -s "$PWD/config/www" "$CONF_DIR/www"
+sed 's/^# tls_listen =.*$/tls_listen = 443/' config/default.conf >"$CONF"
+grep -q '^tls_listen = 443' "$CONF" || {
+    echo "demo.sh: no '# tls_listen =' line in config/default.conf to turn into tls_listen = 443" >&2
+    exit 1
+}
+
+echo "demo: starting linerate in namespace $LRN_NS on $LRN_IF (config/default.conf + [http] tls_listen = 443)"
+lrn_start "$PWD/build/app/linerate/linerate" "$CONF" -l 0-1 --no-huge -m 1024
 if ! lrn_wait_ready 30; then
     echo "demo: linerate did not become ready:" >&2
     cat "$LRN_LOG" >&2
@@ -86,6 +101,16 @@ http_get()
     cmp -s "$LRN_LOG.index" config/www/index.html
 }
 check "HTTP GET http://$ADDR/ returns config/www/index.html" http_get
+echo "demo: HTTPS on port 443 serves a self-signed certificate generated at start (no [tls] cert configured): clients must skip verification (curl -k)"
+check "self-signed certificate warning in the log" grep -q 'self-signed certificate generated at start' "$LRN_LOG"
+https_get()
+{
+    local out
+    out=$("${NS[@]}" curl -sS -k -m 5 -D - -o "$LRN_LOG.https" "https://$ADDR/") || return 1
+    echo "$out" | head -n 1
+    cmp -s "$LRN_LOG.https" config/www/index.html
+}
+check "HTTPS GET https://$ADDR/ (curl -k) returns config/www/index.html" https_get
 ftp_get()
 {
     local out
@@ -118,6 +143,7 @@ fi
 
 echo "demo: linerate is serving $ADDR in namespace $LRN_NS; try:"
 echo "  sudo ip netns exec $LRN_NS ping $ADDR"
+echo "  sudo ip netns exec $LRN_NS curl -k https://$ADDR/    # self-signed certificate"
 echo "  echo /linerate/stats | sudo dpdk-telemetry.py -f $LRN_PREFIX"
 echo "demo: Ctrl-C to stop"
 tail -n 0 -f "$LRN_LOG" </dev/null &
