@@ -27,16 +27,17 @@
 #include "lr_tcp.h"
 #include "lr_tcp_services.h"
 #include "lr_tftp.h"
+#include "lr_tls_module.h"
 #include "lr_udp.h"
 #include "lr_udp_echo.h"
 
 /* In the order they run when their dependencies allow it (a module listed
  * before one of its `after` modules is moved behind it). */
 static const struct lr_module *const lr_module_list[] = {
-    &lr_fault_module,  &lr_arp_module,      &lr_ip_module,           &lr_ip_frag_module,
-    &lr_udp_module,    &lr_udp_echo_module, &lr_tcp_module,          &lr_http_module,
-    &lr_tftp_module,   &lr_ftp_module,      &lr_tcp_services_module, &lr_metrics_module,
-    &lr_client_module,
+    &lr_fault_module,   &lr_arp_module,      &lr_ip_module,  &lr_ip_frag_module,
+    &lr_udp_module,     &lr_udp_echo_module, &lr_tcp_module, &lr_tls_module,
+    &lr_http_module,    &lr_tftp_module,     &lr_ftp_module, &lr_tcp_services_module,
+    &lr_metrics_module, &lr_client_module,
 };
 
 #define NB_MODULES RTE_DIM(lr_module_list)
