@@ -19,6 +19,19 @@ static int parse_listen(void *sec, const struct lr_config_key *k, const char *va
     return lr_parse_port_list(val, hc->listen, LR_MAX_LISTEN, &hc->nb_listen, why, wl);
 }
 
+/* Empty: no HTTPS listener (the default). */
+static int parse_tls_listen(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                            size_t wl)
+{
+    H *hc = sec;
+
+    RTE_SET_USED(k);
+    hc->nb_tls_listen = 0;
+    if (val[strspn(val, " \t")] == '\0')
+        return 0;
+    return lr_parse_port_list(val, hc->tls_listen, LR_MAX_LISTEN, &hc->nb_tls_listen, why, wl);
+}
+
 /* A file name looked up in a directory, never a path (lr_http_server.c
  * appends it to the request path). */
 static int check_index(const char *val, char *why, size_t wl)
@@ -33,6 +46,9 @@ static int check_index(const char *val, char *why, size_t wl)
 static const struct lr_config_key http_keys[] = {
     LR_CONFIG_KEY(H, "enabled", enabled, LR_CFG_BOOL, 0, 0, "yes", "serve HTTP"),
     { "listen", LR_CFG_CUSTOM, 0, 0, 1, 65535, "80", "comma-separated TCP ports", parse_listen,
+      NULL },
+    { "tls_listen", LR_CFG_CUSTOM, 0, 0, 1, 65535, "",
+      "comma-separated TCP ports served over TLS (HTTPS, [tls]); empty = none", parse_tls_listen,
       NULL },
     LR_CONFIG_KEY(H, "root", root, LR_CFG_PATH, 1, 0, "www",
                   "document root, relative to the config file's directory"),
@@ -66,6 +82,15 @@ static int http_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
     if (lr_config_section_present(cfg, "client") &&
         !lr_config_key_given(cfg, &lr_http_config_section, "enabled"))
         hc->enabled = false;
+    /* One port is plain HTTP or HTTPS, never both: the first bytes of a
+     * connection do not say which (RFC 9110 §4.2.2: https is its own port). */
+    for (unsigned i = 0; i < hc->nb_tls_listen; i++)
+        for (unsigned j = 0; j < hc->nb_listen; j++)
+            if (hc->tls_listen[i] == hc->listen[j]) {
+                snprintf(why, wl, "[http] tls_listen: port %u is also in [http] listen",
+                         hc->tls_listen[i]);
+                return -EINVAL;
+            }
     if (hc->max_uri_bytes > hc->max_header_bytes) {
         snprintf(why, wl, "[http] max_uri_bytes: %u is above max_header_bytes %u",
                  hc->max_uri_bytes, hc->max_header_bytes);

@@ -17,19 +17,21 @@
 
 struct lr_http_config {
     uint16_t nb_listen;
-    uint16_t listen[LR_MAX_LISTEN]; /* host order; default 80 */
-    char root[LR_PATH_MAX];         /* absolute; default "www" next to the config file */
-    char index[128];                /* default index.html */
-    char server_name[64];           /* default linerate */
-    uint32_t max_header_bytes;      /* default 8k */
-    uint32_t max_headers;           /* default 64 */
-    uint32_t max_uri_bytes;         /* default 2k */
-    uint32_t max_body_bytes;        /* bodies read and discarded, default 1m */
-    uint64_t header_timeout;        /* 408 after, default 10s */
-    uint64_t keepalive_timeout;     /* default 60s */
-    uint32_t max_requests_per_conn; /* 0 = unlimited, default 0 */
-    uint64_t cache_bytes;           /* default 256m */
-    bool enabled;                   /* default yes; off in client mode unless given */
+    uint16_t listen[LR_MAX_LISTEN];     /* host order; default 80 */
+    uint16_t nb_tls_listen;             /* 0 = no HTTPS (default) */
+    uint16_t tls_listen[LR_MAX_LISTEN]; /* host order: HTTPS over [tls] */
+    char root[LR_PATH_MAX];             /* absolute; default "www" next to the config file */
+    char index[128];                    /* default index.html */
+    char server_name[64];               /* default linerate */
+    uint32_t max_header_bytes;          /* default 8k */
+    uint32_t max_headers;               /* default 64 */
+    uint32_t max_uri_bytes;             /* default 2k */
+    uint32_t max_body_bytes;            /* bodies read and discarded, default 1m */
+    uint64_t header_timeout;            /* 408 after, default 10s */
+    uint64_t keepalive_timeout;         /* default 60s */
+    uint32_t max_requests_per_conn;     /* 0 = unlimited, default 0 */
+    uint64_t cache_bytes;               /* default 256m */
+    bool enabled;                       /* default yes; off in client mode unless given */
 };
 
 extern const struct lr_config_section lr_http_config_section;

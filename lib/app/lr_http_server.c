@@ -56,6 +56,7 @@
 #include "lr_tcp.h"
 #include "lr_time.h"
 #include "lr_timer.h"
+#include "lr_tls_module.h"
 
 LR_LOG_DEFINE(http);
 
@@ -1359,6 +1360,13 @@ static int http_module_global_init(const struct lr_config *cfg)
 {
     if (!lr_http_conf(cfg)->enabled)
         return 0;
+    /* First, so a TLS failure leaves no file cache behind (global_fini
+     * runs only after a global_init that returned 0). */
+    if (lr_http_conf(cfg)->nb_tls_listen > 0) {
+        int rc = lr_tls_need_server("[http] tls_listen");
+        if (rc < 0)
+            return rc;
+    }
     char err[512];
     /* Worker ids are below the lcore count; the cache needs an upper bound only. */
     unsigned nb = rte_lcore_count();
@@ -1415,6 +1423,9 @@ static unsigned http_module_ports(const struct lr_config *cfg, struct lr_port_cl
     for (unsigned i = 0; i < lr_http_conf(cfg)->nb_listen && n < LR_PORT_CLAIMS_MAX; i++)
         out[n++] = (struct lr_port_claim){ IPPROTO_TCP, lr_http_conf(cfg)->listen[i],
                                            lr_http_conf(cfg)->listen[i], "[http] listen" };
+    for (unsigned i = 0; i < lr_http_conf(cfg)->nb_tls_listen && n < LR_PORT_CLAIMS_MAX; i++)
+        out[n++] = (struct lr_port_claim){ IPPROTO_TCP, lr_http_conf(cfg)->tls_listen[i],
+                                           lr_http_conf(cfg)->tls_listen[i], "[http] tls_listen" };
     return n;
 }
 
