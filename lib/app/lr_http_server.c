@@ -12,8 +12,11 @@
  *   TCP writable()  -> http_process()  (send more body, resume pipelining)
  *   timer wheel     -> http_timer()    408, keep-alive idle, send stall, linger
  *
- * Input is held, not copied: the connection runs TCP in manual receive mode
- * (lr_tcp_conn_rcv_manual), keeps the received mbuf chain, and reports bytes
+ * The connection is a stream (lr_stream.h): plain TCP on [http] listen, TLS
+ * on [http] tls_listen, the same code over both.
+ *
+ * Input is held, not copied: the connection runs in manual receive mode
+ * (lr_stream_rcv_manual), keeps the received mbuf chain, and reports bytes
  * as consumed only when a request (and its body) has been dealt with. While
  * we hold input, TCP's advertised window shrinks: a client pipelining faster
  * than it reads responses is slowed down by TCP itself, with no buffer of
@@ -23,9 +26,9 @@
  * Output: the response head is composed in a per-worker scratch buffer and
  * copied into an mbuf; the file body follows as external-buffer segments
  * pointing into the file cache (lr_file_cache_attach), queued with
- * lr_tcp_send_mbuf in pieces of at most max(send space, 64 KiB) so a 20 MB
+ * lr_stream_send_mbuf in pieces of at most max(send space, 64 KiB) so a 20 MB
  * file never sits in the send queue at once. A new request is parsed only
- * while lr_tcp_send_space() > 0 (pipelining in order, bounded by the send
+ * while lr_stream_send_space() > 0 (pipelining in order, bounded by the send
  * buffer); otherwise we wait for writable().
  *
  * Closing (RFC 9112 §9.6): after the last response we half-close (FIN after
@@ -52,6 +55,7 @@
 #include "lr_log.h"
 #include "lr_path.h"
 #include "lr_module.h"
+#include "lr_stream.h"
 #include "lr_telemetry.h"
 #include "lr_tcp.h"
 #include "lr_time.h"
@@ -77,7 +81,7 @@ enum http_state {
     HC_BODY_CL,      /* discarding a Content-Length body */
     HC_BODY_CHUNKED, /* discarding a chunked body */
     HC_DRAIN,        /* we sent FIN: discard input until the peer closes */
-    HC_DONE,         /* lr_tcp_close() called: waiting for closed() */
+    HC_DONE,         /* lr_stream_close() called: waiting for closed() */
 };
 
 enum http_tmode {
@@ -136,6 +140,8 @@ struct lr_http_server {
     uint32_t path_len;
     uint16_t nb_listen;
     uint16_t listen[LR_MAX_LISTEN];
+    uint16_t nb_tls_listen;
+    uint16_t tls_listen[LR_MAX_LISTEN];
     struct lr_http_counters cnt;
 };
 
@@ -283,7 +289,7 @@ static void in_consume(struct lr_http_conn *hc, uint32_t n)
         hc->in = NULL;
     }
     if (hc->tcp != NULL)
-        lr_tcp_rcv_consumed(hc->srv->w, hc->tcp, n - left);
+        lr_stream_rcv_consumed(hc->srv->w, hc->tcp, n - left);
 }
 
 static void in_discard_all(struct lr_http_conn *hc)
@@ -293,12 +299,10 @@ static void in_discard_all(struct lr_http_conn *hc)
     in_consume(hc, hc->in_len);
 }
 
-/* Make writable() fire once send space frees (lr_tcp.h: a short send arms it). */
+/* Make writable() fire once send space frees. */
 static void want_writable(struct lr_http_conn *hc)
 {
-    uint8_t b = 0;
-    if (lr_tcp_send_space(hc->tcp) == 0)
-        (void)lr_tcp_send(hc->srv->w, hc->tcp, &b, 1);
+    lr_stream_want_writable(hc->srv->w, hc->tcp);
 }
 
 /* ---- pool ------------------------------------------------------------------ */
@@ -396,7 +400,7 @@ static int attach_body(struct lr_http_server *srv, struct rte_mbuf *head,
 /* How much body to queue now: at least HTTP_BODY_MIN, at most HTTP_BODY_PIECE. */
 static uint64_t body_budget(const struct lr_http_conn *hc, uint64_t left)
 {
-    uint32_t space = lr_tcp_send_space(hc->tcp);
+    uint32_t space = lr_stream_send_space(hc->tcp);
     uint64_t b = RTE_MAX((uint64_t)space, (uint64_t)HTTP_BODY_MIN);
     b = RTE_MIN(b, (uint64_t)HTTP_BODY_PIECE);
     return RTE_MIN(b, left);
@@ -437,7 +441,7 @@ static int http_send(struct lr_http_conn *hc, const char *head, uint32_t hlen,
             }
         }
     }
-    int rc = lr_tcp_send_mbuf(srv->w, hc->tcp, m);
+    int rc = lr_stream_send_mbuf(srv->w, hc->tcp, m);
     if (rc < 0) {
         rte_pktmbuf_free(m);
         return rc == -ENOBUFS ? -ENOBUFS : -ENOTCONN;
@@ -460,7 +464,7 @@ static int http_send_body(struct lr_http_conn *hc)
 {
     struct lr_http_server *srv = hc->srv;
     while (hc->file != NULL) {
-        if (lr_tcp_send_space(hc->tcp) == 0) {
+        if (lr_stream_send_space(hc->tcp) == 0) {
             want_writable(hc);
             timer_arm(hc, HT_SEND, srv->send_stall_us);
             return 1;
@@ -480,7 +484,7 @@ static int http_send_body(struct lr_http_conn *hc)
         }
         int rc = n > k ? attach_body(srv, m, hc->file, hc->off + k, n - k) : 0;
         if (rc == 0)
-            rc = lr_tcp_send_mbuf(srv->w, hc->tcp, m);
+            rc = lr_stream_send_mbuf(srv->w, hc->tcp, m);
         if (rc < 0) {
             rte_pktmbuf_free(m);
             if (rc == -ENOBUFS) {
@@ -750,12 +754,12 @@ static void http_finish(struct lr_http_conn *hc)
         return;
     if (!hc->wr_shut) {
         hc->wr_shut = true;
-        (void)lr_tcp_shutdown_write(srv->w, hc->tcp);
+        (void)lr_stream_shutdown_write(srv->w, hc->tcp);
     }
     if (hc->peer_fin) {
         hc->state = HC_DONE;
         timer_stop(hc);
-        lr_tcp_close(srv->w, hc->tcp); /* closed() follows */
+        lr_stream_close(srv->w, hc->tcp); /* closed() follows */
         return;
     }
     hc->state = HC_DRAIN;
@@ -912,7 +916,7 @@ static void http_process(struct lr_http_conn *hc)
             }
             return;
         }
-        if (lr_tcp_send_space(hc->tcp) == 0) {
+        if (lr_stream_send_space(hc->tcp) == 0) {
             /* Pipelining waits until earlier responses drain (in order). */
             want_writable(hc);
             if (hc->tmode != HT_SEND)
@@ -1059,13 +1063,13 @@ static void http_timer(struct lr_worker *w, struct lr_timer *t)
         struct lr_tcp_conn *c = hc->tcp;
         in_discard_all(hc);
         conn_release(hc);
-        lr_tcp_abort(w, c);
+        lr_stream_abort(w, c);
         break;
     }
     case HT_LINGER:
         hc->state = HC_DONE;
         in_discard_all(hc);
-        lr_tcp_close(w, hc->tcp);
+        lr_stream_close(w, hc->tcp);
         break;
     case HT_RETRY:
         http_process(hc);
@@ -1087,8 +1091,8 @@ static int http_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_
         return -1;
     }
     hc->tcp = c;
-    lr_tcp_conn_ctx_set(c, hc);
-    lr_tcp_conn_rcv_manual(c, true);
+    lr_stream_ctx_set(c, hc);
+    lr_stream_rcv_manual(c, true);
     srv->cnt.conns_accepted++;
     timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
     return 0;
@@ -1096,14 +1100,14 @@ static int http_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_
 
 static void http_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
 {
-    struct lr_http_conn *hc = lr_tcp_conn_ctx_get(c);
+    struct lr_http_conn *hc = lr_stream_ctx_get(c);
     RTE_SET_USED(w);
     uint32_t len = m->pkt_len;
     hc->srv->cnt.rx_bytes += len;
     if (hc->state >= HC_DRAIN) {
         hc->srv->cnt.body_discarded += len;
         rte_pktmbuf_free(m);
-        lr_tcp_rcv_consumed(w, c, len);
+        lr_stream_rcv_consumed(w, c, len);
         return;
     }
     if (hc->in == NULL) {
@@ -1111,7 +1115,7 @@ static void http_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbu
     } else if (rte_pktmbuf_chain(hc->in, m) != 0) {
         /* More segments than an mbuf chain can hold: a peer abusing pipelining. */
         rte_pktmbuf_free(m);
-        lr_tcp_rcv_consumed(w, c, len);
+        lr_stream_rcv_consumed(w, c, len);
         hc->close_after = true;
         http_finish(hc);
         return;
@@ -1123,18 +1127,18 @@ static void http_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbu
 static void http_writable(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     RTE_SET_USED(w);
-    http_process(lr_tcp_conn_ctx_get(c));
+    http_process(lr_stream_ctx_get(c));
 }
 
 static void http_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    struct lr_http_conn *hc = lr_tcp_conn_ctx_get(c);
+    struct lr_http_conn *hc = lr_stream_ctx_get(c);
     hc->peer_fin = true;
     if (hc->state == HC_DRAIN) {
         hc->state = HC_DONE;
         timer_stop(hc);
         in_discard_all(hc);
-        lr_tcp_close(w, c);
+        lr_stream_close(w, c);
         return;
     }
     http_process(hc);
@@ -1144,7 +1148,7 @@ static void http_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_
 {
     RTE_SET_USED(w);
     RTE_SET_USED(reason);
-    struct lr_http_conn *hc = lr_tcp_conn_ctx_get(c);
+    struct lr_http_conn *hc = lr_stream_ctx_get(c);
     if (hc != NULL && hc->in_use)
         conn_release(hc);
 }
@@ -1234,6 +1238,17 @@ int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
         }
         srv->listen[srv->nb_listen++] = cfg->listen[i];
     }
+    /* HTTPS: the same callbacks behind the TLS layer (lr_stream.h). */
+    for (uint16_t i = 0; i < cfg->nb_tls_listen; i++) {
+        int rc = lr_tls_listen(w, cfg->tls_listen[i], &http_listen_ops, srv, &opts);
+        if (rc < 0) {
+            LR_LOG(ERR, http, "worker %u: TLS listen on port %u: %s", w->id, cfg->tls_listen[i],
+                   strerror(-rc));
+            lr_http_server_free(w);
+            return rc;
+        }
+        srv->tls_listen[srv->nb_tls_listen++] = cfg->tls_listen[i];
+    }
     return 0;
 }
 
@@ -1245,6 +1260,9 @@ void lr_http_server_shutdown(struct lr_worker *w)
     for (uint16_t i = 0; i < srv->nb_listen; i++)
         (void)lr_tcp_unlisten(w, srv->listen[i]);
     srv->nb_listen = 0;
+    for (uint16_t i = 0; i < srv->nb_tls_listen; i++)
+        (void)lr_tls_unlisten(w, srv->tls_listen[i]);
+    srv->nb_tls_listen = 0;
     for (uint32_t i = 0; i < srv->nb_conns; i++) {
         struct lr_http_conn *hc = &srv->conns[i];
         if (!hc->in_use)
@@ -1253,7 +1271,7 @@ void lr_http_server_shutdown(struct lr_worker *w)
         in_discard_all(hc);
         conn_release(hc);
         if (c != NULL)
-            lr_tcp_abort(w, c); /* RST; no closed() callback */
+            lr_stream_abort(w, c); /* RST; no closed() callback */
     }
 }
 
@@ -1267,7 +1285,9 @@ void lr_http_server_free(struct lr_worker *w)
             struct lr_http_conn *hc = &srv->conns[i];
             if (!hc->in_use)
                 continue;
-            if (w->tcp != NULL && hc->tcp != NULL) {
+            /* A TLS connection's TCP context is the TLS layer's (its pool
+             * is freed by the tls module). */
+            if (w->tcp != NULL && hc->tcp != NULL && !lr_stream_is_tls(hc->tcp)) {
                 lr_tcp_conn_ctx_set(hc->tcp, NULL);
                 lr_tcp_conn_ops_set(hc->tcp, NULL);
             }
@@ -1280,6 +1300,8 @@ void lr_http_server_free(struct lr_worker *w)
     }
     for (uint16_t i = 0; i < srv->nb_listen && w->tcp != NULL; i++)
         (void)lr_tcp_unlisten(w, srv->listen[i]);
+    for (uint16_t i = 0; i < srv->nb_tls_listen && w->tcp != NULL; i++)
+        (void)lr_tls_unlisten(w, srv->tls_listen[i]);
     rte_free(srv->scratch);
     rte_free(srv->path);
     rte_free(srv->hbuf);

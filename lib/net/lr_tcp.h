@@ -287,6 +287,13 @@ int lr_tcp_send_mbuf(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf
 /** Bytes lr_tcp_send() would accept now (0 when the connection cannot send). */
 uint32_t lr_tcp_send_space(const struct lr_tcp_conn *c);
 
+/**
+ * Ask for writable() once send space is free after the next acknowledgment,
+ * as a refused send does (a layer above that queues bytes of its own, TLS,
+ * waits for space this way). No-op when the connection cannot send.
+ */
+void lr_tcp_want_writable(struct lr_tcp_conn *c);
+
 /** Bytes queued and not yet acknowledged by the peer. */
 uint32_t lr_tcp_send_queued(const struct lr_tcp_conn *c);
 

@@ -585,6 +585,12 @@ static uint32_t tcp_send_space(const struct lr_worker *w, const struct lr_tcp_co
     return lr_tcp_send_space(c);
 }
 
+void lr_tcp_want_writable(struct lr_tcp_conn *c)
+{
+    if (c != NULL && tcp_can_send(c))
+        c->flags |= LR_TCPF_WANT_WRITABLE;
+}
+
 uint32_t lr_tcp_send_queued(const struct lr_tcp_conn *c)
 {
     return c->snd_queued;

@@ -95,18 +95,18 @@ enum lr_tls_fail {
 /** Name of a failure reason ("no_shared_cipher", ...). */
 const char *lr_tls_fail_name(enum lr_tls_fail r);
 
-/* Negotiated cipher suites counted by name (IANA code points, RFC 8446
+/* Negotiated cipher suites counted by name (with "_": telemetry names allow no "-") (IANA code points, RFC 8446
  * §B.4 and RFC 8422/5289); anything else counts as "other". */
 #define LR_TLS_CIPHERS(X)                                                                          \
     X(AES128_GCM_SHA256, 0x1301, "TLS_AES_128_GCM_SHA256")                                         \
     X(AES256_GCM_SHA384, 0x1302, "TLS_AES_256_GCM_SHA384")                                         \
     X(CHACHA20_POLY1305_SHA256, 0x1303, "TLS_CHACHA20_POLY1305_SHA256")                            \
-    X(ECDHE_ECDSA_AES128_GCM, 0xc02b, "ECDHE-ECDSA-AES128-GCM-SHA256")                             \
-    X(ECDHE_ECDSA_AES256_GCM, 0xc02c, "ECDHE-ECDSA-AES256-GCM-SHA384")                             \
-    X(ECDHE_RSA_AES128_GCM, 0xc02f, "ECDHE-RSA-AES128-GCM-SHA256")                                 \
-    X(ECDHE_RSA_AES256_GCM, 0xc030, "ECDHE-RSA-AES256-GCM-SHA384")                                 \
-    X(ECDHE_ECDSA_CHACHA20, 0xcca9, "ECDHE-ECDSA-CHACHA20-POLY1305")                               \
-    X(ECDHE_RSA_CHACHA20, 0xcca8, "ECDHE-RSA-CHACHA20-POLY1305")
+    X(ECDHE_ECDSA_AES128_GCM, 0xc02b, "ECDHE_ECDSA_AES128_GCM_SHA256")                             \
+    X(ECDHE_ECDSA_AES256_GCM, 0xc02c, "ECDHE_ECDSA_AES256_GCM_SHA384")                             \
+    X(ECDHE_RSA_AES128_GCM, 0xc02f, "ECDHE_RSA_AES128_GCM_SHA256")                                 \
+    X(ECDHE_RSA_AES256_GCM, 0xc030, "ECDHE_RSA_AES256_GCM_SHA384")                                 \
+    X(ECDHE_ECDSA_CHACHA20, 0xcca9, "ECDHE_ECDSA_CHACHA20_POLY1305")                               \
+    X(ECDHE_RSA_CHACHA20, 0xcca8, "ECDHE_RSA_CHACHA20_POLY1305")
 
 enum lr_tls_cipher {
 #define LR_X_CIPHER(e, id, n) LR_TLS_CIPHER_##e,

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The byte stream an application sees: plain TCP or TLS over TCP, behind one
+ * ops table, so a server switches tables instead of being rewritten.
+ *
+ * The handle is the TCP connection in both cases (struct lr_tcp_conn *), and
+ * the callbacks are the TCP ones (struct lr_tcp_listen_ops): an application
+ * written against lr_tcp.h keeps its callbacks and replaces its lr_tcp_X()
+ * calls by lr_stream_X(), which dispatch on the connection:
+ *
+ *   plain     lr_tcp.h itself, unchanged semantics;
+ *   TLS       lr_tls_stream.c: the connection's TCP callbacks are the TLS
+ *             layer's; it runs the handshake, calls the application's
+ *             accept() once the handshake completes, hands it decrypted bytes
+ *             as fresh mbufs through data(), and encrypts what it sends.
+ *
+ * The application's context pointer must be set and read with
+ * lr_stream_ctx_set/get (the TCP context of a TLS connection is the TLS
+ * layer's).
+ */
+#ifndef LR_STREAM_H
+#define LR_STREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "lr_tcp.h"
+
+struct lr_stream_ops {
+    const char *name; /* "tcp", "tls" */
+    int (*send)(struct lr_worker *w, struct lr_tcp_conn *c, const void *data, uint32_t len);
+    int (*send_mbuf)(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m);
+    uint32_t (*send_space)(const struct lr_tcp_conn *c);
+    /** writable() is wanted once send space frees (after a refused send). */
+    void (*want_writable)(struct lr_worker *w, struct lr_tcp_conn *c);
+    void (*rcv_manual)(struct lr_tcp_conn *c, bool manual);
+    void (*rcv_consumed)(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t bytes);
+    int (*shutdown_write)(struct lr_worker *w, struct lr_tcp_conn *c);
+    void (*close)(struct lr_worker *w, struct lr_tcp_conn *c);
+    void (*abort)(struct lr_worker *w, struct lr_tcp_conn *c);
+    void (*ctx_set)(struct lr_tcp_conn *c, void *ctx);
+    void *(*ctx_get)(const struct lr_tcp_conn *c);
+};
+
+extern const struct lr_stream_ops lr_stream_tcp_ops;
+extern const struct lr_stream_ops lr_stream_tls_ops;
+
+/** True when @c's TCP callbacks are the TLS layer's. */
+bool lr_stream_is_tls(const struct lr_tcp_conn *c);
+
+static inline const struct lr_stream_ops *lr_stream_of(const struct lr_tcp_conn *c)
+{
+    return lr_stream_is_tls(c) ? &lr_stream_tls_ops : &lr_stream_tcp_ops;
+}
+
+static inline int lr_stream_send(struct lr_worker *w, struct lr_tcp_conn *c, const void *d,
+                                 uint32_t len)
+{
+    return lr_stream_of(c)->send(w, c, d, len);
+}
+static inline int lr_stream_send_mbuf(struct lr_worker *w, struct lr_tcp_conn *c,
+                                      struct rte_mbuf *m)
+{
+    return lr_stream_of(c)->send_mbuf(w, c, m);
+}
+static inline uint32_t lr_stream_send_space(const struct lr_tcp_conn *c)
+{
+    return lr_stream_of(c)->send_space(c);
+}
+static inline void lr_stream_want_writable(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    lr_stream_of(c)->want_writable(w, c);
+}
+static inline void lr_stream_rcv_manual(struct lr_tcp_conn *c, bool manual)
+{
+    lr_stream_of(c)->rcv_manual(c, manual);
+}
+static inline void lr_stream_rcv_consumed(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t n)
+{
+    lr_stream_of(c)->rcv_consumed(w, c, n);
+}
+static inline int lr_stream_shutdown_write(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    return lr_stream_of(c)->shutdown_write(w, c);
+}
+static inline void lr_stream_close(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    lr_stream_of(c)->close(w, c);
+}
+static inline void lr_stream_abort(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    lr_stream_of(c)->abort(w, c);
+}
+static inline void lr_stream_ctx_set(struct lr_tcp_conn *c, void *ctx)
+{
+    lr_stream_of(c)->ctx_set(c, ctx);
+}
+static inline void *lr_stream_ctx_get(const struct lr_tcp_conn *c)
+{
+    return lr_stream_of(c)->ctx_get(c);
+}
+
+/* --- the TLS server side (lr_tls_stream.c, state from the tls module) ---- */
+
+/**
+ * Listen on @port with TLS on every local address of worker @w: like
+ * lr_tcp_listen(), with @ops the application's callbacks (its accept() runs
+ * once the TLS handshake completed). -ENOTSUP when the worker has no TLS
+ * server context ([tls] has no certificate), else as lr_tcp_listen().
+ */
+int lr_tls_listen(struct lr_worker *w, uint16_t port, const struct lr_tcp_listen_ops *ops,
+                  void *ctx, const struct lr_tcp_listen_opts *opts);
+
+/** Stop listening on a TLS port (lr_tcp_unlisten + the listener record). */
+int lr_tls_unlisten(struct lr_worker *w, uint16_t port);
+
+#endif /* LR_STREAM_H */

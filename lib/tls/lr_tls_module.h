@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The "tls" runtime module: the [tls] section, the process-wide TLS state
+ * (certificates parsed once, ticket keys) and each worker's TLS state
+ * (its own engine context, counters, the pool of TLS stream sessions).
+ *
+ * A server above asks for TLS from its global_init (lr_tls_need_server):
+ * the global state is made then, once, from [tls] — with a self-signed
+ * certificate generated at start when [tls] names none (logged). The
+ * module's per-worker init (which runs after every global_init) then gives
+ * every worker its server context and session pool.
+ */
+#ifndef LR_TLS_MODULE_H
+#define LR_TLS_MODULE_H
+
+#include <stdint.h>
+
+#include "lr_module.h"
+#include "lr_tls.h"
+#include "lr_worker.h"
+
+struct lr_tls_stream_pool;
+
+/* Drops and refusals of the stream layer (lr_tls_stream.c), per worker. */
+struct lr_tls_stream_counters {
+    uint64_t hs_refused_cap;      /* TCP accept refused: max_handshakes in progress */
+    uint64_t hs_refused_sessions; /* TCP accept refused: session pool empty */
+    uint64_t hs_timeouts;         /* handshake_timeout fired (also failed_timeout) */
+    uint64_t app_refused;         /* the application's accept() refused */
+    uint64_t truncated;           /* peer closed TCP without close_notify */
+    uint64_t sessions_active;     /* gauge: sessions in use */
+    uint64_t plain_paused;        /* reads paused: the application holds too much */
+    uint64_t tx_retry;            /* encryption deferred: no mbuf / no send space */
+};
+
+struct lr_tls_worker {
+    const struct lr_tls_engine *eng;
+    struct lr_tls_ctx *server; /* NULL when no server asked for TLS */
+    struct lr_tls_counters cnt;
+    struct lr_tls_stream_counters scnt;
+    uint64_t hs_timeout_us;  /* [tls] handshake_timeout */
+    uint32_t max_handshakes; /* [tls] max_handshakes (in progress per worker) */
+    struct lr_tls_stream_pool *pool;
+};
+
+/** The TLS state of worker @w, NULL when the module did not set one up. */
+struct lr_tls_worker *lr_tls_worker(const struct lr_worker *w);
+
+/**
+ * Main lcore, from a module's global_init: this process serves TLS (@who
+ * names the key that asks, "[http] tls_listen", for the log). Makes the
+ * global state on the first call. 0 or -errno (logged with the reason).
+ */
+int lr_tls_need_server(const char *who);
+
+/* The session pool of the stream layer (lr_tls_stream.c), made and freed by
+ * the module's per-worker init/fini on w->socket: @n sessions. 0 or -errno. */
+int lr_tls_stream_pool_create(struct lr_tls_worker *tw, uint32_t n, int socket);
+void lr_tls_stream_pool_free(struct lr_tls_worker *tw);
+/** Emit the stream counters (walk order fixed). */
+void lr_tls_stream_counters_foreach(const struct lr_tls_stream_counters *c, lr_module_counter_fn fn,
+                                    void *arg);
+
+extern const struct lr_module lr_tls_module;
+
+#endif /* LR_TLS_MODULE_H */
