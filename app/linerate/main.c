@@ -210,6 +210,7 @@ static int run(const struct lr_config *cfg)
         while (!lr_quit) {
             rte_delay_us_sleep(LR_MAIN_TICK_US);
             uint64_t now = lr_time_now_us();
+            lr_runtime_tick(&rt, now);
             if (cfg->stats.interval != 0 && now - prev.t_us >= cfg->stats.interval)
                 lr_stats_print_line(stdout, &rt, &prev, now);
             if (lr_client_main_tick(&rt.view, now, stdout))

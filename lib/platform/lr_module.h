@@ -148,6 +148,10 @@ struct lr_module {
     void (*poll)(struct lr_worker *w);
     /** On the worker lcore when it stops (send FIN/RST), before the last TX flush. */
     void (*shutdown)(struct lr_worker *w);
+    /** On the main lcore, every few tens of milliseconds while the workers
+     *  run (the control loop): process-wide periodic work such as rotating
+     *  keys the workers read. Must not block. */
+    void (*tick)(uint64_t now_us);
     /** On the main lcore: emit every counter of this worker's module by name,
      *  in the same order every time. Gives /linerate/<name> too. */
     void (*walk)(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);

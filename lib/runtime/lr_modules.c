@@ -299,3 +299,14 @@ void lr_runtime_modules_walk(const struct lr_worker_set *ws, uint16_t id, lr_mod
             mods[k]->walk(rt->workers[id], module_tag_one, &t);
     }
 }
+
+void lr_runtime_tick(const struct lr_runtime *rt, uint64_t now_us)
+{
+    unsigned nmod;
+    const struct lr_module *const *mods = lr_runtime_modules(&nmod);
+
+    /* Only modules whose global state is up (global_init ran). */
+    for (unsigned k = 0; k < nmod && k < rt->globals_up; k++)
+        if (mods[k]->tick != NULL)
+            mods[k]->tick(now_us);
+}

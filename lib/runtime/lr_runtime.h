@@ -120,6 +120,10 @@ void lr_modules_foreach(const struct lr_runtime *rt, lr_counter_fn fn, void *arg
 void lr_runtime_modules_walk(const struct lr_worker_set *ws, uint16_t id, lr_module_walk_fn fn,
                              void *arg);
 
+/** Main lcore, from the control loop while the workers run: every module's
+ *  tick hook, in module order (@now_us: lr_time_now_us()). */
+void lr_runtime_tick(const struct lr_runtime *rt, uint64_t now_us);
+
 /** The modules in the order they run (init, poll); *n receives the count. */
 const struct lr_module *const *lr_runtime_modules(unsigned *n);
 

@@ -27,6 +27,7 @@
 #include <rte_mbuf.h>
 
 #include "lr_tcp.h"
+#include "lr_tls.h"
 
 struct lr_stream_ops {
     const char *name; /* "tcp", "tls" */
@@ -115,5 +116,61 @@ int lr_tls_listen(struct lr_worker *w, uint16_t port, const struct lr_tcp_listen
 
 /** Stop listening on a TLS port (lr_tcp_unlisten + the listener record). */
 int lr_tls_unlisten(struct lr_worker *w, uint16_t port);
+
+/**
+ * Make the existing TCP connection @c (plain until now, the application's)
+ * a TLS server stream from its next received byte on: explicit TLS, FTP's
+ * AUTH TLS (RFC 4217 §4) on the control connection and a PROT P data
+ * connection (RFC 4217 §9). Bytes @c received before are not looked at:
+ * the caller throws away any plaintext it still holds (CVE-2011-0411).
+ * From now on @c's callbacks are @ops and its context is the one it had
+ * (read it with lr_stream_ctx_get); @ops->connected() runs once the
+ * handshake completed; a failed handshake ends in @ops->closed() (ask
+ * lr_stream_tls_info() there why). Under [tls] max_handshakes like
+ * lr_tls_listen's connections. 0, or -ENOTSUP (no TLS server context),
+ * -EBUSY (max_handshakes in progress), -ENOSPC (no session free), -ENOMEM;
+ * on error @c is left as it was (still plain).
+ */
+int lr_tls_server_start(struct lr_worker *w, struct lr_tcp_conn *c,
+                        const struct lr_tcp_conn_ops *ops);
+
+/* Options of a TLS client connection (lr_tls_connect). */
+struct lr_tls_connect_opts {
+    const char
+        *sni; /* server name sent (RFC 6066 §3), NULL = none; verified with [client] ca_file */
+    const uint8_t
+        *session; /* a session saved by lr_tls_session_save to resume, NULL = full handshake */
+    uint32_t session_len;
+};
+
+/**
+ * Open a TLS client connection: lr_tcp_connect(), then the handshake once
+ * TCP is established (ALPN from [tls] alpn). @ops->connected() runs when
+ * the handshake completed; a refused TCP open or a failed handshake ends
+ * in @ops->closed() (lr_stream_tls_info() says whether TLS failed and
+ * why). The handle is the TCP connection; use lr_stream_* on it. NULL with
+ * rte_errno: ENOTSUP (no TLS client context: lr_tls_need_client was not
+ * called), ENOSPC (no session free), or lr_tcp_connect's errors.
+ */
+struct lr_tcp_conn *lr_tls_connect(struct lr_worker *w, rte_be32_t dst, uint16_t dport,
+                                   rte_be32_t src, uint16_t sport,
+                                   const struct lr_tcp_conn_ops *ops, void *ctx,
+                                   const struct lr_tls_connect_opts *opts);
+
+/**
+ * What the TLS stream @c negotiated or why it failed (struct lr_tls_conn_info,
+ * lr_tls.h); valid in every callback, closed() included. false when @c is
+ * not a TLS stream.
+ */
+bool lr_stream_tls_info(const struct lr_tcp_conn *c, struct lr_tls_conn_info *out);
+
+/**
+ * Client: serialise @c's session for a later resumption
+ * (lr_tls_connect_opts.session). Bytes written, 0 when the server gave no
+ * resumable session (yet: TLS 1.3 tickets come after the handshake, so
+ * save from closed()), -ENOSPC when @cap is short, -EINVAL when @c is not a
+ * TLS client stream.
+ */
+int lr_tls_session_save(const struct lr_tcp_conn *c, uint8_t *buf, uint32_t cap);
 
 #endif /* LR_STREAM_H */

@@ -46,6 +46,12 @@ static const struct lr_config_key tls_keys[] = {
                   "handshakes in progress per worker; more are refused with RST"),
     LR_CONFIG_KEY(T, "max_sessions", max_sessions, LR_CFG_UINT, 0, 1u << 24, "0",
                   "TLS connections per worker; 0 = [tcp] max_conns"),
+    LR_CONFIG_KEY(T, "handshake_budget", handshake_budget, LR_CFG_UINT, 0, 1u << 20, "16",
+                  "handshake steps per poll loop per worker (a flood waits, established "
+                  "connections keep the CPU); 0 = no limit"),
+    LR_CONFIG_KEY(T, "ticket_rotate", ticket_rotate, LR_CFG_TIME, 0, UINT64_C(604800000000), "1h",
+                  "session ticket key rotation period; a ticket stays valid for two periods; "
+                  "0 = never rotate"),
 };
 
 /* The configuration file's directory, absolute (the base of LR_CFG_PATH
@@ -168,7 +174,7 @@ static int tls_paths(const struct lr_config *cfg, const void *sec, char *err, si
 
 const struct lr_config_section lr_tls_config_section = {
     .name = "tls",
-    .help = "TLS 1.2/1.3 for the servers (HTTPS on [http] tls_listen)",
+    .help = "TLS 1.2/1.3 for the servers (HTTPS on [http] tls_listen, FTPS) and client mode",
     .size = sizeof(T),
     .keys = tls_keys,
     .nb_keys = RTE_DIM(tls_keys),

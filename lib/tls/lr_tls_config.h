@@ -32,6 +32,8 @@ struct lr_tls_config {
     uint64_t handshake_timeout; /* us, default 10s */
     uint32_t max_handshakes;    /* in progress per worker, default 1024 */
     uint32_t max_sessions;      /* per worker; 0 = [tcp] max_conns */
+    uint32_t handshake_budget;  /* handshake steps per poll loop per worker; 0 = no limit */
+    uint64_t ticket_rotate;     /* us between ticket key rotations, 0 = never; default 1h */
 };
 
 extern const struct lr_config_section lr_tls_config_section;

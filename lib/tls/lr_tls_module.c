@@ -13,14 +13,21 @@
  *   init (worker)   when the global state exists: the worker's own server
  *                   context (library context, SSL_CTX), counters and the
  *                   stream layer's session pool, on the worker's socket.
+ *   lr_tls_need_client (client mode's global_init)
+ *                   the same state without certificates when no server
+ *                   asked, with client mode's CA file; every worker gets
+ *                   a client context too.
+ *   tick (main)     rotates the ticket keys every [tls] ticket_rotate.
  *   poll (worker)   picks up rotated ticket keys (a sequence compare when
- *                   nothing changed).
+ *                   nothing changed); a fresh handshake budget for the
+ *                   stream layer, spent first on handshakes put off.
  *   walk            the engine's counters, then the stream layer's.
  *
  * The engine is OpenSSL's (lr_tls_engine_openssl); the module only goes
  * through the engine table.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +50,14 @@ static const struct lr_config *tls_cfg;
 static const struct lr_tls_engine *tls_eng = &lr_tls_engine_openssl;
 static struct lr_tls_global *tls_global;
 static struct lr_tls_selfsigned tls_selfsigned;
+static bool tls_selfsigned_logged;
+static bool tls_want_server;   /* a server asked (lr_tls_need_server) */
+static bool tls_want_client;   /* client mode asked (lr_tls_need_client) */
+static bool tls_global_server; /* tls_global holds the certificates */
+static bool tls_global_ca;     /* tls_global holds the CA file */
+static char tls_ca_file[LR_PATH_MAX];
+static uint64_t tls_rotate_us;   /* [tls] ticket_rotate, 0 = never */
+static uint64_t tls_next_rotate; /* main lcore: when the next rotation is due */
 
 /* This module's w->slot[] (lr_worker_slot). */
 static unsigned tls_slot;
@@ -58,12 +73,14 @@ static const char *or_null(const char *s)
     return s[0] != '\0' ? s : NULL;
 }
 
-int lr_tls_need_server(const char *who)
+/* Build the engine's global state from [tls]: with the certificates when a
+ * server asked (a self-signed pair when [tls] names none), with the CA file
+ * when client mode verifies. Replaces the state made before (main lcore,
+ * before any worker context exists: nothing refers to it yet). */
+static int tls_global_make(const char *who)
 {
     char err[512];
 
-    if (tls_global != NULL)
-        return 0;
     if (tls_cfg == NULL) {
         LR_LOG(ERR, tls, "%s: TLS asked for before the tls module's global_init", who);
         return -EINVAL;
@@ -82,7 +99,10 @@ int lr_tls_need_server(const char *who)
         p.groups = or_null(tc->groups);
         p.alpn = tc->alpn; /* "" = offer none */
     }
-    if (p.cert == NULL) {
+    p.ca_file = or_null(tls_ca_file);
+    if (!tls_want_server) {
+        p.cert = p.key = NULL; /* client only */
+    } else if (p.cert == NULL) {
         int rc = lr_tls_selfsigned_create(&tls_selfsigned, NULL, err, sizeof(err));
         if (rc < 0) {
             LR_LOG(ERR, tls, "%s: %s", who, err);
@@ -90,11 +110,16 @@ int lr_tls_need_server(const char *who)
         }
         p.cert = tls_selfsigned.cert;
         p.key = tls_selfsigned.key;
-        LR_LOG(WARNING, tls,
-               "no [tls] cert configured: serving a self-signed certificate generated at "
-               "start (ECDSA P-256, CN=" LR_TLS_SELFSIGNED_CN ") for %s",
-               who);
+        if (!tls_selfsigned_logged)
+            LR_LOG(WARNING, tls,
+                   "no [tls] cert configured: serving a self-signed certificate generated at "
+                   "start (ECDSA P-256, CN=" LR_TLS_SELFSIGNED_CN ") for %s",
+                   who);
+        tls_selfsigned_logged = true;
     }
+    if (tls_global != NULL)
+        tls_eng->global_free(tls_global);
+    tls_global = NULL;
     int rc = tls_eng->global_init(&p, &tls_global, err, sizeof(err));
     /* The engine keeps the pair decoded in memory (DER) and never reads the
      * files again: the generated key leaves the disk now, so a process that
@@ -105,13 +130,68 @@ int lr_tls_need_server(const char *who)
         tls_global = NULL;
         return rc;
     }
+    tls_global_server = tls_want_server;
+    tls_global_ca = p.ca_file != NULL;
     return 0;
+}
+
+int lr_tls_need_server(const char *who)
+{
+    tls_want_server = true;
+    if (tls_global != NULL && tls_global_server)
+        return 0;
+    return tls_global_make(who);
+}
+
+int lr_tls_need_client(const char *who, const char *ca_file)
+{
+    if (ca_file != NULL && ca_file[0] != '\0') {
+        if (tls_ca_file[0] != '\0' && strcmp(tls_ca_file, ca_file) != 0) {
+            LR_LOG(ERR, tls, "%s: a second CA file (%s, %s before)", who, ca_file, tls_ca_file);
+            return -EINVAL;
+        }
+        if (strlen(ca_file) >= sizeof(tls_ca_file)) {
+            LR_LOG(ERR, tls, "%s: CA file name too long", who);
+            return -ENAMETOOLONG;
+        }
+        snprintf(tls_ca_file, sizeof(tls_ca_file), "%s", ca_file);
+    }
+    tls_want_client = true;
+    if (tls_global != NULL && (tls_global_ca || tls_ca_file[0] == '\0'))
+        return 0;
+    return tls_global_make(who);
 }
 
 static int tls_module_global_init(const struct lr_config *cfg)
 {
     tls_cfg = cfg;
+    const struct lr_tls_config *tc = lr_config_section(cfg, &lr_tls_config_section);
+    tls_rotate_us = tc != NULL ? tc->ticket_rotate : 0;
+    tls_next_rotate = 0;
     return 0;
+}
+
+/* Main lcore: rotate the ticket keys every [tls] ticket_rotate (RFC 8446
+ * §4.6.1 leaves the key lifetime to the server; RFC 5077 §5.5 advises
+ * rotating). The workers copy the new keys in their poll
+ * (engine->ctx_refresh); tickets under the previous key stay valid one more
+ * period. */
+static void tls_module_tick(uint64_t now)
+{
+    if (tls_global == NULL || !tls_global_server || tls_rotate_us == 0)
+        return;
+    if (tls_next_rotate == 0) {
+        tls_next_rotate = now + tls_rotate_us;
+        return;
+    }
+    if (now < tls_next_rotate)
+        return;
+    tls_next_rotate = now + tls_rotate_us;
+    int rc = tls_eng->tickets_rotate(tls_global);
+    if (rc < 0)
+        LR_LOG(ERR, tls, "ticket key rotation failed: %s (the current key stays)", strerror(-rc));
+    else
+        LR_LOG(INFO, tls, "session ticket keys rotated");
 }
 
 static void tls_module_global_fini(void)
@@ -121,6 +201,9 @@ static void tls_module_global_fini(void)
     tls_global = NULL;
     lr_tls_selfsigned_remove(&tls_selfsigned);
     tls_cfg = NULL;
+    tls_want_server = tls_want_client = tls_global_server = tls_global_ca = false;
+    tls_selfsigned_logged = false;
+    tls_ca_file[0] = '\0';
 }
 
 static void tls_module_fini(struct lr_worker *w)
@@ -131,6 +214,8 @@ static void tls_module_fini(struct lr_worker *w)
     lr_tls_stream_pool_free(tw);
     if (tw->server != NULL)
         tw->eng->ctx_destroy(tw->server);
+    if (tw->client != NULL)
+        tw->eng->ctx_destroy(tw->client);
     rte_free(tw);
     w->slot[tls_slot] = NULL;
 }
@@ -153,16 +238,31 @@ static int tls_module_init(struct lr_worker *w)
     tw->eng = tls_eng;
     tw->hs_timeout_us = tc->handshake_timeout;
     tw->max_handshakes = tc->max_handshakes ? tc->max_handshakes : 1;
+    tw->hs_budget = tc->handshake_budget ? tc->handshake_budget : UINT32_MAX;
+    tw->hs_left = tw->hs_budget;
     w->slot[tls_slot] = tw;
 
     char err[512];
-    int rc =
-        tw->eng->ctx_create(tls_global, LR_TLS_SERVER, &tw->cnt, &tw->server, err, sizeof(err));
-    if (rc < 0) {
-        LR_LOG(ERR, tls, "worker %u: server context: %s", w->id, err);
-        tw->server = NULL;
-        tls_module_fini(w);
-        return rc;
+    int rc = 0;
+    if (tls_global_server) {
+        rc =
+            tw->eng->ctx_create(tls_global, LR_TLS_SERVER, &tw->cnt, &tw->server, err, sizeof(err));
+        if (rc < 0) {
+            LR_LOG(ERR, tls, "worker %u: server context: %s", w->id, err);
+            tw->server = NULL;
+            tls_module_fini(w);
+            return rc;
+        }
+    }
+    if (tls_want_client) {
+        rc =
+            tw->eng->ctx_create(tls_global, LR_TLS_CLIENT, &tw->cnt, &tw->client, err, sizeof(err));
+        if (rc < 0) {
+            LR_LOG(ERR, tls, "worker %u: client context: %s", w->id, err);
+            tw->client = NULL;
+            tls_module_fini(w);
+            return rc;
+        }
     }
     uint32_t n = tc->max_sessions ? tc->max_sessions : w->cfg->tcp.max_conns;
     rc = lr_tls_stream_pool_create(tw, n ? n : 1, (int)w->socket);
@@ -177,8 +277,11 @@ static int tls_module_init(struct lr_worker *w)
 static void tls_module_poll(struct lr_worker *w)
 {
     struct lr_tls_worker *tw = lr_tls_worker(w);
-    if (tw != NULL && tw->server != NULL)
+    if (tw == NULL)
+        return;
+    if (tw->server != NULL)
         tw->eng->ctx_refresh(tw->server);
+    lr_tls_stream_poll(w, tw);
 }
 
 /* Nothing without TLS state: then no worker of this run has any (the global
@@ -202,6 +305,7 @@ const struct lr_module lr_tls_module = {
     .init = tls_module_init,
     .fini = tls_module_fini,
     .poll = tls_module_poll,
+    .tick = tls_module_tick,
     .walk = tls_module_walk,
     .gauges = LR_MODULE_GAUGES("handshakes_in_progress", "sessions_active"),
 };

@@ -8,7 +8,8 @@
  * the global state is made then, once, from [tls] — with a self-signed
  * certificate generated at start when [tls] names none (logged). The
  * module's per-worker init (which runs after every global_init) then gives
- * every worker its server context and session pool.
+ * every worker its server context and session pool. Client mode asks the
+ * same way for client contexts (lr_tls_need_client).
  */
 #ifndef LR_TLS_MODULE_H
 #define LR_TLS_MODULE_H
@@ -31,15 +32,22 @@ struct lr_tls_stream_counters {
     uint64_t sessions_active;     /* gauge: sessions in use */
     uint64_t plain_paused;        /* reads paused: the application holds too much */
     uint64_t tx_retry;            /* encryption deferred: no mbuf / no send space */
+    uint64_t hs_deferred;         /* handshake steps put off: [tls] handshake_budget spent */
+    uint64_t client_no_session;   /* lr_tls_connect refused: session pool empty */
+    uint64_t starttls;            /* plain connections made TLS (lr_tls_server_start) */
+    uint64_t starttls_refused;    /* lr_tls_server_start refused (cap, pool, memory) */
 };
 
 struct lr_tls_worker {
     const struct lr_tls_engine *eng;
     struct lr_tls_ctx *server; /* NULL when no server asked for TLS */
+    struct lr_tls_ctx *client; /* NULL when client mode does not use TLS */
     struct lr_tls_counters cnt;
     struct lr_tls_stream_counters scnt;
     uint64_t hs_timeout_us;  /* [tls] handshake_timeout */
     uint32_t max_handshakes; /* [tls] max_handshakes (in progress per worker) */
+    uint32_t hs_budget;      /* [tls] handshake_budget, UINT32_MAX = no limit */
+    uint32_t hs_left;        /* handshake steps left in this poll loop */
     struct lr_tls_stream_pool *pool;
 };
 
@@ -53,10 +61,22 @@ struct lr_tls_worker *lr_tls_worker(const struct lr_worker *w);
  */
 int lr_tls_need_server(const char *who);
 
+/**
+ * Main lcore, from a module's global_init: this process opens TLS client
+ * connections (lr_tls_connect); @ca_file (NULL or "" = no verification,
+ * the load generator's default) is the CA bundle that server certificates
+ * and the SNI name are verified against. Every worker gets a client
+ * context. 0 or -errno (logged).
+ */
+int lr_tls_need_client(const char *who, const char *ca_file);
+
 /* The session pool of the stream layer (lr_tls_stream.c), made and freed by
  * the module's per-worker init/fini on w->socket: @n sessions. 0 or -errno. */
 int lr_tls_stream_pool_create(struct lr_tls_worker *tw, uint32_t n, int socket);
 void lr_tls_stream_pool_free(struct lr_tls_worker *tw);
+/** Worker poll: a fresh handshake budget, spent first on the handshakes
+ *  that were put off (oldest first). */
+void lr_tls_stream_poll(struct lr_worker *w, struct lr_tls_worker *tw);
 /** Emit the stream counters (walk order fixed). */
 void lr_tls_stream_counters_foreach(const struct lr_tls_stream_counters *c, lr_module_counter_fn fn,
                                     void *arg);

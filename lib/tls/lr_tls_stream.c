@@ -31,15 +31,28 @@
  *   TCP FIN        without close_notify first: counted as truncated; the
  *                  application sees peer_closed() as with plain TCP.
  *
+ *   start TLS      lr_tls_server_start: a plain connection of the
+ *                  application becomes a TLS server stream (FTP's AUTH TLS,
+ *                  PROT P data connections); connected() says the
+ *                  handshake is done.
+ *   client         lr_tls_connect: TCP's connect, the ClientHello once TCP
+ *                  is up, connected() once the handshake is done.
+ *   budget         at most [tls] handshake_budget handshake steps per poll
+ *                  loop; the others wait on the pool's deferred list (FIFO)
+ *                  for the next loops: a flood of ClientHellos costs the
+ *                  established connections a bounded share of each loop.
+ *
  * Re-entrancy: the application may call any stream op from its callbacks,
  * including abort; a session is freed only when no call of ours is on the
  * stack (depth) — until then it is marked dead.
  */
 #include <errno.h>
+#include <sys/queue.h>
 #include <stddef.h>
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -95,10 +108,12 @@ struct tls_sess {
     struct lr_tls_stream_pool *pool;
     struct lr_tcp_conn *tcp; /* NULL once TCP let go of it */
     struct lr_tls_conn *tls;
-    const struct tls_listener *lis;
+    const struct lr_tcp_conn_ops *app; /* the application's callbacks */
+    const struct tls_listener *lis;    /* accepted on a TLS port, else NULL */
     void *app_ctx;
-    struct rte_mbuf *pend;     /* plaintext chain being encrypted */
-    struct rte_mbuf *pend_seg; /* its segment at pend_off */
+    TAILQ_ENTRY(tls_sess) defer_link; /* on the pool's deferred list */
+    struct rte_mbuf *pend;            /* plaintext chain being encrypted */
+    struct rte_mbuf *pend_seg;        /* its segment at pend_off */
     uint32_t pend_off;
     uint32_t plain_held; /* delivered to the app and not consumed (manual) */
     uint32_t next_free;
@@ -118,6 +133,9 @@ struct tls_sess {
     bool dead;
     bool rerun;
     bool retry_armed;
+    bool client;   /* lr_tls_connect: we send the ClientHello */
+    bool tcp_up;   /* client: TCP is established */
+    bool deferred; /* on the deferred list: the handshake budget was spent */
     struct lr_timer timer;
     struct lr_tls_io io;
 };
@@ -127,6 +145,7 @@ struct lr_tls_stream_pool {
     struct tls_sess *s;
     uint32_t n;
     uint32_t free_head;
+    TAILQ_HEAD(, tls_sess) deferred; /* handshakes put off, oldest first */
     struct tls_listener lis[TLS_LISTEN_MAX];
 };
 
@@ -144,7 +163,7 @@ static inline struct tls_sess *sess_of(const struct lr_tcp_conn *c)
 
 static const struct lr_tcp_conn_ops *app_ops(const struct tls_sess *s)
 {
-    return &s->lis->app->conn;
+    return s->app;
 }
 
 static void tls_timer(struct lr_worker *w, struct lr_timer *t);
@@ -167,6 +186,9 @@ static void sess_free(struct lr_worker *w, struct tls_sess *s)
 {
     struct lr_tls_stream_pool *p = s->pool;
     lr_timer_cancel(&w->timers, &s->timer);
+    if (s->deferred)
+        TAILQ_REMOVE(&p->deferred, s, defer_link);
+    s->deferred = false;
     if (s->tls != NULL)
         p->tw->eng->free(s->tls);
     s->tls = NULL;
@@ -332,6 +354,24 @@ static void sess_run(struct lr_worker *w, struct tls_sess *s)
     if (s->failed || s->dead || s->tcp == NULL)
         return;
     if (!s->established) {
+        if (s->client && !s->tcp_up)
+            return; /* the ClientHello waits for TCP's connected() */
+        /* [tls] handshake_budget: a flood of handshakes waits for the next
+         * poll loops, so established connections keep the CPU. */
+        if (tw->hs_left == 0) {
+            if (!s->deferred) {
+                s->deferred = true;
+                TAILQ_INSERT_TAIL(&s->pool->deferred, s, defer_link);
+                tw->scnt.hs_deferred++;
+            }
+            return;
+        }
+        if (tw->hs_budget != UINT32_MAX)
+            tw->hs_left--;
+        if (s->deferred) { /* its turn came before the poll's */
+            TAILQ_REMOVE(&s->pool->deferred, s, defer_link);
+            s->deferred = false;
+        }
         tx_budget(s);
         int rc = tw->eng->handshake(s->tls);
         sess_sync(w, s);
@@ -352,15 +392,25 @@ static void sess_run(struct lr_worker *w, struct tls_sess *s)
         }
         s->established = true;
         lr_timer_cancel(&w->timers, &s->timer);
-        /* The application sees the connection now, as TCP's accept(). */
-        if (s->lis->app->accept != NULL && s->lis->app->accept(w, s->tcp, s->lis->app_ctx) < 0) {
-            tw->scnt.app_refused++;
-            s->app_closed = true;
-            s->shut = s->close_asked = true;
-            sess_finish_shut(w, s);
-            return;
+        if (s->lis == NULL) {
+            /* A client, or a connection made TLS by the application: it
+             * knows the connection and learns that TLS is up. */
+            if (app_ops(s)->connected != NULL)
+                app_ops(s)->connected(w, s->tcp);
+            if (s->dead || s->failed || s->tcp == NULL)
+                return;
+        } else {
+            /* The application sees the connection now, as TCP's accept(). */
+            if (s->lis->app->accept != NULL &&
+                s->lis->app->accept(w, s->tcp, s->lis->app_ctx) < 0) {
+                tw->scnt.app_refused++;
+                s->app_closed = true;
+                s->shut = s->close_asked = true;
+                sess_finish_shut(w, s);
+                return;
+            }
+            s->app_knows = true;
         }
-        s->app_knows = true;
     }
     sess_read(w, s);
 }
@@ -454,6 +504,8 @@ static int tls_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_c
     }
     s->tcp = c;
     s->lis = l;
+    s->app = &l->app->conn;
+    s->app_ctx = l->app_ctx; /* as TCP: the listener's until accept() sets one */
     lr_tls_io_init(&s->io, w->pool, 0, 0, &tw->cnt.io);
     struct lr_tls_conn_opts o = { .now = w->now };
     s->tls = tw->eng->init(tw->server, &s->io, &o);
@@ -525,7 +577,8 @@ static void tls_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_c
         return;
     struct lr_tls_worker *tw = s->pool->tw;
     s->depth++;
-    if (!s->established && !s->failed && s->tls != NULL && why != LR_TCP_CLOSE_SHUTDOWN)
+    if (!s->established && !s->failed && s->tls != NULL && why != LR_TCP_CLOSE_SHUTDOWN &&
+        (!s->client || s->tcp_up))
         tw->eng->set_failed(s->tls, why == LR_TCP_CLOSE_TIMEOUT ? LR_TLS_FAIL_TIMEOUT
                                                                 : LR_TLS_FAIL_TRUNCATED);
     if (s->app_knows && app_ops(s)->closed != NULL)
@@ -552,10 +605,25 @@ static void tls_timer(struct lr_worker *w, struct lr_timer *t)
     sess_leave(w, s);
 }
 
+/* Client: TCP is up, the ClientHello goes out. */
+static void tls_connected(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    struct tls_sess *s = sess_of(c);
+    struct lr_tls_worker *tw = s->pool->tw;
+    s->depth++;
+    s->tcp_up = true;
+    lr_tcp_conn_rcv_manual(c, true);
+    if (tw->hs_timeout_us > 0)
+        lr_timer_arm(&w->timers, &s->timer, w->now + tw->hs_timeout_us);
+    sess_run(w, s);
+    sess_leave(w, s);
+}
+
 static const struct lr_tcp_listen_ops tls_listen_ops = {
     .accept = tls_accept,
     .conn =
         {
+            .connected = tls_connected,
             .data = tls_data,
             .writable = tls_writable,
             .peer_closed = tls_peer_closed,
@@ -780,6 +848,134 @@ int lr_tls_unlisten(struct lr_worker *w, uint16_t port)
     return -ENOENT;
 }
 
+int lr_tls_server_start(struct lr_worker *w, struct lr_tcp_conn *c,
+                        const struct lr_tcp_conn_ops *ops)
+{
+    struct lr_tls_worker *tw = lr_tls_worker(w);
+    if (tw == NULL || tw->server == NULL || tw->pool == NULL)
+        return -ENOTSUP;
+    if (c == NULL || ops == NULL || ops->data == NULL || lr_stream_is_tls(c))
+        return -EINVAL;
+    if (tw->cnt.in_progress >= tw->max_handshakes) {
+        tw->scnt.starttls_refused++;
+        return -EBUSY;
+    }
+    struct tls_sess *s = sess_alloc(tw->pool);
+    if (s == NULL) {
+        tw->scnt.starttls_refused++;
+        return -ENOSPC;
+    }
+    s->tcp = c;
+    s->app = ops;
+    s->app_ctx = lr_tcp_conn_ctx_get(c);
+    s->app_knows = true; /* the application holds the connection already */
+    lr_tls_io_init(&s->io, w->pool, 0, 0, &tw->cnt.io);
+    struct lr_tls_conn_opts o = { .now = w->now };
+    s->tls = tw->eng->init(tw->server, &s->io, &o);
+    if (s->tls == NULL) {
+        sess_free(w, s);
+        tw->scnt.starttls_refused++;
+        return -ENOMEM;
+    }
+    /* From the next byte on, what TCP delivers is ciphertext for us. */
+    lr_tcp_conn_ctx_set(c, s);
+    lr_tcp_conn_ops_set(c, &tls_listen_ops.conn);
+    lr_tcp_conn_rcv_manual(c, true);
+    if (tw->hs_timeout_us > 0)
+        lr_timer_arm(&w->timers, &s->timer, w->now + tw->hs_timeout_us);
+    tw->scnt.starttls++;
+    return 0;
+}
+
+struct lr_tcp_conn *lr_tls_connect(struct lr_worker *w, rte_be32_t dst, uint16_t dport,
+                                   rte_be32_t src, uint16_t sport,
+                                   const struct lr_tcp_conn_ops *ops, void *ctx,
+                                   const struct lr_tls_connect_opts *opts)
+{
+    struct lr_tls_worker *tw = lr_tls_worker(w);
+    if (tw == NULL || tw->client == NULL || tw->pool == NULL) {
+        rte_errno = ENOTSUP;
+        return NULL;
+    }
+    if (ops == NULL || ops->data == NULL) {
+        rte_errno = EINVAL;
+        return NULL;
+    }
+    struct tls_sess *s = sess_alloc(tw->pool);
+    if (s == NULL) {
+        tw->scnt.client_no_session++;
+        rte_errno = ENOSPC;
+        return NULL;
+    }
+    s->client = true;
+    s->app = ops;
+    s->app_ctx = ctx;
+    s->app_knows = true;
+    lr_tls_io_init(&s->io, w->pool, 0, 0, &tw->cnt.io);
+    /* The engine connection now: SNI and the session to resume are taken
+     * by it here, the caller's buffers need not stay. */
+    struct lr_tls_conn_opts o = { .now = w->now };
+    if (opts != NULL) {
+        o.sni = opts->sni;
+        o.session = opts->session;
+        o.session_len = opts->session_len;
+    }
+    s->tls = tw->eng->init(tw->client, &s->io, &o);
+    if (s->tls == NULL) {
+        sess_free(w, s);
+        rte_errno = ENOMEM;
+        return NULL;
+    }
+    struct lr_tcp_conn *c = lr_tcp_connect(w, dst, dport, src, sport, &tls_listen_ops.conn, s);
+    if (c == NULL) {
+        int e = rte_errno;
+        sess_free(w, s);
+        rte_errno = e;
+        return NULL;
+    }
+    s->tcp = c;
+    return c;
+}
+
+bool lr_stream_tls_info(const struct lr_tcp_conn *c, struct lr_tls_conn_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (c == NULL || !lr_stream_is_tls(c))
+        return false;
+    const struct tls_sess *s = sess_of(c);
+    if (s == NULL)
+        return false;
+    if (s->tls != NULL)
+        s->pool->tw->eng->info(s->tls, out);
+    return true;
+}
+
+int lr_tls_session_save(const struct lr_tcp_conn *c, uint8_t *buf, uint32_t cap)
+{
+    if (c == NULL || !lr_stream_is_tls(c))
+        return -EINVAL;
+    const struct tls_sess *s = sess_of(c);
+    if (s == NULL || !s->client || s->tls == NULL)
+        return -EINVAL;
+    return s->pool->tw->eng->session_save(s->tls, buf, cap);
+}
+
+void lr_tls_stream_poll(struct lr_worker *w, struct lr_tls_worker *tw)
+{
+    struct lr_tls_stream_pool *p = tw->pool;
+    tw->hs_left = tw->hs_budget;
+    if (p == NULL)
+        return;
+    while (tw->hs_left > 0 && !TAILQ_EMPTY(&p->deferred)) {
+        struct tls_sess *s = TAILQ_FIRST(&p->deferred);
+        TAILQ_REMOVE(&p->deferred, s, defer_link);
+        s->deferred = false;
+        s->depth++;
+        sess_run(w, s);
+        sess_leave(w, s);
+    }
+}
+
 int lr_tls_stream_pool_create(struct lr_tls_worker *tw, uint32_t n, int socket)
 {
     struct lr_tls_stream_pool *p = rte_zmalloc_socket("lr_tls_pool", sizeof(*p), 0, socket);
@@ -793,6 +989,7 @@ int lr_tls_stream_pool_create(struct lr_tls_worker *tw, uint32_t n, int socket)
     }
     p->tw = tw;
     p->n = n;
+    TAILQ_INIT(&p->deferred);
     p->free_head = n > 0 ? 0 : UINT32_MAX;
     for (uint32_t i = 0; i < n; i++)
         p->s[i].next_free = i + 1 < n ? i + 1 : UINT32_MAX;
@@ -832,4 +1029,8 @@ void lr_tls_stream_counters_foreach(const struct lr_tls_stream_counters *c, lr_m
     fn(arg, "sessions_active", c->sessions_active);
     fn(arg, "plain_paused", c->plain_paused);
     fn(arg, "tx_retry", c->tx_retry);
+    fn(arg, "hs_deferred", c->hs_deferred);
+    fn(arg, "client_no_session", c->client_no_session);
+    fn(arg, "starttls", c->starttls);
+    fn(arg, "starttls_refused", c->starttls_refused);
 }
