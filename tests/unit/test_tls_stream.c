@@ -219,8 +219,9 @@ static void cli_release(struct cli *k)
     memset(k, 0, sizeof(*k));
 }
 
-/* A client; @g NULL: a raw peer without engine. */
-static struct cli *cli_new(struct lr_tls_global *g)
+/* A client resuming @sess (NULL: a full handshake); @g NULL: a raw peer
+ * without engine. */
+static struct cli *cli_new_sess(struct lr_tls_global *g, const uint8_t *sess, uint32_t sess_len)
 {
     struct cli *k = NULL;
     for (unsigned i = 0; i < MAX_CLI && k == NULL; i++)
@@ -242,10 +243,17 @@ static struct cli *cli_new(struct lr_tls_global *g)
     int rc = E->ctx_create(g, LR_TLS_CLIENT, &k->cnt, &k->ctx, err, sizeof(err));
     if (rc != 0)
         fail_msg("client ctx_create: %s", err);
-    struct lr_tls_conn_opts o = { .sni = "linerate.test" };
+    struct lr_tls_conn_opts o = { .sni = "linerate.test",
+                                  .session = sess,
+                                  .session_len = sess_len };
     k->c = E->init(k->ctx, &k->io, &o);
     assert_non_null(k->c);
     return k;
+}
+
+static struct cli *cli_new(struct lr_tls_global *g)
+{
+    return cli_new_sess(g, NULL, 0);
 }
 
 static void enter(struct lrt_env *e, const struct cli *k)
@@ -1053,6 +1061,124 @@ static void test_rst_while_stalled(void **state)
     expect_idle(e);
 }
 
+/*
+ * [tls] handshake_budget = 1: the second ClientHello of a poll loop waits
+ * (counted hs_deferred, nothing sent back) until the module's poll gives a
+ * fresh budget; both handshakes then complete and are served.
+ */
+static void test_handshake_budget_defers(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tls_worker *tw = tw_of(e);
+    assert_int_equal(tw->hs_budget, 1);
+    struct cli *a = cli_new(gc13);
+    struct cli *b = cli_new(gc13);
+    tcp_open(e, a);
+    tcp_open(e, b);
+    cli_run(a);
+    cli_flush(e, a); /* takes the loop's one handshake step */
+    pump(e, a);
+    assert_true(a->crx > 0);
+    cli_run(b);
+    cli_flush(e, b);
+    pump(e, b);
+    assert_int_equal(b->crx, 0); /* no ServerHello yet */
+    /* a's Finished (its second step) and b's ClientHello both wait. */
+    assert_int_equal(tw->scnt.hs_deferred, 2);
+    assert_int_equal(tw->cnt.in_progress, 2);
+    /* Each poll loop gives one step, oldest first: a's Finished (the
+     * server's tickets to a), b's ClientHello (its flight), b's Finished. */
+    lr_tls_module.poll(e->w);
+    pump(e, a);
+    assert_int_equal(b->crx, 0);
+    lr_tls_module.poll(e->w);
+    pump(e, b);
+    assert_true(b->crx > 0);
+    lr_tls_module.poll(e->w);
+    pump(e, b);
+    assert_int_equal(a->hs, LR_TLS_OK);
+    assert_int_equal(b->hs, LR_TLS_OK);
+    assert_true(tw->scnt.hs_deferred >= 3); /* b's Finished waited too */
+    assert_int_equal(tw->cnt.in_progress, 0);
+    cli_request(e, b, "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_int_equal(parse_resp(b, 0).status, 200);
+    cli_request(e, a, "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_int_equal(parse_resp(a, 0).status, 200);
+    cli_close(e, a);
+    cli_close(e, b);
+    expect_idle(e);
+}
+
+/* A TLS 1.2 session of a full handshake, saved by the client; closed. */
+static uint32_t full_and_save(struct lrt_env *e, uint8_t *buf, uint32_t cap)
+{
+    struct cli *k = cli_new(gc12);
+    cli_connect(e, k, LR_TLS_V1_2);
+    int n = E->session_save(k->c, buf, cap);
+    assert_true(n > 0);
+    cli_close(e, k);
+    cli_release(k);
+    return (uint32_t)n;
+}
+
+/* Resume @sess: whether the server resumed it. */
+static bool try_resume(struct lrt_env *e, const uint8_t *sess, uint32_t n)
+{
+    struct cli *k = cli_new_sess(gc12, sess, n);
+    cli_connect(e, k, LR_TLS_V1_2);
+    struct lr_tls_conn_info ci;
+    E->info(k->c, &ci);
+    cli_close(e, k);
+    cli_release(k);
+    return ci.resumed;
+}
+
+/*
+ * [tls] ticket_rotate = 1s through the module's main-lcore tick: a ticket
+ * of the previous key still resumes (and is renewed); after a second
+ * rotation it is unknown and the client gets a full handshake.
+ */
+static void test_ticket_rotation_tick(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tls_worker *tw = tw_of(e);
+    static uint8_t sess[8192];
+    uint32_t n = full_and_save(e, sess, sizeof(sess));
+    assert_true(try_resume(e, sess, n));
+    assert_int_equal(tw->cnt.hs_resumed, 1);
+    assert_int_equal(tw->cnt.tickets_renewed, 0);
+
+    uint64_t t = 5000000;
+    lr_tls_module.tick(t);          /* first tick: the period starts */
+    lr_tls_module.tick(t + 500000); /* not due */
+    lr_tls_module.poll(e->w);
+    assert_true(try_resume(e, sess, n));
+    assert_int_equal(tw->cnt.tickets_renewed, 0);
+
+    lr_tls_module.tick(t + 1000000); /* rotation: the ticket's key is previous */
+    lr_tls_module.poll(e->w);        /* the worker copies the new keys */
+    assert_true(try_resume(e, sess, n));
+    assert_int_equal(tw->cnt.tickets_renewed, 1);
+
+    lr_tls_module.tick(t + 2000000); /* second rotation: the key is gone */
+    lr_tls_module.poll(e->w);
+    uint64_t full = tw->cnt.hs_full;
+    assert_false(try_resume(e, sess, n));
+    assert_int_equal(tw->cnt.hs_full, full + 1);
+    assert_true(tw->cnt.tickets_unknown_key >= 1);
+    expect_idle(e);
+}
+
+static int setup_budget1(void **state)
+{
+    return setup_with(state, "handshake_budget = 1\n");
+}
+
+static int setup_rotate(void **state)
+{
+    return setup_with(state, "ticket_rotate = 1s\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1070,6 +1196,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_max_handshakes_rst, setup_cap1, teardown),
         cmocka_unit_test_setup_teardown(test_window_stall_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rst_while_stalled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_budget_defers, setup_budget1, teardown),
+        cmocka_unit_test_setup_teardown(test_ticket_rotation_tick, setup_rotate, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
