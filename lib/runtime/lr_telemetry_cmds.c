@@ -221,15 +221,37 @@ static void module_emit_one(void *arg, const char *group, const char *name, uint
         rte_tel_data_add_dict_u64(e->d, name, value);
 }
 
-static int tel_cmd_module(const char *cmd, const char *params __rte_unused, struct rte_tel_data *d)
+static void module_emit_worker(void *arg, const struct lr_module *m, const char *name,
+                               uint64_t value)
+{
+    module_emit_one(arg, m->name, name, value);
+}
+
+/* /linerate/<module>[,<worker>]: summed over workers, or one worker's. */
+static int tel_cmd_module(const char *cmd, const char *params, struct rte_tel_data *d)
 {
     const char *slash = strrchr(cmd, '/');
     struct module_emit e = { .module = slash != NULL ? slash + 1 : cmd, .d = d };
+    long worker = -1;
+    if (params != NULL && params[0] != '\0') {
+        char *end;
+        errno = 0;
+        worker = strtol(params, &end, 10);
+        if (errno != 0 || *end != '\0' || worker < 0 || worker >= LR_MAX_WORKERS)
+            return -EINVAL;
+    }
     const struct lr_runtime *rt = runtime_get();
     if (rt == NULL)
         return -EAGAIN;
+    if (worker >= rt->nb_workers) {
+        lr_telemetry_workers_put();
+        return -EINVAL;
+    }
     rte_tel_data_start_dict(d);
-    lr_modules_foreach(rt, module_emit_one, &e);
+    if (worker < 0)
+        lr_modules_foreach(rt, module_emit_one, &e);
+    else
+        lr_runtime_modules_walk(&rt->view, (uint16_t)worker, module_emit_worker, &e);
     lr_telemetry_workers_put();
     return 0;
 }
@@ -255,8 +277,8 @@ int lr_runtime_telemetry_init(struct lr_runtime *rt)
          * summed over workers; its own hook may add more commands. */
         if (mods[k]->walk != NULL && !mods[k]->own_command &&
             lr_telemetry_register(mods[k]->name, tel_cmd_module,
-                                  "linerate module counters summed over workers. Takes no "
-                                  "parameters") != 0)
+                                  "linerate module counters summed over workers, or of "
+                                  "one worker: parameter = worker id") != 0)
             LR_LOG(WARNING, core, "telemetry: module %s: no command", mods[k]->name);
         if (mods[k]->telemetry == NULL)
             continue;
