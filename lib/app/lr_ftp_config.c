@@ -2,8 +2,10 @@
 /* [ftp] section (lr_ftp_config.h): the key table and its rules. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <rte_common.h>
 #include <rte_string_fns.h>
@@ -52,6 +54,25 @@ static int parse_pasv(void *sec, const struct lr_config_key *k, const char *val,
     return 0;
 }
 
+/* tls = off | allow | require (enum lr_ftp_tls_mode), case-insensitive. */
+static int parse_tls(void *sec, const struct lr_config_key *k, const char *val, char *why,
+                     size_t wl)
+{
+    uint8_t *field = (uint8_t *)sec + k->off;
+
+    if (strcasecmp(val, "off") == 0)
+        *field = LR_FTP_TLS_OFF;
+    else if (strcasecmp(val, "allow") == 0)
+        *field = LR_FTP_TLS_ALLOW;
+    else if (strcasecmp(val, "require") == 0)
+        *field = LR_FTP_TLS_REQUIRE;
+    else {
+        snprintf(why, wl, "'%s' is not a TLS mode (off, allow or require)", val);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static const struct lr_config_key ftp_keys[] = {
     LR_CONFIG_KEY(FT, "enabled", enabled, LR_CFG_BOOL, 0, 0, "yes", "serve FTP"),
     LR_CONFIG_KEY(FT, "listen", listen, LR_CFG_UINT, 1, 65535, "21", "control connection port"),
@@ -76,6 +97,10 @@ static const struct lr_config_key ftp_keys[] = {
                   "300s", "idle control connections are closed (421) after this"),
     LR_CONFIG_KEY(FT, "max_sessions", max_sessions, LR_CFG_UINT, 1, 65536, "256",
                   "FTP sessions per worker"),
+    { "tls", LR_CFG_CUSTOM, offsetof(FT, tls), sizeof(((FT *)0)->tls), 0, 0, "allow",
+      "explicit FTPS (RFC 4217 AUTH TLS): off, allow (plain FTP too) or require (TLS before "
+      "USER, protected data connections)",
+      parse_tls, NULL },
 };
 
 static int ftp_check(struct lr_config *cfg, void *sec, char *why, size_t wl)

@@ -12,6 +12,21 @@
 
 #include "lr_config.h"
 
+/*
+ * [ftp] tls: explicit FTPS (RFC 4217, AUTH TLS on the control port).
+ *  OFF     AUTH/PBSZ/PROT/CCC answer 502, FEAT does not offer them.
+ *  ALLOW   plain FTP as before; a client may upgrade with AUTH TLS and
+ *          protect data connections with PBSZ 0 + PROT P.
+ *  REQUIRE USER/PASS are refused (530) until AUTH TLS, transfers (521)
+ *          until PROT P, PROT C is refused (534): RFC 4217 §4.2, a server
+ *          that wants a secured session refuses commands until it is.
+ */
+enum lr_ftp_tls_mode {
+    LR_FTP_TLS_OFF = 0,
+    LR_FTP_TLS_ALLOW,
+    LR_FTP_TLS_REQUIRE,
+};
+
 struct lr_ftp_config {
     bool enabled;                 /* default yes; off in client mode unless given */
     uint16_t listen;              /* host order, default 21 */
@@ -26,6 +41,7 @@ struct lr_ftp_config {
     char users[LR_PATH_MAX];  /* absolute path of the user:crypt-hash file, "" = none */
     uint64_t idle_timeout;    /* default 300s */
     uint32_t max_sessions;    /* default 256 */
+    uint8_t tls;              /* enum lr_ftp_tls_mode, default allow */
 };
 
 extern const struct lr_config_section lr_ftp_config_section;

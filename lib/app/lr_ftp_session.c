@@ -4,7 +4,9 @@
  *
  * Call chain: lr_ftp_session_line() -> lr_ftp_cmd_parse() ->
  * lr_ftp_session_command() -> access checks (login, sequence) -> one
- * cmd_<verb>() handler, which writes replies and pushes actions.
+ * cmd_<verb>() handler, which writes replies and pushes actions. The RFC
+ * 4217 handlers (AUTH, PBSZ, PROT, CCC, tls = require) are in
+ * lr_ftp_session_tls.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #include "lr_ftp_io.h"
 #include "lr_ftp_session.h"
+#include "lr_ftp_session_priv.h"
 #include "lr_path.h"
 
 #define DEFAULT_FAIL_DELAY_US 1000000u
@@ -38,6 +41,10 @@ void lr_ftp_stats_add(struct lr_ftp_stats *dst, const struct lr_ftp_stats *src)
     dst->data_orphaned += src->data_orphaned;
     dst->data_stalled += src->data_stalled;
     dst->stale_temps_removed += src->stale_temps_removed;
+    dst->tls_auth += src->tls_auth;
+    dst->tls_refused += src->tls_refused;
+    dst->tls_plaintext_discarded += src->tls_plaintext_discarded;
+    dst->tls_start_failed += src->tls_start_failed;
 }
 
 int lr_ftp_session_cfg_from(struct lr_ftp_session_cfg *sc, const struct lr_ftp_config *fc)
@@ -48,6 +55,8 @@ int lr_ftp_session_cfg_from(struct lr_ftp_session_cfg *sc, const struct lr_ftp_c
     sc->idle_timeout = fc->idle_timeout;
     sc->login_fail_delay = DEFAULT_FAIL_DELAY_US;
     sc->max_login_failures = DEFAULT_MAX_FAILURES;
+    /* The loader stores only the three modes; any other value offers no TLS. */
+    sc->tls = fc->tls <= LR_FTP_TLS_REQUIRE ? (enum lr_ftp_tls_mode)fc->tls : LR_FTP_TLS_OFF;
     if (fc->upload_dir[0] != '\0') {
         int n = lr_path_normalize(fc->upload_dir, strlen(fc->upload_dir), sc->upload_dir,
                                   sizeof(sc->upload_dir), 0);
@@ -65,7 +74,7 @@ int lr_ftp_session_cfg_from(struct lr_ftp_session_cfg *sc, const struct lr_ftp_c
 
 /* --- helpers ------------------------------------------------------------- */
 
-static struct lr_ftp_action *act_push(struct lr_ftp_actions *acts, enum lr_ftp_act_type t)
+struct lr_ftp_action *lr_ftp_session_act_push(struct lr_ftp_actions *acts, enum lr_ftp_act_type t)
 {
     if (acts->n >= LR_FTP_ACTIONS_MAX)
         return NULL; /* cannot happen: no handler pushes more than the maximum */
@@ -80,10 +89,10 @@ static struct lr_ftp_action *act_push(struct lr_ftp_actions *acts, enum lr_ftp_a
 static void close_session(struct lr_ftp_session *s, struct lr_ftp_actions *acts)
 {
     if (s->data != LR_FTP_DATA_NONE && !s->transfer)
-        act_push(acts, LR_FTP_ACT_DATA_CLOSE);
+        lr_ftp_session_act_push(acts, LR_FTP_ACT_DATA_CLOSE);
     s->data = LR_FTP_DATA_NONE;
     s->closed = true;
-    act_push(acts, LR_FTP_ACT_CLOSE);
+    lr_ftp_session_act_push(acts, LR_FTP_ACT_CLOSE);
 }
 
 static bool in_upload(const struct lr_ftp_session *s, const char *vpath, bool strict)
@@ -132,7 +141,8 @@ static int fs_stat(const struct lr_ftp_session *s, const char *vpath, struct lr_
     return s->cfg->fs->stat(s->cfg->fs_ctx, vpath, st);
 }
 
-/* The verbs RFC 959 defines (or RFC 2228/2640 extensions) we do not implement. */
+/* The verbs RFC 959 defines (or RFC 2640 extensions) we do not implement.
+ * The RFC 2228 ones of RFC 4217 answer 502 only with [ftp] tls = off. */
 static bool not_implemented(enum lr_ftp_verb v)
 {
     switch (v) {
@@ -140,10 +150,6 @@ static bool not_implemented(enum lr_ftp_verb v)
     case LR_FTP_CMD_REIN:
     case LR_FTP_CMD_SITE:
     case LR_FTP_CMD_ACCT:
-    case LR_FTP_CMD_AUTH:
-    case LR_FTP_CMD_PBSZ:
-    case LR_FTP_CMD_PROT:
-    case LR_FTP_CMD_CCC:
     case LR_FTP_CMD_LANG:
         return true;
     default:
@@ -151,10 +157,15 @@ static bool not_implemented(enum lr_ftp_verb v)
     }
 }
 
-/* Commands accepted before login (RFC 959 §5.4 sequencing; FEAT per RFC 2389 §3). */
+/* Commands accepted before login (RFC 959 §5.4 sequencing; FEAT per RFC 2389 §3;
+ * RFC 4217 §4: AUTH comes before USER, PBSZ/PROT may too). */
 static bool allowed_before_login(enum lr_ftp_verb v)
 {
     switch (v) {
+    case LR_FTP_CMD_AUTH:
+    case LR_FTP_CMD_PBSZ:
+    case LR_FTP_CMD_PROT:
+    case LR_FTP_CMD_CCC:
     case LR_FTP_CMD_USER:
     case LR_FTP_CMD_PASS:
     case LR_FTP_CMD_QUIT:
@@ -257,7 +268,7 @@ static void login_finish(struct lr_ftp_session *s, bool ok, bool anon, struct lr
         unsigned n = acts->n;
         memcpy(tmp, acts->a, n * sizeof(tmp[0]));
         acts->n = 0;
-        struct lr_ftp_action *a = act_push(acts, LR_FTP_ACT_DELAY);
+        struct lr_ftp_action *a = lr_ftp_session_act_push(acts, LR_FTP_ACT_DELAY);
         a->delay_us = s->cfg->login_fail_delay;
         for (unsigned i = 0; i < n && acts->n < LR_FTP_ACTIONS_MAX; i++)
             acts->a[acts->n++] = tmp[i];
@@ -288,7 +299,7 @@ static void cmd_pass(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struc
     if (s->cfg->async_verify) {
         /* crypt(3) costs milliseconds: the glue runs it off the worker and
          * answers with lr_ftp_session_login_result(). */
-        struct lr_ftp_action *a = act_push(acts, LR_FTP_ACT_VERIFY);
+        struct lr_ftp_action *a = lr_ftp_session_act_push(acts, LR_FTP_ACT_VERIFY);
         snprintf(a->path, sizeof(a->path), "%s", s->user);
         memcpy(a->path2, c->arg, c->arg_len);
         a->path2[c->arg_len] = '\0';
@@ -310,14 +321,21 @@ void lr_ftp_session_login_result(struct lr_ftp_session *s, uint64_t now, bool ok
     login_finish(s, ok, false, out, acts);
 }
 
-static void cmd_feat(struct lr_ftp_out *out)
+static void cmd_feat(const struct lr_ftp_session *s, struct lr_ftp_out *out)
 {
+    bool tls = s->cfg->tls != LR_FTP_TLS_OFF;
     /* RFC 2389 §3.2: each feature line starts with a single space. */
     lr_ftp_reply_begin(out, 211, "Features:");
+    if (tls)
+        lr_ftp_reply_line(out, "AUTH TLS"); /* RFC 4217 §6 */
     lr_ftp_reply_line(out, "EPRT");
     lr_ftp_reply_line(out, "EPSV");
     lr_ftp_reply_line(out, "MDTM");
     lr_ftp_reply_line(out, "MLST type*;size*;modify*;perm*;");
+    if (tls) {
+        lr_ftp_reply_line(out, "PBSZ");
+        lr_ftp_reply_line(out, "PROT");
+    }
     lr_ftp_reply_line(out, "REST STREAM");
     lr_ftp_reply_line(out, "SIZE");
     lr_ftp_reply_line(out, "TVFS");
@@ -451,14 +469,14 @@ static void cmd_letter(const struct lr_ftp_cmd *c, char ok, const char *known, c
 static void data_reset(struct lr_ftp_session *s, struct lr_ftp_actions *acts)
 {
     if (s->data != LR_FTP_DATA_NONE)
-        act_push(acts, LR_FTP_ACT_DATA_CLOSE);
+        lr_ftp_session_act_push(acts, LR_FTP_ACT_DATA_CLOSE);
     s->data = LR_FTP_DATA_NONE;
 }
 
 static void cmd_pasv(struct lr_ftp_session *s, bool extended, struct lr_ftp_actions *acts)
 {
     data_reset(s, acts);
-    struct lr_ftp_action *a = act_push(acts, LR_FTP_ACT_PASV_OPEN);
+    struct lr_ftp_action *a = lr_ftp_session_act_push(acts, LR_FTP_ACT_PASV_OPEN);
     a->extended = extended;
     s->data = LR_FTP_DATA_PASV;
     s->pasv_pending = true;
@@ -525,7 +543,7 @@ static bool need_data(struct lr_ftp_session *s, struct lr_ftp_out *out)
 static struct lr_ftp_action *start_transfer(struct lr_ftp_session *s, enum lr_ftp_xfer x,
                                             const char *path, struct lr_ftp_actions *acts)
 {
-    struct lr_ftp_action *a = act_push(acts, LR_FTP_ACT_TRANSFER);
+    struct lr_ftp_action *a = lr_ftp_session_act_push(acts, LR_FTP_ACT_TRANSFER);
     a->xfer = x;
     a->active = s->data == LR_FTP_DATA_ACTIVE;
     a->peer = s->peer;
@@ -766,7 +784,7 @@ static void cmd_rest(struct lr_ftp_session *s, const struct lr_ftp_cmd *c, struc
 static void fs_request(struct lr_ftp_session *s, enum lr_ftp_fsop op, const char *p, const char *p2,
                        struct lr_ftp_actions *acts)
 {
-    struct lr_ftp_action *a = act_push(acts, LR_FTP_ACT_FS);
+    struct lr_ftp_action *a = lr_ftp_session_act_push(acts, LR_FTP_ACT_FS);
     a->fsop = op;
     snprintf(a->path, sizeof(a->path), "%s", p);
     if (p2 != NULL)
@@ -853,7 +871,7 @@ static void cmd_abor(struct lr_ftp_session *s, struct lr_ftp_out *out, struct lr
 {
     if (s->transfer) {
         /* RFC 959 §4.1.3: 426 for the aborted transfer, then 226 for ABOR. */
-        act_push(acts, LR_FTP_ACT_ABORT);
+        lr_ftp_session_act_push(acts, LR_FTP_ACT_ABORT);
         s->transfer = false;
         s->stats->transfers_aborted++;
         lr_ftp_reply(out, 426, "Connection closed; transfer aborted.");
@@ -954,9 +972,11 @@ static void cmd_stat(struct lr_ftp_session *s, uint64_t now, const struct lr_ftp
     lr_ftp_reply_end(out, 213, "End of status");
 }
 
-static void cmd_help(struct lr_ftp_out *out)
+static void cmd_help(const struct lr_ftp_session *s, struct lr_ftp_out *out)
 {
     lr_ftp_reply_begin(out, 214, "The following commands are recognized.");
+    if (s->cfg->tls != LR_FTP_TLS_OFF)
+        lr_ftp_reply_line(out, "AUTH PBSZ PROT");
     lr_ftp_reply_line(out, "ABOR APPE CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD");
     lr_ftp_reply_line(out, "MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD  QUIT REST");
     lr_ftp_reply_line(out, "RETR RMD  RNFR RNTO SIZE STAT STOR STOU STRU SYST TYPE USER");
@@ -1055,6 +1075,8 @@ void lr_ftp_session_command(struct lr_ftp_session *s, uint64_t now, const struct
         lr_ftp_reply(out, 503, "%s not allowed after EPSV ALL.", lr_ftp_verb_name(v));
         return;
     }
+    if (lr_ftp_session_tls_refuse(s, v, out))
+        return; /* tls = require: 530 before AUTH, 521 without PROT P */
 
     switch (v) {
     case LR_FTP_CMD_USER:
@@ -1076,7 +1098,7 @@ void lr_ftp_session_command(struct lr_ftp_session *s, uint64_t now, const struct
         lr_ftp_reply(out, 215, "UNIX Type: L8");
         break;
     case LR_FTP_CMD_FEAT:
-        cmd_feat(out);
+        cmd_feat(s, out);
         break;
     case LR_FTP_CMD_OPTS:
         cmd_opts(c, out);
@@ -1085,7 +1107,7 @@ void lr_ftp_session_command(struct lr_ftp_session *s, uint64_t now, const struct
         lr_ftp_reply(out, 200, "NOOP ok.");
         break;
     case LR_FTP_CMD_HELP:
-        cmd_help(out);
+        cmd_help(s, out);
         break;
     case LR_FTP_CMD_PWD:
     case LR_FTP_CMD_XPWD:
@@ -1171,6 +1193,18 @@ void lr_ftp_session_command(struct lr_ftp_session *s, uint64_t now, const struct
         break;
     case LR_FTP_CMD_STAT:
         cmd_stat(s, now, c, out);
+        break;
+    case LR_FTP_CMD_AUTH:
+        lr_ftp_session_tls_auth(s, c, out, acts);
+        break;
+    case LR_FTP_CMD_PBSZ:
+        lr_ftp_session_tls_pbsz(s, c, out);
+        break;
+    case LR_FTP_CMD_PROT:
+        lr_ftp_session_tls_prot(s, c, out);
+        break;
+    case LR_FTP_CMD_CCC:
+        lr_ftp_session_tls_ccc(s, out);
         break;
     default:
         lr_ftp_reply(out, 502, "Command not implemented.");
@@ -1349,6 +1383,16 @@ void lr_ftp_session_tick(struct lr_ftp_session *s, uint64_t now, struct lr_ftp_o
         return;
     lr_ftp_reply(out, 421, "Timeout.");
     close_session(s, acts);
+}
+
+bool lr_ftp_session_prot_private(const struct lr_ftp_session *s)
+{
+    return s->prot_private;
+}
+
+bool lr_ftp_session_tls_ctrl(const struct lr_ftp_session *s)
+{
+    return s->tls_ctrl;
 }
 
 bool lr_ftp_session_busy(const struct lr_ftp_session *s)

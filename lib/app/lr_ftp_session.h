@@ -43,6 +43,32 @@
  *  - After EPSV ALL, PASV/PORT/EPRT are refused with 503 (RFC 2428 §4).
  *  - PORT/EPRT must name the control connection's client address and a
  *    port >= 1024 (RFC 2577 §3, bounce protection): otherwise 500.
+ *
+ * Explicit FTPS (RFC 4217; the handlers are in lr_ftp_session_tls.c):
+ *  - AUTH TLS (also TLS-C, SSL, TLS-P, case-insensitive) answers 234 and
+ *    asks TLS_START; the session counts the control connection as TLS from
+ *    then on (tls_ctrl). SSL and TLS-P are names of the drafts before RFC
+ *    4217 that also protected data connections: they set PROT P at once,
+ *    as vsftpd and Apache FtpServer do. AUTH with another mechanism is 504,
+ *    with [ftp] tls = off 502 (RFC 2228 §3), on a TLS connection 503 (no TLS
+ *    inside TLS), during a transfer 503 like PBSZ and PROT (the 226 must
+ *    come on the channel the 150 came on).
+ *  - An accepted AUTH after USER or a login resets the login (RFC 2228 §3:
+ *    the server must require the user to reauthorize), the cwd and any data
+ *    connection set up in plaintext, as well as PBSZ/PROT, REST and RNFR.
+ *  - PBSZ n (decimal, below 2^32) needs AUTH first (503) and answers
+ *    "200 PBSZ=0": TLS is a stream protection (RFC 4217 §9).
+ *  - PROT needs PBSZ (503); C and P are the levels TLS has (RFC 4217 §9),
+ *    S and E answer 536, other letters 504, anything else 501.
+ *  - CCC is always refused: 533 on a plaintext connection (RFC 2228 §3, the
+ *    command was not protected), 534 on TLS (policy, RFC 4217 §5): clearing
+ *    the control connection would let anyone on the path rewrite commands.
+ *  - tls = require: USER/PASS before AUTH answer 530 (RFC 4217 §4.2), for
+ *    anonymous users too; PROT C is refused with 534 and a transfer command
+ *    without PROT P with 521 "data connection cannot be opened with this
+ *    PROT setting" (RFC 4217 §10.2). FEAT, SYST, HELP, NOOP, OPTS and QUIT
+ *    stay open before AUTH so that a client can find out.
+ *  - REIN is not implemented (502), so no TLS state has to survive it.
  */
 #ifndef LR_FTP_SESSION_H
 #define LR_FTP_SESSION_H
@@ -82,6 +108,11 @@ struct lr_ftp_stats {
     uint64_t data_orphaned;       /* data connection aborted: its control connection went away */
     uint64_t data_stalled;        /* transfer aborted: no byte moved for idle_timeout */
     uint64_t stale_temps_removed; /* temporary uploads of an earlier run removed at start */
+    /* Explicit FTPS (RFC 4217). */
+    uint64_t tls_auth;                /* AUTH accepted (234 + TLS_START) */
+    uint64_t tls_refused;             /* 5xx to AUTH/PBSZ/PROT/CCC; 530/521 of tls = require */
+    uint64_t tls_plaintext_discarded; /* bytes after the AUTH line, dropped (the glue counts) */
+    uint64_t tls_start_failed; /* TLS could not start on a connection (glue: no slot/session) */
 };
 
 /** Add @src into @dst (the lead's summing over workers). */
@@ -119,14 +150,15 @@ struct lr_ftp_session_cfg {
     const struct lr_ftp_users *users; /* may be NULL: no configured users */
     const struct lr_ftp_fs_ops *fs;
     void *fs_ctx;
-    int64_t wall_offset_s; /* wall clock (s) = wall_offset_s + now / 1e6: listing dates */
-    bool async_verify;     /* passwords checked by the glue (ACT_VERIFY), not inline */
+    int64_t wall_offset_s;    /* wall clock (s) = wall_offset_s + now / 1e6: listing dates */
+    bool async_verify;        /* passwords checked by the glue (ACT_VERIFY), not inline */
+    enum lr_ftp_tls_mode tls; /* [ftp] tls; the glue sets OFF without a TLS server */
 };
 
 /**
  * Fill @sc from the [ftp] section: anonymous, upload_dir (normalised to a
  * virtual path), max_upload_bytes, idle_timeout; a 1 s login-failure delay,
- * 3 failures. @users and @fs are set by the caller.
+ * 3 failures, tls. @users and @fs are set by the caller.
  * @return 0 or -EINVAL when upload_dir is not a valid path under the root.
  */
 int lr_ftp_session_cfg_from(struct lr_ftp_session_cfg *sc, const struct lr_ftp_config *fc);
@@ -158,6 +190,9 @@ enum lr_ftp_act_type {
     LR_FTP_ACT_CLOSE,          /* close the control connection after the replies */
     LR_FTP_ACT_VERIFY,         /* check password path2 of user path, then
                                   lr_ftp_session_login_result() (cfg async_verify) */
+    LR_FTP_ACT_TLS_START,      /* AUTH TLS: send this call's replies (the 234) in
+                                  plaintext, discard every byte received after the
+                                  AUTH line, then make the control connection TLS */
 };
 
 struct lr_ftp_action {
@@ -234,6 +269,9 @@ struct lr_ftp_session {
     bool rnfr_set;
     uint64_t rest;
     uint64_t delay_until; /* DELAY requested until (us), informative */
+    bool tls_ctrl;        /* AUTH accepted: the control connection is (becoming) TLS */
+    bool pbsz_done;       /* PBSZ accepted on the TLS connection: PROT may follow */
+    bool prot_private;    /* PROT P: data connections must be TLS */
 
     char cwd[LR_PATH_MAX];
     char rnfr[LR_PATH_MAX];
@@ -304,6 +342,12 @@ uint64_t lr_ftp_session_deadline(const struct lr_ftp_session *s);
 /** True while the session waits for pasv_opened()/fs_done()/login_result() or is closed:
  *  the glue must not feed another command line. */
 bool lr_ftp_session_busy(const struct lr_ftp_session *s);
+
+/** True when PROT P is in force: the data connection of a transfer must be TLS. */
+bool lr_ftp_session_prot_private(const struct lr_ftp_session *s);
+
+/** True once AUTH was accepted (TLS_START asked): the control connection is TLS. */
+bool lr_ftp_session_tls_ctrl(const struct lr_ftp_session *s);
 
 /** True when a non-anonymous user is logged in and @vpath lies strictly
  *  inside the upload directory (listing lines mark such entries writable). */

@@ -157,6 +157,26 @@ static void cmd_arguments(void **state)
     parse("MKD \xc3\xa9t\xc3\xa9", 0, LR_FTP_CMD_MKD, "\xc3\xa9t\xc3\xa9");
 }
 
+/* The RFC 2228 commands of explicit FTPS (RFC 4217) are verbs of the table. */
+static void cmd_tls_verbs(void **state)
+{
+    (void)state;
+    parse("AUTH TLS", 0, LR_FTP_CMD_AUTH, "TLS");
+    parse("auth tls-c", 0, LR_FTP_CMD_AUTH, "tls-c");
+    parse("AUTH", 0, LR_FTP_CMD_AUTH, NULL);
+    parse("PBSZ 0", 0, LR_FTP_CMD_PBSZ, "0");
+    parse("Prot P", 0, LR_FTP_CMD_PROT, "P");
+    parse("CCC", 0, LR_FTP_CMD_CCC, NULL);
+    parse("ccc ", 0, LR_FTP_CMD_CCC, "");
+    assert_string_equal(lr_ftp_verb_name(LR_FTP_CMD_AUTH), "AUTH");
+    assert_string_equal(lr_ftp_verb_name(LR_FTP_CMD_PBSZ), "PBSZ");
+    assert_string_equal(lr_ftp_verb_name(LR_FTP_CMD_PROT), "PROT");
+    assert_string_equal(lr_ftp_verb_name(LR_FTP_CMD_CCC), "CCC");
+    /* Not these: ADAT/MIC/CONF/ENC (RFC 2228 data exchange) are unknown words. */
+    parse("ADAT abc", 0, LR_FTP_CMD_NONE, "abc");
+    parse("PROTX P", 0, LR_FTP_CMD_NONE, "P");
+}
+
 static void cmd_bad_forms(void **state)
 {
     (void)state;
@@ -399,6 +419,7 @@ int main(void)
         cmocka_unit_test(line_telnet_sequences_removed),
         cmocka_unit_test(line_too_long_resyncs),
         cmocka_unit_test(cmd_every_verb),
+        cmocka_unit_test(cmd_tls_verbs),
         cmocka_unit_test(cmd_arguments),
         cmocka_unit_test(cmd_bad_forms),
         cmocka_unit_test(reply_single_and_multi),

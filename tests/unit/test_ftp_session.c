@@ -10,6 +10,7 @@
 
 #include "lr_ftp_io.h"
 #include "lr_ftp_session.h"
+#include "lr_runtime.h"
 
 /* openssl passwd -6 -salt abcdefgh secret */
 #define H_ALICE                                                                                    \
@@ -908,12 +909,307 @@ static void stats_add(void **state)
 {
     (void)state;
     struct lr_ftp_stats a = { .logins_ok = 1, .bytes_down = 10 };
-    struct lr_ftp_stats b = { .logins_ok = 2, .bytes_up = 3, .transfers_ok = 4 };
+    struct lr_ftp_stats b = { .logins_ok = 2,
+                              .bytes_up = 3,
+                              .transfers_ok = 4,
+                              .tls_auth = 5,
+                              .tls_refused = 6,
+                              .tls_plaintext_discarded = 7,
+                              .tls_start_failed = 8 };
     lr_ftp_stats_add(&a, &b);
-    assert_int_equal(a.logins_ok, 3);
-    assert_int_equal(a.bytes_up, 3);
+    lr_ftp_stats_add(&a, &b);
+    assert_int_equal(a.tls_auth, 10);
+    assert_int_equal(a.tls_refused, 12);
+    assert_int_equal(a.tls_plaintext_discarded, 14);
+    assert_int_equal(a.tls_start_failed, 16);
+    assert_int_equal(a.logins_ok, 5);
+    assert_int_equal(a.bytes_up, 6);
     assert_int_equal(a.bytes_down, 10);
-    assert_int_equal(a.transfers_ok, 4);
+    assert_int_equal(a.transfers_ok, 8);
+}
+
+/* --- explicit FTPS (RFC 4217) --------------------------------------------- */
+
+/* A new control connection on the fixture's configuration. */
+static void reconnect(struct fx *f)
+{
+    lr_ftp_out_init(&f->out, f->buf, sizeof(f->buf));
+    lr_ftp_session_init(&f->s, &f->cfg, &f->stats, f->now, CLIENT, &f->out);
+}
+
+/* AUTH TLS accepted: 234, TLS_START as the last action, TLS from now on. */
+static void auth_tls(struct fx *f, const char *line, const char *reply)
+{
+    assert_string_equal(cmd(f, line), reply);
+    assert_true(f->acts.n >= 1);
+    assert_int_equal(f->acts.a[f->acts.n - 1].type, LR_FTP_ACT_TLS_START);
+    assert_true(lr_ftp_session_tls_ctrl(&f->s));
+}
+
+static void tls_auth_pbsz_prot(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.tls = LR_FTP_TLS_ALLOW;
+    /* Before AUTH: PBSZ, PROT and CCC are out of sequence; the client goes on. */
+    expect_no_action(f, "PBSZ 0", "503 ");
+    expect_no_action(f, "PROT P", "503 ");
+    expect_no_action(f, "CCC", "533 ");
+    expect_no_action(f, "AUTH KERBEROS_V4", "504 ");
+    expect_no_action(f, "AUTH", "501 ");
+    assert_false(lr_ftp_session_tls_ctrl(&f->s));
+    assert_int_equal(f->stats.tls_refused, 5);
+    assert_int_equal(f->stats.tls_auth, 0);
+
+    auth_tls(f, "AUTH TLS", "234 AUTH TLS OK.\r\n");
+    assert_int_equal(f->acts.n, 1);
+    assert_false(lr_ftp_session_prot_private(&f->s));
+    assert_int_equal(f->stats.tls_auth, 1);
+
+    /* PROT before PBSZ; PBSZ with a bad size; then the right order works. */
+    expect_no_action(f, "PROT P", "503 ");
+    expect_no_action(f, "PBSZ abc", "501 ");
+    expect_no_action(f, "PBSZ", "501 ");
+    expect_no_action(f, "PBSZ -1", "501 ");
+    expect_no_action(f, "PBSZ 4294967296", "501 ");
+    assert_string_equal(cmd(f, "PBSZ 0"), "200 PBSZ=0\r\n");
+    assert_string_equal(cmd(f, "PBSZ 65536"), "200 PBSZ=0\r\n"); /* TLS is a stream: 0 */
+
+    expect_no_action(f, "PROT S", "536 ");
+    expect_no_action(f, "PROT E", "536 ");
+    expect_no_action(f, "PROT X", "504 ");
+    expect_no_action(f, "PROT PP", "501 ");
+    expect_no_action(f, "PROT", "501 ");
+    assert_false(lr_ftp_session_prot_private(&f->s));
+    expect_no_action(f, "PROT P", "200 ");
+    assert_true(lr_ftp_session_prot_private(&f->s));
+    expect_no_action(f, "prot c", "200 ");
+    assert_false(lr_ftp_session_prot_private(&f->s));
+    expect_no_action(f, "PROT p", "200 ");
+    assert_true(lr_ftp_session_prot_private(&f->s));
+
+    /* No way back to plaintext, no second handshake. */
+    expect_no_action(f, "CCC", "534 ");
+    expect_no_action(f, "AUTH TLS", "503 ");
+    expect_no_action(f, "AUTH KERBEROS_V4", "503 ");
+    assert_true(lr_ftp_session_tls_ctrl(&f->s));
+    assert_true(lr_ftp_session_prot_private(&f->s));
+    assert_int_equal(f->stats.tls_auth, 1);
+
+    /* The session goes on as usual. */
+    login_anon(f);
+    pasv(f);
+    expect(f, "RETR /index.html", "150 ");
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_TRANSFER);
+    done(f, LR_FTP_XFER_OK);
+    assert_int_equal(f->stats.tls_refused, 5 + 13);
+}
+
+static void tls_auth_mechanisms(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.tls = LR_FTP_TLS_ALLOW;
+    static const struct {
+        const char *line, *reply;
+        bool prot_private;
+    } m[] = {
+        { "auth tls", "234 AUTH TLS OK.\r\n", false },
+        { "AUTH tls-c", "234 AUTH TLS-C OK.\r\n", false },
+        { "AUTH Ssl", "234 AUTH SSL OK.\r\n", true },     /* the drafts' SSL and TLS-P */
+        { "AUTH TLS-P", "234 AUTH TLS-P OK.\r\n", true }, /* protected data too */
+    };
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        reconnect(f);
+        auth_tls(f, m[i].line, m[i].reply);
+        assert_int_equal(lr_ftp_session_prot_private(&f->s), m[i].prot_private);
+        /* PBSZ/PROT work the same after any of them. */
+        expect(f, "PBSZ 0", "200 ");
+        expect(f, "PROT C", "200 ");
+        assert_false(lr_ftp_session_prot_private(&f->s));
+    }
+    reconnect(f);
+    expect_no_action(f, "AUTH TLS1", "504 ");
+    expect_no_action(f, "AUTH TL", "504 ");
+    expect_no_action(f, "AUTH TLS ", "504 ");
+    expect_no_action(f, "AUTH GSSAPI", "504 ");
+    assert_false(lr_ftp_session_tls_ctrl(&f->s));
+    assert_int_equal(f->stats.tls_auth, 4);
+}
+
+static void tls_feat_help(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.tls = LR_FTP_TLS_ALLOW;
+    const char *feat = cmd(f, "FEAT");
+    assert_non_null(strstr(feat, "211-Features:\r\n AUTH TLS\r\n EPRT\r\n"));
+    assert_non_null(strstr(feat, " PBSZ\r\n PROT\r\n"));
+    assert_non_null(strstr(cmd(f, "HELP"), " AUTH PBSZ PROT\r\n"));
+    f->cfg.tls = LR_FTP_TLS_REQUIRE;
+    feat = cmd(f, "FEAT");
+    assert_non_null(strstr(feat, " AUTH TLS\r\n"));
+    assert_non_null(strstr(feat, " PBSZ\r\n PROT\r\n"));
+}
+
+static void tls_off(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.tls = LR_FTP_TLS_OFF;
+    /* RFC 2228 §3: the server knows AUTH but offers no mechanism: 502. */
+    expect_no_action(f, "AUTH TLS", "502 ");
+    expect_no_action(f, "PBSZ 0", "502 ");
+    expect_no_action(f, "PROT P", "502 ");
+    expect_no_action(f, "CCC", "502 ");
+    assert_false(lr_ftp_session_tls_ctrl(&f->s));
+    const char *feat = cmd(f, "FEAT");
+    assert_null(strstr(feat, "AUTH"));
+    assert_null(strstr(feat, "PBSZ"));
+    assert_null(strstr(feat, "PROT"));
+    assert_null(strstr(cmd(f, "HELP"), "AUTH"));
+    /* Plain FTP as before. */
+    login_anon(f);
+    expect_no_action(f, "AUTH TLS", "502 ");
+    pasv(f);
+    expect(f, "LIST", "150 ");
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_TRANSFER);
+    assert_int_equal(f->stats.tls_auth, 0);
+    assert_int_equal(f->stats.tls_refused, 5);
+}
+
+static void tls_require(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.tls = LR_FTP_TLS_REQUIRE;
+    /* RFC 4217 §4.2: no login before AUTH; the client tries, then upgrades. */
+    expect_no_action(f, "USER anonymous", "530 TLS required");
+    expect_no_action(f, "PASS x@y", "530 TLS required");
+    expect_no_action(f, "USER alice", "530 TLS required");
+    assert_int_equal(f->s.login, LR_FTP_LOGIN_NONE);
+    assert_int_equal(f->stats.logins_failed, 0); /* no delay, no failure counted */
+    expect_no_action(f, "SYST", "215 ");
+    expect_no_action(f, "LIST", "530 ");
+    auth_tls(f, "AUTH TLS", "234 AUTH TLS OK.\r\n");
+    login_alice(f);
+
+    /* Transfers need PROT P (RFC 4217 §10.2: 521); the data setup stays. */
+    pasv(f);
+    static const char *const xfers[] = { "RETR /index.html", "LIST",          "NLST",
+                                         "MLSD /",           "STOR upload/n", "APPE upload/n",
+                                         "STOU upload/u" };
+    for (size_t i = 0; i < sizeof(xfers) / sizeof(xfers[0]); i++)
+        expect_no_action(f, xfers[i], "521 ");
+    assert_int_equal(f->s.data, LR_FTP_DATA_PASV);
+    expect_no_action(f, "PBSZ 0", "200 ");
+    expect_no_action(f, "PROT C", "534 ");
+    assert_false(lr_ftp_session_prot_private(&f->s));
+    expect_no_action(f, "RETR /index.html", "521 ");
+    expect_no_action(f, "PROT P", "200 ");
+    expect(f, "RETR /index.html", "150 ");
+    assert_int_equal(f->acts.n, 1);
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_TRANSFER);
+    done(f, LR_FTP_XFER_OK);
+    assert_string_equal(f->buf, "226 Transfer complete.\r\n");
+    /* PROT C stays refused; PROT P is kept. */
+    expect_no_action(f, "PROT C", "534 ");
+    assert_true(lr_ftp_session_prot_private(&f->s));
+    pasv(f);
+    expect(f, "STOR upload/new.bin", "150 ");
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_TRANSFER);
+    assert_int_equal(f->stats.tls_refused, 3 + 7 + 1 + 1 + 1);
+}
+
+/* tls = require with AUTH TLS-P: data protected without PBSZ/PROT. */
+static void tls_require_tls_p(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.tls = LR_FTP_TLS_REQUIRE;
+    auth_tls(f, "AUTH TLS-P", "234 AUTH TLS-P OK.\r\n");
+    login_anon(f);
+    pasv(f);
+    expect(f, "LIST", "150 ");
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_TRANSFER);
+}
+
+/* RFC 2228 §3: an accepted AUTH makes the user log in again; what was set
+ * up in plaintext (login, cwd, passive listener, REST, RNFR) is gone. */
+static void tls_auth_resets_session(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.tls = LR_FTP_TLS_ALLOW;
+    login_alice(f);
+    expect(f, "CWD /pub", "250 ");
+    expect(f, "RNFR /upload/old.txt", "350 ");
+    pasv(f);
+    expect(f, "REST 5", "350 ");
+    auth_tls(f, "AUTH TLS", "234 AUTH TLS OK.\r\n");
+    assert_int_equal(f->acts.n, 2);
+    assert_int_equal(f->acts.a[0].type, LR_FTP_ACT_DATA_CLOSE);
+    assert_int_equal(f->s.login, LR_FTP_LOGIN_NONE);
+    assert_false(f->s.rest_set);
+    assert_false(f->s.rnfr_set);
+    expect_no_action(f, "PWD", "530 ");
+    expect_no_action(f, "RETR /index.html", "530 ");
+    login_alice(f);
+    assert_string_equal(cmd(f, "PWD"), "257 \"/\" is the current directory\r\n");
+    expect_no_action(f, "RNTO upload/new.txt", "503 ");
+    expect_no_action(f, "RETR /index.html", "425 "); /* the listener went with AUTH */
+    pasv(f);
+    expect(f, "RETR /index.html", "150 ");
+    assert_true(f->acts.a[0].offset == 0); /* REST went too */
+    done(f, LR_FTP_XFER_OK);
+
+    /* USER given in plaintext: PASS must follow a new USER. */
+    reconnect(f);
+    expect(f, "USER alice", "331 ");
+    auth_tls(f, "AUTH TLS", "234 AUTH TLS OK.\r\n");
+    assert_int_equal(f->acts.n, 1);
+    expect_no_action(f, "PASS secret", "503 ");
+    login_alice(f);
+}
+
+static void tls_auth_during_transfer(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.tls = LR_FTP_TLS_ALLOW;
+    login_anon(f);
+    pasv(f);
+    expect(f, "RETR /index.html", "150 ");
+    /* RFC 959 §4.1.3: the control connection cannot change under a transfer. */
+    expect_no_action(f, "AUTH TLS", "503 ");
+    expect_no_action(f, "PBSZ 0", "503 ");
+    expect_no_action(f, "PROT P", "503 ");
+    assert_false(lr_ftp_session_tls_ctrl(&f->s));
+    done(f, LR_FTP_XFER_OK);
+    auth_tls(f, "AUTH TLS", "234 AUTH TLS OK.\r\n");
+}
+
+/* [ftp] tls: the loader takes off/allow/require (default allow), refuses anything else. */
+static void tls_config_key(void **state)
+{
+    (void)state;
+    static struct lr_config cfg;
+    char err[256];
+    const struct lr_config_section *const *secs = lr_runtime_config_sections();
+#define CONF(x) "[port0]\naddr = 198.18.0.2/24\n[ftp]\n" x
+    assert_int_equal(lr_config_load_string(&cfg, CONF(""), "/etc/t.conf", secs, err, sizeof(err)),
+                     0);
+    assert_int_equal(lr_ftp_conf(&cfg)->tls, LR_FTP_TLS_ALLOW);
+    assert_int_equal(
+        lr_config_load_string(&cfg, CONF("tls = require\n"), "/etc/t.conf", secs, err, sizeof(err)),
+        0);
+    assert_int_equal(lr_ftp_conf(&cfg)->tls, LR_FTP_TLS_REQUIRE);
+    struct lr_ftp_session_cfg sc;
+    assert_int_equal(lr_ftp_session_cfg_from(&sc, lr_ftp_conf(&cfg)), 0);
+    assert_int_equal(sc.tls, LR_FTP_TLS_REQUIRE);
+    assert_int_equal(
+        lr_config_load_string(&cfg, CONF("tls = OFF\n"), "/etc/t.conf", secs, err, sizeof(err)), 0);
+    assert_int_equal(lr_ftp_conf(&cfg)->tls, LR_FTP_TLS_OFF);
+    assert_int_equal(lr_ftp_session_cfg_from(&sc, lr_ftp_conf(&cfg)), 0);
+    assert_int_equal(sc.tls, LR_FTP_TLS_OFF);
+    assert_int_equal(
+        lr_config_load_string(&cfg, CONF("tls = yes\n"), "/etc/t.conf", secs, err, sizeof(err)),
+        -EINVAL);
+    assert_string_equal(err,
+                        "/etc/t.conf: [ftp] tls: 'yes' is not a TLS mode (off, allow or require)");
+#undef CONF
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -949,6 +1245,15 @@ int main(void)
         cmocka_unit_test(stats_add),
         T(stou),
         T(temp_names_refused),
+        T(tls_auth_pbsz_prot),
+        T(tls_auth_mechanisms),
+        T(tls_feat_help),
+        T(tls_off),
+        T(tls_require),
+        T(tls_require_tls_p),
+        T(tls_auth_resets_session),
+        T(tls_auth_during_transfer),
+        cmocka_unit_test(tls_config_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
