@@ -32,7 +32,13 @@ static int parse_targets(void *sec, const struct lr_config_key *k, const char *v
             port > 65535) {
             if (colon != NULL)
                 *colon = ':';
-            snprintf(why, wl, "'%s' is not ip:port (e.g. 198.18.0.2:80)", items[i]);
+            if (strstr(items[i], "://") != NULL)
+                snprintf(why, wl,
+                         "'%s' is not ip:port (e.g. 198.18.0.2:443; targets are not URLs: "
+                         "HTTPS is tls = yes)",
+                         items[i]);
+            else
+                snprintf(why, wl, "'%s' is not ip:port (e.g. 198.18.0.2:80)", items[i]);
             return -EINVAL;
         }
         cc->targets[i].port = (uint16_t)port;
@@ -109,6 +115,41 @@ static int check_host(const char *val, char *why, size_t wl)
     return 0;
 }
 
+/* A DNS host name (RFC 1123 §2.1 labels), which is what SNI carries:
+ * RFC 6066 §3, "HostName" is a DNS name without a trailing dot, never an
+ * IP literal. */
+static int check_sni(const char *val, char *why, size_t wl)
+{
+    rte_be32_t ip;
+    size_t label = 0;
+    bool ok = strlen(val) <= 253;
+
+    if (val[0] == '\0')
+        return 0;
+    if (lr_parse_ipv4(val, &ip) == 0) {
+        snprintf(why, wl, "'%s' is an IP address; SNI carries only a host name (RFC 6066 §3)", val);
+        return -EINVAL;
+    }
+    for (const char *p = val; ok && *p != '\0'; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '.') {
+            ok = label > 0;
+            label = 0;
+        } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9') || ch == '-') {
+            ok = ++label <= 63;
+        } else {
+            ok = false;
+        }
+    }
+    if (!ok || label == 0) {
+        snprintf(why, wl,
+                 "'%s' is not a host name (labels of letters, digits and '-' between dots)", val);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static const struct lr_config_key client_keys[] = {
     { "target", LR_CFG_CUSTOM, 0, 0, 0, LR_MAX_TARGETS, NULL,
       "comma-separated servers ip:port (required in client mode)", parse_targets, NULL },
@@ -135,6 +176,19 @@ static const struct lr_config_key client_keys[] = {
     LR_CONFIG_KEY(C, "report", report, LR_CFG_PATH, 0, 0, "",
                   "JSON report written at the end, relative to the config file's directory; "
                   "empty = none"),
+    LR_CONFIG_KEY(C, "tls", tls, LR_CFG_BOOL, 0, 0, "no",
+                  "HTTPS: TLS on every connection ([tls] gives versions, ciphers, groups, alpn, "
+                  "handshake_timeout)"),
+    { "sni", LR_CFG_STR, offsetof(C, sni), sizeof(((C *)0)->sni), 0, 0, "",
+      "server name sent in the ClientHello (tls = yes); default the host key's name, none when "
+      "that is empty or an address",
+      NULL, check_sni },
+    LR_CONFIG_KEY(C, "ca_file", ca_file, LR_CFG_PATH, 0, 0, "",
+                  "tls = yes: verify the server's certificate (and sni) against this PEM CA "
+                  "bundle, a failure counted as failed_certificate; empty = no verification"),
+    LR_CONFIG_KEY(C, "resume", resume, LR_CFG_UINT, 0, 100, "0",
+                  "tls = yes: percent of new connections that resume the session saved from an "
+                  "earlier connection of the same worker to the same target"),
 };
 
 static int client_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
@@ -147,7 +201,35 @@ static int client_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
         snprintf(why, wl, "[client] target: missing (required in client mode)");
         return -EINVAL;
     }
+    static const char *const tls_only[] = { "sni", "ca_file", "resume" };
+    for (unsigned i = 0; i < RTE_DIM(tls_only); i++) {
+        if (!cc->tls && lr_config_key_given(cfg, &lr_client_config_section, tls_only[i])) {
+            snprintf(why, wl, "[client] %s: only with tls = yes", tls_only[i]);
+            return -EINVAL;
+        }
+    }
+    /* SNI from the Host header's name unless given (RFC 6066 §3: no IP
+     * literal, no port). */
+    if (cc->tls && !lr_config_key_given(cfg, &lr_client_config_section, "sni")) {
+        char name[sizeof(cc->host)], w2[8];
+        rte_strscpy(name, cc->host, sizeof(name));
+        char *colon = strrchr(name, ':');
+        if (colon != NULL)
+            *colon = '\0';
+        if (check_sni(name, w2, sizeof(w2)) == 0)
+            rte_strscpy(cc->sni, name, sizeof(cc->sni));
+    }
     return 0;
+}
+
+static int client_paths(const struct lr_config *cfg, const void *sec, char *err, size_t errlen)
+{
+    const C *cc = sec;
+
+    if (!cc->enabled || !cc->tls || cc->ca_file[0] == '\0')
+        return 0;
+    return lr_config_check_path(cfg, "[client] ca_file", cc->ca_file, LR_CFG_FILE_READ, err,
+                                errlen);
 }
 
 const struct lr_config_section lr_client_config_section = {
@@ -157,6 +239,7 @@ const struct lr_config_section lr_client_config_section = {
     .keys = client_keys,
     .nb_keys = RTE_DIM(client_keys),
     .check = client_check,
+    .paths = client_paths,
 };
 
 LR_CONFIG_ACCESSOR(lr_client_conf, struct lr_client_config, lr_client_config_section)

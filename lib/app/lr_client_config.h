@@ -12,7 +12,8 @@
 
 #include "lr_config.h"
 
-#define LR_MAX_TARGETS 16
+#define LR_MAX_TARGETS    16
+#define LR_CLIENT_SNI_MAX 254 /* a DNS name: 253 characters (RFC 1035 §2.3.4) */
 
 struct lr_client_target {
     rte_be32_t ip;
@@ -35,6 +36,15 @@ struct lr_client_config {
     rte_be32_t source_first;    /* source_addrs = A-B (default: port address) */
     rte_be32_t source_last;
     char report[LR_PATH_MAX]; /* absolute JSON report path, "" = none */
+    /* HTTPS (lr_tls_connect, lib/tls): protocol settings come from [tls]
+     * (min/max_version, ciphers, groups, alpn, handshake_timeout). */
+    bool tls; /* default no */
+    /* Server name sent (RFC 6066 §3), verified with ca_file; when the key is
+     * not given, the host key's name without its port. "" = none (an IP
+     * literal is never sent: RFC 6066 §3 allows none in HostName). */
+    char sni[LR_CLIENT_SNI_MAX];
+    char ca_file[LR_PATH_MAX]; /* verify the server against it; "" = no verification */
+    uint32_t resume;           /* % of new connections resuming a stored session */
 };
 
 extern const struct lr_config_section lr_client_config_section;

@@ -14,6 +14,7 @@
 #include "lr_client_report.h"
 #include "lr_tcp.h"
 #include "lr_telemetry.h"
+#include "lr_tls_module.h"
 
 #define TICK_US UINT64_C(1000000)
 
@@ -26,11 +27,41 @@ static struct {
     uint64_t retrans_prev;
 } lr_client_main;
 
+const char *lr_client_tls_version_name(unsigned slot)
+{
+    static const char *const names[LR_TLS_VER_MAX] = {
+        [LR_TLS_VER_1_2] = "tls1_2",
+        [LR_TLS_VER_1_3] = "tls1_3",
+        [LR_TLS_VER_OTHER] = "other",
+    };
+    return slot < LR_TLS_VER_MAX ? names[slot] : "?";
+}
+
+const char *lr_client_tls_cipher_name(unsigned slot)
+{
+    static const char *const names[LR_TLS_CIPHER_MAX] = {
+#define LR_X_CIPHER_NAME(e, id, n) [LR_TLS_CIPHER_##e] = n,
+        LR_TLS_CIPHERS(LR_X_CIPHER_NAME)
+#undef LR_X_CIPHER_NAME
+            [LR_TLS_CIPHER_OTHER] = "other",
+    };
+    return slot < LR_TLS_CIPHER_MAX ? names[slot] : "?";
+}
+
+static uint64_t tls_failed_sum(const struct lr_client_counters *c)
+{
+    uint64_t n = 0;
+    for (unsigned r = 0; r < LR_TLS_FAIL_MAX; r++)
+        n += c->tls_failed[r];
+    return n;
+}
+
 void lr_client_totals_get(const struct lr_worker_set *rt, uint64_t now, bool with_latency,
                           struct lr_client_totals *out)
 {
     memset(out, 0, sizeof(*out));
     lr_latency_reset(&out->lat);
+    lr_latency_reset(&out->hs_lat);
     for (uint16_t i = 0; i < rt->nb_workers; i++) {
         const struct lr_worker *w = rt->workers[i];
         if (w == NULL)
@@ -46,8 +77,10 @@ void lr_client_totals_get(const struct lr_worker_set *rt, uint64_t now, bool wit
         struct lr_client_counters c;
         lr_client_counters_get(cl, &c);
         lr_client_counters_add(&out->cnt, &c);
-        if (with_latency)
+        if (with_latency) {
             lr_client_latency_merge(cl, &out->lat);
+            lr_client_hs_latency_merge(cl, &out->hs_lat);
+        }
         out->nb_clients++;
         if (lr_client_phase(cl) == LR_CLIENT_PHASE_DONE)
             out->nb_done++;
@@ -76,7 +109,7 @@ bool lr_client_main_tick(const struct lr_worker_set *rt, uint64_t now, FILE *out
         lr_client_main.t_prev = now;
         return false;
     }
-    struct lr_client_totals t;
+    static struct lr_client_totals t; /* main lcore only; histograms: off the stack */
     bool tick = now - lr_client_main.t_prev >= TICK_US;
     lr_client_totals_get(rt, now, false, &t);
     if (tick) {
@@ -92,6 +125,10 @@ bool lr_client_main_tick(const struct lr_worker_set *rt, uint64_t now, FILE *out
                 c->status[4] - p->status[4], c->status[5] - p->status[5], c->active,
                 (double)(c->rx_bytes - p->rx_bytes) * 8 / dt / 1e9,
                 t.retransmits - lr_client_main.retrans_prev, errors_sum(c) - errors_sum(p));
+        if (lr_client_conf(rt->cfg)->tls)
+            fprintf(out, "client: tls hs_full/s=%.0f hs_resumed/s=%.0f hs_failed=%" PRIu64 "\n",
+                    (double)(c->tls_full - p->tls_full) / dt,
+                    (double)(c->tls_resumed - p->tls_resumed) / dt, tls_failed_sum(c));
         fflush(out);
         lr_client_main.prev = *c;
         lr_client_main.retrans_prev = t.retransmits;
@@ -122,6 +159,52 @@ static void ip_str(char *buf, size_t len, rte_be32_t ip)
     snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 }
 
+/* {"p50": .., "p90", "p99", "p999", "p9999", "max", "min", "mean", "samples", "overflow"} */
+static void json_latency(FILE *f, const struct lr_latency *h)
+{
+    fprintf(f,
+            "{\"p50\": %" PRIu64 ", \"p90\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"p999\": %" PRIu64
+            ", \"p9999\": %" PRIu64 ", \"max\": %" PRIu64 ", \"min\": %" PRIu64
+            ", \"mean\": %.1f, \"samples\": %" PRIu64 ", \"overflow\": %" PRIu64 "}",
+            lr_latency_quantile(h, 0.5), lr_latency_quantile(h, 0.9), lr_latency_quantile(h, 0.99),
+            lr_latency_quantile(h, 0.999), lr_latency_quantile(h, 0.9999), h->count ? h->max : 0,
+            h->count ? h->min : 0, lr_latency_mean(h), h->count, h->overflow);
+}
+
+/* "tls": {...} of the report (tls = yes). */
+static void json_tls(FILE *f, const struct lr_client_totals *t, double div)
+{
+    const struct lr_client_counters *c = &t->cnt;
+
+    fprintf(f,
+            "  \"tls\": {\"handshakes\": %" PRIu64 ", \"full\": %" PRIu64 ", \"resumed\": %" PRIu64
+            ", \"full_per_sec\": %.1f, \"resumed_per_sec\": %.1f,\n",
+            c->tls_full + c->tls_resumed, c->tls_full, c->tls_resumed, (double)c->tls_full / div,
+            (double)c->tls_resumed / div);
+    /* From lr_tls_connect (TCP's SYN) to the handshake's end: a full
+     * handshake costs the TCP round trip plus one (TLS 1.3) or two (1.2). */
+    fprintf(f, "    \"handshake_latency_from\": \"tcp_connect\",\n    \"handshake_latency_us\": ");
+    json_latency(f, &t->hs_lat);
+    fprintf(f, ",\n    \"failed\": {");
+    for (unsigned r = 0; r < LR_TLS_FAIL_MAX; r++)
+        fprintf(f, "%s\"%s\": %" PRIu64, r ? ", " : "", lr_tls_fail_name((enum lr_tls_fail)r),
+                c->tls_failed[r]);
+    fprintf(f, "},\n    \"failed_total\": %" PRIu64 ",\n    \"versions\": {", tls_failed_sum(c));
+    for (unsigned v = 0; v < LR_TLS_VER_MAX; v++)
+        fprintf(f, "%s\"%s\": %" PRIu64, v ? ", " : "", lr_client_tls_version_name(v),
+                c->tls_version[v]);
+    fprintf(f, "},\n    \"ciphers\": {");
+    for (unsigned k = 0; k < LR_TLS_CIPHER_MAX; k++)
+        fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", lr_client_tls_cipher_name(k),
+                c->tls_cipher[k]);
+    fprintf(f,
+            "},\n    \"resume\": {\"wanted\": %" PRIu64 ", \"offered\": %" PRIu64
+            ", \"rejected\": %" PRIu64 ", \"sessions_saved\": %" PRIu64
+            ", \"session_too_big\": %" PRIu64 "}},\n",
+            c->tls_resume_wanted, c->tls_resume_offered, c->tls_resume_rejected,
+            c->tls_sessions_saved, c->tls_session_too_big);
+}
+
 void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
                            const struct lr_client_totals *t, uint16_t nb_workers)
 {
@@ -134,15 +217,9 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     fprintf(f, "  \"requests_per_sec\": %.1f,\n", (double)c->responses / div);
     fprintf(f, "  \"connections_per_sec\": %.1f,\n", (double)c->conns / div);
     fprintf(f, "  \"gbps\": %.6f,\n", (double)c->rx_bytes * 8 / div / 1e9);
-    fprintf(f,
-            "  \"latency_us\": {\"p50\": %" PRIu64 ", \"p90\": %" PRIu64 ", \"p99\": %" PRIu64
-            ", \"p999\": %" PRIu64 ", \"p9999\": %" PRIu64 ", \"max\": %" PRIu64
-            ", \"min\": %" PRIu64 ", \"mean\": %.1f, \"samples\": %" PRIu64
-            ", \"overflow\": %" PRIu64 "},\n",
-            lr_latency_quantile(&t->lat, 0.5), lr_latency_quantile(&t->lat, 0.9),
-            lr_latency_quantile(&t->lat, 0.99), lr_latency_quantile(&t->lat, 0.999),
-            lr_latency_quantile(&t->lat, 0.9999), t->lat.count ? t->lat.max : 0,
-            t->lat.count ? t->lat.min : 0, lr_latency_mean(&t->lat), t->lat.count, t->lat.overflow);
+    fprintf(f, "  \"latency_us\": ");
+    json_latency(f, &t->lat);
+    fprintf(f, ",\n");
     /* Full distribution (HdrHistogram-style ticks, 5 per half): plot two
      * runs' value_us against 1/(1 - percentile/100) on log axes. */
     static struct lr_latency_tick ticks[LR_CLIENT_DIST_TICKS];
@@ -153,6 +230,8 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
                 "%s\n    {\"percentile\": %.6f, \"value_us\": %" PRIu64 ", \"count\": %" PRIu64 "}",
                 i ? "," : "", ticks[i].percentile, ticks[i].value_us, ticks[i].count);
     fprintf(f, "%s],\n", nt ? "\n  " : "");
+    if (cfg->tls)
+        json_tls(f, t, div);
     fprintf(f, "  \"errors\": {");
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
         fprintf(f, "%s\"%s\": %" PRIu64, e ? ", " : "",
@@ -204,7 +283,11 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
         snprintf(both, sizeof(both), "%s-%s", a, b);
         json_str(f, both);
     }
-    fprintf(f, "}\n}\n");
+    fprintf(f, ", \"tls\": %s, \"sni\": ", cfg->tls ? "true" : "false");
+    json_str(f, cfg->sni);
+    fprintf(f, ", \"ca_file\": ");
+    json_str(f, cfg->ca_file);
+    fprintf(f, ", \"resume\": %u}\n}\n", cfg->resume);
 }
 
 int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
@@ -235,6 +318,31 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
         if (t.cnt.errors[e] != 0)
             fprintf(out, "client: error %s: %" PRIu64 "\n",
                     lr_client_error_name((enum lr_client_error)e), t.cnt.errors[e]);
+    if (cfg->tls) {
+        const struct lr_client_counters *c = &t.cnt;
+        fprintf(out,
+                "client: tls: %" PRIu64 " full, %" PRIu64 " resumed handshakes (%.0f/s, %.0f/s), "
+                "handshake from TCP connect p50=%" PRIu64 "us p90=%" PRIu64 "us p99=%" PRIu64
+                "us max=%" PRIu64 "us, resume offered %" PRIu64 " rejected %" PRIu64
+                ", failed=%" PRIu64 "\n",
+                c->tls_full, c->tls_resumed, (double)c->tls_full / secs,
+                (double)c->tls_resumed / secs, lr_latency_quantile(&t.hs_lat, 0.5),
+                lr_latency_quantile(&t.hs_lat, 0.9), lr_latency_quantile(&t.hs_lat, 0.99),
+                t.hs_lat.count ? t.hs_lat.max : 0, c->tls_resume_offered, c->tls_resume_rejected,
+                tls_failed_sum(c));
+        for (unsigned r = 0; r < LR_TLS_FAIL_MAX; r++)
+            if (c->tls_failed[r] != 0)
+                fprintf(out, "client: tls failed %s: %" PRIu64 "\n",
+                        lr_tls_fail_name((enum lr_tls_fail)r), c->tls_failed[r]);
+        for (unsigned v = 0; v < LR_TLS_VER_MAX; v++)
+            if (c->tls_version[v] != 0)
+                fprintf(out, "client: tls version %s: %" PRIu64 "\n", lr_client_tls_version_name(v),
+                        c->tls_version[v]);
+        for (unsigned k = 0; k < LR_TLS_CIPHER_MAX; k++)
+            if (c->tls_cipher[k] != 0)
+                fprintf(out, "client: tls cipher %s: %" PRIu64 "\n", lr_client_tls_cipher_name(k),
+                        c->tls_cipher[k]);
+    }
     fflush(out);
     if (cfg->report[0] == '\0')
         return 0;
@@ -304,6 +412,20 @@ static int client_tel(const char *cmd __rte_unused, const char *params __rte_unu
     rte_tel_data_add_dict_u64(d, "latency_p999_us", lr_latency_quantile(&t.lat, 0.999));
     rte_tel_data_add_dict_u64(d, "latency_p9999_us", lr_latency_quantile(&t.lat, 0.9999));
     rte_tel_data_add_dict_u64(d, "latency_max_us", t.lat.count ? t.lat.max : 0);
+    if (lr_client_conf(rt->cfg)->tls) {
+        rte_tel_data_add_dict_u64(d, "tls_full", c->tls_full);
+        rte_tel_data_add_dict_u64(d, "tls_resumed", c->tls_resumed);
+        rte_tel_data_add_dict_u64(d, "tls_resume_offered", c->tls_resume_offered);
+        rte_tel_data_add_dict_u64(d, "tls_resume_rejected", c->tls_resume_rejected);
+        for (unsigned r = 0; r < LR_TLS_FAIL_MAX; r++) {
+            char name[64];
+            snprintf(name, sizeof(name), "tls_failed_%s", lr_tls_fail_name((enum lr_tls_fail)r));
+            rte_tel_data_add_dict_u64(d, name, c->tls_failed[r]);
+        }
+        rte_tel_data_add_dict_u64(d, "tls_handshake_p50_us", lr_latency_quantile(&t.hs_lat, 0.5));
+        rte_tel_data_add_dict_u64(d, "tls_handshake_p99_us", lr_latency_quantile(&t.hs_lat, 0.99));
+        rte_tel_data_add_dict_u64(d, "tls_handshake_max_us", t.hs_lat.count ? t.hs_lat.max : 0);
+    }
     return 0;
 }
 
@@ -348,6 +470,28 @@ static void client_module_walk(const struct lr_worker *w, lr_module_counter_fn f
         snprintf(name, sizeof(name), "error_%s", lr_client_error_name((enum lr_client_error)e));
         fn(arg, name, c.errors[e]);
     }
+    if (!lr_client_conf(w->cfg)->tls)
+        return; /* the same names on every walk of a run: tls is fixed */
+    fn(arg, "tls_full", c.tls_full);
+    fn(arg, "tls_resumed", c.tls_resumed);
+    fn(arg, "tls_resume_offered", c.tls_resume_offered);
+    fn(arg, "tls_resume_rejected", c.tls_resume_rejected);
+    for (unsigned r = 0; r < LR_TLS_FAIL_MAX; r++) {
+        char name[64];
+        snprintf(name, sizeof(name), "tls_failed_%s", lr_tls_fail_name((enum lr_tls_fail)r));
+        fn(arg, name, c.tls_failed[r]);
+    }
+}
+
+/* tls = yes: every worker needs a TLS client context (made by the tls
+ * module's init, which runs before ours). */
+static int client_module_global_init(const struct lr_config *cfg)
+{
+    const struct lr_client_config *cc = lr_client_conf(cfg);
+
+    if (!cc->enabled || !cc->tls)
+        return 0;
+    return lr_tls_need_client("[client] tls", cc->ca_file);
 }
 
 static const struct lr_module_line client_line[] = {
@@ -359,7 +503,8 @@ static const struct lr_module_line client_line[] = {
 const struct lr_module lr_client_module = {
     .name = "client",
     .config = &lr_client_config_section,
-    .after = LR_MODULE_AFTER("tcp"),
+    .after = LR_MODULE_AFTER("tcp", "tls"),
+    .global_init = client_module_global_init,
     .init = lr_client_init,
     .fini = lr_client_free,
     .poll = lr_client_poll,

@@ -11,6 +11,9 @@
  *   client: t=Ns conns/s=.. req/s=.. 2xx=.. 3xx=.. 4xx=.. 5xx=.. active=..
  *           Gbps=.. retrans=.. errors=..
  * Gbps counts the HTTP bytes received (heads, bodies, chunk framing).
+ * With [client] tls = yes a second line follows, the handshakes of the
+ * interval and the failed ones so far:
+ *   client: tls hs_full/s=.. hs_resumed/s=.. hs_failed=..
  */
 #ifndef LR_CLIENT_REPORT_H
 #define LR_CLIENT_REPORT_H
@@ -21,7 +24,6 @@
 
 #include "lr_http_client.h"
 #include "lr_latency.h"
-#include "lr_module.h"
 #include "lr_module.h"
 
 /* Rows of latency_distribution in the JSON report (5 per half: ~100 used). */
@@ -35,6 +37,7 @@ struct lr_client_totals {
     uint64_t retransmits; /* TCP segments retransmitted (all workers) */
     struct lr_client_counters cnt;
     struct lr_latency lat;
+    struct lr_latency hs_lat; /* TLS handshakes (with @with_latency) */
 };
 
 /**
@@ -66,10 +69,20 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out);
  * p9999 max min mean samples overflow}, latency_distribution [{percentile,
  * value_us, count}] (lr_latency_distribution, 5 ticks per half), errors {name: n}, responses {1xx..5xx}, requests,
  * responses_total, connections, unfinished, rx_bytes, body_bytes,
- * duration_s, workers, config {...}.
+ * duration_s, workers, config {...}; with tls = yes also tls {handshakes,
+ * full, resumed, full_per_sec, resumed_per_sec, handshake_latency_us {as
+ * latency_us, measured from the TCP connect to the handshake's end},
+ * failed {reason: n}, failed_total, versions {tls1_2, tls1_3, other},
+ * ciphers {name: n}, resume {...}}.
  */
 void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
                            const struct lr_client_totals *t, uint16_t nb_workers);
+
+/** Name of a lr_tls_version_slot in the report ("tls1_2", "tls1_3", "other"). */
+const char *lr_client_tls_version_name(unsigned slot);
+
+/** Name of a lr_tls_cipher slot in the report (LR_TLS_CIPHERS names, "other"). */
+const char *lr_client_tls_cipher_name(unsigned slot);
 
 /** Register /linerate/client (totals and latency percentiles). 0 or -errno. */
 int lr_client_telemetry_register(void);

@@ -4,12 +4,16 @@
  * See lr_http_client.h for the model.
  *
  * Call chain:
- *   lr_client_poll -> phase changes -> client_open_more -> lr_tcp_connect
- *   TCP callbacks: cl_connected -> client_send_request
+ *   lr_client_poll -> phase changes -> client_open_more -> client_open
+ *                  -> lr_tcp_connect, or lr_tls_connect (tls = yes, with a
+ *                     saved session for [client] resume's share)
+ *   callbacks (TCP's, or the TLS stream's: the same ops, lr_stream.h):
+ *                  cl_connected -> client_tls_established -> client_send_request
  *                  cl_data -> lr_http_resp_feed -> client_response_count
  *                             -> client_response_next: next request | close | linger
  *                  cl_peer_closed -> lr_http_resp_eof (close-delimited body)
- *                  cl_closed -> client_slot_release (reopened by poll)
+ *                  cl_closed -> client_tls_closed (failure reason, session
+ *                               saved) -> client_slot_release (reopened by poll)
  *   slot timer: request timeout, linger and close guards.
  *
  * A slot is in exactly one state; it holds a connection in every state but
@@ -32,7 +36,9 @@
 #include "lr_log.h"
 #include "lr_net.h"
 #include "lr_rate.h"
+#include "lr_stream.h"
 #include "lr_tcp.h"
+#include "lr_tls_module.h"
 
 LR_LOG_DEFINE(client);
 
@@ -56,12 +62,15 @@ struct lr_client_slot {
     struct lr_timer timer;
     uint8_t state;
     uint16_t target;
-    uint32_t reqs;     /* requests sent on this connection */
-    uint32_t req;      /* request text being sent */
-    uint32_t req_off;  /* bytes of it already accepted by TCP */
-    uint64_t t_req;    /* latency origin: when the request was handed to TCP (closed
-                       * loop) or its intended send time (open loop) */
-    uint32_t idle_pos; /* index in cl->idle while SLOT_IDLE */
+    uint32_t reqs;    /* requests sent on this connection */
+    uint32_t req;     /* request text being sent */
+    uint32_t req_off; /* bytes of it already accepted by TCP */
+    /* Latency origin: when the request was handed to TCP (closed loop) or
+     * its intended send time (open loop). */
+    uint64_t t_req;
+    uint32_t idle_pos;   /* index in cl->idle while SLOT_IDLE */
+    uint64_t t_open;     /* lr_tls_connect called (handshake latency origin) */
+    bool resume_offered; /* tls: opened with a saved session */
     struct lr_http_resp resp;
 };
 
@@ -92,8 +101,16 @@ struct lr_client {
     uint64_t t_start, t_stop, t_done;
     char *reqs; /* [target][path][keep-alive|close] texts, REQ_MAX each */
     uint16_t *req_len;
+    /* tls = yes: per target, the session of the last connection that
+     * ended (resume > 0); resume_acc spreads [client] resume evenly. */
+    bool tls;
+    const char *sni;
+    uint32_t resume_acc;
+    uint8_t *sess; /* [target][LR_CLIENT_SESSION_MAX] */
+    uint32_t sess_len[LR_MAX_TARGETS];
     struct lr_client_counters cnt;
     struct lr_latency lat;
+    struct lr_latency hs_lat; /* TCP connect start -> TLS handshake complete */
 };
 
 static const char *const client_error_names[] = {
@@ -184,12 +201,34 @@ static void client_slot_release(struct lr_worker *w, struct lr_client_slot *s)
     cl->free_stack[cl->nb_free++] = (uint32_t)(s - cl->slots);
 }
 
+/* tls, resume > 0: keep the session of an established connection that ends
+ * for the next connections to the same target. From closed() (or before an
+ * abort): TLS 1.3 tickets arrive after the handshake (RFC 8446 §4.6.1). */
+static void client_session_save(struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+    struct lr_tls_conn_info info;
+
+    if (cl->sess == NULL || !lr_stream_tls_info(s->conn, &info) || !info.established)
+        return;
+    int n = lr_tls_session_save(s->conn, cl->sess + (size_t)s->target * LR_CLIENT_SESSION_MAX,
+                                LR_CLIENT_SESSION_MAX);
+    if (n > 0) {
+        cl->sess_len[s->target] = (uint32_t)n;
+        cl->cnt.tls_sessions_saved++;
+    } else if (n == -ENOSPC) {
+        cl->cnt.tls_session_too_big++;
+    }
+}
+
 /* RST the connection now (no closed() follows) and free the slot. */
 static void client_slot_abort(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_tcp_conn *c = s->conn;
+    if (s->cl->tls)
+        client_session_save(s);
     client_slot_release(w, s);
-    lr_tcp_abort(w, c);
+    lr_stream_abort(w, c);
 }
 
 /* Orderly close; closed() releases the slot. Bounded by the close guard. */
@@ -199,7 +238,7 @@ static void client_slot_close(struct lr_worker *w, struct lr_client_slot *s)
         idle_remove(s->cl, s);
     s->state = SLOT_CLOSING;
     lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_LINGER_US);
-    lr_tcp_close(w, s->conn);
+    lr_stream_close(w, s->conn);
 }
 
 static void client_send_rest(struct lr_worker *w, struct lr_client_slot *s)
@@ -210,7 +249,13 @@ static void client_send_rest(struct lr_worker *w, struct lr_client_slot *s)
 
     if (s->req_off >= len)
         return;
-    int rc = lr_tcp_send(w, s->conn, text + s->req_off, len - s->req_off);
+    int rc = lr_stream_send(w, s->conn, text + s->req_off, len - s->req_off);
+    if (rc == -ENOBUFS) {
+        /* A TLS stream with no room yet (its writable() is armed), or no
+         * mbuf for plain TCP: wait, bounded by the request timeout. */
+        lr_stream_want_writable(w, s->conn);
+        return;
+    }
     if (rc < 0) {
         client_error(cl, LR_CLIENT_ERR_SEND);
         client_slot_abort(w, s);
@@ -319,12 +364,58 @@ static void client_response_next(struct lr_worker *w, struct lr_client_slot *s)
 
 /* --- TCP callbacks ------------------------------------------------------------ */
 
+/* The handshake completed (a TLS stream's connected()): what it negotiated. */
+static void client_tls_established(struct lr_worker *w, struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+    struct lr_tls_conn_info info;
+
+    if (!lr_stream_tls_info(s->conn, &info))
+        return;
+    if (info.resumed)
+        cl->cnt.tls_resumed++;
+    else
+        cl->cnt.tls_full++;
+    if (s->resume_offered && !info.resumed)
+        cl->cnt.tls_resume_rejected++;
+    cl->cnt.tls_version[info.version == LR_TLS_V1_2   ? LR_TLS_VER_1_2
+                        : info.version == LR_TLS_V1_3 ? LR_TLS_VER_1_3
+                                                      : LR_TLS_VER_OTHER]++;
+    cl->cnt.tls_cipher[lr_tls_cipher_of(info.cipher_id)]++;
+    /* The connection that ends the warm-up waited for ARP: not a sample. */
+    if (cl->warm)
+        lr_latency_record(&cl->hs_lat, w->now - s->t_open);
+}
+
+/* closed() of a TLS stream: why a handshake failed, or the session to keep.
+ * True when the handshake failed (counted here). */
+static bool client_tls_closed(struct lr_client_slot *s)
+{
+    struct lr_client *cl = s->cl;
+    struct lr_tls_conn_info info;
+
+    if (!lr_stream_tls_info(s->conn, &info))
+        return false;
+    if (info.established) {
+        client_session_save(s);
+        return false;
+    }
+    if (!info.failed)
+        return false; /* TCP never came up: counted as TCP's failure */
+    unsigned why = info.fail_reason < LR_TLS_FAIL_MAX ? info.fail_reason : LR_TLS_FAIL_INTERNAL;
+    cl->cnt.tls_failed[why]++;
+    client_error(cl, LR_CLIENT_ERR_TLS);
+    return true;
+}
+
 static void cl_connected(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    struct lr_client_slot *s = lr_stream_ctx_get(c);
     struct lr_client *cl = s->cl;
 
     cl->cnt.conns++;
+    if (cl->tls)
+        client_tls_established(w, s);
     if (!cl->warm) {
         /* The run starts when the target first answers (see WARMUP). */
         cl->warm = true;
@@ -343,7 +434,7 @@ static void cl_connected(struct lr_worker *w, struct lr_tcp_conn *c)
 
 static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
 {
-    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    struct lr_client_slot *s = lr_stream_ctx_get(c);
     struct lr_client *cl = s->cl;
     uint32_t left = m->pkt_len;
 
@@ -393,14 +484,14 @@ static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf 
 
 static void cl_writable(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    struct lr_client_slot *s = lr_stream_ctx_get(c);
     if (s->state == SLOT_WAIT)
         client_send_rest(w, s);
 }
 
 static void cl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
+    struct lr_client_slot *s = lr_stream_ctx_get(c);
     struct lr_client *cl = s->cl;
 
     if (s->state == SLOT_WAIT) {
@@ -415,12 +506,15 @@ static void cl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 
 static void cl_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason reason)
 {
-    struct lr_client_slot *s = lr_tcp_conn_ctx_get(c);
-    struct lr_client *cl = s->cl;
+    struct lr_client_slot *s = lr_stream_ctx_get(c);
 
-    if (s->state == SLOT_FREE || s->conn != c)
+    if (s == NULL || s->state == SLOT_FREE || s->conn != c)
         return; /* already released (aborted) */
-    if (s->state == SLOT_WAIT) {
+    struct lr_client *cl = s->cl;
+    if (cl->tls && client_tls_closed(s)) {
+        /* The handshake failed: counted by reason (a TLS stream calls
+         * connected() only after it, so the slot was still CONNECTING). */
+    } else if (s->state == SLOT_WAIT) {
         switch (reason) {
         case LR_TCP_CLOSE_RESET:
         case LR_TCP_CLOSE_ABORTED:
@@ -486,8 +580,25 @@ static int client_open(struct lr_worker *w, struct lr_client *cl)
         src = cl->src[cl->next_src++ % cl->nb_src];
     /* sport 0: lr_tcp_connect picks a free port whose flow this worker
      * owns (lr_flow_pick_port), so replies come back to us. */
-    struct lr_tcp_conn *c =
-        lr_tcp_connect(w, cfg->targets[t].ip, cfg->targets[t].port, src, 0, &client_ops, s);
+    struct lr_tcp_conn *c;
+    s->resume_offered = false;
+    if (cl->tls) {
+        struct lr_tls_connect_opts o = { .sni = cl->sni };
+        /* [client] resume percent of the connections, evenly spread. */
+        cl->resume_acc += cfg->resume;
+        if (cl->resume_acc >= 100) {
+            cl->resume_acc -= 100;
+            cl->cnt.tls_resume_wanted++;
+            if (cl->sess_len[t] > 0) {
+                o.session = cl->sess + (size_t)t * LR_CLIENT_SESSION_MAX;
+                o.session_len = cl->sess_len[t];
+                s->resume_offered = true;
+            }
+        }
+        c = lr_tls_connect(w, cfg->targets[t].ip, cfg->targets[t].port, src, 0, &client_ops, s, &o);
+    } else {
+        c = lr_tcp_connect(w, cfg->targets[t].ip, cfg->targets[t].port, src, 0, &client_ops, s);
+    }
     if (c == NULL) {
         client_error(cl, LR_CLIENT_ERR_CONNECT);
         cl->retry_at = w->now + 1000; /* ports or table exhausted: back off 1 ms */
@@ -495,6 +606,9 @@ static int client_open(struct lr_worker *w, struct lr_client *cl)
     }
     cl->next_target++;
     cl->nb_free--;
+    s->t_open = w->now;
+    if (s->resume_offered)
+        cl->cnt.tls_resume_offered++;
     s->conn = c;
     s->state = SLOT_CONNECTING;
     s->target = t;
@@ -706,6 +820,18 @@ int lr_client_init(struct lr_worker *w)
         return -ENOMEM;
     cl->cfg = cfg;
     cl->nb_slots = share;
+    cl->tls = cfg->tls;
+    cl->sni = cfg->sni[0] != '\0' ? cfg->sni : NULL;
+    if (cl->tls) {
+        /* The tls module ran its init first (after = "tls"): a client
+         * context exists when this module's global_init asked for one. */
+        const struct lr_tls_worker *tw = lr_tls_worker(w);
+        if (tw == NULL || tw->client == NULL) {
+            LR_LOG(ERR, client, "[client] tls: worker %u has no TLS client context", w->id);
+            rte_free(cl);
+            return -ENOTSUP;
+        }
+    }
     uint32_t nreq = (uint32_t)cfg->nb_targets * cfg->nb_paths * 2;
     cl->slots = rte_zmalloc_socket("lr_client_slots", sizeof(*cl->slots) * (share ? share : 1),
                                    RTE_CACHE_LINE_SIZE, sock);
@@ -715,9 +841,12 @@ int lr_client_init(struct lr_worker *w)
         rte_zmalloc_socket("lr_client_idle", sizeof(uint32_t) * (share ? share : 1), 0, sock);
     cl->reqs = rte_zmalloc_socket("lr_client_reqs", (size_t)nreq * REQ_MAX, 0, sock);
     cl->req_len = rte_zmalloc_socket("lr_client_reqlen", sizeof(uint16_t) * nreq, 0, sock);
+    if (cl->tls && cfg->resume > 0)
+        cl->sess = rte_zmalloc_socket("lr_client_sess",
+                                      (size_t)cfg->nb_targets * LR_CLIENT_SESSION_MAX, 0, sock);
     w->slot[client_slot] = cl;
     if (cl->slots == NULL || cl->free_stack == NULL || cl->idle == NULL || cl->reqs == NULL ||
-        cl->req_len == NULL) {
+        cl->req_len == NULL || (cl->tls && cfg->resume > 0 && cl->sess == NULL)) {
         lr_client_free(w);
         return -ENOMEM;
     }
@@ -742,6 +871,7 @@ int lr_client_init(struct lr_worker *w)
     cl->tokens_cap = RTE_MAX(cl->rate * 10000, (uint64_t)1000000);
     cl->tokens = 1000000;
     lr_latency_reset(&cl->lat);
+    lr_latency_reset(&cl->hs_lat);
     cl->open_loop = cfg->request_rate != 0;
     cl->req_rate = lr_rate_share(cfg->request_rate, w->nb_workers, w->id);
     if (cl->open_loop && cl->req_rate == 0)
@@ -771,6 +901,7 @@ void lr_client_free(struct lr_worker *w)
     rte_free(cl->idle);
     rte_free(cl->reqs);
     rte_free(cl->req_len);
+    rte_free(cl->sess);
     rte_free(cl);
     w->slot[client_slot] = NULL;
 }
@@ -796,6 +927,11 @@ void lr_client_counters_add(struct lr_client_counters *dst, const struct lr_clie
 void lr_client_latency_merge(const struct lr_client *cl, struct lr_latency *dst)
 {
     lr_latency_merge(dst, &cl->lat);
+}
+
+void lr_client_hs_latency_merge(const struct lr_client *cl, struct lr_latency *dst)
+{
+    lr_latency_merge(dst, &cl->hs_lat);
 }
 
 uint64_t lr_client_elapsed(const struct lr_client *cl, uint64_t now)

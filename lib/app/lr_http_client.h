@@ -35,7 +35,18 @@
  * aborted and counted as unfinished); then DONE, which the main lcore sees
  * through lr_client_done() (lr_client_report.h) and ends the process.
  *
- * Lifecycle (runtime module "client", after "tcp"):
+ * HTTPS ([client] tls = yes): connections are opened with lr_tls_connect
+ * (lib/tls, settings from [tls]) and used through lr_stream_*; connected()
+ * comes after the TLS handshake, so the request is sent then. Handshake
+ * latency runs from the TCP connect (lr_tls_connect) to the handshake's end
+ * (connected()): it includes the TCP handshake. A failed handshake ends in
+ * closed(); lr_stream_tls_info's reason is counted (tls_failed[]) and an
+ * error tls_handshake. [client] resume: that share of new connections
+ * (spread evenly, not at random) offers the session saved from the last
+ * connection of this worker to the same target; sessions are saved when a
+ * connection ends (TLS 1.3 tickets come after the handshake).
+ *
+ * Lifecycle (runtime module "client", after "tcp" and "tls"):
  *   main lcore, per worker:  lr_client_init(w)     (no-op unless [client])
  *   worker lcore:            lr_client_poll(w)     every loop iteration
  *   worker lcore at stop:    lr_client_shutdown(w) (aborts every connection)
@@ -48,6 +59,7 @@
 #include <stdint.h>
 
 #include "lr_client_config.h"
+#include "lr_tls.h"
 #include "lr_latency.h"
 #include "lr_module.h"
 #include "lr_worker.h"
@@ -59,6 +71,7 @@ LR_LOG_DECLARE(client); /* linerate.client */
 #define LR_CLIENT_GRACE_US       (2 * 1000000ULL)  /* in-flight requests after duration */
 #define LR_CLIENT_LINGER_US      (2 * 1000000ULL)  /* wait for the server's FIN, then close */
 #define LR_CLIENT_OPEN_BURST     32                /* connections opened per poll at most */
+#define LR_CLIENT_SESSION_MAX    4096 /* bytes of a saved TLS session (it holds the peer cert) */
 
 /* Why a request failed or a connection could not be used: X(ENUM, "name"). */
 #define LR_CLIENT_ERRORS(X)                                                                        \
@@ -74,7 +87,8 @@ LR_LOG_DECLARE(client); /* linerate.client */
     X(TCP_TIMEOUT, "tcp_timeout")                                                                  \
     X(REFUSED, "connect_refused")                                                                  \
     X(CONNECT, "connect_failed")                                                                   \
-    X(SEND, "send_failed")
+    X(SEND, "send_failed")                                                                         \
+    X(TLS, "tls_handshake") /* by reason in tls_failed[] */
 
 enum lr_client_error {
 #define LR_X_CERR(e, n) LR_CLIENT_ERR_##e,
@@ -108,6 +122,17 @@ struct lr_client_counters {
     uint64_t backlog;         /* gauge, open loop: requests due and not yet sent */
     uint64_t unsent;          /* open loop: requests due by the end of the run, never sent */
     uint64_t errors[LR_CLIENT_ERR_MAX];
+    /* tls = yes, the client's own view of its handshakes. */
+    uint64_t tls_full;                      /* handshakes completed without resumption */
+    uint64_t tls_resumed;                   /* handshakes completed by resuming a session */
+    uint64_t tls_resume_wanted;             /* new connections picked to resume ([client] resume) */
+    uint64_t tls_resume_offered;            /* of which offered a saved session */
+    uint64_t tls_resume_rejected;           /* offered, and the server made a full handshake */
+    uint64_t tls_sessions_saved;            /* sessions saved at the end of a connection */
+    uint64_t tls_session_too_big;           /* not saved: above LR_CLIENT_SESSION_MAX */
+    uint64_t tls_failed[LR_TLS_FAIL_MAX];   /* failed handshakes by reason */
+    uint64_t tls_version[LR_TLS_VER_MAX];   /* negotiated protocol versions */
+    uint64_t tls_cipher[LR_TLS_CIPHER_MAX]; /* negotiated cipher suites */
 };
 
 struct lr_client;
@@ -146,6 +171,10 @@ void lr_client_counters_add(struct lr_client_counters *dst, const struct lr_clie
 
 /** Merge the latency histogram of @cl into @dst. */
 void lr_client_latency_merge(const struct lr_client *cl, struct lr_latency *dst);
+
+/** Merge the TLS handshake latency histogram of @cl into @dst (TCP connect
+ *  start to handshake complete; empty without tls). */
+void lr_client_hs_latency_merge(const struct lr_client *cl, struct lr_latency *dst);
 
 /**
  * Run time of @cl in microseconds: from its first poll to DONE (or to @now

@@ -14,8 +14,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "lr_client_report.h"
 #include "lr_http_client.h"
+#include "lr_runtime.h"
 #include "lr_tcp_test.h"
 #include "lr_test.h"
 
@@ -456,6 +460,220 @@ static void test_closed_loop_hides_stall(void **state)
     client_teardown(e);
 }
 
+/* --- [client] TLS keys ----------------------------------------------------- */
+
+static struct lr_config tcfg;
+static char terr[512];
+
+static int tload(const char *body)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "[port0]\naddr = 198.18.0.2/24\n[client]\ntarget = "
+             "198.18.0.1:443\n%s",
+             body);
+    memset(terr, 0, sizeof(terr));
+    return lr_runtime_config_load_string(&tcfg, text, "/etc/lr/t.conf", terr, sizeof(terr));
+}
+
+static void texpect_error(const char *body, const char *msg)
+{
+    assert_int_equal(tload(body), -EINVAL);
+    assert_string_equal(terr, msg);
+}
+
+static void test_tls_config(void **state)
+{
+    (void)state;
+    /* Defaults: plain HTTP, no SNI, no verification, no resumption. */
+    assert_int_equal(tload(""), 0);
+    const struct lr_client_config *cc = lr_client_conf(&tcfg);
+    assert_false(cc->tls);
+    assert_string_equal(cc->sni, "");
+    assert_string_equal(cc->ca_file, "");
+    assert_int_equal(cc->resume, 0);
+    /* SNI from the Host header without its port; none from an address. */
+    assert_int_equal(tload("tls = yes\nhost = www.example.test:8443\n"), 0);
+    assert_true(cc->tls);
+    assert_string_equal(cc->sni, "www.example.test");
+    assert_int_equal(tload("tls = yes\nhost = 198.18.0.1:443\n"), 0);
+    assert_string_equal(cc->sni, "");
+    assert_int_equal(tload("tls = yes\n"), 0);
+    assert_string_equal(cc->sni, "");
+    /* Given keys win; ca_file relative to the file's directory. */
+    assert_int_equal(
+        tload("tls = yes\nhost = a.test\nsni = b.test\nca_file = ca.pem\nresume = 50\n"), 0);
+    assert_string_equal(cc->sni, "b.test");
+    assert_string_equal(cc->ca_file, "/etc/lr/ca.pem");
+    assert_int_equal(cc->resume, 50);
+    assert_int_equal(tload("tls = yes\nresume = 100\nsni = x-1.y\n"), 0);
+
+    texpect_error("tls = maybe\n", "/etc/lr/t.conf: [client] tls: 'maybe' is not a boolean "
+                                   "(yes/no, true/false, on/off, 1/0)");
+    texpect_error("tls = yes\nresume = 101\n",
+                  "/etc/lr/t.conf: [client] resume: '101' is out of range (0-100)");
+    texpect_error("tls = yes\nsni = 198.18.0.1\n",
+                  "/etc/lr/t.conf: [client] sni: '198.18.0.1' is an IP address; SNI carries "
+                  "only a host name (RFC 6066 §3)");
+    texpect_error("tls = yes\nsni = a..b\n",
+                  "/etc/lr/t.conf: [client] sni: 'a..b' is not a host name (labels of letters, "
+                  "digits and '-' between dots)");
+    texpect_error("tls = yes\nsni = a.b.\n",
+                  "/etc/lr/t.conf: [client] sni: 'a.b.' is not a host name (labels of letters, "
+                  "digits and '-' between dots)");
+    texpect_error("tls = yes\nsni = a_b\n",
+                  "/etc/lr/t.conf: [client] sni: 'a_b' is not a host name (labels of letters, "
+                  "digits and '-' between dots)");
+    /* The TLS keys mean nothing without tls. */
+    texpect_error("resume = 10\n", "/etc/lr/t.conf: [client] resume: only with tls = yes");
+    texpect_error("sni = a.test\n", "/etc/lr/t.conf: [client] sni: only with tls = yes");
+    texpect_error("ca_file = /x\n", "/etc/lr/t.conf: [client] ca_file: only with tls = yes");
+    /* Targets are ip:port, not URLs: say how HTTPS is asked for. */
+    assert_int_equal(lr_runtime_config_load_string(
+                         &tcfg,
+                         "[port0]\naddr = 198.18.0.2/24\n[client]\ntarget = https://198.18.0.1\n",
+                         "/etc/lr/t.conf", terr, sizeof(terr)),
+                     -EINVAL);
+    assert_string_equal(terr, "/etc/lr/t.conf: [client] target: 'https://198.18.0.1' is not "
+                              "ip:port (e.g. 198.18.0.2:443; targets are not URLs: HTTPS is "
+                              "tls = yes)");
+
+    /* The CA file must exist when the run starts (paths hook). */
+    char dir[64], conf[96], text[512];
+    snprintf(dir, sizeof(dir), "/tmp/lrt-clienttls-%d", (int)getpid());
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(conf, sizeof(conf), "%s/t.conf", dir);
+    snprintf(text, sizeof(text),
+             "[port0]\naddr = 198.18.0.2/24\n[client]\ntarget = 198.18.0.1:443\ntls = yes\n"
+             "ca_file = ca.pem\n");
+    assert_int_equal(lr_runtime_config_load_string(&tcfg, text, conf, terr, sizeof(terr)), 0);
+    assert_int_not_equal(lr_config_check_paths(&tcfg, terr, sizeof(terr)), 0);
+    assert_non_null(strstr(terr, "[client] ca_file: "));
+    assert_non_null(strstr(terr, "ca.pem: does not exist"));
+    char ca[128];
+    snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+    FILE *f = fopen(ca, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(lr_config_check_paths(&tcfg, terr, sizeof(terr)), 0);
+    unlink(ca);
+    rmdir(dir);
+}
+
+/* --- the report's TLS fields ------------------------------------------------ */
+
+static char *report_of(const struct lr_client_config *cc, const struct lr_client_totals *t)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    lr_client_report_json(f, cc, t, 2);
+    fclose(f);
+    return buf;
+}
+
+static void test_tls_report(void **state)
+{
+    (void)state;
+    static struct lr_client_config cc;
+    static struct lr_client_totals t;
+    memset(&cc, 0, sizeof(cc));
+    memset(&t, 0, sizeof(t));
+    lr_latency_reset(&t.lat);
+    lr_latency_reset(&t.hs_lat);
+    cc.enabled = true;
+    cc.nb_targets = 1;
+    cc.targets[0].ip = LR_TEST_PEER_IP;
+    cc.targets[0].port = 443;
+    cc.nb_paths = 1;
+    strcpy(cc.paths[0], "/");
+    t.elapsed_us = 2000000;
+
+    /* Plain: no tls object, the config says tls false. */
+    char *r = report_of(&cc, &t);
+    assert_null(strstr(r, "\"handshakes\""));
+    assert_non_null(strstr(r, "\"tls\": false, \"sni\": \"\", \"ca_file\": \"\", \"resume\": 0}"));
+    free(r);
+
+    cc.tls = true;
+    cc.resume = 50;
+    strcpy(cc.sni, "a.test");
+    t.cnt.tls_full = 30;
+    t.cnt.tls_resumed = 10;
+    t.cnt.tls_resume_wanted = 20;
+    t.cnt.tls_resume_offered = 19;
+    t.cnt.tls_resume_rejected = 9;
+    t.cnt.tls_sessions_saved = 39;
+    t.cnt.tls_failed[LR_TLS_FAIL_CERT] = 4;
+    t.cnt.tls_failed[LR_TLS_FAIL_MALFORMED] = 1;
+    t.cnt.tls_version[LR_TLS_VER_1_3] = 35;
+    t.cnt.tls_version[LR_TLS_VER_1_2] = 5;
+    t.cnt.tls_cipher[LR_TLS_CIPHER_AES128_GCM_SHA256] = 35;
+    t.cnt.tls_cipher[LR_TLS_CIPHER_ECDHE_ECDSA_AES128_GCM] = 5;
+    t.cnt.errors[LR_CLIENT_ERR_TLS] = 5;
+    for (unsigned i = 1; i <= 100; i++)
+        lr_latency_record(&t.hs_lat, i * 10); /* 10 .. 1000 us */
+    r = report_of(&cc, &t);
+    assert_non_null(strstr(r, "\"tls\": {\"handshakes\": 40, \"full\": 30, \"resumed\": 10, "
+                              "\"full_per_sec\": 15.0, \"resumed_per_sec\": 5.0,"));
+    assert_non_null(strstr(r, "\"handshake_latency_from\": \"tcp_connect\""));
+    char want[256];
+    snprintf(want, sizeof(want),
+             "\"handshake_latency_us\": {\"p50\": %" PRIu64 ", \"p90\": %" PRIu64
+             ", \"p99\": %" PRIu64 ", ",
+             lr_latency_quantile(&t.hs_lat, 0.5), lr_latency_quantile(&t.hs_lat, 0.9),
+             lr_latency_quantile(&t.hs_lat, 0.99));
+    assert_non_null(strstr(r, want));
+    assert_true(lr_latency_quantile(&t.hs_lat, 0.5) >= 500);
+    assert_non_null(strstr(r, "\"max\": 1000, \"min\": 10, \"mean\": 505.0, \"samples\": 100"));
+    assert_non_null(strstr(r, "\"certificate\": 4"));
+    assert_non_null(strstr(r, "\"malformed\": 1"));
+    assert_non_null(strstr(r, "\"failed_total\": 5"));
+    assert_non_null(strstr(r, "\"versions\": {\"tls1_2\": 5, \"tls1_3\": 35, \"other\": 0}"));
+    assert_non_null(strstr(r, "\"TLS_AES_128_GCM_SHA256\": 35"));
+    assert_non_null(strstr(r, "\"ECDHE_ECDSA_AES128_GCM_SHA256\": 5"));
+    assert_non_null(strstr(r, "\"other\": 0}"));
+    assert_non_null(strstr(r, "\"resume\": {\"wanted\": 20, \"offered\": 19, \"rejected\": 9, "
+                              "\"sessions_saved\": 39, \"session_too_big\": 0}"));
+    assert_non_null(strstr(r, "\"tls_handshake\": 5"));
+    assert_non_null(
+        strstr(r, "\"tls\": true, \"sni\": \"a.test\", \"ca_file\": \"\", \"resume\": 50}"));
+    free(r);
+
+    assert_string_equal(lr_client_tls_version_name(LR_TLS_VER_1_2), "tls1_2");
+    assert_string_equal(lr_client_tls_cipher_name(LR_TLS_CIPHER_OTHER), "other");
+    assert_string_equal(lr_client_tls_cipher_name(LR_TLS_CIPHER_CHACHA20_POLY1305_SHA256),
+                        "TLS_CHACHA20_POLY1305_SHA256");
+    assert_string_equal(lr_client_error_name(LR_CLIENT_ERR_TLS), "tls_handshake");
+
+    /* The totals are plain sums of every counter, TLS ones included. */
+    struct lr_client_counters a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.tls_full = 1;
+    a.tls_failed[LR_TLS_FAIL_TIMEOUT] = 2;
+    b.tls_full = 3;
+    b.tls_failed[LR_TLS_FAIL_TIMEOUT] = 4;
+    b.tls_cipher[LR_TLS_CIPHER_OTHER] = 5;
+    lr_client_counters_add(&a, &b);
+    assert_int_equal(a.tls_full, 4);
+    assert_int_equal(a.tls_failed[LR_TLS_FAIL_TIMEOUT], 6);
+    assert_int_equal(a.tls_cipher[LR_TLS_CIPHER_OTHER], 5);
+}
+
+/* tls = yes without a TLS client context on the worker: refused at init. */
+static void test_tls_init_needs_context(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_client_config *cc = client_setup(e, 0);
+    client_teardown(e);
+    cc->tls = true;
+    assert_int_equal(lr_client_init(e->w), -ENOTSUP);
+    assert_null(lr_client_get(e->w));
+    cc->tls = false;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +685,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_warmup_rate_ramp, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_open_loop, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_closed_loop_hides_stall, lrt_setup, lrt_teardown),
+        cmocka_unit_test(test_tls_config),
+        cmocka_unit_test(test_tls_report),
+        cmocka_unit_test_setup_teardown(test_tls_init_needs_context, lrt_setup, lrt_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
 }
