@@ -24,6 +24,7 @@
 #include "lr_ftp_server_priv.h"
 #include "lr_log.h"
 #include "lr_path.h"
+#include "lr_stream.h"
 #include "lr_tcp.h"
 #include "lr_time.h"
 
@@ -91,10 +92,11 @@ static void pasv_release(struct lr_worker *w, struct ftp_sess *x)
 
 void lr_ftp_data_drop(struct lr_worker *w, struct ftp_sess *x)
 {
+    x->data_tls_wait = false;
     if (x->data != NULL) {
         struct lr_tcp_conn *c = x->data;
         x->data = NULL;
-        lr_tcp_abort(w, c);
+        lr_stream_abort(w, c);
     }
     if (x->held != NULL) {
         rte_pktmbuf_free(x->held);
@@ -148,7 +150,7 @@ static bool is_disk_path(const struct ftp_sess *x, const char *vpath)
 static bool send_pend(struct lr_worker *w, struct ftp_sess *x)
 {
     while (x->pend_off < x->pend_len) {
-        int n = lr_tcp_send(w, x->data, x->pend + x->pend_off, x->pend_len - x->pend_off);
+        int n = lr_stream_send(w, x->data, x->pend + x->pend_off, x->pend_len - x->pend_off);
         if (n <= 0)
             return false; /* writable() follows */
         x->pend_off += (uint32_t)n;
@@ -203,7 +205,7 @@ static void retr_pump_cache(struct lr_worker *w, struct ftp_sess *x)
             lr_ftp_xfer_done(w, x, LR_FTP_XFER_LOCAL_ERROR);
             return;
         }
-        int rc = lr_tcp_send_mbuf(w, x->data, m);
+        int rc = lr_stream_send_mbuf(w, x->data, m);
         if (rc < 0) {
             rte_pktmbuf_free(m);
             return; /* -ENOBUFS: writable() follows */
@@ -285,7 +287,7 @@ static void disk_pump(struct lr_worker *w, struct ftp_sess *x)
                     return;
                 used = (int32_t)ascii_convert(x, m->data + x->rd_off, left);
             } else {
-                int n = lr_tcp_send(w, x->data, m->data + x->rd_off, left);
+                int n = lr_stream_send(w, x->data, m->data + x->rd_off, left);
                 if (n <= 0)
                     return;
                 used = n;
@@ -334,7 +336,7 @@ void lr_ftp_xfer_pump(struct lr_worker *w, struct ftp_sess *x)
     done = done && x->pend_len == 0;
     if (done && x->in_use && x->xfer_on && x->data != NULL) {
         x->eof_sent = true;
-        lr_tcp_close(w, x->data); /* FIN after the queued data; closed() ends it */
+        lr_stream_close(w, x->data); /* FIN after the queued data; closed() ends it */
     }
 }
 
@@ -374,7 +376,7 @@ void lr_ftp_stor_begin(struct lr_worker *w, struct ftp_sess *x)
 
 void lr_ftp_xfer_begin(struct lr_worker *w, struct ftp_sess *x)
 {
-    if (!x->xfer_on || x->xfer_started || x->data == NULL)
+    if (!x->xfer_on || x->xfer_started || x->data == NULL || x->data_tls_wait)
         return;
     x->xfer_started = true;
     x->prev_cr = false;
@@ -465,7 +467,7 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
         x->received += out;
         srv->stats.bytes_up += take;
         if (x->data != NULL)
-            lr_tcp_rcv_consumed(w, x->data, take);
+            lr_stream_rcv_consumed(w, x->data, take);
         if (x->held_off >= s->data_len) {
             x->held = s->next;
             if (x->held != NULL) {
@@ -522,12 +524,12 @@ static void stor_input(struct lr_worker *w, struct ftp_sess *x)
 
 static void data_input(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
 {
-    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
+    struct ftp_sess *x = lr_stream_ctx_get(c);
     bool stor =
         x->xfer_on && (x->xfer.xfer == LR_FTP_XFER_STOR || x->xfer.xfer == LR_FTP_XFER_APPE);
     if (!stor || x->finishing) {
         /* Data in the wrong direction is read and dropped. */
-        lr_tcp_rcv_consumed(w, c, m->pkt_len);
+        lr_stream_rcv_consumed(w, c, m->pkt_len);
         rte_pktmbuf_free(m);
         return;
     }
@@ -536,7 +538,7 @@ static void data_input(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mb
         x->held_off = 0;
     } else if (rte_pktmbuf_chain(x->held, m) != 0) {
         /* Too many segments held: the window is closed anyway; drop. */
-        lr_tcp_rcv_consumed(w, c, m->pkt_len);
+        lr_stream_rcv_consumed(w, c, m->pkt_len);
         rte_pktmbuf_free(m);
         x->stor_result = LR_FTP_XFER_LOCAL_ERROR;
         lr_ftp_data_drop(w, x);
@@ -547,31 +549,60 @@ static void data_input(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mb
 
 static void data_writable(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    lr_ftp_xfer_pump(w, lr_tcp_conn_ctx_get(c));
+    lr_ftp_xfer_pump(w, lr_stream_ctx_get(c));
 }
 
+/* PROT P (RFC 4217 §9): the data connection becomes a TLS server stream;
+ * the transfer starts once its handshake is done (data_connected again). */
+static int data_start_tls(struct lr_worker *w, struct ftp_sess *x, struct lr_tcp_conn *c)
+{
+    int rc = lr_tls_server_start(w, c, &lr_ftp_data_conn_ops);
+    if (rc < 0) {
+        x->srv->stats.tls_start_failed++;
+        LR_LOG(DEBUG, ftp, "PROT P data connection: cannot start TLS: %s", strerror(-rc));
+        return rc;
+    }
+    x->data_tls_wait = true; /* no transfer before data_connected() */
+    return 0;
+}
+
+/* An active data connection is up (PORT/EPRT), or a protected one (either
+ * way) finished its TLS handshake. */
 static void data_connected(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
-    lr_tcp_conn_rcv_manual(c, true);
+    struct ftp_sess *x = lr_stream_ctx_get(c);
+    if (lr_ftp_session_prot_private(&x->s) && !lr_stream_is_tls(c)) {
+        lr_tcp_conn_rcv_manual(c, true);
+        if (data_start_tls(w, x, c) < 0)
+            lr_ftp_xfer_done(w, x, LR_FTP_XFER_NO_CONN);
+        return;
+    }
+    x->data_tls_wait = false;
+    lr_stream_rcv_manual(c, true);
     lr_ftp_xfer_begin(w, x);
 }
 
 static void data_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
+    struct ftp_sess *x = lr_stream_ctx_get(c);
     if (x->xfer_on && xfer_is_upload(x)) {
         x->peer_done = true; /* the client's FIN: the upload is complete */
+        /* Over TLS the client's close_notify (or its FIN) ends the upload;
+         * clients that shut TLS down both ways (Python's unwrap) wait for
+         * ours before they read the 226 (RFC 8446 §6.1). */
+        if (lr_stream_is_tls(c))
+            (void)lr_stream_shutdown_write(w, c);
         stor_input(w, x);
     }
 }
 
 static void data_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason r)
 {
-    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
+    struct ftp_sess *x = lr_stream_ctx_get(c);
     if (x->data != c)
         return;
     x->data = NULL;
+    x->data_tls_wait = false;
     if (!x->xfer_on)
         return;
     enum lr_ftp_xfer k = x->xfer.xfer;
@@ -613,7 +644,7 @@ static void data_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_
  */
 static void data_fin_acked(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
+    struct ftp_sess *x = lr_stream_ctx_get(c);
     if (x->data != c || !x->xfer_on || !x->eof_sent || xfer_is_upload(x))
         return;
     x->data = NULL;
@@ -637,9 +668,18 @@ static int pasv_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_
     /* RFC 2577 §3/§4: only the control connection's client, only once. */
     if (!x->in_use || raddr != x->s.client_addr || x->data != NULL)
         return -1;
-    x->data = c;
     lr_tcp_conn_ctx_set(c, x);
     lr_tcp_conn_rcv_manual(c, true);
+    if (lr_ftp_session_prot_private(&x->s)) {
+        /* The transfer starts at data_connected(), after the handshake. A
+         * refusal (no TLS slot) resets this connection: the client may
+         * connect again while the transfer waits (DATA_WAIT_US). */
+        if (data_start_tls(w, x, c) < 0)
+            return -1;
+        x->data = c;
+        return 0;
+    }
+    x->data = c;
     lr_ftp_xfer_begin(w, x);
     return 0;
 }
@@ -807,7 +847,7 @@ static void io_done(struct lr_worker *w, struct lr_ftp_server *srv, struct lr_ft
             /* Both directions done: close the data connection, then reply. */
             struct lr_tcp_conn *c = x->data;
             x->data = NULL;
-            lr_tcp_close(w, c);
+            lr_stream_close(w, c);
         }
         lr_ftp_xfer_done(w, x, r);
         break;

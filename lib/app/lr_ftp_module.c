@@ -19,6 +19,7 @@
 #include "lr_http_config.h"
 #include "lr_log.h"
 #include "lr_module.h"
+#include "lr_tls_module.h"
 
 LR_LOG_DEFINE(ftp);
 
@@ -63,6 +64,10 @@ unsigned lr_ftp_counters_foreach(const struct lr_ftp_stats *c,
         { "data_orphaned", c->data_orphaned },
         { "data_stalled", c->data_stalled },
         { "stale_temps_removed", c->stale_temps_removed },
+        { "tls_auth", c->tls_auth },
+        { "tls_refused", c->tls_refused },
+        { "tls_plaintext_discarded", c->tls_plaintext_discarded },
+        { "tls_start_failed", c->tls_start_failed },
     };
     for (unsigned i = 0; i < RTE_DIM(t); i++)
         fn(arg, t[i].name, t[i].v);
@@ -102,6 +107,17 @@ static int ftp_module_global_init(const struct lr_config *cfg)
         lr_file_cache_put(ftp_cache);
         ftp_cache = NULL;
         return rc;
+    }
+    /* FTPS (RFC 4217): every worker gets a TLS server context ([tls] cert,
+     * or a certificate made at start). A broken [tls] fails the start. */
+    if (lr_ftp_conf(cfg)->tls != LR_FTP_TLS_OFF) {
+        rc = lr_tls_need_server("[ftp] tls");
+        if (rc != 0) {
+            lr_ftp_server_global_free();
+            lr_file_cache_put(ftp_cache);
+            ftp_cache = NULL;
+            return rc;
+        }
     }
     return 0;
 }

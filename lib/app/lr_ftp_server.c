@@ -24,6 +24,8 @@
 
 #include "lr_flow.h"
 #include "lr_ftp_server_priv.h"
+#include "lr_stream.h"
+#include "lr_tls_module.h"
 #include "lr_log.h"
 #include "lr_module.h"
 #include "lr_path.h"
@@ -150,7 +152,7 @@ static void ctrl_flush(struct lr_worker *w, struct ftp_sess *x)
     if (x->ctrl == NULL || x->delaying)
         return;
     while (x->out_off < x->out_len) {
-        int n = lr_tcp_send(w, x->ctrl, x->out + x->out_off, x->out_len - x->out_off);
+        int n = lr_stream_send(w, x->ctrl, x->out + x->out_off, x->out_len - x->out_off);
         if (n <= 0)
             break;
         x->out_off += (uint32_t)n;
@@ -159,7 +161,7 @@ static void ctrl_flush(struct lr_worker *w, struct ftp_sess *x)
         x->out_off = x->out_len = 0;
     if (x->ctrl_closing && x->out_len == 0 && !x->xfer_on) {
         struct lr_tcp_conn *c = x->ctrl;
-        lr_tcp_close(w, c);
+        lr_stream_close(w, c);
     }
 }
 
@@ -248,6 +250,13 @@ static void feed_ctrl(struct lr_worker *w, struct ftp_sess *x, const uint8_t *p,
         len -= (uint32_t)used;
         if (st != LR_FTP_LINE_MORE)
             handle_line(w, x, st);
+        if (x->tls_cut) {
+            /* AUTH TLS was the last plaintext command: what followed it in
+             * the same read is discarded, never run as if it had come over
+             * TLS (RFC 4217 §4, CVE-2011-0411 command injection). */
+            x->srv->stats.tls_plaintext_discarded += len;
+            return;
+        }
     }
 }
 
@@ -288,9 +297,13 @@ static int ctrl_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_
 
 static void ctrl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf *m)
 {
-    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
-    for (struct rte_mbuf *s = m; s != NULL && x->in_use; s = s->next)
-        feed_ctrl(w, x, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len);
+    struct ftp_sess *x = lr_stream_ctx_get(c);
+    for (struct rte_mbuf *s = m; s != NULL && x->in_use; s = s->next) {
+        if (x->tls_cut)
+            x->srv->stats.tls_plaintext_discarded += s->data_len;
+        else
+            feed_ctrl(w, x, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len);
+    }
     rte_pktmbuf_free(m);
     if (x->in_use)
         lr_ftp_sess_rearm(w, x);
@@ -298,12 +311,23 @@ static void ctrl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbu
 
 static void ctrl_writable(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    ctrl_flush(w, lr_tcp_conn_ctx_get(c));
+    ctrl_flush(w, lr_stream_ctx_get(c));
+}
+
+/* The control connection's TLS handshake (after AUTH TLS) completed:
+ * commands are read again, now decrypted; replies queued meanwhile go. */
+static void ctrl_tls_up(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    struct ftp_sess *x = lr_stream_ctx_get(c);
+    x->tls_cut = false;
+    ctrl_flush(w, x);
+    if (x->in_use)
+        lr_ftp_sess_rearm(w, x);
 }
 
 static void ctrl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 {
-    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
+    struct ftp_sess *x = lr_stream_ctx_get(c);
     /* The client is gone: stop any transfer (its data connection is
      * aborted, an upload's temporary file removed) and close our side. */
     if (x->xfer_on)
@@ -312,12 +336,12 @@ static void ctrl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
     x->ctrl_closing = true;
     x->delaying = false;
     ctrl_flush(w, x);
-    lr_tcp_close(w, c);
+    lr_stream_close(w, c);
 }
 
 static void ctrl_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_close_reason r)
 {
-    struct ftp_sess *x = lr_tcp_conn_ctx_get(c);
+    struct ftp_sess *x = lr_stream_ctx_get(c);
     (void)r;
     x->ctrl = NULL;
     /* Reset or timed out: the data connection must not outlive it. */
@@ -328,7 +352,8 @@ static void ctrl_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_
 
 static const struct lr_tcp_listen_ops ctrl_ops = {
     .accept = ctrl_accept,
-    .conn = { .data = ctrl_data,
+    .conn = { .connected = ctrl_tls_up, /* TLS streams only (lr_tls_server_start) */
+              .data = ctrl_data,
               .writable = ctrl_writable,
               .peer_closed = ctrl_peer_closed,
               .closed = ctrl_closed },
@@ -401,6 +426,35 @@ static void do_verify(struct lr_worker *w, struct ftp_sess *x, const struct lr_f
     lr_ftp_sess_io_submit(x, m);
 }
 
+/*
+ * AUTH TLS answered 234 (RFC 4217 §4): the control connection becomes a
+ * TLS server stream from the client's next byte on. The 234 went out in
+ * plaintext already (ftp_out_run flushes before the actions); anything the
+ * client sent after the AUTH line — the rest of this read, the line
+ * assembler, the stash — is discarded and counted (feed_ctrl and ctrl_data
+ * go on discarding until the handshake completes).
+ */
+static void ctrl_start_tls(struct lr_worker *w, struct ftp_sess *x)
+{
+    struct lr_ftp_server *srv = x->srv;
+    x->tls_cut = true;
+    /* The line assembler holds the AUTH line itself (just handled): only
+     * the stash is input not yet looked at. */
+    srv->stats.tls_plaintext_discarded += x->stash_len;
+    x->stash_len = 0;
+    lr_ftp_line_init(&x->lb);
+    int rc = x->out_len == 0 ? lr_tls_server_start(w, x->ctrl, &ctrl_ops.conn) : -ENOBUFS;
+    if (rc < 0) {
+        /* The client starts its handshake now: without TLS it cannot go on
+         * (the 234 not sent in full, or no session/handshake slot). */
+        LR_LOG(DEBUG, ftp, "AUTH TLS: cannot start TLS: %s", strerror(-rc));
+        srv->stats.tls_start_failed++;
+        x->ctrl_closing = true;
+        x->out_len = x->out_off = 0;
+        ctrl_flush(w, x);
+    }
+}
+
 static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_actions *acts)
 {
     for (unsigned i = 0; i < acts->n && x->in_use; i++) {
@@ -435,6 +489,9 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
                  * (lr_flow_pick_port, lr_flow.h). */
                 uint16_t sport =
                     lr_ftp_conf(w->cfg)->active_from_port_20 && w->nb_workers == 1 ? 20 : 0;
+                /* PROT P: data_connected() makes it a TLS server stream
+                 * (RFC 4217 §9: the FTP server is the TLS server on data
+                 * connections whichever side opened them). */
                 struct lr_tcp_conn *c =
                     lr_tcp_connect(w, a->peer.addr, rte_be_to_cpu_16(a->peer.port), x->laddr, sport,
                                    &lr_ftp_data_conn_ops, x);
@@ -464,6 +521,9 @@ static void run_actions(struct lr_worker *w, struct ftp_sess *x, struct lr_ftp_a
             break;
         case LR_FTP_ACT_VERIFY:
             do_verify(w, x, a);
+            break;
+        case LR_FTP_ACT_TLS_START:
+            ctrl_start_tls(w, x);
             break;
         }
     }
@@ -655,6 +715,11 @@ int lr_ftp_server_init(struct lr_worker *w)
     srv->scfg.fs = &ftp_fs_ops;
     srv->scfg.fs_ctx = srv;
     srv->scfg.async_verify = srv->io != NULL;
+    /* FTPS needs this worker's TLS server context (the tls module made it
+     * when the ftp module's global_init asked, lr_ftp_module.c). */
+    const struct lr_tls_worker *tw = lr_tls_worker(w);
+    if (tw == NULL || tw->server == NULL)
+        srv->scfg.tls = LR_FTP_TLS_OFF;
     /* Listing dates need the wall clock; w->now is monotonic since boot. */
     srv->scfg.wall_offset_s = (int64_t)time(NULL) - (int64_t)(lr_time_now_us() / 1000000);
     srv->nb_sess = f->max_sessions ? f->max_sessions : 1;
@@ -707,7 +772,7 @@ void lr_ftp_server_shutdown(struct lr_worker *w)
         if (x->ctrl != NULL) {
             struct lr_tcp_conn *c = x->ctrl;
             x->ctrl = NULL;
-            lr_tcp_abort(w, c);
+            lr_stream_abort(w, c);
         }
         sess_free(w, x);
     }

@@ -58,7 +58,9 @@ struct ftp_sess {
     uint32_t idx;
     uint32_t gen;
     bool in_use;
-    bool ctrl_closing; /* close control once the replies are out */
+    bool ctrl_closing;  /* close control once the replies are out */
+    bool tls_cut;       /* AUTH TLS taken: discard plaintext until the handshake is done */
+    bool data_tls_wait; /* PROT P: the data connection's TLS handshake is not done yet */
     bool delaying;
     bool xfer_on;       /* a TRANSFER action is running */
     bool xfer_started;  /* data connection up, bytes moving */

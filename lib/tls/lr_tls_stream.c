@@ -566,7 +566,10 @@ static void tls_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 static void tls_fin_acked(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct tls_sess *s = sess_of(c);
-    if (s->app_knows && !s->app_closed && app_ops(s)->fin_acked != NULL)
+    /* After the application's close() too, as plain TCP does: our FIN
+     * follows our close_notify and the last record, so its ACK says the
+     * peer has every byte (FTP ends a download there, RFC 959 §3.2). */
+    if (s->app_knows && app_ops(s)->fin_acked != NULL)
         app_ops(s)->fin_acked(w, c);
 }
 
@@ -725,9 +728,13 @@ static void tls_rcv_consumed(struct lr_worker *w, struct lr_tcp_conn *c, uint32_
         s->rerun = true; /* the read loop on the stack goes on */
         return;
     }
-    s->depth++;
-    sess_read(w, s);
-    sess_leave(w, s);
+    /* Not from here: like TCP's, this call never calls the application
+     * back (it may be in the middle of its own loop over what it holds).
+     * The session's timer resumes the reads at the next expiry. */
+    if (!s->retry_armed && s->tcp != NULL) {
+        s->retry_armed = true;
+        lr_timer_arm(&w->timers, &s->timer, w->now);
+    }
 }
 
 static int tls_shutdown_write(struct lr_worker *w, struct lr_tcp_conn *c)
