@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The main job: build linerate, start the default appliance
 # (config/default.conf, plus HTTPS on port 443 with the self-signed
-# certificate linerate generates at start) on net_tap inside network
+# certificate linerate generates at start; FTP offers AUTH TLS with the same
+# certificate) on net_tap inside network
 # namespace lrt-demo, talk to it from the kernel side of the tap
 # (198.18.0.1/24 -> 198.18.0.2), show its statistics, and keep it running
 # until Ctrl-C.
@@ -90,6 +91,11 @@ fi
 cat "$LRN_LOG"
 lrn_peer_up "$PEER" || exit 1
 NS=(ip netns exec "$LRN_NS")
+# On a loaded machine the first ARP exchange may take a few seconds: wait
+# for the first answer (at most 15 s) before the checks count.
+for _ in $(seq 15); do
+    "${NS[@]}" ping -c 1 -W 1 "$ADDR" >/dev/null 2>&1 && break
+done
 
 check "ping $ADDR" "${NS[@]}" ping -c 3 -i 0.2 -W 2 "$ADDR"
 check "ping $ADDR 1472 bytes, DF" "${NS[@]}" ping -c 2 -i 0.2 -W 2 -s 1472 -M do "$ADDR"
@@ -111,17 +117,23 @@ https_get()
     cmp -s "$LRN_LOG.https" config/www/index.html
 }
 check "HTTPS GET https://$ADDR/ (curl -k) returns config/www/index.html" https_get
+# lftp upgrades to TLS by itself when the server offers AUTH TLS ([ftp] tls
+# = allow): the plain check turns that off, the FTPS one forces it (and skips
+# verification of the self-signed certificate).
 ftp_get()
 {
-    local out
-    out=$("${NS[@]}" lftp -c "set net:timeout 5; set net:max-retries 2; open -u anonymous,demo@ ftp://$ADDR; ls; get -O $(dirname "$LRN_LOG") style.css -o $(basename "$LRN_LOG").css" 2>&1) || {
+    local tag=$1 tls=$2 out
+    out=$("${NS[@]}" lftp -c "set net:timeout 5; set net:max-retries 2; $tls; open -u anonymous,demo@ ftp://$ADDR; ls; get -O $(dirname "$LRN_LOG") style.css -o $(basename "$LRN_LOG").$tag.css" 2>&1) || {
         echo "$out"
         return 1
     }
     echo "$out" | grep 'index.html'
-    cmp -s "$LRN_LOG.css" config/www/style.css
+    cmp -s "$LRN_LOG.$tag.css" config/www/style.css
 }
-check "FTP (anonymous) lists the site and RETR style.css byte for byte" ftp_get
+check "FTP (anonymous, plain) lists the site and RETR style.css byte for byte" \
+    ftp_get plain "set ftp:ssl-allow no"
+check "FTPS (AUTH TLS, PROT P; lftp ftp:ssl-force) lists the site and RETR style.css byte for byte" \
+    ftp_get ftps "set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ftp:ssl-protect-list yes; set ssl:verify-certificate no"
 
 echo "demo: /linerate/stats:"
 echo /linerate/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$LRN_PREFIX" |
@@ -144,6 +156,7 @@ fi
 echo "demo: linerate is serving $ADDR in namespace $LRN_NS; try:"
 echo "  sudo ip netns exec $LRN_NS ping $ADDR"
 echo "  sudo ip netns exec $LRN_NS curl -k https://$ADDR/    # self-signed certificate"
+echo "  sudo ip netns exec $LRN_NS curl -k --ssl-reqd ftp://$ADDR/    # FTPS (AUTH TLS)"
 echo "  echo /linerate/stats | sudo dpdk-telemetry.py -f $LRN_PREFIX"
 echo "demo: Ctrl-C to stop"
 tail -n 0 -f "$LRN_LOG" </dev/null &
