@@ -684,7 +684,7 @@ static int tls_send(struct lr_worker *w, struct lr_tcp_conn *c, const void *data
     if (n < len)
         tls_want_writable(w, c);
     if (n == 0)
-        return len > 0 ? -ENOBUFS : 0;
+        return 0; /* as lr_tcp_send: nothing taken, writable() follows */
     /* Copy into mbufs and encrypt those (the caller's buffer does not stay). */
     struct rte_mbuf *head = NULL;
     const uint8_t *p = data;
@@ -706,7 +706,14 @@ static int tls_send(struct lr_worker *w, struct lr_tcp_conn *c, const void *data
         off += k;
     }
     if (head == NULL) {
+        /* No mbuf for a single byte (lr_tcp_send's -ENOBUFS): writable()
+         * still comes, from the retry timer, so the caller need not poll. */
         s->pool->tw->cnt.io.tx_no_mbuf++;
+        s->want_writable = true;
+        if (!s->retry_armed) {
+            s->retry_armed = true;
+            lr_timer_arm(&w->timers, &s->timer, w->now + TLS_RETRY_US);
+        }
         return -ENOBUFS;
     }
     return tls_send_mbuf(w, c, head);
