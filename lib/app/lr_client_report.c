@@ -197,6 +197,9 @@ static void json_tls(FILE *f, const struct lr_client_totals *t, double div)
     for (unsigned k = 0; k < LR_TLS_CIPHER_MAX; k++)
         fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", lr_client_tls_cipher_name(k),
                 c->tls_cipher[k]);
+    fprintf(f, "},\n    \"groups\": {");
+    for (unsigned g = 0; g < LR_TLS_GROUP_MAX; g++)
+        fprintf(f, "%s\"%s\": %" PRIu64, g ? ", " : "", lr_tls_group_name(g), c->tls_group[g]);
     fprintf(f,
             "},\n    \"resume\": {\"wanted\": %" PRIu64 ", \"offered\": %" PRIu64
             ", \"rejected\": %" PRIu64 ", \"sessions_saved\": %" PRIu64
@@ -342,6 +345,10 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
             if (c->tls_cipher[k] != 0)
                 fprintf(out, "client: tls cipher %s: %" PRIu64 "\n", lr_client_tls_cipher_name(k),
                         c->tls_cipher[k]);
+        for (unsigned g = 0; g < LR_TLS_GROUP_MAX; g++)
+            if (c->tls_group[g] != 0)
+                fprintf(out, "client: tls group %s: %" PRIu64 "\n", lr_tls_group_name(g),
+                        c->tls_group[g]);
     }
     fflush(out);
     if (cfg->report[0] == '\0')

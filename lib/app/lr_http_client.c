@@ -382,6 +382,7 @@ static void client_tls_established(struct lr_worker *w, struct lr_client_slot *s
                         : info.version == LR_TLS_V1_3 ? LR_TLS_VER_1_3
                                                       : LR_TLS_VER_OTHER]++;
     cl->cnt.tls_cipher[lr_tls_cipher_of(info.cipher_id)]++;
+    cl->cnt.tls_group[lr_tls_group_of(info.group_id)]++;
     /* The connection that ends the warm-up waited for ARP: not a sample. */
     if (cl->warm)
         lr_latency_record(&cl->hs_lat, w->now - s->t_open);

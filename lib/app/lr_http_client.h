@@ -133,6 +133,7 @@ struct lr_client_counters {
     uint64_t tls_failed[LR_TLS_FAIL_MAX];   /* failed handshakes by reason */
     uint64_t tls_version[LR_TLS_VER_MAX];   /* negotiated protocol versions */
     uint64_t tls_cipher[LR_TLS_CIPHER_MAX]; /* negotiated cipher suites */
+    uint64_t tls_group[LR_TLS_GROUP_MAX];   /* key-exchange groups */
 };
 
 struct lr_client;

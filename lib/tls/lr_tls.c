@@ -36,6 +36,33 @@ enum lr_tls_cipher lr_tls_cipher_of(uint16_t iana_id)
     return LR_TLS_CIPHER_OTHER;
 }
 
+static const struct {
+    uint16_t id;
+    const char *name;
+} group_table[LR_TLS_GROUP_NONE] = {
+#define LR_X_GROUP(e, i, n) [LR_TLS_GROUP_##e] = { i, n },
+    LR_TLS_GROUPS(LR_X_GROUP)
+#undef LR_X_GROUP
+};
+
+enum lr_tls_group lr_tls_group_of(uint16_t iana_id)
+{
+    if (iana_id == 0)
+        return LR_TLS_GROUP_NONE;
+    for (unsigned i = 0; i < LR_TLS_GROUP_NONE; i++) {
+        if (group_table[i].id == iana_id)
+            return (enum lr_tls_group)i;
+    }
+    return LR_TLS_GROUP_OTHER;
+}
+
+const char *lr_tls_group_name(unsigned slot)
+{
+    if (slot < LR_TLS_GROUP_NONE)
+        return group_table[slot].name;
+    return slot == LR_TLS_GROUP_NONE ? "none" : slot == LR_TLS_GROUP_OTHER ? "other" : "?";
+}
+
 uint16_t lr_tls_version_parse(const char *s)
 {
     if (s == NULL)
@@ -86,6 +113,10 @@ unsigned lr_tls_counters_foreach(const struct lr_tls_counters *c,
         EMIT(name, c->cipher[i]);
     }
     EMIT("cipher_other", c->cipher[LR_TLS_CIPHER_OTHER]);
+    for (unsigned i = 0; i < LR_TLS_GROUP_MAX; i++) {
+        snprintf(name, sizeof(name), "group_%s", lr_tls_group_name(i));
+        EMIT(name, c->group[i]);
+    }
     EMIT("alerts_sent", c->alerts_sent);
     EMIT("tickets_issued", c->tickets_issued);
     EMIT("tickets_renewed", c->tickets_renewed);

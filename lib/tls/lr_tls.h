@@ -119,6 +119,33 @@ enum lr_tls_cipher {
 /** Counter slot of an IANA cipher suite id (LR_TLS_CIPHER_OTHER when not listed). */
 enum lr_tls_cipher lr_tls_cipher_of(uint16_t iana_id);
 
+/* Key-exchange groups counted by name (IANA NamedGroup code points, RFC 8446
+ * §4.2.7, RFC 7919 for ffdhe); anything else counts as "other". A TLS 1.2
+ * handshake without (EC)DHE, or a TLS 1.3 PSK-only resumption, has none. */
+#define LR_TLS_GROUPS(X)                                                                           \
+    X(X25519, 0x001d, "x25519")                                                                    \
+    X(P256, 0x0017, "secp256r1")                                                                   \
+    X(P384, 0x0018, "secp384r1")                                                                   \
+    X(P521, 0x0019, "secp521r1")                                                                   \
+    X(X448, 0x001e, "x448")                                                                        \
+    X(FFDHE2048, 0x0100, "ffdhe2048")                                                              \
+    X(FFDHE3072, 0x0101, "ffdhe3072")
+
+enum lr_tls_group {
+#define LR_X_GROUP(e, id, n) LR_TLS_GROUP_##e,
+    LR_TLS_GROUPS(LR_X_GROUP)
+#undef LR_X_GROUP
+        LR_TLS_GROUP_NONE,
+    LR_TLS_GROUP_OTHER,
+    LR_TLS_GROUP_MAX,
+};
+
+/** Counter slot of an IANA NamedGroup id (0: LR_TLS_GROUP_NONE; unlisted: _OTHER). */
+enum lr_tls_group lr_tls_group_of(uint16_t iana_id);
+
+/** Name of a group slot ("x25519", .., "none", "other"). */
+const char *lr_tls_group_name(unsigned slot);
+
 enum lr_tls_version_slot {
     LR_TLS_VER_1_2,
     LR_TLS_VER_1_3,
@@ -139,7 +166,8 @@ struct lr_tls_counters {
     uint64_t failed[LR_TLS_FAIL_MAX];
     uint64_t version[LR_TLS_VER_MAX];
     uint64_t cipher[LR_TLS_CIPHER_MAX];
-    uint64_t alerts_sent; /* fatal alerts queued by us (any reason) */
+    uint64_t group[LR_TLS_GROUP_MAX]; /* key exchange of completed handshakes */
+    uint64_t alerts_sent;             /* fatal alerts queued by us (any reason) */
     uint64_t tickets_issued;
     uint64_t tickets_renewed;     /* accepted under the previous key: a new one issued */
     uint64_t tickets_unknown_key; /* key name not current nor previous: full handshake */
@@ -243,6 +271,7 @@ struct lr_tls_conn_info {
     bool failed;
     uint16_t version;   /* LR_TLS_V1_2 / _3, 0 before the handshake */
     uint16_t cipher_id; /* IANA id */
+    uint16_t group_id;  /* IANA NamedGroup of the key exchange, 0 = none/unknown */
     enum lr_tls_fail fail_reason;
     char alpn[16];    /* negotiated protocol, "" when none */
     char cert_key[8]; /* key type of the cert served (server) or received (client): "EC", "RSA" */

@@ -862,6 +862,32 @@ static int map_result(struct lr_tls_conn *c, int r)
     return rc;
 }
 
+/* IANA NamedGroup (RFC 8446 §4.2.7, RFC 7919) of the handshake's key
+ * exchange; 0 when there was none (TLS 1.2 resumption reports the group of
+ * the original handshake: SSL_get_negotiated_group(3)). OpenSSL returns a
+ * NID, or TLSEXT_nid_unknown | id for a group it has no NID for. */
+static uint16_t negotiated_group(SSL *s)
+{
+    static const struct {
+        int nid;
+        uint16_t id;
+    } map[] = {
+        { NID_X25519, 0x001d },    { NID_X9_62_prime256v1, 0x0017 },
+        { NID_secp384r1, 0x0018 }, { NID_secp521r1, 0x0019 },
+        { NID_X448, 0x001e },      { NID_ffdhe2048, 0x0100 },
+        { NID_ffdhe3072, 0x0101 }, { NID_ffdhe4096, 0x0102 },
+    };
+    int nid = SSL_get_negotiated_group(s);
+    if (nid <= 0)
+        return 0;
+    if (nid & TLSEXT_nid_unknown)
+        return (uint16_t)(nid & 0xffff);
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (map[i].nid == nid)
+            return map[i].id;
+    return 0xffff; /* a NID without a code point here: counted as "other" */
+}
+
 static void count_established(struct lr_tls_conn *c)
 {
     struct lr_tls_counters *cnt = c->ctx->cnt;
@@ -880,6 +906,7 @@ static void count_established(struct lr_tls_conn *c)
     const SSL_CIPHER *ci = SSL_get_current_cipher(c->ssl);
     uint16_t id = ci ? SSL_CIPHER_get_protocol_id(ci) : 0;
     cnt->cipher[lr_tls_cipher_of(id)]++;
+    cnt->group[lr_tls_group_of(negotiated_group(c->ssl))]++;
 }
 
 static int conn_handshake(struct lr_tls_conn *c)
@@ -970,6 +997,7 @@ static void conn_info(const struct lr_tls_conn *c, struct lr_tls_conn_info *o)
         o->version = (uint16_t)SSL_version(c->ssl);
         const SSL_CIPHER *ci = SSL_get_current_cipher(c->ssl);
         o->cipher_id = ci ? SSL_CIPHER_get_protocol_id(ci) : 0;
+        o->group_id = negotiated_group(c->ssl);
         const unsigned char *a = NULL;
         unsigned alen = 0;
         SSL_get0_alpn_selected(c->ssl, &a, &alen);

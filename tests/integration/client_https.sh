@@ -148,6 +148,10 @@ if t["versions"][ver] != hs:
     bad.append("versions %s for %d handshakes" % (t["versions"], hs))
 if sum(t["ciphers"].values()) != hs or t["ciphers"]["other"] != 0:
     bad.append("ciphers %s" % t["ciphers"])
+# [tls] groups default X25519:P-256: every handshake (resumed TLS 1.2 ones
+# report the group of the original handshake) used X25519.
+if t["groups"]["x25519"] != hs or sum(t["groups"].values()) != hs:
+    bad.append("groups %s for %d handshakes" % (t["groups"], hs))
 if t["failed_total"] != 0:
     bad.append("failed %s" % {k: v for k, v in t["failed"].items() if v})
 lat = t["handshake_latency_us"]

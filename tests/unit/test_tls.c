@@ -567,6 +567,11 @@ static void one_handshake(uint16_t version, const char *sigalgs, const char *cip
                      1);
     assert_int_not_equal(lr_tls_cipher_of(si.cipher_id), LR_TLS_CIPHER_OTHER);
     assert_int_equal(pp.srv.cnt.cipher[lr_tls_cipher_of(si.cipher_id)], 1);
+    /* groups default X25519:P-256: both ends agree on X25519 (RFC 8446 §4.2.7) */
+    assert_int_equal(si.group_id, 0x001d);
+    assert_int_equal(ci.group_id, 0x001d);
+    assert_int_equal(pp.srv.cnt.group[LR_TLS_GROUP_X25519], 1);
+    assert_int_equal(pp.cli.cnt.group[LR_TLS_GROUP_X25519], 1);
     assert_int_equal(pp.srv.cnt.plain_bytes_in, 40000);
     assert_int_equal(pp.srv.cnt.plain_bytes_out, 40000);
     /* 40000 bytes = 3 records each way at least */
@@ -1001,6 +1006,17 @@ static void counters_walk(void **state)
     assert_int_equal(lr_tls_cipher_of(0x1301), LR_TLS_CIPHER_AES128_GCM_SHA256);
     assert_int_equal(lr_tls_cipher_of(0x0005), LR_TLS_CIPHER_OTHER);
     assert_string_equal(lr_tls_fail_name(LR_TLS_FAIL_HTTP_REQUEST), "http_request");
+    /* Key-exchange groups: IANA code points (RFC 8446 §4.2.7), 0 = none. */
+    assert_int_equal(lr_tls_group_of(0x001d), LR_TLS_GROUP_X25519);
+    assert_int_equal(lr_tls_group_of(0x0017), LR_TLS_GROUP_P256);
+    assert_int_equal(lr_tls_group_of(0), LR_TLS_GROUP_NONE);
+    assert_int_equal(lr_tls_group_of(0x4242), LR_TLS_GROUP_OTHER);
+    assert_string_equal(lr_tls_group_name(LR_TLS_GROUP_X25519), "x25519");
+    assert_string_equal(lr_tls_group_name(LR_TLS_GROUP_OTHER), "other");
+    found = false;
+    for (unsigned i = 0; i < w.n; i++)
+        found |= strcmp(w.names[i], "group_secp256r1") == 0;
+    assert_true(found);
 }
 
 int main(void)
