@@ -202,10 +202,9 @@ static void json_tls(FILE *f, const struct lr_client_totals *t, double div)
         fprintf(f, "%s\"%s\": %" PRIu64, g ? ", " : "", lr_tls_group_name(g), c->tls_group[g]);
     fprintf(f,
             "},\n    \"resume\": {\"wanted\": %" PRIu64 ", \"offered\": %" PRIu64
-            ", \"rejected\": %" PRIu64 ", \"sessions_saved\": %" PRIu64
-            ", \"session_too_big\": %" PRIu64 "}},\n",
+            ", \"rejected\": %" PRIu64 ", \"sessions_saved\": %" PRIu64 "}},\n",
             c->tls_resume_wanted, c->tls_resume_offered, c->tls_resume_rejected,
-            c->tls_sessions_saved, c->tls_session_too_big);
+            c->tls_sessions_saved);
 }
 
 void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,

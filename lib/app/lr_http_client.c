@@ -106,8 +106,9 @@ struct lr_client {
     bool tls;
     const char *sni;
     uint32_t resume_acc;
-    uint8_t *sess; /* [target][LR_CLIENT_SESSION_MAX] */
-    uint32_t sess_len[LR_MAX_TARGETS];
+    /* lr_tls_session_keep references, one per target (NULL: none yet):
+     * the engine's object, so a resumption decodes nothing. */
+    struct lr_tls_session *sess[LR_MAX_TARGETS];
     struct lr_client_counters cnt;
     struct lr_latency lat;
     struct lr_latency hs_lat; /* TCP connect start -> TLS handshake complete */
@@ -204,21 +205,20 @@ static void client_slot_release(struct lr_worker *w, struct lr_client_slot *s)
 /* tls, resume > 0: keep the session of an established connection that ends
  * for the next connections to the same target. From closed() (or before an
  * abort): TLS 1.3 tickets arrive after the handshake (RFC 8446 §4.6.1). */
-static void client_session_save(struct lr_client_slot *s)
+static void client_session_save(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_client *cl = s->cl;
     struct lr_tls_conn_info info;
 
-    if (cl->sess == NULL || !lr_stream_tls_info(s->conn, &info) || !info.established)
+    if (!cl->tls || cl->cfg->resume == 0 || !lr_stream_tls_info(s->conn, &info) ||
+        !info.established)
         return;
-    int n = lr_tls_session_save(s->conn, cl->sess + (size_t)s->target * LR_CLIENT_SESSION_MAX,
-                                LR_CLIENT_SESSION_MAX);
-    if (n > 0) {
-        cl->sess_len[s->target] = (uint32_t)n;
-        cl->cnt.tls_sessions_saved++;
-    } else if (n == -ENOSPC) {
-        cl->cnt.tls_session_too_big++;
-    }
+    struct lr_tls_session *k = lr_tls_session_keep(s->conn);
+    if (k == NULL)
+        return;
+    lr_tls_session_release(w, cl->sess[s->target]);
+    cl->sess[s->target] = k;
+    cl->cnt.tls_sessions_saved++;
 }
 
 /* RST the connection now (no closed() follows) and free the slot. */
@@ -226,7 +226,7 @@ static void client_slot_abort(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_tcp_conn *c = s->conn;
     if (s->cl->tls)
-        client_session_save(s);
+        client_session_save(w, s);
     client_slot_release(w, s);
     lr_stream_abort(w, c);
 }
@@ -390,7 +390,7 @@ static void client_tls_established(struct lr_worker *w, struct lr_client_slot *s
 
 /* closed() of a TLS stream: why a handshake failed, or the session to keep.
  * True when the handshake failed (counted here). */
-static bool client_tls_closed(struct lr_client_slot *s)
+static bool client_tls_closed(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_client *cl = s->cl;
     struct lr_tls_conn_info info;
@@ -398,7 +398,7 @@ static bool client_tls_closed(struct lr_client_slot *s)
     if (!lr_stream_tls_info(s->conn, &info))
         return false;
     if (info.established) {
-        client_session_save(s);
+        client_session_save(w, s);
         return false;
     }
     if (!info.failed)
@@ -512,7 +512,7 @@ static void cl_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_cl
     if (s == NULL || s->state == SLOT_FREE || s->conn != c)
         return; /* already released (aborted) */
     struct lr_client *cl = s->cl;
-    if (cl->tls && client_tls_closed(s)) {
+    if (cl->tls && client_tls_closed(w, s)) {
         /* The handshake failed: counted by reason (a TLS stream calls
          * connected() only after it, so the slot was still CONNECTING). */
     } else if (s->state == SLOT_WAIT) {
@@ -590,9 +590,8 @@ static int client_open(struct lr_worker *w, struct lr_client *cl)
         if (cl->resume_acc >= 100) {
             cl->resume_acc -= 100;
             cl->cnt.tls_resume_wanted++;
-            if (cl->sess_len[t] > 0) {
-                o.session = cl->sess + (size_t)t * LR_CLIENT_SESSION_MAX;
-                o.session_len = cl->sess_len[t];
+            if (cl->sess[t] != NULL) {
+                o.kept = cl->sess[t];
                 s->resume_offered = true;
             }
         }
@@ -842,12 +841,9 @@ int lr_client_init(struct lr_worker *w)
         rte_zmalloc_socket("lr_client_idle", sizeof(uint32_t) * (share ? share : 1), 0, sock);
     cl->reqs = rte_zmalloc_socket("lr_client_reqs", (size_t)nreq * REQ_MAX, 0, sock);
     cl->req_len = rte_zmalloc_socket("lr_client_reqlen", sizeof(uint16_t) * nreq, 0, sock);
-    if (cl->tls && cfg->resume > 0)
-        cl->sess = rte_zmalloc_socket("lr_client_sess",
-                                      (size_t)cfg->nb_targets * LR_CLIENT_SESSION_MAX, 0, sock);
     w->slot[client_slot] = cl;
     if (cl->slots == NULL || cl->free_stack == NULL || cl->idle == NULL || cl->reqs == NULL ||
-        cl->req_len == NULL || (cl->tls && cfg->resume > 0 && cl->sess == NULL)) {
+        cl->req_len == NULL) {
         lr_client_free(w);
         return -ENOMEM;
     }
@@ -902,7 +898,8 @@ void lr_client_free(struct lr_worker *w)
     rte_free(cl->idle);
     rte_free(cl->reqs);
     rte_free(cl->req_len);
-    rte_free(cl->sess);
+    for (unsigned t = 0; t < LR_MAX_TARGETS; t++)
+        lr_tls_session_release(w, cl->sess[t]);
     rte_free(cl);
     w->slot[client_slot] = NULL;
 }

@@ -71,7 +71,6 @@ LR_LOG_DECLARE(client); /* linerate.client */
 #define LR_CLIENT_GRACE_US       (2 * 1000000ULL)  /* in-flight requests after duration */
 #define LR_CLIENT_LINGER_US      (2 * 1000000ULL)  /* wait for the server's FIN, then close */
 #define LR_CLIENT_OPEN_BURST     32                /* connections opened per poll at most */
-#define LR_CLIENT_SESSION_MAX    4096 /* bytes of a saved TLS session (it holds the peer cert) */
 
 /* Why a request failed or a connection could not be used: X(ENUM, "name"). */
 #define LR_CLIENT_ERRORS(X)                                                                        \
@@ -129,7 +128,6 @@ struct lr_client_counters {
     uint64_t tls_resume_offered;            /* of which offered a saved session */
     uint64_t tls_resume_rejected;           /* offered, and the server made a full handshake */
     uint64_t tls_sessions_saved;            /* sessions saved at the end of a connection */
-    uint64_t tls_session_too_big;           /* not saved: above LR_CLIENT_SESSION_MAX */
     uint64_t tls_failed[LR_TLS_FAIL_MAX];   /* failed handshakes by reason */
     uint64_t tls_version[LR_TLS_VER_MAX];   /* negotiated protocol versions */
     uint64_t tls_cipher[LR_TLS_CIPHER_MAX]; /* negotiated cipher suites */

@@ -141,6 +141,8 @@ struct lr_tls_connect_opts {
     const uint8_t
         *session; /* a session saved by lr_tls_session_save to resume, NULL = full handshake */
     uint32_t session_len;
+    /* a session kept by lr_tls_session_keep (preferred over @session) */
+    const struct lr_tls_session *kept;
 };
 
 /**
@@ -172,5 +174,22 @@ bool lr_stream_tls_info(const struct lr_tcp_conn *c, struct lr_tls_conn_info *ou
  * TLS client stream.
  */
 int lr_tls_session_save(const struct lr_tcp_conn *c, uint8_t *buf, uint32_t cap);
+
+/* A session kept in the engine's own form (opaque), valid on the worker
+ * that kept it: resuming from it decodes nothing, where a serialised one
+ * (lr_tls_session_save) is decoded again at every connection, the server's
+ * certificate included (OpenSSL 3.0: most of a resumed handshake's CPU). */
+struct lr_tls_session;
+
+/**
+ * Client: a reference to @c's resumable session for
+ * lr_tls_connect_opts.kept on this worker; NULL when the server gave none
+ * (yet: TLS 1.3 tickets come after the handshake, so keep from closed())
+ * or @c is not a TLS client stream. Release it with lr_tls_session_release.
+ */
+struct lr_tls_session *lr_tls_session_keep(const struct lr_tcp_conn *c);
+
+/** Drop a reference from lr_tls_session_keep on worker @w (NULL: nothing). */
+void lr_tls_session_release(struct lr_worker *w, struct lr_tls_session *s);
 
 #endif /* LR_STREAM_H */

@@ -261,6 +261,9 @@ struct lr_tls_conn_opts {
     const char *sni;        /* client: server name (RFC 6066 §3); NULL none */
     const uint8_t *session; /* client: a session saved by engine->session_save */
     uint32_t session_len;
+    /* client: a session kept by engine->session_keep (used before @session:
+     * no decoding, the engine's own object) */
+    const void *kept;
     uint64_t now; /* microseconds, start of the handshake (lr_tls_conn_info) */
 };
 
@@ -321,6 +324,13 @@ struct lr_tls_engine {
     /** Client: serialise the session for a later resumption. Bytes written,
      *  0 when there is no resumable session yet, -ENOSPC when @cap is short. */
     int (*session_save)(struct lr_tls_conn *c, uint8_t *buf, uint32_t cap);
+    /** Client: a reference to the connection's resumable session, for
+     *  lr_tls_conn_opts.kept on the same worker (NULL when there is none
+     *  yet); dropped with session_release. Keeping the engine's object
+     *  saves decoding a serialised session (and the server certificate in
+     *  it) at every resumption. */
+    void *(*session_keep)(struct lr_tls_conn *c);
+    void (*session_release)(void *kept);
     /** Record the caller's failure reason (TIMEOUT, TRUNCATED) once. */
     void (*set_failed)(struct lr_tls_conn *c, enum lr_tls_fail reason);
 };

@@ -736,7 +736,16 @@ static struct lr_tls_conn *conn_init(struct lr_tls_ctx *x, struct lr_tls_io *io,
             if (x->g->ca_file != NULL && SSL_set1_host(c->ssl, o->sni) != 1)
                 goto fail;
         }
-        if (o != NULL && o->session != NULL && o->session_len > 0) {
+        if (o != NULL && o->kept != NULL) {
+            /* A copy of its own: the kept object is shared by every
+             * connection resuming it, and SSL_free marks the session of a
+             * connection closed without close_notify not resumable. */
+            SSL_SESSION *k = SSL_SESSION_dup((SSL_SESSION *)o->kept);
+            if (k != NULL) {
+                (void)SSL_set_session(c->ssl, k);
+                SSL_SESSION_free(k);
+            }
+        } else if (o != NULL && o->session != NULL && o->session_len > 0) {
             const unsigned char *p = o->session;
             SSL_SESSION *s = d2i_SSL_SESSION(NULL, &p, (long)o->session_len);
             if (s != NULL) { /* a bad blob is ignored: full handshake */
@@ -1036,6 +1045,25 @@ static int conn_session_save(struct lr_tls_conn *c, uint8_t *buf, uint32_t cap)
     return rc;
 }
 
+/* A copy, not a reference: SSL_free of a connection that did not send
+ * close_notify marks its session not resumable (ssl_clear_bad_session),
+ * which would reach a shared object; the copy shares the certificates by
+ * reference and decodes nothing. */
+static void *conn_session_keep(struct lr_tls_conn *c)
+{
+    SSL_SESSION *s = SSL_get0_session(c->ssl);
+    if (s == NULL || SSL_SESSION_is_resumable(s) != 1)
+        return NULL;
+    SSL_SESSION *k = SSL_SESSION_dup(s);
+    ERR_clear_error();
+    return k;
+}
+
+static void conn_session_release(void *kept)
+{
+    SSL_SESSION_free(kept); /* NULL is fine */
+}
+
 const struct lr_tls_engine lr_tls_engine_openssl = {
     .name = "openssl",
     .global_init = global_init,
@@ -1052,5 +1080,7 @@ const struct lr_tls_engine lr_tls_engine_openssl = {
     .free = conn_free,
     .info = conn_info,
     .session_save = conn_session_save,
+    .session_keep = conn_session_keep,
+    .session_release = conn_session_release,
     .set_failed = conn_fail,
 };

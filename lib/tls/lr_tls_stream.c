@@ -933,6 +933,7 @@ struct lr_tcp_conn *lr_tls_connect(struct lr_worker *w, rte_be32_t dst, uint16_t
         o.sni = opts->sni;
         o.session = opts->session;
         o.session_len = opts->session_len;
+        o.kept = opts->kept;
     }
     s->tls = tw->eng->init(tw->client, &s->io, &o);
     if (s->tls == NULL) {
@@ -972,6 +973,23 @@ int lr_tls_session_save(const struct lr_tcp_conn *c, uint8_t *buf, uint32_t cap)
     if (s == NULL || !s->client || s->tls == NULL)
         return -EINVAL;
     return s->pool->tw->eng->session_save(s->tls, buf, cap);
+}
+
+struct lr_tls_session *lr_tls_session_keep(const struct lr_tcp_conn *c)
+{
+    if (c == NULL || !lr_stream_is_tls(c))
+        return NULL;
+    const struct tls_sess *s = sess_of(c);
+    if (s == NULL || !s->client || s->tls == NULL)
+        return NULL;
+    return s->pool->tw->eng->session_keep(s->tls);
+}
+
+void lr_tls_session_release(struct lr_worker *w, struct lr_tls_session *s)
+{
+    struct lr_tls_worker *tw = lr_tls_worker(w);
+    if (s != NULL && tw != NULL)
+        tw->eng->session_release(s);
 }
 
 void lr_tls_stream_poll(struct lr_worker *w, struct lr_tls_worker *tw)

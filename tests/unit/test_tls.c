@@ -703,6 +703,62 @@ static void tickets_rotation_tls12(void **state)
     tickets_rotation(LR_TLS_V1_2);
 }
 
+/* Resumption from a kept session object (engine->session_keep): no
+ * serialisation; each connection keeps the session it ends with (TLS 1.3:
+ * the new ticket), the previous reference is released, nothing leaks (ASan). */
+static void kept_session(uint16_t version)
+{
+    struct lr_tls_params sp = server_params();
+    struct lr_tls_global *gs = global(&sp);
+    struct lr_tls_params cp = { .min_version = version, .max_version = version };
+    struct lr_tls_global *gc = global(&cp);
+    static struct pair pp;
+    memset(&pp, 0, sizeof(pp));
+    end_ctx(&pp.srv, gs, LR_TLS_SERVER);
+    end_ctx(&pp.cli, gc, LR_TLS_CLIENT);
+    void *kept = NULL;
+    for (int i = 0; i < 4; i++) {
+        struct lr_tls_conn_opts co = { .kept = kept };
+        end_conn(&pp.srv, NULL);
+        end_conn(&pp.cli, &co);
+        int rc;
+        assert_int_equal(handshake(&pp, &rc), LR_TLS_OK);
+        exchange(&pp, 100);
+        struct lr_tls_conn_info ci, si;
+        E->info(pp.cli.c, &ci);
+        E->info(pp.srv.c, &si);
+        assert_int_equal(ci.resumed, i > 0);
+        assert_int_equal(si.resumed, i > 0);
+        void *k = E->session_keep(pp.cli.c);
+        assert_non_null(k);
+        E->session_release(kept);
+        kept = k;
+        end_conn_free(&pp.cli);
+        end_conn_free(&pp.srv);
+    }
+    assert_int_equal(pp.srv.cnt.hs_full, 1);
+    assert_int_equal(pp.srv.cnt.hs_resumed, 3);
+    assert_int_equal(pp.cli.cnt.hs_resumed, 3);
+    E->session_release(kept);
+    E->session_release(NULL);
+    end_free(&pp.srv);
+    end_free(&pp.cli);
+    E->global_free(gs);
+    E->global_free(gc);
+}
+
+static void kept_session_tls13(void **state)
+{
+    (void)state;
+    kept_session(LR_TLS_V1_3);
+}
+
+static void kept_session_tls12(void **state)
+{
+    (void)state;
+    kept_session(LR_TLS_V1_2);
+}
+
 /* A handshake expected to fail on the server with @reason. */
 static void refused(const struct lr_tls_params *sp, const struct lr_tls_params *cp,
                     enum lr_tls_fail reason, bool alert)
@@ -1027,6 +1083,7 @@ int main(void)
         cmocka_unit_test(engine_tls13_ecdsa),     cmocka_unit_test(engine_tls13_rsa),
         cmocka_unit_test(engine_tls12_ecdsa),     cmocka_unit_test(engine_tls12_rsa),
         cmocka_unit_test(tickets_rotation_tls13), cmocka_unit_test(tickets_rotation_tls12),
+        cmocka_unit_test(kept_session_tls13),     cmocka_unit_test(kept_session_tls12),
         cmocka_unit_test(version_refused),        cmocka_unit_test(no_shared_cipher),
         cmocka_unit_test(alpn_refused),           cmocka_unit_test(garbage_client_hello),
         cmocka_unit_test(corrupted_record),       cmocka_unit_test(caller_timeout),
