@@ -10,7 +10,9 @@
 #   - session resumption (s_client -sess_out / -sess_in) in TLS 1.2 and 1.3;
 #   - wget (GnuTLS), python ssl with ALPN http/1.1, close_notify;
 #   - keep-alive (curl reusing one connection) and pipelining over TLS;
-#   - bad input: plain HTTP on 443, garbage, a TLS 1.0-only ClientHello, no
+#   - bad input: plain HTTP on 443, garbage, a TLS 1.0-only ClientHello, an
+#     established session ending in FIN without close_notify, half a record
+#     then FIN, no
 #     shared cipher / group / ALPN, a client closing mid-handshake, a
 #     stalled handshake (handshake_timeout): each counted in /linerate/tls,
 #     nothing left in progress, and a good request served after each one.
@@ -396,6 +398,60 @@ elif cmd == "tls10":
     if len(data) < 7 or data[0] != 0x15 or data[6] != 70:
         sys.exit("TLS 1.0 ClientHello answered %r, not a protocol_version alert" % data[:16])
     print("TLS 1.0 only: protocol_version alert")
+elif cmd in ("no_notify", "trunc_record"):
+    # An established session over memory BIOs (every byte on the wire is
+    # ours), then: no_notify: a whole request, its response, then TCP FIN
+    # without close_notify (RFC 8446 §6.1: a truncation attack unless the
+    # application framing says otherwise); trunc_record: half of the
+    # request's record, then FIN. Either way the server counts it
+    # (truncated) and closes.
+    s = socket.create_connection((ADDR, 443), timeout=10)
+    inc, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+    o = ctx(None).wrap_bio(inc, outb, server_hostname=ADDR)
+    while True:
+        try:
+            o.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            d = outb.read()
+            if d:
+                s.sendall(d)
+            r = s.recv(65536)
+            if not r:
+                sys.exit("closed during the handshake")
+            inc.write(r)
+    d = outb.read()
+    if d:
+        s.sendall(d)
+    o.write(("GET /hello.txt HTTP/1.1\r\nHost: %s\r\n\r\n" % ADDR).encode())
+    rec = outb.read()
+    if cmd == "trunc_record":
+        s.sendall(rec[: len(rec) // 2])
+    else:
+        s.sendall(rec)
+        plain = b""
+        deadline = time.time() + 10
+        while not plain.endswith(b"hello world\n") and time.time() < deadline:
+            r = s.recv(65536)
+            if not r:
+                break
+            inc.write(r)
+            try:
+                plain += o.read(65536)
+            except ssl.SSLWantReadError:
+                pass
+        if not plain.endswith(b"hello world\n"):
+            sys.exit("no response before the FIN: %r" % plain[:80])
+    time.sleep(0.1)
+    s.shutdown(socket.SHUT_WR)
+    tail = b""
+    while True:
+        r = s.recv(65536)
+        if not r:
+            break
+        tail += r
+    s.close()
+    print("%s: FIN sent without close_notify, the server closed (%d bytes after)" % (cmd, len(tail)))
 elif cmd == "half_close":
     ch = client_hello()
     s = socket.create_connection((ADDR, 443), timeout=10)
@@ -464,6 +520,8 @@ good "plain HTTP on 443"
 bad "garbage bytes" failed_malformed py garbage
 bad "bad handshake record" failed_malformed py bad_record
 bad "TLS 1.0-only ClientHello" failed_version py tls10
+bad "established session closed without close_notify" truncated py no_notify
+bad "half a record, then FIN" truncated py trunc_record
 no_cipher()
 {
     local out
