@@ -8,6 +8,9 @@
 # uses) against the same server over net_tap, both with their client on one
 # CPU. Points:
 #   full13   full TLS 1.3 handshakes (ECDSA P-256 certificate, X25519)
+#   full13rsa  the same with an RSA-2048 certificate: the server's RSA
+#            signature (~2.3k/s on this VM's CPU) costs more than the client's
+#            work, so this point measures the server, not the client
 #   full12   full TLS 1.2 handshakes (ECDHE-ECDSA)
 #   res12    resumed TLS 1.2 handshakes (session tickets, resume = 100)
 #   res13    resumed TLS 1.3 handshakes (psk_dhe_ke: still one X25519 each)
@@ -26,7 +29,7 @@
 # usage: sudo bench/tls-client.sh [BUILD_DIR]     (default: build)
 # env:   TLSC_SECS (6) seconds per point, TLSC_REPS (3) repetitions,
 #        TLSC_CONNS (64) client connections, TLSC_PAR (8) s_time processes,
-#        TLSC_POINTS ("full13 full12 res12 res13 stime") points to run,
+#        TLSC_POINTS ("full13 full13rsa full12 res12 res13 stime") points,
 #        TLSC_PERF=DIR perf record -g of both linerate sides into DIR,
 #        BENCH_NO_COMMIT_FILES=1 print the section instead of appending it
 #        to bench/RESULTS.md.
@@ -43,7 +46,7 @@ secs=${TLSC_SECS:-6}
 reps=${TLSC_REPS:-3}
 conns=${TLSC_CONNS:-64}
 par=${TLSC_PAR:-8}
-points=${TLSC_POINTS:-full13 full12 res12 res13 stime}
+points=${TLSC_POINTS:-full13 full13rsa full12 res12 res13 stime}
 py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/lrb-tlsc-$$.XXXXXX)
 ns="lrb-$$-tlsc"
@@ -74,6 +77,8 @@ bin="$build/app/linerate/linerate"
 mkdir -p "$tmp/site"
 openssl req -x509 -nodes -days 2 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
     -keyout "$tmp/ec.key" -out "$tmp/ec.crt" -subj /CN=lrb-tls >/dev/null 2>&1 || die "openssl req"
+openssl req -x509 -nodes -days 2 -newkey rsa:2048 \
+    -keyout "$tmp/rsa.key" -out "$tmp/rsa.crt" -subj /CN=lrb-tls >/dev/null 2>&1 || die "openssl req rsa"
 head -c 64 /dev/zero | tr '\0' 'a' >"$tmp/site/small.txt"
 results="$tmp/results.tsv"
 : >"$results"
@@ -99,7 +104,7 @@ pin()
         [ "$aff" = "$2" ] || die "thread $(cat "$t/comm") of $1 on CPUs $aff, not $2"
     done
 }
-server_conf()
+server_conf() # FILE CERT(ec|rsa)
 {
     cat >"$1" <<CONF
 [port0]
@@ -107,13 +112,13 @@ addr = 198.18.50.1/24
 [worker]
 mbufs = 65536
 [tcp]
-max_conns = 16384
+max_conns = 65536
 time_wait = 1s
 [ftp]
 enabled = no
 [tls]
-cert = $tmp/ec.crt
-key = $tmp/ec.key
+cert = $tmp/$2.crt
+key = $tmp/$2.key
 [http]
 listen = 80
 tls_listen = 443
@@ -122,20 +127,23 @@ root = $tmp/site
 interval = 0
 CONF
 }
-server_conf "$tmp/srv.conf"
+server_conf "$tmp/srv.conf" ec
+server_conf "$tmp/srv-rsa.conf" rsa
 
 # point_lr NAME MAX_VERSION RESUME REP: linerate client -> linerate server (memif)
 point_lr()
 {
     local name=$1 maxv=$2 resume=$3 rep=$4 sock="$tmp/memif.sock" fifo="$tmp/report.fifo"
+    local srv_conf="$tmp/srv.conf"
+    [ "$name" = full13rsa ] && srv_conf="$tmp/srv-rsa.conf"
     cat >"$tmp/cli.conf" <<CONF
 [port0]
 addr = 198.18.50.2/24
 [worker]
 mbufs = 65536
 [tcp]
-# TIME_WAIT is on the client's side (it closes first): at 15k
-# handshakes/s and 1 s of TIME_WAIT the table holds 15k of them.
+# Room for TIME_WAIT at 15k+ connections/s with time_wait = 1s (the
+# requests say Connection: close, so the server closes first).
 max_conns = 65536
 time_wait = 1s
 [http]
@@ -158,7 +166,7 @@ CONF
     mkfifo "$fifo"
     taskset -c 0 "$bin" --no-pci --no-huge -m 1024 --file-prefix "$pfx_srv" --lcores '0@0,1@0' \
         --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no" --log-level=lib.eal:error \
-        -- -c "$tmp/srv.conf" </dev/null >"$tmp/srv.log" 2>&1 &
+        -- -c "$srv_conf" </dev/null >"$tmp/srv.log" 2>&1 &
     local spid=$!
     pids=("$spid")
     wait_for "$tmp/srv.log" '^linerate: ready$' "$spid" 30
@@ -258,6 +266,7 @@ for rep in $(seq "$reps"); do
     for name in $points; do
         case $name in
         full13) point_lr full13 1.3 0 "$rep" ;;
+        full13rsa) point_lr full13rsa 1.3 0 "$rep" ;;
         full12) point_lr full12 1.2 0 "$rep" ;;
         res12) point_lr res12 1.2 100 "$rep" ;;
         res13) point_lr res13 1.3 100 "$rep" ;;
@@ -281,7 +290,8 @@ cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1 || true)
 table=$("$py" - "$results" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-names = [("full13", "full TLS 1.3, ECDSA P-256 + X25519"), ("full12", "full TLS 1.2, ECDHE-ECDSA"),
+names = [("full13", "full TLS 1.3, ECDSA P-256 + X25519"),
+         ("full13rsa", "full TLS 1.3, RSA-2048 + X25519 (server-bound)"), ("full12", "full TLS 1.2, ECDHE-ECDSA"),
          ("res12", "resumed TLS 1.2 (tickets)"), ("res13", "resumed TLS 1.3 (psk_dhe_ke)")]
 def v(tool, n):
     return [float(r[3]) for r in rows if r[0] == tool and r[1] == n]
