@@ -14,6 +14,10 @@
 #   full12   full TLS 1.2 handshakes (ECDHE-ECDSA)
 #   res12    resumed TLS 1.2 handshakes (session tickets, resume = 100)
 #   res13    resumed TLS 1.3 handshakes (psk_dhe_ke: still one X25519 each)
+#   ka64     HTTPS keep-alive GET of 64 bytes, requests/s (TLS 1.3, both
+#            sides linerate: no kernel in the path)
+#   ka1m     HTTPS keep-alive GET of 1 MiB, GB/s (8 connections; the client
+#            decrypts what the server encrypts, one CPU each)
 # linerate's rate is the report's tls full_per_sec + resumed_per_sec over the
 # whole run (the ramp-up second included); s_time's is the sum of P
 # processes' connections over the wall time (s_time has no TLS 1.3
@@ -29,7 +33,7 @@
 # usage: sudo bench/tls-client.sh [BUILD_DIR]     (default: build)
 # env:   TLSC_SECS (6) seconds per point, TLSC_REPS (3) repetitions,
 #        TLSC_CONNS (64) client connections, TLSC_PAR (8) s_time processes,
-#        TLSC_POINTS ("full13 full13rsa full12 res12 res13 stime") points,
+#        TLSC_POINTS ("full13 full13rsa full12 res12 res13 ka64 ka1m stime"),
 #        TLSC_PERF=DIR perf record -g of both linerate sides into DIR,
 #        BENCH_NO_COMMIT_FILES=1 print the section instead of appending it
 #        to bench/RESULTS.md.
@@ -46,7 +50,7 @@ secs=${TLSC_SECS:-6}
 reps=${TLSC_REPS:-3}
 conns=${TLSC_CONNS:-64}
 par=${TLSC_PAR:-8}
-points=${TLSC_POINTS:-full13 full13rsa full12 res12 res13 stime}
+points=${TLSC_POINTS:-full13 full13rsa full12 res12 res13 ka64 ka1m stime}
 py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/lrb-tlsc-$$.XXXXXX)
 ns="lrb-$$-tlsc"
@@ -80,6 +84,7 @@ openssl req -x509 -nodes -days 2 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
 openssl req -x509 -nodes -days 2 -newkey rsa:2048 \
     -keyout "$tmp/rsa.key" -out "$tmp/rsa.crt" -subj /CN=lrb-tls >/dev/null 2>&1 || die "openssl req rsa"
 head -c 64 /dev/zero | tr '\0' 'a' >"$tmp/site/small.txt"
+head -c 1048576 /dev/urandom >"$tmp/site/big.bin"
 results="$tmp/results.tsv"
 : >"$results"
 
@@ -134,8 +139,13 @@ server_conf "$tmp/srv-rsa.conf" rsa
 point_lr()
 {
     local name=$1 maxv=$2 resume=$3 rep=$4 sock="$tmp/memif.sock" fifo="$tmp/report.fifo"
-    local srv_conf="$tmp/srv.conf"
+    local srv_conf="$tmp/srv.conf" path=/small.txt rpc=1 nconn=$conns
     [ "$name" = full13rsa ] && srv_conf="$tmp/srv-rsa.conf"
+    # keep-alive points: one handshake per connection, then requests
+    case $name in
+    ka64) rpc=0 ;;
+    ka1m) rpc=0 path=/big.bin nconn=8 ;;
+    esac
     cat >"$tmp/cli.conf" <<CONF
 [port0]
 addr = 198.18.50.2/24
@@ -154,9 +164,9 @@ interval = 0
 max_version = $maxv
 [client]
 target = 198.18.50.1:443
-path = /small.txt
-connections = $conns
-requests_per_conn = 1
+path = $path
+connections = $nconn
+requests_per_conn = $rpc
 duration = ${secs}s
 tls = yes
 resume = $resume
@@ -194,21 +204,28 @@ CONF
     wait "$cpid" || die "client failed: $(tail -5 "$tmp/cli.log")"
     pids=()
     local line
-    line=$("$py" - "$tmp/report.json" <<'PY'
+    line=$("$py" - "$tmp/report.json" "$name" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 t = r["tls"]
 lat = t["handshake_latency_us"]
 errs = ",".join("%s:%d" % (k, v) for k, v in r.get("errors", {}).items() if v) or "0"
-print("%.1f %d %d %d %s %d %d" % (t["full_per_sec"] + t["resumed_per_sec"], t["full"], t["resumed"],
-                                 t["failed_total"], errs, lat["p50"], lat["p99"]))
+rate = t["full_per_sec"] + t["resumed_per_sec"]
+if sys.argv[2] == "ka64":
+    rate = r["requests_per_sec"]
+elif sys.argv[2] == "ka1m":
+    rate = r["gbps"] / 8  # GB/s of HTTP payload (bodies and heads)
+print("%.3f %d %d %d %s %d %d" % (rate, t["full"], t["resumed"], t["failed_total"], errs,
+                                  lat["p50"], lat["p99"]))
 PY
 )
     local rate full res failed errs p50 p99
     read -r rate full res failed errs p50 p99 <<<"$line"
     printf 'linerate\t%s\t%s\t%s\tfull=%s resumed=%s failed=%s errors=%s hs_p50=%sus hs_p99=%sus\n' \
         "$name" "$rep" "$rate" "$full" "$res" "$failed" "$errs" "$p50" "$p99" >>"$results"
-    log "linerate $name #$rep: $rate handshakes/s (full $full, resumed $res, failed $failed, errors $errs; handshake p50 ${p50}us p99 ${p99}us)"
+    local unit=handshakes/s
+    case $name in ka64) unit=requests/s ;; ka1m) unit=GB/s ;; esac
+    log "linerate $name #$rep: $rate $unit (full $full, resumed $res, failed $failed, errors $errs; handshake p50 ${p50}us p99 ${p99}us)"
 }
 
 # point_stime NAME REP: openssl s_time x PAR on CPU 1 -> linerate server (tap) on CPU 0
@@ -270,6 +287,7 @@ for rep in $(seq "$reps"); do
         full12) point_lr full12 1.2 0 "$rep" ;;
         res12) point_lr res12 1.2 100 "$rep" ;;
         res13) point_lr res13 1.3 100 "$rep" ;;
+        ka64 | ka1m) point_lr "$name" 1.3 0 "$rep" ;;
         stime) ;;
         *) die "unknown point $name" ;;
         esac
@@ -292,16 +310,18 @@ import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 names = [("full13", "full TLS 1.3, ECDSA P-256 + X25519"),
          ("full13rsa", "full TLS 1.3, RSA-2048 + X25519 (server-bound)"), ("full12", "full TLS 1.2, ECDHE-ECDSA"),
-         ("res12", "resumed TLS 1.2 (tickets)"), ("res13", "resumed TLS 1.3 (psk_dhe_ke)")]
+         ("res12", "resumed TLS 1.2 (tickets)"), ("res13", "resumed TLS 1.3 (psk_dhe_ke)"),
+         ("ka64", "HTTPS keep-alive 64 B, requests/s"), ("ka1m", "HTTPS keep-alive 1 MiB, GB/s")]
 def v(tool, n):
     return [float(r[3]) for r in rows if r[0] == tool and r[1] == n]
 def notes(tool, n):
     return "; ".join(r[4] for r in rows if r[0] == tool and r[1] == n)
-out = ["| handshakes/s per client core | linerate client median [min-max] | openssl s_time x P median [min-max] | ratio |",
+out = ["| per client core | linerate client median [min-max] | openssl s_time x P median [min-max] | ratio |",
        "|---|---:|---:|---:|"]
 for n, desc in names:
     a, b = v("linerate", n), v("s_time", n)
-    fa = "{:,.0f} [{:,.0f}-{:,.0f}]".format(statistics.median(a), min(a), max(a)) if a else "n/a"
+    fmt = "{:,.3f} [{:,.3f}-{:,.3f}]" if n == "ka1m" else "{:,.0f} [{:,.0f}-{:,.0f}]"
+    fa = fmt.format(statistics.median(a), min(a), max(a)) if a else "n/a"
     fb = "{:,.0f} [{:,.0f}-{:,.0f}]".format(statistics.median(b), min(b), max(b)) if b else "n/a"
     ratio = "%.2f" % (statistics.median(a) / statistics.median(b)) if a and b else "-"
     out.append("| %s | %s | %s | %s |" % (desc, fa, fb, ratio))
