@@ -150,6 +150,111 @@ static int check_sni(const char *val, char *why, size_t wl)
     return 0;
 }
 
+/* Request keys (lr_client_request.h has the parsing). */
+
+static int lr_client_cfg_headers(void *sec, const struct lr_config_key *k, const char *val,
+                                 char *why, size_t wl)
+{
+    struct lr_client_config *cc = sec;
+
+    RTE_SET_USED(k);
+    cc->headers[0] = '\0';
+    return lr_client_headers_parse(val, cc->headers, sizeof(cc->headers), why, wl);
+}
+
+static int lr_client_cfg_template(void *sec, const struct lr_config_key *k, const char *val,
+                                  char *why, size_t wl)
+{
+    struct lr_client_config *cc = sec;
+    struct lr_client_tpl t;
+    unsigned idx = (unsigned)(k->name[strlen(k->name) - 1] - '1');
+
+    if (idx >= LR_CLIENT_TPL_MAX)
+        return -EINVAL;
+    int rc = lr_client_tpl_parse(val, &t, why, wl);
+    if (rc != 0)
+        return rc;
+    rte_strscpy(cc->templates[idx], val, sizeof(cc->templates[idx]));
+    return 0;
+}
+
+static int lr_client_cfg_method(const char *val, char *why, size_t wl)
+{
+    if (!lr_client_method_ok(val)) {
+        snprintf(why, wl, "'%s' is not a method (RFC 9110 §9.1: a token, at most %d characters)",
+                 val, LR_CLIENT_METHOD_MAX - 1);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int lr_client_cfg_connection(const char *val, char *why, size_t wl)
+{
+    if (strcmp(val, "keep-alive") != 0 && strcmp(val, "close") != 0) {
+        snprintf(why, wl, "'%s' is neither keep-alive nor close", val);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int lr_client_cfg_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
+{
+    struct lr_client_config *cc = sec;
+    const struct lr_config_section *def = &lr_client_config_section;
+    static const char *const single[] = { "path", "method", "body_file", "connection" };
+    char key[16];
+
+    cc->nb_templates = 0;
+    for (unsigned i = 0; i < LR_CLIENT_TPL_MAX; i++) {
+        snprintf(key, sizeof(key), "template%u", i + 1);
+        if (!lr_config_key_given(cfg, def, key)) {
+            cc->templates[i][0] = '\0';
+            continue;
+        }
+        if (cc->nb_templates != i) {
+            snprintf(why, wl, "[client] %s: templates are numbered from 1 without gaps", key);
+            return -EINVAL;
+        }
+        cc->nb_templates = (uint16_t)(i + 1);
+    }
+    for (unsigned i = 0; cc->nb_templates > 0 && i < RTE_DIM(single); i++) {
+        if (lr_config_key_given(cfg, def, single[i])) {
+            snprintf(why, wl,
+                     "[client] %s: not with template1..%u (give it in each template; header "
+                     "applies to all)",
+                     single[i], LR_CLIENT_TPL_MAX);
+            return -EINVAL;
+        }
+    }
+    /* A template's body is relative to the config file's directory, as
+     * every path key is. */
+    const char *slash = strrchr(cfg->path, '/');
+    int dirlen = slash != NULL ? (int)(slash - cfg->path) : -1;
+    for (unsigned i = 0; i < cc->nb_templates; i++) {
+        struct lr_client_tpl t;
+        cc->tpl_body[i][0] = '\0';
+        if (lr_client_tpl_parse(cc->templates[i], &t, why, wl) != 0 || t.body[0] == '\0')
+            continue;
+        int n;
+        if (t.body[0] == '/' || dirlen < 0)
+            n = snprintf(cc->tpl_body[i], sizeof(cc->tpl_body[i]), "%s", t.body);
+        else
+            n = snprintf(cc->tpl_body[i], sizeof(cc->tpl_body[i]), "%.*s/%s",
+                         dirlen == 0 ? 0 : dirlen, cfg->path, t.body);
+        if (n < 0 || (size_t)n >= sizeof(cc->tpl_body[i])) {
+            snprintf(why, wl, "[client] template%u: body path too long once resolved", i + 1);
+            return -EINVAL;
+        }
+    }
+    if (cc->think_time != 0 && cc->request_rate != 0) {
+        snprintf(why, wl,
+                 "[client] think_time: not with request_rate (the open loop sends on its own "
+                 "schedule; think_time paces a closed loop)");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static const struct lr_config_key client_keys[] = {
     { "target", LR_CFG_CUSTOM, 0, 0, 0, LR_MAX_TARGETS, NULL,
       "comma-separated servers ip:port (required in client mode)", parse_targets, NULL },
@@ -189,6 +294,40 @@ static const struct lr_config_key client_keys[] = {
     LR_CONFIG_KEY(C, "resume", resume, LR_CFG_UINT, 0, 100, "0",
                   "tls = yes: percent of new connections that resume the session saved from an "
                   "earlier connection of the same worker to the same target"),
+    { "method", LR_CFG_STR, offsetof(C, method), sizeof(((C *)0)->method), 0, 0, "GET",
+      "request method of the path templates (POST/PUT with body_file)", NULL,
+      lr_client_cfg_method },
+    { "header", LR_CFG_CUSTOM, 0, 0, 0, 0, "",
+      "extra header fields on every request: 'Name: value | Name: value'", lr_client_cfg_headers,
+      NULL },
+    LR_CONFIG_KEY(C, "body_file", body_file, LR_CFG_PATH, 0, 0, "",
+                  "request body of the path templates, read at start (at most 1 MiB), sent "
+                  "with Content-Length; empty = none"),
+    { "connection", LR_CFG_STR, offsetof(C, connection), sizeof(((C *)0)->connection), 0, 0,
+      "keep-alive",
+      "keep-alive, or close: every request of the path templates carries Connection: close", NULL,
+      lr_client_cfg_connection },
+#define TPL_KEY(n)                                                                                 \
+    {                                                                                              \
+        "template" #n, LR_CFG_CUSTOM, 0, 0, 0, 0, "",                                              \
+            "request template 'METHOD /path | weight N | body FILE | header Name: value | close' " \
+            "(replaces path/method/body_file/connection)",                                         \
+            lr_client_cfg_template, NULL                                                           \
+    }
+    TPL_KEY(1),
+    TPL_KEY(2),
+    TPL_KEY(3),
+    TPL_KEY(4),
+    TPL_KEY(5),
+    TPL_KEY(6),
+    TPL_KEY(7),
+    TPL_KEY(8),
+#undef TPL_KEY
+    LR_CONFIG_KEY(C, "pipeline", pipeline, LR_CFG_UINT, 1, LR_CLIENT_PIPELINE_MAX, "1",
+                  "requests outstanding per connection (HTTP/1.1 pipelining, h2load -m)"),
+    LR_CONFIG_KEY(C, "think_time", think_time, LR_CFG_TIME, 0, UINT64_C(3600000000), "0",
+                  "closed loop: a connection waits this long after its responses before its "
+                  "next requests; not with request_rate"),
 };
 
 static int client_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
@@ -219,7 +358,7 @@ static int client_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
         if (check_sni(name, w2, sizeof(w2)) == 0)
             rte_strscpy(cc->sni, name, sizeof(cc->sni));
     }
-    return 0;
+    return lr_client_cfg_check(cfg, sec, why, wl);
 }
 
 static int client_paths(const struct lr_config *cfg, const void *sec, char *err, size_t errlen)

@@ -10,10 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lr_client_request.h"
 #include "lr_config.h"
 
-#define LR_MAX_TARGETS    16
-#define LR_CLIENT_SNI_MAX 254 /* a DNS name: 253 characters (RFC 1035 §2.3.4) */
+#define LR_MAX_TARGETS         16
+#define LR_CLIENT_SNI_MAX      254 /* a DNS name: 253 characters (RFC 1035 §2.3.4) */
+#define LR_CLIENT_PIPELINE_MAX 64  /* [client] pipeline */
 
 struct lr_client_target {
     rte_be32_t ip;
@@ -45,6 +47,18 @@ struct lr_client_config {
     char sni[LR_CLIENT_SNI_MAX];
     char ca_file[LR_PATH_MAX]; /* verify the server against it; "" = no verification */
     uint32_t resume;           /* % of new connections resuming a stored session */
+    /* Requests (lr_client_request.h). Without templateN keys every path is
+     * a template with method, body_file and keep_alive; header applies to
+     * every template. 0/"" fields read as the defaults (tests fill this). */
+    char method[LR_CLIENT_METHOD_MAX]; /* default GET */
+    char headers[LR_CLIENT_HDRS_MAX];  /* "Name: value\r\n" lines from `header` */
+    char body_file[LR_PATH_MAX];       /* "" = no body */
+    char connection[12];               /* "keep-alive" (or "") | "close" */
+    uint16_t nb_templates;             /* template1..N given, 0 = from path */
+    char templates[LR_CLIENT_TPL_MAX][LR_CLIENT_SPEC_MAX]; /* specs, checked */
+    char tpl_body[LR_CLIENT_TPL_MAX][LR_PATH_MAX];         /* their body files, resolved */
+    uint32_t pipeline;   /* requests outstanding per connection, default 1 */
+    uint64_t think_time; /* closed loop: pause after responses, default 0 */
 };
 
 extern const struct lr_config_section lr_client_config_section;

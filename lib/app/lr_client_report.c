@@ -250,6 +250,16 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     fprintf(f, "  \"connection_attempts\": %" PRIu64 ",\n", c->conn_attempts);
     fprintf(f, "  \"unfinished\": %" PRIu64 ",\n", c->unfinished);
     fprintf(f, "  \"unsent\": %" PRIu64 ",\n", c->unsent);
+    fprintf(f, "  \"unanswered\": %" PRIu64 ",\n", c->unanswered);
+    fprintf(f, "  \"pipeline\": %u,\n", cfg->pipeline > 1 ? cfg->pipeline : 1);
+    fprintf(f, "  \"think_time_us\": %" PRIu64 ",\n", cfg->think_time);
+    /* Requests by template, in template order (template1.., else the paths). */
+    unsigned ntpl = cfg->nb_templates > 0 ? cfg->nb_templates
+                                          : RTE_MIN(cfg->nb_paths, (unsigned)LR_CLIENT_REQ_TPL);
+    fprintf(f, "  \"requests_by_template\": [");
+    for (unsigned k = 0; k < ntpl && k < LR_CLIENT_REQ_TPL; k++)
+        fprintf(f, "%s%" PRIu64, k ? ", " : "", c->tpl_requests[k]);
+    fprintf(f, "],\n");
     fprintf(f, "  \"warmup_failures\": %" PRIu64 ",\n", c->warmup_failures);
     fprintf(f, "  \"interim_1xx\": %" PRIu64 ",\n", c->interim);
     fprintf(f, "  \"rx_bytes\": %" PRIu64 ",\n", c->rx_bytes);
@@ -312,6 +322,11 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
             lr_latency_quantile(&t.lat, 0.9), lr_latency_quantile(&t.lat, 0.99),
             lr_latency_quantile(&t.lat, 0.999), lr_latency_quantile(&t.lat, 0.9999),
             t.lat.count ? t.lat.max : 0, errors_sum(&t.cnt), t.cnt.unfinished);
+    if (t.cnt.unanswered != 0)
+        fprintf(out,
+                "client: %" PRIu64 " pipelined requests unanswered (the connection ended before "
+                "their responses)\n",
+                t.cnt.unanswered);
     if (cfg->request_rate != 0)
         fprintf(out,
                 "client: open loop at %" PRIu64 " requests/s: %" PRIu64 " due and never sent\n",
@@ -406,6 +421,8 @@ static int client_tel(const char *cmd __rte_unused, const char *params __rte_unu
     rte_tel_data_add_dict_u64(d, "unfinished", c->unfinished);
     rte_tel_data_add_dict_u64(d, "backlog", c->backlog);
     rte_tel_data_add_dict_u64(d, "unsent", c->unsent);
+    rte_tel_data_add_dict_u64(d, "unanswered", c->unanswered);
+    rte_tel_data_add_dict_u64(d, "thinking", c->thinking);
     rte_tel_data_add_dict_u64(d, "retransmits", t.retransmits);
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++) {
         char name[64];
@@ -470,6 +487,8 @@ static void client_module_walk(const struct lr_worker *w, lr_module_counter_fn f
     fn(arg, "body_bytes", c.body_bytes);
     fn(arg, "interim", c.interim);
     fn(arg, "unfinished", c.unfinished);
+    fn(arg, "unanswered", c.unanswered);
+    fn(arg, "thinking", c.thinking);
     fn(arg, "warmup_failures", c.warmup_failures);
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++) {
         char name[64];

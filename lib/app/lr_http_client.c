@@ -8,7 +8,9 @@
  *                  -> lr_tcp_connect, or lr_tls_connect (tls = yes, with a
  *                     saved session for [client] resume's share)
  *   callbacks (TCP's, or the TLS stream's: the same ops, lr_stream.h):
- *                  cl_connected -> client_tls_established -> client_send_request
+ *                  cl_connected -> client_tls_established -> client_ready
+ *                              -> client_fill (closed loop) | client_offer (open loop)
+ *                              -> client_issue (template order) -> client_send_rest
  *                  cl_data -> lr_http_resp_feed -> client_response_count
  *                             -> client_response_next: next request | close | linger
  *                  cl_peer_closed -> lr_http_resp_eof (close-delimited body)
@@ -30,7 +32,9 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_string_fns.h>
 
+#include "lr_client_request.h"
 #include "lr_http_client.h"
 #include "lr_http_resp.h"
 #include "lr_log.h"
@@ -45,15 +49,27 @@ LR_LOG_DEFINE(client);
 /* This module's w->slot[] (lr_worker_slot). */
 static unsigned client_slot;
 
-#define REQ_MAX 640 /* "GET " path(255) " HTTP/1.1\r\nHost: " host(127) ... */
+#define REQ_MAX LR_CLIENT_HEAD_MAX /* one request head (lr_client_head_build) */
 
 enum slot_state {
     SLOT_FREE = 0,
     SLOT_CONNECTING, /* SYN sent */
-    SLOT_IDLE,       /* open loop: connected, waiting for the next request's intent */
-    SLOT_WAIT,       /* request sent (maybe partly), response not complete */
+    SLOT_IDLE,       /* open loop: connected, nothing outstanding, waiting for an intent */
+    SLOT_WAIT,       /* requests outstanding (maybe partly sent), responses not complete */
+    SLOT_THINK,      /* closed loop: responses done, waiting [client] think_time */
     SLOT_LINGER,     /* last response done, waiting for the server's FIN */
     SLOT_CLOSING,    /* we closed, waiting for closed() */
+};
+
+/* One request outstanding on a connection ([client] pipeline of them, in
+ * the order sent: responses come in that order, RFC 9112 §9.3.2). */
+struct lr_client_pend {
+    /* Latency origin: when the request was handed to TCP (closed loop) or
+     * its intended send time (open loop). */
+    uint64_t t_req;
+    uint16_t req;  /* head text index: (target * nb_tpl + tpl) * 2 + close */
+    uint8_t tpl;   /* template */
+    bool head_req; /* HEAD: the response has no body (RFC 9110 §9.3.2) */
 };
 
 struct lr_client_slot {
@@ -62,13 +78,16 @@ struct lr_client_slot {
     struct lr_timer timer;
     uint8_t state;
     uint16_t target;
-    uint32_t reqs;    /* requests sent on this connection */
-    uint32_t req;     /* request text being sent */
-    uint32_t req_off; /* bytes of it already accepted by TCP */
-    /* Latency origin: when the request was handed to TCP (closed loop) or
-     * its intended send time (open loop). */
-    uint64_t t_req;
-    uint32_t idle_pos;   /* index in cl->idle while SLOT_IDLE */
+    uint32_t reqs; /* requests sent on this connection */
+    /* Outstanding requests: ring of cl->depth entries from p_head; the
+     * first p_sent of them are wholly with TCP, the next one has send_off
+     * bytes there. */
+    struct lr_client_pend *pend;
+    uint8_t p_head, p_count, p_sent;
+    bool close_sent; /* a "Connection: close" request is out: no more (RFC 9112 §9.6) */
+    bool avail;      /* open loop: in cl->idle, can take a request */
+    uint32_t send_off;
+    uint32_t idle_pos;   /* index in cl->idle while avail */
     uint64_t t_open;     /* lr_tls_connect called (handshake latency origin) */
     bool resume_offered; /* tls: opened with a saved session */
     struct lr_http_resp resp;
@@ -99,8 +118,21 @@ struct lr_client {
     uint64_t last_refill;
     uint64_t retry_at; /* after a failed connect, wait before the next attempt */
     uint64_t t_start, t_stop, t_done;
-    char *reqs; /* [target][path][keep-alive|close] texts, REQ_MAX each */
+    /* Requests (lr_client_request.h), built at init: heads per
+     * [target][template][keep-alive|close], REQ_MAX each; one body per
+     * template; the templates' weighted order (seq). */
+    char *reqs;
     uint16_t *req_len;
+    uint16_t nb_tpl;
+    uint32_t seq_len, next_seq;
+    uint8_t *seq;
+    uint8_t *body[LR_CLIENT_REQ_TPL];
+    uint32_t body_len[LR_CLIENT_REQ_TPL];
+    bool tpl_close[LR_CLIENT_REQ_TPL];
+    bool tpl_head[LR_CLIENT_REQ_TPL];
+    uint32_t depth;              /* [client] pipeline */
+    uint64_t think;              /* [client] think_time */
+    struct lr_client_pend *pend; /* [slot][depth] */
     /* tls = yes: per target, the session of the last connection that
      * ended (resume > 0); resume_acc spreads [client] resume evenly. */
     bool tls;
@@ -175,16 +207,36 @@ static enum lr_client_error client_error_of_resp(uint8_t e)
 
 static void idle_push(struct lr_client *cl, struct lr_client_slot *s)
 {
-    s->state = SLOT_IDLE;
+    s->avail = true;
     s->idle_pos = cl->nb_idle;
     cl->idle[cl->nb_idle++] = (uint32_t)(s - cl->slots);
 }
 
+/* Push and move to the bottom of the stack (dispatch pops the top): a
+ * pipelining connection that can take more goes behind the others. */
+static void idle_push_back(struct lr_client *cl, struct lr_client_slot *s)
+{
+    idle_push(cl, s);
+    uint32_t first = cl->idle[0];
+    cl->idle[0] = cl->idle[s->idle_pos];
+    cl->idle[s->idle_pos] = first;
+    cl->slots[first].idle_pos = s->idle_pos;
+    s->idle_pos = 0;
+}
+
 static void idle_remove(struct lr_client *cl, struct lr_client_slot *s)
 {
+    if (!s->avail)
+        return;
+    s->avail = false;
     uint32_t last = cl->idle[--cl->nb_idle];
     cl->idle[s->idle_pos] = last;
     cl->slots[last].idle_pos = s->idle_pos;
+}
+
+static struct lr_client_pend *pend_at(const struct lr_client_slot *s, uint32_t i)
+{
+    return &s->pend[(s->p_head + i) % s->cl->depth];
 }
 
 static void client_slot_release(struct lr_worker *w, struct lr_client_slot *s)
@@ -192,8 +244,10 @@ static void client_slot_release(struct lr_worker *w, struct lr_client_slot *s)
     struct lr_client *cl = s->cl;
 
     lr_timer_cancel(&w->timers, &s->timer);
-    if (s->state == SLOT_IDLE)
-        idle_remove(cl, s);
+    idle_remove(cl, s);
+    if (s->state == SLOT_THINK)
+        cl->cnt.thinking--;
+    s->p_count = 0;
     s->conn = NULL;
     s->state = SLOT_FREE;
     cl->open--;
@@ -234,56 +288,112 @@ static void client_slot_abort(struct lr_worker *w, struct lr_client_slot *s)
 /* Orderly close; closed() releases the slot. Bounded by the close guard. */
 static void client_slot_close(struct lr_worker *w, struct lr_client_slot *s)
 {
-    if (s->state == SLOT_IDLE)
-        idle_remove(s->cl, s);
+    idle_remove(s->cl, s);
+    if (s->state == SLOT_THINK)
+        s->cl->cnt.thinking--;
     s->state = SLOT_CLOSING;
     lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_LINGER_US);
     lr_stream_close(w, s->conn);
 }
 
-static void client_send_rest(struct lr_worker *w, struct lr_client_slot *s)
+/* Hand TCP what it takes of the outstanding requests not yet wholly sent
+ * (head, then body). 0, or -1 when the connection was aborted (the slot is
+ * free: do not touch it). */
+static int client_send_rest(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_client *cl = s->cl;
-    const char *text = cl->reqs + (size_t)s->req * REQ_MAX;
-    uint32_t len = cl->req_len[s->req];
 
-    if (s->req_off >= len)
-        return;
-    int rc = lr_stream_send(w, s->conn, text + s->req_off, len - s->req_off);
-    if (rc == -ENOBUFS) {
-        /* A TLS stream with no room yet (its writable() is armed), or no
-         * mbuf for plain TCP: wait, bounded by the request timeout. */
-        lr_stream_want_writable(w, s->conn);
-        return;
+    while (s->p_sent < s->p_count) {
+        const struct lr_client_pend *e = pend_at(s, s->p_sent);
+        uint32_t hl = cl->req_len[e->req], bl = cl->body_len[e->tpl];
+        while (s->send_off < hl + bl) {
+            const void *p;
+            uint32_t n;
+            if (s->send_off < hl) {
+                p = cl->reqs + (size_t)e->req * REQ_MAX + s->send_off;
+                n = hl - s->send_off;
+            } else {
+                p = cl->body[e->tpl] + (s->send_off - hl);
+                n = hl + bl - s->send_off;
+            }
+            int rc = lr_stream_send(w, s->conn, p, n);
+            if (rc == -ENOBUFS) {
+                /* A TLS stream with no room yet (its writable() is armed), or no
+                 * mbuf for plain TCP: wait, bounded by the request timeout. */
+                lr_stream_want_writable(w, s->conn);
+                return 0;
+            }
+            if (rc < 0) {
+                client_error(cl, LR_CLIENT_ERR_SEND);
+                cl->cnt.unanswered += s->p_count - 1u;
+                client_slot_abort(w, s);
+                return -1;
+            }
+            s->send_off += (uint32_t)rc;
+            cl->cnt.tx_bytes += (uint64_t)rc;
+            if ((uint32_t)rc < n)
+                return 0; /* the send buffer is full: writable() goes on */
+        }
+        s->p_sent++;
+        s->send_off = 0;
     }
-    if (rc < 0) {
-        client_error(cl, LR_CLIENT_ERR_SEND);
-        client_slot_abort(w, s);
-        return;
-    }
-    s->req_off += (uint32_t)rc;
-    cl->cnt.tx_bytes += (uint64_t)rc;
+    return 0;
 }
 
-/* Send the next request on @s; its latency is measured from @t_origin. */
-static void client_send_request(struct lr_worker *w, struct lr_client_slot *s, uint64_t t_origin)
+/* Whether @s may send one more request now: connected, below [client]
+ * pipeline, nothing after a "close" request (RFC 9112 §9.6), within
+ * requests_per_conn, while the run lasts. */
+static bool client_can_issue(const struct lr_client_slot *s)
+{
+    const struct lr_client *cl = s->cl;
+    uint32_t rpc = cl->cfg->requests_per_conn;
+
+    return (s->state == SLOT_WAIT || s->state == SLOT_IDLE || s->state == SLOT_THINK) &&
+           s->p_count < cl->depth && !s->close_sent && (rpc == 0 || s->reqs < rpc) &&
+           cl->phase == LR_CLIENT_PHASE_RUNNING;
+}
+
+/* Queue the next request (the next template in the weighted order) on @s;
+ * its latency is measured from @t_origin. The caller sends it. */
+static void client_issue(struct lr_worker *w, struct lr_client_slot *s, uint64_t t_origin)
 {
     struct lr_client *cl = s->cl;
     const struct lr_client_config *cfg = cl->cfg;
-    uint32_t path = cl->next_path++ % cfg->nb_paths;
+    uint8_t tpl = cl->seq[cl->next_seq++ % cl->seq_len];
     /* The last request of a connection asks the server to close
      * (RFC 9112 §9.6), so the server ends it and keeps the TIME-WAIT. */
     bool last = cfg->requests_per_conn != 0 && s->reqs + 1 >= cfg->requests_per_conn;
+    bool close = last || cl->tpl_close[tpl];
+    struct lr_client_pend *e = pend_at(s, s->p_count);
 
-    s->req = ((uint32_t)s->target * cfg->nb_paths + path) * 2 + (last ? 1 : 0);
-    s->req_off = 0;
+    e->t_req = t_origin;
+    e->tpl = tpl;
+    e->head_req = cl->tpl_head[tpl];
+    e->req = (uint16_t)(((uint32_t)s->target * cl->nb_tpl + tpl) * 2 + (close ? 1 : 0));
+    if (s->p_count == 0) {
+        /* The response parser always works on the oldest outstanding one. */
+        lr_http_resp_init(&s->resp, e->head_req);
+        lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_REQ_TIMEOUT_US);
+    }
+    s->p_count++;
+    s->close_sent = close;
     s->reqs++;
     s->state = SLOT_WAIT;
-    s->t_req = t_origin;
-    lr_http_resp_init(&s->resp, false);
-    lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_REQ_TIMEOUT_US);
     cl->cnt.requests++;
-    client_send_rest(w, s);
+    cl->cnt.tpl_requests[tpl]++;
+}
+
+/* Closed loop: send requests until the pipeline is full. 0, or -1 when the
+ * connection was aborted. */
+static int client_fill(struct lr_worker *w, struct lr_client_slot *s)
+{
+    if (s->state == SLOT_THINK) {
+        s->state = SLOT_IDLE;
+        s->cl->cnt.thinking--;
+    }
+    while (client_can_issue(s))
+        client_issue(w, s, w->now);
+    return client_send_rest(w, s);
 }
 
 /* A valid response was received completely: count it. */
@@ -293,11 +403,45 @@ static void client_response_count(struct lr_worker *w, struct lr_client_slot *s)
     const struct lr_http_resp *r = &s->resp;
 
     lr_timer_cancel(&w->timers, &s->timer);
-    lr_latency_record(&cl->lat, w->now - s->t_req);
+    lr_latency_record(&cl->lat, w->now - pend_at(s, 0)->t_req);
     cl->cnt.responses++;
     cl->cnt.status[r->status / 100]++;
     cl->cnt.body_bytes += r->body_bytes;
     cl->cnt.interim += r->interim;
+}
+
+/* The oldest outstanding request was answered (or given up): drop it from
+ * the ring; the parser moves on to the next one, whose response follows on
+ * the wire (RFC 9112 §9.3.2). A response that came before its request was
+ * wholly sent (an early 4xx) leaves the stream unusable for pipelining: the
+ * caller sees p_sent == 0 and closes. */
+static void client_pop(struct lr_worker *w, struct lr_client_slot *s)
+{
+    s->p_head = (uint8_t)((s->p_head + 1) % s->cl->depth);
+    s->p_count--;
+    if (s->p_sent > 0)
+        s->p_sent--;
+    else
+        s->send_off = 0;
+    if (s->p_count > 0) {
+        lr_http_resp_init(&s->resp, pend_at(s, 0)->head_req);
+        /* The timeout runs per response: each answer restarts it. */
+        lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_REQ_TIMEOUT_US);
+    }
+}
+
+/* The connection ends with @s->p_count requests outstanding: the oldest is
+ * charged to @e (when not NONE), the ones behind it never get an answer
+ * and are counted as unanswered, not lost. */
+static void client_give_up(struct lr_client_slot *s, int e)
+{
+    struct lr_client *cl = s->cl;
+    if (s->p_count == 0)
+        return;
+    if (e >= 0)
+        client_error(cl, (enum lr_client_error)e);
+    cl->cnt.unanswered += s->p_count - (e >= 0 ? 1u : 0u);
+    s->p_count = 0;
 }
 
 /*
@@ -322,41 +466,84 @@ static void client_dispatch(struct lr_worker *w, struct lr_client *cl)
     while (due > 0 && cl->nb_idle > 0 && cl->phase == LR_CLIENT_PHASE_RUNNING) {
         struct lr_client_slot *s = &cl->slots[cl->idle[cl->nb_idle - 1]];
         idle_remove(cl, s);
-        client_send_request(w, s, lr_rate_intended(&cl->sched, cl->sched.next));
+        client_issue(w, s, lr_rate_intended(&cl->sched, cl->sched.next));
         cl->sched.next++;
         due--;
+        if (client_send_rest(w, s) != 0)
+            continue;
+        /* pipeline > 1: it can take more, after the other connections. */
+        if (client_can_issue(s))
+            idle_push_back(cl, s);
     }
     cl->cnt.backlog = due;
 }
 
-/* A connection can take a request: now (closed loop) or at the next intent. */
-static void client_ready(struct lr_worker *w, struct lr_client_slot *s)
+/* Open loop: offer @s to the schedule if it can take a request. */
+static void client_offer(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_client *cl = s->cl;
 
-    if (!cl->open_loop) {
-        client_send_request(w, s, w->now);
-        return;
-    }
-    idle_push(cl, s);
+    if (s->p_count == 0)
+        s->state = SLOT_IDLE;
+    if (!s->avail && client_can_issue(s))
+        idle_push(cl, s);
     client_dispatch(w, cl);
 }
 
-/* After a counted response: next request, close, or wait for the server's close. */
+/* A connection can take requests: now (closed loop) or at the next intents. */
+static void client_ready(struct lr_worker *w, struct lr_client_slot *s)
+{
+    if (!s->cl->open_loop) {
+        s->state = SLOT_IDLE;
+        client_fill(w, s);
+        return;
+    }
+    client_offer(w, s);
+}
+
+/* After a counted response (still the ring's oldest): next requests, think,
+ * close, or wait for the server's close. */
 static void client_response_next(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_client *cl = s->cl;
+    bool early = s->p_sent == 0;          /* answered before it was wholly sent */
+    bool keep_alive = s->resp.keep_alive; /* the parser moves on in client_pop */
 
-    if (!s->resp.keep_alive) {
-        /* The server will close: let it close first (it keeps TIME-WAIT),
-         * but not forever. */
+    client_pop(w, s);
+    if (!keep_alive) {
+        /* RFC 9112 §9.6: the server closes after this response; requests
+         * pipelined behind it are never answered (§9.3.2: the client may
+         * retry them on a new connection; counted, and the slot reopens).
+         * Let the server close first (it keeps TIME-WAIT), but not forever. */
+        client_give_up(s, -1);
         s->state = SLOT_LINGER;
         lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_LINGER_US);
         return;
     }
-    if (cl->phase != LR_CLIENT_PHASE_RUNNING ||
+    if (early) {
+        client_give_up(s, -1);
+        client_slot_close(w, s);
+        return;
+    }
+    if (s->p_count > 0) {
+        /* More responses to come on this connection. */
+        if (!cl->open_loop && cl->think == 0)
+            client_fill(w, s); /* keep `pipeline` requests outstanding */
+        else if (cl->open_loop)
+            client_offer(w, s);
+        return;
+    }
+    if (cl->phase != LR_CLIENT_PHASE_RUNNING || s->close_sent ||
         (cl->cfg->requests_per_conn != 0 && s->reqs >= cl->cfg->requests_per_conn)) {
         client_slot_close(w, s);
+        return;
+    }
+    if (!cl->open_loop && cl->think != 0) {
+        /* Think time: the connection stays open and idle, on its own timer
+         * (no polling); the next requests go out when it fires. */
+        s->state = SLOT_THINK;
+        cl->cnt.thinking++;
+        lr_timer_arm(&w->timers, &s->timer, w->now + cl->think);
         return;
     }
     client_ready(w, s);
@@ -447,7 +634,7 @@ static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf 
             if (s->state != SLOT_WAIT) {
                 /* Bytes nobody asked for: after the end of the last response
                  * (RFC 9112 §6.3: the framing said it was complete). */
-                if (s->state == SLOT_LINGER || s->state == SLOT_IDLE)
+                if (s->state == SLOT_LINGER || s->state == SLOT_IDLE || s->state == SLOT_THINK)
                     client_error(cl, LR_CLIENT_ERR_BODY_LONG);
                 if (s->state != SLOT_CLOSING && s->state != SLOT_FREE)
                     client_slot_abort(w, s);
@@ -460,7 +647,7 @@ static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf 
             n -= used;
             left -= (uint32_t)used;
             if (r == LR_HTTP_RESP_ERROR) {
-                client_error(cl, client_error_of_resp(s->resp.error));
+                client_give_up(s, client_error_of_resp(s->resp.error));
                 client_slot_abort(w, s);
                 rte_pktmbuf_free(m);
                 return;
@@ -468,17 +655,23 @@ static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf 
             if (r == LR_HTTP_RESP_MORE)
                 continue;
             client_response_count(w, s);
-            /* One request at a time: anything after this response in
-             * the same delivery is excess (RFC 9112 §6.3: the framing
-             * said the response was complete). */
-            if (left > 0) {
+            /* Anything after the response to the last outstanding request
+             * in the same delivery is excess (RFC 9112 §6.3: the framing
+             * said the response was complete); with requests pipelined
+             * behind it, it is the next response (§9.3.2: in order). */
+            if (left > 0 && s->p_count == 1) {
+                client_pop(w, s);
                 client_error(cl, LR_CLIENT_ERR_BODY_LONG);
                 client_slot_abort(w, s);
                 rte_pktmbuf_free(m);
                 return;
             }
             client_response_next(w, s);
+            if (s->state == SLOT_FREE)
+                break; /* aborted (a send failed) */
         }
+        if (s->state == SLOT_FREE)
+            break;
     }
     rte_pktmbuf_free(m);
 }
@@ -487,19 +680,21 @@ static void cl_writable(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_client_slot *s = lr_stream_ctx_get(c);
     if (s->state == SLOT_WAIT)
-        client_send_rest(w, s);
+        (void)client_send_rest(w, s);
 }
 
 static void cl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_client_slot *s = lr_stream_ctx_get(c);
-    struct lr_client *cl = s->cl;
 
     if (s->state == SLOT_WAIT) {
-        if (lr_http_resp_eof(&s->resp) == LR_HTTP_RESP_DONE)
+        if (lr_http_resp_eof(&s->resp) == LR_HTTP_RESP_DONE) {
             client_response_count(w, s);
-        else
-            client_error(cl, client_error_of_resp(s->resp.error));
+            client_pop(w, s);
+            client_give_up(s, -1); /* pipelined behind it */
+        } else {
+            client_give_up(s, client_error_of_resp(s->resp.error));
+        }
     }
     if (s->state != SLOT_CLOSING)
         client_slot_close(w, s);
@@ -519,16 +714,16 @@ static void cl_closed(struct lr_worker *w, struct lr_tcp_conn *c, enum lr_tcp_cl
         switch (reason) {
         case LR_TCP_CLOSE_RESET:
         case LR_TCP_CLOSE_ABORTED:
-            client_error(cl, LR_CLIENT_ERR_RESET);
+            client_give_up(s, LR_CLIENT_ERR_RESET);
             break;
         case LR_TCP_CLOSE_TIMEOUT:
-            client_error(cl, LR_CLIENT_ERR_TCP_TIMEOUT);
+            client_give_up(s, LR_CLIENT_ERR_TCP_TIMEOUT);
             break;
         case LR_TCP_CLOSE_SHUTDOWN:
-            cl->cnt.unfinished++;
+            cl->cnt.unfinished += s->p_count;
             break;
         default:
-            client_error(cl, LR_CLIENT_ERR_UNEXPECTED_CLOSE);
+            client_give_up(s, LR_CLIENT_ERR_UNEXPECTED_CLOSE);
             break;
         }
     } else if (s->state == SLOT_CONNECTING && reason != LR_TCP_CLOSE_SHUTDOWN) {
@@ -552,8 +747,14 @@ static void client_slot_timer(struct lr_worker *w, struct lr_timer *t)
 
     switch (s->state) {
     case SLOT_WAIT:
-        client_error(s->cl, LR_CLIENT_ERR_TIMEOUT);
+        client_give_up(s, LR_CLIENT_ERR_TIMEOUT);
         client_slot_abort(w, s);
+        break;
+    case SLOT_THINK:
+        if (s->cl->phase == LR_CLIENT_PHASE_RUNNING)
+            (void)client_fill(w, s);
+        else
+            client_slot_close(w, s);
         break;
     case SLOT_LINGER:
         client_slot_close(w, s);
@@ -613,6 +814,10 @@ static int client_open(struct lr_worker *w, struct lr_client *cl)
     s->state = SLOT_CONNECTING;
     s->target = t;
     s->reqs = 0;
+    s->p_head = s->p_count = s->p_sent = 0;
+    s->send_off = 0;
+    s->close_sent = false;
+    s->avail = false;
     cl->open++;
     cl->cnt.active = cl->open;
     cl->cnt.conn_attempts++;
@@ -664,7 +869,7 @@ static void client_begin_drain(struct lr_worker *w, struct lr_client *cl)
         struct lr_client_slot *s = &cl->slots[i];
         if (s->state == SLOT_CONNECTING)
             client_slot_abort(w, s);
-        else if (s->state == SLOT_IDLE)
+        else if (s->state == SLOT_IDLE || s->state == SLOT_THINK)
             client_slot_close(w, s);
     }
 }
@@ -677,7 +882,7 @@ static void client_abort_all(struct lr_worker *w, struct lr_client *cl)
         if (s->state == SLOT_FREE)
             continue;
         if (s->state == SLOT_WAIT)
-            cl->cnt.unfinished++;
+            cl->cnt.unfinished += s->p_count;
         client_slot_abort(w, s);
     }
 }
@@ -734,10 +939,85 @@ void lr_client_shutdown(struct lr_worker *w)
 
 /* --- setup -------------------------------------------------------------------- */
 
-static int client_build_requests(struct lr_client *cl)
+/* The run's templates: template1..N, or one per path from method, header,
+ * body_file and connection (the default: GET of each path in turn). */
+static unsigned client_templates(const struct lr_client_config *cfg, struct lr_client_tpl *t,
+                                 const char **body)
+{
+    char why[160];
+
+    if (cfg->nb_templates > 0) {
+        for (unsigned i = 0; i < cfg->nb_templates; i++) {
+            if (lr_client_tpl_parse(cfg->templates[i], &t[i], why, sizeof(why)) != 0)
+                return 0; /* checked when the config was loaded */
+            body[i] = t[i].body[0] != '\0' ? cfg->tpl_body[i] : NULL;
+        }
+        return cfg->nb_templates;
+    }
+    for (unsigned p = 0; p < cfg->nb_paths && p < LR_CLIENT_REQ_TPL; p++) {
+        memset(&t[p], 0, sizeof(t[p]));
+        rte_strscpy(t[p].method, cfg->method[0] != '\0' ? cfg->method : "GET", sizeof(t[p].method));
+        rte_strscpy(t[p].path, cfg->paths[p], sizeof(t[p].path));
+        t[p].weight = 1;
+        t[p].close = strcmp(cfg->connection, "close") == 0;
+        body[p] = cfg->body_file[0] != '\0' ? cfg->body_file : NULL;
+    }
+    return RTE_MIN(cfg->nb_paths, (unsigned)LR_CLIENT_REQ_TPL);
+}
+
+/* Read the bodies (one copy per distinct file), build every request head
+ * and the weighted order, in memory sized from the config. 0 or -errno
+ * (logged). */
+static int client_build_requests(struct lr_client *cl, int sock)
 {
     const struct lr_client_config *cfg = cl->cfg;
+    struct lr_client_tpl tpl[LR_CLIENT_REQ_TPL];
+    const char *body[LR_CLIENT_REQ_TPL];
+    uint32_t weights[LR_CLIENT_REQ_TPL];
+    char why[LR_PATH_MAX + 96];
 
+    cl->nb_tpl = (uint16_t)client_templates(cfg, tpl, body);
+    if (cl->nb_tpl == 0)
+        return -EINVAL;
+    uint32_t total = 0;
+    for (unsigned i = 0; i < cl->nb_tpl; i++) {
+        weights[i] = tpl[i].weight;
+        total += tpl[i].weight;
+        cl->tpl_close[i] = tpl[i].close;
+        /* RFC 9110 §9.3.2: the response to HEAD has no content. */
+        cl->tpl_head[i] = strcmp(tpl[i].method, "HEAD") == 0;
+        if (body[i] == NULL)
+            continue;
+        unsigned j;
+        for (j = 0; j < i; j++)
+            if (body[j] != NULL && strcmp(body[j], body[i]) == 0)
+                break;
+        if (j < i) { /* the same file: one copy (freed once, lr_client_free) */
+            cl->body[i] = cl->body[j];
+            cl->body_len[i] = cl->body_len[j];
+            continue;
+        }
+        int rc =
+            lr_client_body_load(body[i], sock, &cl->body[i], &cl->body_len[i], why, sizeof(why));
+        if (rc != 0) {
+            LR_LOG(ERR, client, "[client] %s: %s",
+                   cfg->nb_templates > 0 ? "template body" : "body_file", why);
+            return rc;
+        }
+    }
+    cl->seq = rte_malloc_socket("lr_client_seq", total, 0, sock);
+    if (cl->seq == NULL)
+        return -ENOMEM;
+    int n = lr_client_wrr(weights, cl->nb_tpl, cl->seq, total);
+    if (n <= 0)
+        return -EINVAL;
+    cl->seq_len = (uint32_t)n;
+
+    uint32_t nreq = (uint32_t)cfg->nb_targets * cl->nb_tpl * 2;
+    cl->reqs = rte_zmalloc_socket("lr_client_reqs", (size_t)nreq * REQ_MAX, 0, sock);
+    cl->req_len = rte_zmalloc_socket("lr_client_reqlen", sizeof(uint16_t) * nreq, 0, sock);
+    if (cl->reqs == NULL || cl->req_len == NULL)
+        return -ENOMEM;
     for (uint16_t t = 0; t < cfg->nb_targets; t++) {
         char host[160];
         if (cfg->host[0] != '\0') {
@@ -751,16 +1031,17 @@ static int client_build_requests(struct lr_client *cl)
                 snprintf(host, sizeof(host), "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3],
                          cfg->targets[t].port);
         }
-        for (uint16_t p = 0; p < cfg->nb_paths; p++) {
+        for (uint16_t p = 0; p < cl->nb_tpl; p++) {
             for (unsigned close = 0; close < 2; close++) {
-                uint32_t i = ((uint32_t)t * cfg->nb_paths + p) * 2 + close;
-                int n = snprintf(cl->reqs + (size_t)i * REQ_MAX, REQ_MAX,
-                                 "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: linerate\r\n"
-                                 "Accept: */*\r\nConnection: %s\r\n\r\n",
-                                 cfg->paths[p], host, close ? "close" : "keep-alive");
-                if (n < 0 || n >= REQ_MAX)
-                    return -ENAMETOOLONG;
-                cl->req_len[i] = (uint16_t)n;
+                uint32_t i = ((uint32_t)t * cl->nb_tpl + p) * 2 + close;
+                int len = lr_client_head_build(cl->reqs + (size_t)i * REQ_MAX, REQ_MAX,
+                                               tpl[p].method, tpl[p].path, host, tpl[p].headers,
+                                               cfg->headers, cl->body_len[p], close != 0);
+                if (len < 0) {
+                    LR_LOG(ERR, client, "[client] path/host/headers too long for a request head");
+                    return -EINVAL;
+                }
+                cl->req_len[i] = (uint16_t)len;
             }
         }
     }
@@ -832,33 +1113,32 @@ int lr_client_init(struct lr_worker *w)
             return -ENOTSUP;
         }
     }
-    uint32_t nreq = (uint32_t)cfg->nb_targets * cfg->nb_paths * 2;
     cl->slots = rte_zmalloc_socket("lr_client_slots", sizeof(*cl->slots) * (share ? share : 1),
                                    RTE_CACHE_LINE_SIZE, sock);
     cl->free_stack =
         rte_zmalloc_socket("lr_client_free", sizeof(uint32_t) * (share ? share : 1), 0, sock);
     cl->idle =
         rte_zmalloc_socket("lr_client_idle", sizeof(uint32_t) * (share ? share : 1), 0, sock);
-    cl->reqs = rte_zmalloc_socket("lr_client_reqs", (size_t)nreq * REQ_MAX, 0, sock);
-    cl->req_len = rte_zmalloc_socket("lr_client_reqlen", sizeof(uint16_t) * nreq, 0, sock);
+    cl->depth = cfg->pipeline > 1 ? RTE_MIN(cfg->pipeline, (uint32_t)LR_CLIENT_PIPELINE_MAX) : 1;
+    cl->think = cfg->request_rate == 0 ? cfg->think_time : 0;
+    cl->pend = rte_zmalloc_socket("lr_client_pend",
+                                  sizeof(*cl->pend) * cl->depth * (share ? share : 1), 0, sock);
     w->slot[client_slot] = cl;
-    if (cl->slots == NULL || cl->free_stack == NULL || cl->idle == NULL || cl->reqs == NULL ||
-        cl->req_len == NULL) {
+    if (cl->slots == NULL || cl->free_stack == NULL || cl->idle == NULL || cl->pend == NULL) {
         lr_client_free(w);
         return -ENOMEM;
     }
-    rc = client_build_requests(cl);
+    rc = client_build_requests(cl, sock);
     if (rc == 0)
         rc = client_pick_sources(w, cl);
     if (rc != 0) {
-        if (rc == -ENAMETOOLONG)
-            LR_LOG(ERR, client, "[client] path/host too long for a request line");
         lr_client_free(w);
-        return rc == -ENAMETOOLONG ? -EINVAL : rc;
+        return rc;
     }
     for (uint32_t i = 0; i < share; i++) {
         struct lr_client_slot *s = &cl->slots[i];
         s->cl = cl;
+        s->pend = cl->pend + (size_t)i * cl->depth;
         lr_timer_init(&s->timer, client_slot_timer);
         cl->free_stack[i] = share - 1 - i; /* slot 0 first */
     }
@@ -898,6 +1178,15 @@ void lr_client_free(struct lr_worker *w)
     rte_free(cl->idle);
     rte_free(cl->reqs);
     rte_free(cl->req_len);
+    rte_free(cl->seq);
+    rte_free(cl->pend);
+    for (unsigned i = 0; i < LR_CLIENT_REQ_TPL; i++) {
+        bool shared = false;
+        for (unsigned j = 0; j < i && !shared; j++)
+            shared = cl->body[j] == cl->body[i];
+        if (!shared)
+            rte_free(cl->body[i]);
+    }
     for (unsigned t = 0; t < LR_MAX_TARGETS; t++)
         lr_tls_session_release(w, cl->sess[t]);
     rte_free(cl);

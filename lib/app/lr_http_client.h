@@ -120,6 +120,10 @@ struct lr_client_counters {
     uint64_t warmup_failures; /* failed attempts before the first connection succeeded */
     uint64_t backlog;         /* gauge, open loop: requests due and not yet sent */
     uint64_t unsent;          /* open loop: requests due by the end of the run, never sent */
+    uint64_t unanswered;      /* pipelined behind a response that ended the connection
+                               * (Connection: close, the server's close, an error): never answered */
+    uint64_t thinking;        /* gauge: connections waiting their think_time */
+    uint64_t tpl_requests[LR_CLIENT_REQ_TPL]; /* requests sent by template */
     uint64_t errors[LR_CLIENT_ERR_MAX];
     /* tls = yes, the client's own view of its handshakes. */
     uint64_t tls_full;                      /* handshakes completed without resumption */
