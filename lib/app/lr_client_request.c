@@ -100,8 +100,11 @@ int lr_client_headers_parse(const char *list, char *out, size_t outlen, char *wh
         return -EINVAL;
     }
     rte_strscpy(tmp, list, sizeof(tmp));
-    char *save = NULL;
-    for (char *f = strtok_r(tmp, "|", &save); f != NULL; f = strtok_r(NULL, "|", &save)) {
+    char *rest = trim(tmp);
+    if (*rest == '\0')
+        return 0; /* no headers */
+    /* strsep, not strtok: "a || b" has an empty field, which is an error. */
+    for (char *f; (f = strsep(&rest, "|")) != NULL;) {
         f = trim(f);
         if (*f == '\0') {
             snprintf(why, wl, "an empty header between '|'");
@@ -136,8 +139,8 @@ int lr_client_tpl_parse(const char *spec, struct lr_client_tpl *out, char *why, 
         return -EINVAL;
     }
     rte_strscpy(tmp, spec, sizeof(tmp));
-    char *save = NULL;
-    char *f = strtok_r(tmp, "|", &save);
+    char *rest = tmp;
+    char *f = strsep(&rest, "|");
     char *first = f != NULL ? trim(f) : NULL;
     char *sp = first != NULL ? strpbrk(first, " \t") : NULL;
     if (sp == NULL) {
@@ -158,7 +161,7 @@ int lr_client_tpl_parse(const char *spec, struct lr_client_tpl *out, char *why, 
     rte_strscpy(out->method, first, sizeof(out->method));
     rte_strscpy(out->path, path, sizeof(out->path));
     bool have_weight = false;
-    while ((f = strtok_r(NULL, "|", &save)) != NULL) {
+    while ((f = strsep(&rest, "|")) != NULL) {
         f = trim(f);
         char *arg = strpbrk(f, " \t");
         if (arg != NULL) {
