@@ -7,7 +7,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_telemetry.h>
 
@@ -15,6 +19,7 @@
 #include "lr_tcp.h"
 #include "lr_telemetry.h"
 #include "lr_tls_module.h"
+#include "lr_version.h"
 
 #define TICK_US UINT64_C(1000000)
 
@@ -25,6 +30,15 @@ static struct {
     uint64_t t0;
     struct lr_client_counters prev;
     uint64_t retrans_prev;
+    time_t wall0;               /* wall clock of the first tick (the run's start) */
+    struct lr_latency lat_prev; /* cumulative histogram at the previous tick */
+    struct lr_latency lat_sec;  /* this second's: lat - lat_prev */
+    /* The per-second timeline of the JSON report: sized at the first tick
+     * from duration + ramp (+ a minute of grace), at most
+     * LR_CLIENT_TIMELINE_MAX samples; seconds past it are counted, not kept. */
+    struct lr_client_sample *timeline;
+    size_t nb_samples, cap_samples;
+    uint64_t samples_dropped;
 } lr_client_main;
 
 const char *lr_client_tls_version_name(unsigned slot)
@@ -98,21 +112,85 @@ static uint64_t errors_sum(const struct lr_client_counters *c)
     return n;
 }
 
+/* This second's histogram: the cumulative one less the previous tick's. The
+ * buckets are counts, so the difference is exact; max is the top non-empty
+ * bucket's upper bound (the histogram's precision), min is unknown (0). */
+static void latency_delta(struct lr_latency *d, const struct lr_latency *cur,
+                          const struct lr_latency *prev)
+{
+    lr_latency_reset(d);
+    d->min = 0;
+    for (unsigned i = 0; i < LR_LATENCY_BUCKETS; i++) {
+        uint64_t n = cur->buckets[i] >= prev->buckets[i] ? cur->buckets[i] - prev->buckets[i] : 0;
+        if (n == 0)
+            continue;
+        uint64_t lo, hi;
+        lr_latency_bucket_range(i, &lo, &hi);
+        d->buckets[i] = n;
+        d->count += n;
+        d->max = hi < cur->max ? hi : cur->max;
+    }
+}
+
+/* Main lcore, once a second: one timeline sample from the counters' and the
+ * histogram's change since the last. */
+static void timeline_add(const struct lr_client_totals *t, uint64_t now)
+{
+    const struct lr_client_counters *c = &t->cnt, *p = &lr_client_main.prev;
+    latency_delta(&lr_client_main.lat_sec, &t->lat, &lr_client_main.lat_prev);
+    lr_client_main.lat_prev = t->lat;
+    if (lr_client_main.nb_samples >= lr_client_main.cap_samples) {
+        lr_client_main.samples_dropped++;
+        return;
+    }
+    const struct lr_latency *h = &lr_client_main.lat_sec;
+    struct lr_client_sample *s = &lr_client_main.timeline[lr_client_main.nb_samples++];
+    s->t_us = now - lr_client_main.t0;
+    s->dt_us = now - lr_client_main.t_prev;
+    s->conns = c->conns - p->conns;
+    s->requests = c->requests - p->requests;
+    s->responses = c->responses - p->responses;
+    s->errors = errors_sum(c) - errors_sum(p);
+    s->rx_bytes = c->rx_bytes - p->rx_bytes;
+    s->retransmits = t->retransmits - lr_client_main.retrans_prev;
+    s->active = c->active;
+    s->backlog = c->backlog;
+    s->p50_us = lr_latency_quantile(h, 0.5);
+    s->p99_us = lr_latency_quantile(h, 0.99);
+    s->max_us = h->count ? h->max : 0;
+}
+
 bool lr_client_main_tick(const struct lr_worker_set *rt, uint64_t now, FILE *out)
 {
     if (!lr_client_conf(rt->cfg)->enabled)
         return false;
     if (!lr_client_main.started) {
+        free(lr_client_main.timeline);
         memset(&lr_client_main, 0, sizeof(lr_client_main));
         lr_client_main.started = true;
         lr_client_main.t0 = now;
         lr_client_main.t_prev = now;
+        lr_client_main.wall0 = time(NULL);
+        lr_latency_reset(&lr_client_main.lat_prev);
+        const struct lr_client_config *cfg = lr_client_conf(rt->cfg);
+        uint64_t secs = (cfg->duration + cfg->ramp) / TICK_US + 60;
+        lr_client_main.cap_samples = secs < LR_CLIENT_TIMELINE_MAX ? secs : LR_CLIENT_TIMELINE_MAX;
+        lr_client_main.timeline =
+            calloc(lr_client_main.cap_samples, sizeof(*lr_client_main.timeline));
+        if (lr_client_main.timeline == NULL) {
+            fprintf(stderr,
+                    "linerate: client: no memory for the report's timeline (%zu "
+                    "seconds): the report will have none\n",
+                    lr_client_main.cap_samples);
+            lr_client_main.cap_samples = 0;
+        }
         return false;
     }
     static struct lr_client_totals t; /* main lcore only; histograms: off the stack */
     bool tick = now - lr_client_main.t_prev >= TICK_US;
-    lr_client_totals_get(rt, now, false, &t);
+    lr_client_totals_get(rt, now, tick, &t);
     if (tick) {
+        timeline_add(&t, now);
         const struct lr_client_counters *c = &t.cnt, *p = &lr_client_main.prev;
         double dt = (double)(now - lr_client_main.t_prev) / 1e6;
         fprintf(out,
@@ -207,13 +285,223 @@ static void json_tls(FILE *f, const struct lr_client_totals *t, double div)
             c->tls_sessions_saved);
 }
 
+void lr_client_run_info(struct lr_client_run *run, time_t start, time_t end,
+                        const char *config_path, uint16_t nb_workers)
+{
+    memset(run, 0, sizeof(*run));
+    struct tm tm;
+    if (start != 0 && gmtime_r(&start, &tm) != NULL)
+        strftime(run->start, sizeof(run->start), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end != 0 && gmtime_r(&end, &tm) != NULL)
+        strftime(run->end, sizeof(run->end), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (gethostname(run->hostname, sizeof(run->hostname) - 1) != 0)
+        snprintf(run->hostname, sizeof(run->hostname), "unknown");
+    struct utsname u;
+    if (uname(&u) == 0)
+        snprintf(run->kernel, sizeof(run->kernel), "%s %s %s", u.sysname, u.release, u.machine);
+    else
+        snprintf(run->kernel, sizeof(run->kernel), "unknown");
+    snprintf(run->cpu_model, sizeof(run->cpu_model), "unknown");
+    FILE *ci = fopen("/proc/cpuinfo", "r");
+    if (ci != NULL) {
+        char line[512];
+        bool got = false;
+        while (fgets(line, sizeof(line), ci) != NULL) {
+            if (strncmp(line, "model name", 10) != 0 || got)
+                continue;
+            const char *v = strchr(line, ':');
+            if (v == NULL)
+                continue;
+            v++;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            snprintf(run->cpu_model, sizeof(run->cpu_model), "%.*s", (int)strcspn(v, "\n"), v);
+            got = true;
+        }
+        fclose(ci);
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    run->cpus = n > 0 ? (unsigned)n : 0;
+    /* The command line, EAL arguments included: /proc/self/cmdline is the
+     * argv main() got (NUL-separated), before rte_eal_init() reorders it. */
+    FILE *cl = fopen("/proc/self/cmdline", "r");
+    if (cl != NULL) {
+        run->argv_len = fread(run->argv, 1, sizeof(run->argv) - 1, cl);
+        run->argv_truncated = !feof(cl) && run->argv_len == sizeof(run->argv) - 1;
+        fclose(cl);
+    }
+    snprintf(run->config_path, sizeof(run->config_path), "%s", config_path ? config_path : "");
+    run->nb_workers = nb_workers;
+}
+
+static void json_run(FILE *f, const struct lr_client_run *run)
+{
+    fprintf(f, "  \"run\": {\"version\": ");
+    json_str(f, LR_VERSION);
+    fprintf(f, ", \"commit\": ");
+    json_str(f, LR_GIT_COMMIT);
+    fprintf(f, ", \"start\": ");
+    json_str(f, run->start);
+    fprintf(f, ", \"end\": ");
+    json_str(f, run->end);
+    fprintf(f, ", \"hostname\": ");
+    json_str(f, run->hostname);
+    fprintf(f, ", \"kernel\": ");
+    json_str(f, run->kernel);
+    fprintf(f, ", \"cpu_model\": ");
+    json_str(f, run->cpu_model);
+    fprintf(f, ", \"cpus\": %u, \"argv\": [", run->cpus);
+    size_t i = 0;
+    bool first = true;
+    while (i < run->argv_len) {
+        fprintf(f, "%s", first ? "" : ", ");
+        json_str(f, run->argv + i);
+        i += strlen(run->argv + i) + 1;
+        first = false;
+    }
+    fprintf(f,
+            "], \"argv_truncated\": %s, \"config_file\": ", run->argv_truncated ? "true" : "false");
+    json_str(f, run->config_path);
+    fprintf(f, ", \"workers\": %u},\n", run->nb_workers);
+    fprintf(f, "  \"timeline\": [");
+    for (size_t k = 0; k < run->nb_samples; k++) {
+        const struct lr_client_sample *s = &run->timeline[k];
+        double dt = s->dt_us ? (double)s->dt_us / 1e6 : 1;
+        fprintf(f,
+                "%s\n    {\"t_s\": %.3f, \"dt_s\": %.3f, \"conns_per_s\": %.1f, "
+                "\"requests_per_s\": %.1f, \"responses_per_s\": %.1f, \"errors\": %" PRIu64
+                ", \"gbps\": %.4f, \"retransmits\": %" PRIu64 ", \"active\": %" PRIu64
+                ", \"backlog\": %" PRIu64 ", \"p50_us\": %" PRIu64 ", \"p99_us\": %" PRIu64
+                ", \"max_us\": %" PRIu64 "}",
+                k ? "," : "", (double)s->t_us / 1e6, (double)s->dt_us / 1e6, (double)s->conns / dt,
+                (double)s->requests / dt, (double)s->responses / dt, s->errors,
+                (double)s->rx_bytes * 8 / dt / 1e9, s->retransmits, s->active, s->backlog,
+                s->p50_us, s->p99_us, s->max_us);
+    }
+    fprintf(f, "%s],\n  \"timeline_dropped\": %" PRIu64 ",\n", run->nb_samples ? "\n  " : "",
+            run->samples_dropped);
+}
+
+/* A custom key of [client] (parsed by a hook): its effective value. */
+static void json_custom_key(FILE *f, const struct lr_client_config *cfg, const char *name)
+{
+    char ip[32];
+    if (strcmp(name, "target") == 0) {
+        fprintf(f, "[");
+        for (uint16_t i = 0; i < cfg->nb_targets; i++) {
+            ip_str(ip, sizeof(ip), cfg->targets[i].ip);
+            fprintf(f, "%s\"%s:%u\"", i ? ", " : "", ip, cfg->targets[i].port);
+        }
+        fprintf(f, "]");
+    } else if (strcmp(name, "path") == 0) {
+        fprintf(f, "[");
+        for (uint16_t i = 0; i < cfg->nb_paths; i++) {
+            fprintf(f, "%s", i ? ", " : "");
+            json_str(f, cfg->paths[i]);
+        }
+        fprintf(f, "]");
+    } else if (strcmp(name, "source_addrs") == 0) {
+        if (cfg->source_first == 0) {
+            json_str(f, "");
+        } else {
+            char a[32], b[32], both[80];
+            ip_str(a, sizeof(a), cfg->source_first);
+            ip_str(b, sizeof(b), cfg->source_last);
+            snprintf(both, sizeof(both), "%s-%s", a, b);
+            json_str(f, both);
+        }
+    } else if (strcmp(name, "header") == 0) {
+        /* "Name: value\r\n" lines back to the key's "Name: value | ..." form. */
+        char out[sizeof(cfg->headers) * 2];
+        size_t o = 0;
+        for (const char *p = cfg->headers; *p != '\0' && o + 4 < sizeof(out); p++) {
+            if (p[0] == '\r' && p[1] == '\n') {
+                if (p[2] != '\0') {
+                    memcpy(out + o, " | ", 3);
+                    o += 3;
+                }
+                p++;
+            } else {
+                out[o++] = *p;
+            }
+        }
+        out[o] = '\0';
+        json_str(f, out);
+    } else if (strncmp(name, "template", 8) == 0 && name[8] >= '1' && name[8] <= '9' &&
+               name[9] == '\0') {
+        unsigned n = (unsigned)(name[8] - '1');
+        json_str(f, n < cfg->nb_templates && n < LR_CLIENT_TPL_MAX ? cfg->templates[n] : "");
+    } else {
+        fprintf(f, "null"); /* a hook-parsed key this report does not know yet */
+    }
+}
+
+/* The full effective [client] section: every key of the table, defaults
+ * included; times as seconds (name_s), sizes as bytes. */
+static void json_config(FILE *f, const struct lr_client_config *cfg)
+{
+    const struct lr_config_section *sec = &lr_client_config_section;
+    const char *base = (const char *)cfg;
+    char ip[32];
+    fprintf(f, "  \"config\": {");
+    for (unsigned k = 0; k < sec->nb_keys; k++) {
+        const struct lr_config_key *key = &sec->keys[k];
+        const void *field = base + key->off;
+        fprintf(f, "%s\"%s%s\": ", k ? ", " : "", key->name, key->type == LR_CFG_TIME ? "_s" : "");
+        switch (key->type) {
+        case LR_CFG_UINT:
+        case LR_CFG_SIZE:
+        case LR_CFG_TIME: {
+            uint64_t v = 0;
+            if (key->size == 1)
+                v = *(const uint8_t *)field;
+            else if (key->size == 2)
+                v = *(const uint16_t *)field;
+            else if (key->size == 4)
+                v = *(const uint32_t *)field;
+            else if (key->size == 8)
+                v = *(const uint64_t *)field;
+            if (key->type == LR_CFG_TIME)
+                fprintf(f, "%.6f", (double)v / 1e6);
+            else
+                fprintf(f, "%" PRIu64, v);
+            break;
+        }
+        case LR_CFG_BOOL:
+            fprintf(f, "%s", *(const bool *)field ? "true" : "false");
+            break;
+        case LR_CFG_PERCENT:
+            fprintf(f, "%.3f", *(const double *)field);
+            break;
+        case LR_CFG_IPV4:
+            ip_str(ip, sizeof(ip), *(const rte_be32_t *)field);
+            json_str(f, *(const rte_be32_t *)field ? ip : "");
+            break;
+        case LR_CFG_STR:
+        case LR_CFG_PATH:
+        case LR_CFG_SUBDIR: {
+            char s[LR_PATH_MAX];
+            snprintf(s, sizeof(s), "%.*s", (int)strnlen((const char *)field, key->size),
+                     (const char *)field);
+            json_str(f, s);
+            break;
+        }
+        case LR_CFG_CUSTOM:
+        default:
+            json_custom_key(f, cfg, key->name);
+            break;
+        }
+    }
+    fprintf(f, "},\n");
+}
+
 void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
-                           const struct lr_client_totals *t, uint16_t nb_workers)
+                           const struct lr_client_totals *t, uint16_t nb_workers,
+                           const struct lr_client_run *run)
 {
     const struct lr_client_counters *c = &t->cnt;
     double secs = (double)t->elapsed_us / 1e6;
     double div = secs > 0 ? secs : 1;
-    char ip[32];
 
     fprintf(f, "{\n");
     fprintf(f, "  \"requests_per_sec\": %.1f,\n", (double)c->responses / div);
@@ -268,38 +556,10 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     fprintf(f, "  \"retransmits\": %" PRIu64 ",\n", t->retransmits);
     fprintf(f, "  \"duration_s\": %.3f,\n", secs);
     fprintf(f, "  \"workers\": %u,\n", nb_workers);
-    fprintf(f, "  \"config\": {\"targets\": [");
-    for (uint16_t i = 0; i < cfg->nb_targets; i++) {
-        ip_str(ip, sizeof(ip), cfg->targets[i].ip);
-        fprintf(f, "%s\"%s:%u\"", i ? ", " : "", ip, cfg->targets[i].port);
-    }
-    fprintf(f, "], \"paths\": [");
-    for (uint16_t i = 0; i < cfg->nb_paths; i++) {
-        fprintf(f, "%s", i ? ", " : "");
-        json_str(f, cfg->paths[i]);
-    }
-    fprintf(f, "], \"host\": ");
-    json_str(f, cfg->host);
-    fprintf(f,
-            ", \"connections\": %u, \"requests_per_conn\": %u, \"rate\": %" PRIu64
-            ", \"request_rate\": %" PRIu64
-            ", \"duration_s\": %.3f, \"ramp_s\": %.3f, \"source_addrs\": ",
-            cfg->connections, cfg->requests_per_conn, cfg->rate, cfg->request_rate,
-            (double)cfg->duration / 1e6, (double)cfg->ramp / 1e6);
-    if (cfg->source_first == 0) {
-        json_str(f, "");
-    } else {
-        char a[32], b[32], both[80];
-        ip_str(a, sizeof(a), cfg->source_first);
-        ip_str(b, sizeof(b), cfg->source_last);
-        snprintf(both, sizeof(both), "%s-%s", a, b);
-        json_str(f, both);
-    }
-    fprintf(f, ", \"tls\": %s, \"sni\": ", cfg->tls ? "true" : "false");
-    json_str(f, cfg->sni);
-    fprintf(f, ", \"ca_file\": ");
-    json_str(f, cfg->ca_file);
-    fprintf(f, ", \"resume\": %u}\n}\n", cfg->resume);
+    json_config(f, cfg);
+    if (run != NULL)
+        json_run(f, run);
+    fprintf(f, "  \"report_version\": 2\n}\n");
 }
 
 int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
@@ -310,6 +570,10 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
     if (!cfg->enabled)
         return 0;
     lr_client_totals_get(rt, now, true, &t);
+    /* The timeline's last sample: from the last tick to the end, so its
+     * samples add up to the totals. */
+    if (lr_client_main.started && now > lr_client_main.t_prev)
+        timeline_add(&t, now);
     double secs = t.elapsed_us > 0 ? (double)t.elapsed_us / 1e6 : 1;
     fprintf(out,
             "client: done in %.3fs: %" PRIu64 " requests, %" PRIu64 " responses (%.0f/s), %" PRIu64
@@ -373,7 +637,13 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
         fprintf(stderr, "linerate: cannot write the report %s: %s\n", cfg->report, strerror(err));
         return -err;
     }
-    lr_client_report_json(f, cfg, &t, rt->nb_workers);
+    static struct lr_client_run run;
+    lr_client_run_info(&run, lr_client_main.wall0 ? lr_client_main.wall0 : time(NULL), time(NULL),
+                       rt->cfg->path, rt->nb_workers);
+    run.timeline = lr_client_main.timeline;
+    run.nb_samples = lr_client_main.nb_samples;
+    run.samples_dropped = lr_client_main.samples_dropped;
+    lr_client_report_json(f, cfg, &t, rt->nb_workers, &run);
     if (fclose(f) != 0) {
         int err = errno;
         fprintf(stderr, "linerate: cannot write the report %s: %s\n", cfg->report, strerror(err));

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "lr_http_client.h"
 #include "lr_latency.h"
@@ -63,20 +64,63 @@ bool lr_client_main_tick(const struct lr_worker_set *rt, uint64_t now, FILE *out
  */
 int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out);
 
+/** Most per-second samples in a report's timeline (a day). */
+#define LR_CLIENT_TIMELINE_MAX 86400u
+
+/* One second of a run (the report's timeline): counts over dt_us. */
+struct lr_client_sample {
+    uint64_t t_us;  /* end of the interval, from the run's start */
+    uint64_t dt_us; /* its length (about a second) */
+    uint64_t conns, requests, responses, errors, rx_bytes, retransmits;
+    uint64_t active, backlog;        /* gauges at its end */
+    uint64_t p50_us, p99_us, max_us; /* latency of the responses within it */
+};
+
+/* Where and how a run ran (the report's run object), and its timeline. */
+struct lr_client_run {
+    char start[32], end[32]; /* UTC ISO 8601, "" = unknown */
+    char hostname[256];
+    char kernel[512];    /* uname: sysname release machine */
+    char cpu_model[256]; /* /proc/cpuinfo "model name", "unknown" */
+    unsigned cpus;       /* online CPUs */
+    char argv[4096];     /* the command line, NUL-separated */
+    size_t argv_len;
+    bool argv_truncated;
+    char config_path[LR_PATH_MAX];
+    uint16_t nb_workers;
+    const struct lr_client_sample *timeline; /* NULL = none */
+    size_t nb_samples;
+    uint64_t samples_dropped; /* seconds past LR_CLIENT_TIMELINE_MAX, not kept */
+};
+
+/**
+ * Fill @run: wall-clock @start and @end (0 = unknown), hostname, kernel, CPU
+ * model and count, this process's command line (/proc/self/cmdline), the
+ * configuration file @config_path and @nb_workers.
+ */
+void lr_client_run_info(struct lr_client_run *run, time_t start, time_t end,
+                        const char *config_path, uint16_t nb_workers);
+
 /**
  * Write the JSON report of @t for configuration @cfg to @f:
  * requests_per_sec, connections_per_sec, gbps, latency_us {p50 p90 p99 p999
  * p9999 max min mean samples overflow}, latency_distribution [{percentile,
  * value_us, count}] (lr_latency_distribution, 5 ticks per half), errors {name: n}, responses {1xx..5xx}, requests,
  * responses_total, connections, unfinished, rx_bytes, body_bytes,
- * duration_s, workers, config {...}; with tls = yes also tls {handshakes,
+ * duration_s, workers, config {every [client] key with its effective value,
+ * times as name_s in seconds}, run {version, commit, start, end, hostname,
+ * kernel, cpu_model, cpus, argv, argv_truncated, config_file, workers} and
+ * timeline [{t_s, dt_s, conns_per_s, requests_per_s, responses_per_s,
+ * errors, gbps, retransmits, active, backlog, p50_us, p99_us, max_us}] with
+ * timeline_dropped (when @run is not NULL), report_version; with tls = yes also tls {handshakes,
  * full, resumed, full_per_sec, resumed_per_sec, handshake_latency_us {as
  * latency_us, measured from the TCP connect to the handshake's end},
  * failed {reason: n}, failed_total, versions {tls1_2, tls1_3, other},
  * ciphers {name: n}, resume {...}}.
  */
 void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
-                           const struct lr_client_totals *t, uint16_t nb_workers);
+                           const struct lr_client_totals *t, uint16_t nb_workers,
+                           const struct lr_client_run *run);
 
 /** Name of a lr_tls_version_slot in the report ("tls1_2", "tls1_3", "other"). */
 const char *lr_client_tls_version_name(unsigned slot);

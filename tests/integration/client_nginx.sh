@@ -147,4 +147,31 @@ lr_assert_ge "$reqs" 5940 "open: requests at 2000/s for 3 s"
 [ "$reqs" -le 6060 ] || lr_fail "open: $reqs requests at 2000/s for 3 s, expected at most 6060"
 lr_assert_eq "$(report_get unsent)" 0 "open: requests due and never sent"
 lr_assert_eq "$(report_get config.request_rate)" 2000 "open: request_rate in the report"
+# The run description and the per-second timeline (issue 15): the full
+# config, the commit, the machine and the time; the timeline's counts add up
+# to the totals and each whole second of the open-loop run is at the rate.
+python3 - "$LR_TMP/report.json" "$LR_BIN" <<'PY' || lr_fail "open: run description / timeline"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+run, cfg, tl = d["run"], d["config"], d["timeline"]
+bad = []
+if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", run["start"]): bad.append("start %r" % run["start"])
+if run["end"] < run["start"]: bad.append("end %r before start" % run["end"])
+if not run["commit"] or not run["version"]: bad.append("commit/version %r %r" % (run["commit"], run["version"]))
+if not run["argv"] or "linerate" not in run["argv"][0]: bad.append("argv %r" % run["argv"][:3])
+if run["cpus"] < 1 or not run["hostname"] or not run["kernel"]: bad.append("machine %r" % run)
+if cfg["duration_s"] != 3 or cfg["connections"] != 8 or cfg["path"] != ["/small.txt"]: bad.append("config %r" % cfg)
+if len(tl) < 3 or d["timeline_dropped"] != 0: bad.append("timeline of %d samples" % len(tl))
+sent = sum(s["requests_per_s"] * s["dt_s"] for s in tl)
+# The last sample runs from the last whole second to the end: they add up.
+if abs(sent - d["requests"]) > 10: bad.append("timeline sums %.0f requests of %d" % (sent, d["requests"]))
+for s in tl:
+    if 1.5 < s["t_s"] <= 3.0 and s["dt_s"] > 0.9 and abs(s["requests_per_s"] - 2000) > 100:
+        bad.append("second %.3f at %.0f requests/s" % (s["t_s"], s["requests_per_s"]))
+    if s["responses_per_s"] > 0 and not (0 < s["p50_us"] <= s["p99_us"] <= s["max_us"]):
+        bad.append("second %.3f latency %r" % (s["t_s"], s))
+print("timeline: %d samples, %.0f requests; run %s on %s (%s), commit %s" % (len(tl), sent, run["start"], run["hostname"], run["cpu_model"], run["commit"]))
+if bad:
+    print("\n".join(bad)); sys.exit(1)
+PY
 lr_pass

@@ -568,7 +568,7 @@ static char *report_of(const struct lr_client_config *cc, const struct lr_client
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    lr_client_report_json(f, cc, t, 2);
+    lr_client_report_json(f, cc, t, 2, NULL);
     fclose(f);
     return buf;
 }
@@ -593,7 +593,7 @@ static void test_tls_report(void **state)
     /* Plain: no tls object, the config says tls false. */
     char *r = report_of(&cc, &t);
     assert_null(strstr(r, "\"handshakes\""));
-    assert_non_null(strstr(r, "\"tls\": false, \"sni\": \"\", \"ca_file\": \"\", \"resume\": 0}"));
+    assert_non_null(strstr(r, "\"tls\": false, \"sni\": \"\", \"ca_file\": \"\", \"resume\": 0, "));
     free(r);
 
     cc.tls = true;
@@ -638,7 +638,7 @@ static void test_tls_report(void **state)
                               "\"sessions_saved\": 39}"));
     assert_non_null(strstr(r, "\"tls_handshake\": 5"));
     assert_non_null(
-        strstr(r, "\"tls\": true, \"sni\": \"a.test\", \"ca_file\": \"\", \"resume\": 50}"));
+        strstr(r, "\"tls\": true, \"sni\": \"a.test\", \"ca_file\": \"\", \"resume\": 50, "));
     free(r);
 
     assert_string_equal(lr_client_tls_version_name(LR_TLS_VER_1_2), "tls1_2");
@@ -674,6 +674,101 @@ static void test_tls_init_needs_context(void **state)
     cc->tls = false;
 }
 
+/* --- the report's run description and timeline -------------------------- */
+
+static void test_report_run(void **state)
+{
+    (void)state;
+    static struct lr_client_config cc;
+    static struct lr_client_totals t;
+    static struct lr_client_run run;
+    memset(&cc, 0, sizeof(cc));
+    memset(&t, 0, sizeof(t));
+    lr_latency_reset(&t.lat);
+    lr_latency_reset(&t.hs_lat);
+    cc.enabled = true;
+    cc.nb_targets = 2;
+    cc.targets[0].ip = LR_TEST_PEER_IP;
+    cc.targets[0].port = 80;
+    cc.targets[1].ip = LR_TEST_PEER_IP;
+    cc.targets[1].port = 8080;
+    cc.nb_paths = 1;
+    strcpy(cc.paths[0], "/a \"b\"");
+    cc.duration = 2500000;
+    cc.request_rate = 1000;
+    strcpy(cc.headers, "X-A: 1\r\nX-B: 2\r\n");
+    t.elapsed_us = 2000000;
+
+    /* 2026-12-06T04:00:00Z and 10 s later. */
+    time_t start = 1796529600;
+    lr_client_run_info(&run, start, start + 10, "/etc/lr/x.conf", 3);
+    assert_string_equal(run.start, "2026-12-06T04:00:00Z");
+    assert_string_equal(run.end, "2026-12-06T04:00:10Z");
+    assert_true(run.hostname[0] != '\0');
+    assert_non_null(strstr(run.kernel, "Linux"));
+    assert_true(run.cpus >= 1);
+    assert_true(run.argv_len > 0); /* this test's own command line */
+    assert_non_null(strstr(run.argv, "test_http_client"));
+    assert_false(run.argv_truncated);
+
+    /* Unknown times stay empty, never 1970. */
+    static struct lr_client_run none;
+    lr_client_run_info(&none, 0, 0, NULL, 1);
+    assert_string_equal(none.start, "");
+    assert_string_equal(none.config_path, "");
+
+    static struct lr_client_sample tl[2];
+    memset(tl, 0, sizeof(tl));
+    tl[0] = (struct lr_client_sample){ .t_us = 1000000,
+                                       .dt_us = 1000000,
+                                       .conns = 4,
+                                       .requests = 1000,
+                                       .responses = 998,
+                                       .rx_bytes = 125000000,
+                                       .active = 4,
+                                       .p50_us = 120,
+                                       .p99_us = 900,
+                                       .max_us = 1500 };
+    tl[1] = (struct lr_client_sample){ .t_us = 2000000,
+                                       .dt_us = 500000,
+                                       .requests = 500,
+                                       .responses = 502,
+                                       .errors = 1,
+                                       .backlog = 7 };
+    run.timeline = tl;
+    run.nb_samples = 2;
+    run.samples_dropped = 3;
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    lr_client_report_json(f, &cc, &t, 3, &run);
+    fclose(f);
+    /* Every [client] key with its effective value; times as name_s. */
+    assert_non_null(strstr(buf, "\"target\": [\"198.18.0.1:80\", \"198.18.0.1:8080\"]"));
+    assert_non_null(strstr(buf, "\"path\": [\"/a \\\"b\\\"\"]"));
+    assert_non_null(strstr(buf, "\"duration_s\": 2.500000"));
+    assert_non_null(strstr(buf, "\"request_rate\": 1000"));
+    assert_non_null(strstr(buf, "\"header\": \"X-A: 1 | X-B: 2\""));
+    assert_non_null(strstr(buf, "\"start\": \"2026-12-06T04:00:00Z\", \"end\": "
+                                "\"2026-12-06T04:00:10Z\""));
+    assert_non_null(strstr(buf, "\"config_file\": \"/etc/lr/x.conf\", \"workers\": 3}"));
+    assert_non_null(strstr(buf, "\"commit\": \""));
+    /* The timeline: rates over each sample's own length. */
+    assert_non_null(strstr(buf, "{\"t_s\": 1.000, \"dt_s\": 1.000, \"conns_per_s\": 4.0, "
+                                "\"requests_per_s\": 1000.0, \"responses_per_s\": 998.0, "
+                                "\"errors\": 0, \"gbps\": 1.0000, \"retransmits\": 0, "
+                                "\"active\": 4, \"backlog\": 0, \"p50_us\": 120, "
+                                "\"p99_us\": 900, \"max_us\": 1500}"));
+    assert_non_null(strstr(buf, "{\"t_s\": 2.000, \"dt_s\": 0.500, \"conns_per_s\": 0.0, "
+                                "\"requests_per_s\": 1000.0, \"responses_per_s\": 1004.0, "
+                                "\"errors\": 1,"));
+    assert_non_null(strstr(buf, "\"timeline_dropped\": 3,"));
+    assert_non_null(strstr(buf, "\"report_version\": 2\n}\n"));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -687,6 +782,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_closed_loop_hides_stall, lrt_setup, lrt_teardown),
         cmocka_unit_test(test_tls_config),
         cmocka_unit_test(test_tls_report),
+        cmocka_unit_test(test_report_run),
         cmocka_unit_test_setup_teardown(test_tls_init_needs_context, lrt_setup, lrt_teardown),
     };
     return cmocka_run_group_tests(tests, lr_test_group_setup, NULL);
