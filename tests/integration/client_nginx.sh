@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # linerate in client mode against nginx on the kernel side of the tap:
 # keep-alive (RPS) with two paths (64 B and 1 MiB), then a new connection
-# per request (CPS). Each run is bounded (duration 3 s); the report must show
-# responses > 0, no errors, every response 2xx, and nginx's access log must
-# hold exactly as many requests as the client counted responses.
+# per request (CPS), open loop at 2,000 requests/s (its rate, the report's
+# run description and timeline), then coordinated omission: open and closed
+# loop against an nginx worker stopped for a second. Each run is bounded
+# (duration 3 s); the report must show responses > 0, no errors, every
+# response 2xx, and nginx's access log must hold exactly as many requests as
+# the client counted responses.
 . "$(dirname "$0")/lib.sh" "$@"
 lr_require_tools nginx
 
@@ -72,10 +75,12 @@ print(d)' "$LR_TMP/report.json" "$1" || lr_fail "no $1 in the report"
 }
 
 # One client run: $1 = name, $2 = requests_per_conn, $3 = paths, $4 = connections,
-# $5 = request_rate (0 = closed loop).
+# $5 = request_rate (0 = closed loop), $6 = stall: when "stall", nginx's
+# worker is stopped (SIGSTOP) for STALL_S seconds from 1.5 s into the run.
+STALL_S=1
 run_client()
 {
-    local name=$1 rpc=$2 paths=$3 conns=$4 rrate=${5:-0}
+    local name=$1 rpc=$2 paths=$3 conns=$4 rrate=${5:-0} stall=${6:-}
     rm -f "$LR_TMP/report.json" "$LR_CONF"
     lr_config_write <<CONF
 [tcp]
@@ -97,6 +102,24 @@ CONF
     ip netns exec "$LR_NS" nginx -c "$LR_TMP/nginx/nginx.conf" -e "$LR_TMP/nginx/error.log" \
         </dev/null >/dev/null 2>&1 &
     NGINX_PID=$!
+    if [ "$stall" = stall ]; then
+        # Once requests flow, stop nginx's worker for STALL_S seconds: the
+        # kernel still ACKs the requests, nothing answers them (a stalled
+        # server, what coordinated omission hides).
+        local w=0 worker=
+        until [ -s "$LR_TMP/nginx/access.log" ]; do
+            [ "$w" -lt 100 ] || lr_fail "$name: no request reached nginx within 10 s"
+            sleep 0.1
+            w=$((w + 1))
+        done
+        worker=$(pgrep -P "$NGINX_PID" | head -n1)
+        [ -n "$worker" ] || lr_fail "$name: no nginx worker process"
+        sleep 0.5
+        kill -STOP "$worker"
+        sleep "$STALL_S"
+        kill -CONT "$worker"
+        lr_log "$name: nginx worker $worker stopped for ${STALL_S}s"
+    fi
     # The client ends by itself: duration + warm-up + at most 2 s of grace.
     local waited=0
     while kill -0 "$LR_PID" 2>/dev/null; do
@@ -174,4 +197,26 @@ print("timeline: %d samples, %.0f requests; run %s on %s (%s), commit %s" % (len
 if bad:
     print("\n".join(bad)); sys.exit(1)
 PY
+# Coordinated omission (issue 15): the same stall of nginx's worker, once
+# open loop at 1,000 requests/s and once closed loop. Open loop, every
+# request due during the stall is charged from its intended time: about a
+# third of the 3,000 samples wait up to the whole stall, so p99 is near it.
+# Closed loop, only the 8 requests in flight see it: p99 stays small and
+# only the tail (max) shows the stall, as wrk does and wrk2 does not.
+stall_us=$((STALL_S * 1000000))
+run_client stall_open 0 "/small.txt" 8 1000 stall
+open_p99=$(report_get latency_us.p99)
+open_p90=$(report_get latency_us.p90)
+lr_log "stall_open: p90=${open_p90}us p99=${open_p99}us (stall ${stall_us}us)"
+lr_assert_ge "$open_p99" $((stall_us * 7 / 10)) "stall_open: p99 shows the stall"
+[ "$open_p99" -le $((stall_us * 2)) ] || lr_fail "stall_open: p99 ${open_p99}us, more than twice the stall"
+lr_assert_eq "$(report_get unsent)" 0 "stall_open: every due request was sent"
+run_client stall_closed 0 "/small.txt" 8 0 stall
+closed_p99=$(report_get latency_us.p99)
+closed_max=$(report_get latency_us.max)
+lr_log "stall_closed: p99=${closed_p99}us max=${closed_max}us"
+lr_assert_ge "$closed_max" $((stall_us * 7 / 10)) "stall_closed: the stalled requests are in the max"
+[ "$closed_p99" -lt $((stall_us / 10)) ] ||
+    lr_fail "stall_closed: p99 ${closed_p99}us, a closed loop should hide the stall"
+
 lr_pass
