@@ -12,7 +12,10 @@
 #     with "Connection: close": the 5 behind it are counted as unanswered.
 #  3. think_time = 500ms on 20 connections: 20 connections held open,
 #     about 40 requests/s.
+# All three over HTTP, then again over HTTPS ([client] tls = yes against the
+# same peer with TLS): every request feature works the same over TLS.
 . "$(dirname "$0")/lib.sh" "$@"
+lr_require_tools openssl
 
 SRV_PID=
 stop_srv()
@@ -29,6 +32,12 @@ head -c 102400 /dev/urandom >"$LR_TMP/post.bin"
 head -c 307200 /dev/urandom >"$LR_TMP/put.bin"
 POST_SHA=$(sha256sum "$LR_TMP/post.bin" | cut -d' ' -f1)
 PUT_SHA=$(sha256sum "$LR_TMP/put.bin" | cut -d' ' -f1)
+openssl req -x509 -nodes -days 2 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+    -keyout "$LR_TMP/peer.key" -out "$LR_TMP/peer.crt" -subj "/CN=peer.test" \
+    >"$LR_TMP/openssl.log" 2>&1 || { cat "$LR_TMP/openssl.log"; lr_fail "openssl req failed"; }
+# Set per pass: the [client] line and the peer's arguments for TLS.
+TLS_KEY=
+TLS_PEER=()
 
 # One run: config on stdin; $1 = seconds the server lives, the rest its
 # MODE:PORT specs. Leaves the server's record in $LR_TMP/srv.json and the
@@ -43,7 +52,7 @@ run()
     # ip netns exec directly (not lr_ns) so that $! is the server; it exits
     # by itself after $secs.
     ip netns exec "$LR_NS" "$LR_PY" "$LR_SRC/tests/integration/client_requests_server.py" \
-        "$LR_PEER" "$secs" "$LR_TMP/srv.json" "$@" </dev/null >"$LR_TMP/server.log" 2>&1 &
+        "$LR_PEER" "$secs" "$LR_TMP/srv.json" "${TLS_PEER[@]}" "$@" </dev/null >"$LR_TMP/server.log" 2>&1 &
     SRV_PID=$!
 }
 
@@ -61,9 +70,14 @@ finish()
     rm -rf "/var/run/dpdk/$LR_PREFIX" 2>/dev/null
 }
 
+# The three runs; $1 = http | https (TLS_KEY, TLS_PEER set).
+pass_all()
+{
+PASS_NAME=$1
 # ---- 1. templates ------------------------------------------------------------
 run 7 plain:8081 <<CONF
 [client]
+$TLS_KEY
 target = $LR_PEER:8081
 connections = 4
 duration = 3s
@@ -74,7 +88,7 @@ template3 = PUT /put | weight 2 | body put.bin | close
 report = $LR_TMP/report.json
 CONF
 finish
-"$LR_PY" - "$LR_TMP/srv.json" "$LR_TMP/report.json" "$POST_SHA" "$PUT_SHA" <<'PY' || lr_fail "templates check failed"
+"$LR_PY" - "$LR_TMP/srv.json" "$LR_TMP/report.json" "$POST_SHA" "$PUT_SHA" <<'PY' || lr_fail "$PASS_NAME: templates check failed"
 import json, sys
 s = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
@@ -105,6 +119,7 @@ PY
 # ---- 2. pipelining -----------------------------------------------------------
 run 6 pipe:8082:8 pipeclose:8083:8 <<CONF
 [client]
+$TLS_KEY
 target = $LR_PEER:8082, $LR_PEER:8083
 connections = 4
 pipeline = 8
@@ -113,7 +128,7 @@ path = /p
 report = $LR_TMP/report.json
 CONF
 finish
-"$LR_PY" - "$LR_TMP/srv.json" "$LR_TMP/report.json" <<'PY' || lr_fail "pipeline check failed"
+"$LR_PY" - "$LR_TMP/srv.json" "$LR_TMP/report.json" <<'PY' || lr_fail "$PASS_NAME: pipeline check failed"
 import json, sys
 s = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
@@ -135,6 +150,7 @@ PY
 # ---- 3. think time -------------------------------------------------------------
 run 6 plain:8084 <<CONF
 [client]
+$TLS_KEY
 target = $LR_PEER:8084
 connections = 20
 think_time = 500ms
@@ -144,10 +160,10 @@ CONF
 sleep 2
 think=$(lr_telemetry /linerate/client | "$LR_PY" -c 'import json,sys; print(json.load(sys.stdin)["thinking"])') ||
     lr_fail "cannot read /linerate/client"
-lr_log "mid-run: $think connections thinking"
-lr_assert_ge "$think" 15 "connections waiting their think time"
+lr_log "$PASS_NAME: mid-run: $think connections thinking"
+lr_assert_ge "$think" 15 "$PASS_NAME: connections waiting their think time"
 finish
-"$LR_PY" - "$LR_TMP/srv.json" "$LR_TMP/report.json" <<'PY' || lr_fail "think time check failed"
+"$LR_PY" - "$LR_TMP/srv.json" "$LR_TMP/report.json" <<'PY' || lr_fail "$PASS_NAME: think time check failed"
 import json, sys
 s = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
@@ -158,4 +174,10 @@ assert s["conns"] == 20, s["conns"]  # held, never reopened
 assert 30 <= rate <= 50, rate  # 20 connections / 0.5 s = 40/s
 assert r["errors_total"] == 0, r["errors"]
 PY
+}
+
+pass_all http
+TLS_KEY="tls = yes"
+TLS_PEER=(--tls "$LR_TMP/peer.crt" "$LR_TMP/peer.key")
+pass_all https
 lr_pass

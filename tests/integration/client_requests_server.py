@@ -3,7 +3,8 @@
 # HTTP/1.1 peer for tests/integration/client_requests.sh: records what the
 # client sends and writes it as JSON when it exits.
 #
-# Usage: client_requests_server.py ADDR SECONDS OUT.json MODE:PORT[:ARG]...
+# Usage: client_requests_server.py ADDR SECONDS OUT.json [--tls CERT KEY] MODE:PORT[:ARG]...
+#   --tls CERT KEY    every port speaks HTTPS (TLS 1.2/1.3 with that key)
 #   plain:PORT        answer each request at once (keep-alive unless the
 #                     request asked to close); per (method, path): count,
 #                     sha256 of every body, header values seen
@@ -16,6 +17,7 @@
 import asyncio
 import hashlib
 import json
+import ssl
 import sys
 import time
 
@@ -98,7 +100,7 @@ async def handle(reader, writer, mode, arg):
                 writer.write(b"".join(response(False) for _ in pending))
                 await writer.drain()
     except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-            ConnectionError, ValueError):
+            ConnectionError, ValueError, ssl.SSLError):
         pass
     finally:
         open_now -= 1
@@ -107,8 +109,13 @@ async def handle(reader, writer, mode, arg):
 
 async def main():
     addr, secs, out = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    specs, tls = sys.argv[4:], None
+    if specs and specs[0] == "--tls":
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(specs[1], specs[2])
+        specs = specs[3:]
     servers = []
-    for spec in sys.argv[4:]:
+    for spec in specs:
         parts = spec.split(":")
         mode, port = parts[0], int(parts[1])
         arg = int(parts[2]) if len(parts) > 2 else 0
@@ -116,7 +123,7 @@ async def main():
             try:
                 servers.append(await asyncio.start_server(
                     lambda r, w, m=mode, a=arg: handle(r, w, m, a), addr, port, backlog=1024,
-                    reuse_address=True, limit=1 << 22))
+                    reuse_address=True, limit=1 << 22, ssl=tls))
                 break
             except OSError:
                 if attempt == 29:
