@@ -362,6 +362,9 @@ LR_MEMIF_SRV_PID=
 LR_MEMIF_CLI_PID=
 LR_MEMIF_SRV_PREFIX="lrt-$$-$LR_NAME-srv"
 LR_MEMIF_CLI_PREFIX="lrt-$$-$LR_NAME-cli"
+# Extra memif vdev arguments for both sides (",zero-copy=yes"); zero-copy
+# needs the whole DPDK memory in one shareable file: --single-file-segments.
+LR_MEMIF_VDEV_EXTRA=
 
 lr_memif_kill()
 {
@@ -383,7 +386,8 @@ lr_memif_server()
     shift 2
     rm -f "$LR_MEMIF_SOCK"
     "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$LR_MEMIF_SRV_PREFIX" "$@" \
-        --vdev="net_memif0,role=server,socket=$LR_MEMIF_SOCK,socket-abstract=no" \
+        ${LR_MEMIF_VDEV_EXTRA:+--single-file-segments} \
+        --vdev="net_memif0,role=server,socket=$LR_MEMIF_SOCK,socket-abstract=no$LR_MEMIF_VDEV_EXTRA" \
         --log-level=lib.eal:error -- -c "$conf" </dev/null >"$LR_TMP/server-$name.log" 2>&1 &
     LR_MEMIF_SRV_PID=$!
     until grep -q '^linerate: ready$' "$LR_TMP/server-$name.log"; do
@@ -405,7 +409,8 @@ lr_memif_client()
     rm -f "$LR_MEMIF_FIFO"
     mkfifo "$LR_MEMIF_FIFO" || lr_fail "mkfifo $LR_MEMIF_FIFO"
     "$LR_BIN" --no-pci --no-huge -m 512 --file-prefix "$LR_MEMIF_CLI_PREFIX" "$@" \
-        --vdev="net_memif0,role=client,socket=$LR_MEMIF_SOCK,socket-abstract=no" \
+        ${LR_MEMIF_VDEV_EXTRA:+--single-file-segments} \
+        --vdev="net_memif0,role=client,socket=$LR_MEMIF_SOCK,socket-abstract=no$LR_MEMIF_VDEV_EXTRA" \
         --log-level=lib.eal:error -- -c "$conf" </dev/null >"$LR_TMP/client-$name.log" 2>&1 &
     LR_MEMIF_CLI_PID=$!
 }
