@@ -28,6 +28,8 @@
 # usage: bench/run.sh [BUILD_DIR]      (default: build-bench-macro, release)
 # env:   BENCH_SECONDS (10)  duration of each run
 #        BENCH_CONNS   (64)  concurrency for rps and cps (gbps uses 8)
+#        BENCH_MEMIF_ZC=1  memif in zero-copy mode (zero-copy=yes on both
+#                          sides, EAL --single-file-segments)
 #        BENCH_NO_COMMIT_FILES=1  print the section instead of writing
 #                             bench/RESULTS.md and the chart
 # Writes: a dated section appended to bench/RESULTS.md (what is there stays),
@@ -144,7 +146,11 @@ run_linerate()
     # ramp, and a sample of the server taken SAMPLE_AT seconds into the run.
     local listen=${LR_LISTEN:-80} targets=${LR_TARGETS:-198.18.30.1:80}
     local max_conns=${LR_MAX_CONNS:-65536} ramp=${LR_RAMP:-0} sample_at=${LR_SAMPLE_AT:-}
-    local mbufs=${LR_MBUFS:-65536} mem=${LR_MEM:-1024} vdev_extra=${LR_VDEV_EXTRA:-}
+    local mbufs=${LR_MBUFS:-65536} mem=${LR_MEM:-1024} vdev_extra=${LR_VDEV_EXTRA:-} eal_extra=()
+    if [ "${BENCH_MEMIF_ZC:-0}" = 1 ]; then
+        vdev_extra="$vdev_extra,zero-copy=yes"
+        eal_extra=(--single-file-segments)
+    fi
     cat >"$tmp/srv-$name.conf" <<CONF
 [port0]
 addr = 198.18.30.1/24
@@ -181,7 +187,7 @@ CONF
     rm -f "$sock" "$tmp/lr-$name.fifo"
     mkfifo "$tmp/lr-$name.fifo"
     taskset -c 0 "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-srv" --lcores '0@0,1@0' \
-        --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
+        "${eal_extra[@]}" --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
         -- -c "$tmp/srv-$name.conf" </dev/null >"$tmp/srv-$name.log" 2>&1 &
     local spid=$!
     pids+=("$spid")
@@ -190,7 +196,7 @@ CONF
     local rss0=
     [ -z "$sample_at" ] || { sleep 1; rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$spid/status"); }
     taskset -c 1 "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-cli" --lcores '0@1,1@1' \
-        --vdev="net_memif0,role=client,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
+        "${eal_extra[@]}" --vdev="net_memif0,role=client,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
         -- -c "$tmp/cli-$name.conf" </dev/null >"$tmp/cli-$name.log" 2>&1 &
     local cpid=$!
     pids+=("$cpid")
@@ -372,7 +378,7 @@ rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 section=$("$py" - "$tmp" "$here/$chart" "$chart" "$stamp" "$machine" "$rev" "$secs" "$conns" \
     "$small_n" "$rss_small" "$big_n" "$rss_big" "$load_before" "bench/run.sh${cmd_args:+ $cmd_args}" \
     "$live_n" "$live_est" "$rss_idle" "$rss_live" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
-import json, re, sys
+import json, os, re, sys
 (tmp, chart_path, chart_rel, stamp, machine, rev, secs, conns, small_n, rss_small, big_n,
  rss_big, load, cmdline, live_n, live_est, rss_idle, rss_live, load_after) = sys.argv[1:20]
 
@@ -410,10 +416,12 @@ out.append("- linerate %s; command: `sudo BENCH_SECONDS=%s BENCH_CONNS=%s %s`; "
            "load average before the run: %s (other work on the machine makes the numbers noisy)"
            % (rev, secs, conns, cmdline, load))
 out.append("- load average after the run: %s" % load_after)
-out.append("- linerate: server and client processes over net_memif, `--no-huge`; server "
+out.append("- linerate: server and client processes over net_memif (%s), `--no-huge`; server "
            "`taskset -c 0` + `--lcores 0@0,1@0` (every thread on CPU 0), client `taskset -c 1` + "
            "`--lcores 0@1,1@1` (every thread on CPU 1); %s s per run; "
-           "client connections %s (1 MiB run: 8)." % (secs, conns))
+           "client connections %s (1 MiB run: 8)." % (
+               "zero-copy: `zero-copy=yes`, `--single-file-segments`"
+               if os.environ.get("BENCH_MEMIF_ZC") == "1" else "copy mode", secs, conns))
 pin = [l.strip() for l in open("%s/pinning.txt" % tmp)
        if "(rps)" in l or l.startswith("nginx")]
 out.append("- Threads and their CPU, checked with `taskset -a -p` once each process was up "
