@@ -158,6 +158,10 @@ for row, key in (("latency p50 (us)", "p50"), ("latency p90 (us)", "p90"),
                  ("latency p99.99 (us)", "p9999"), ("latency max (us)", "max")):
     want(row, [str(r["latency_us"][key]) for r in reps])
 want("timeline seconds", [str(len(r["timeline"])) for r in reps])
+def rng(r):
+    v = [s["responses_per_s"] for s in r["timeline"] if s["dt_s"] >= 0.5]
+    return "%.0f..%.0f" % (min(v), max(v))
+want("resp/s by second min..max", [rng(r) for r in reps])
 cfg = sorted(k for k in rows if k.startswith("config."))
 if cfg != ["config.connections", "config.request_rate"]:
     bad.append("differing config rows %s, expected connections and request_rate" % cfg)
@@ -217,6 +221,7 @@ want("timeout", ["0", "3", "0"])
 want("connect_refused", ["0", "-", "5"])
 assert rows["latency p99 (us)"][1:] == ["1200", "-"], rows["latency p99 (us)"]
 assert rows["timeline seconds"][1:] == ["-", "0"], rows["timeline seconds"]
+assert rows["resp/s by second min..max"][1:] == ["-", "-"], rows["resp/s by second min..max"]
 assert rows["throughput"][1:] == ["12.000 Mbps", "0.000 Mbps"], rows["throughput"]
 # The old report has no config: it takes no part in the config comparison.
 assert rows["config.connections"] == ["4", "-", "1"], rows["config.connections"]
