@@ -33,10 +33,10 @@ root = $LR_TMP/site
 interval = 0
 CONF
 
-# $1 = name, $2 = requests_per_conn, $3 = paths
+# $1 = name, $2 = requests_per_conn, $3 = paths, $4 = request_rate (0 = closed loop)
 run_pair()
 {
-    local name=$1 rpc=$2 paths=$3
+    local name=$1 rpc=$2 paths=$3 rrate=${4:-0}
     cat >"$LR_TMP/client.conf" <<CONF
 [port0]
 addr = 198.18.2.2/24
@@ -55,6 +55,7 @@ target = 198.18.2.1:80
 path = $paths
 connections = 16
 requests_per_conn = $rpc
+request_rate = $rrate
 duration = 3s
 report = $LR_MEMIF_FIFO
 CONF
@@ -84,4 +85,18 @@ PY
 
 run_pair rps 0 "/small.txt,/big.bin"
 run_pair cps 1 "/small.txt"
+# Open loop over two client workers at an odd rate (shares 251 + 250): the
+# shares add up to the rate, the merged histogram holds every response.
+run_pair open 0 "/small.txt" 501
+"$LR_PY" - "$LR_TMP/report-open.json" <<'PY' || lr_fail "open: two-worker schedule"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = 501 * 3
+print("open: %d requests (want %d), %d unsent, %d latency samples" %
+      (d["requests"], want, d["unsent"], d["latency_us"]["samples"]))
+assert abs(d["requests"] - want) <= want / 100, d["requests"]
+assert d["unsent"] == 0, d["unsent"]
+assert d["workers"] == 2, d["workers"]
+assert d["latency_us"]["samples"] == d["responses_total"], d["latency_us"]
+PY
 lr_pass
