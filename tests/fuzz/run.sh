@@ -43,10 +43,17 @@ if [ ${#targets[@]} -eq 0 ]; then
     done
 fi
 
+# lib/app/lr_client_report.c includes lr_version.h, which meson generates
+# (vcs_tag in lib/app/meson.build); make the same header here for the
+# full-library link.
+commit=$(git -C "$top" describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+sed "s/@VCS_TAG@/$commit/" "$top/lib/app/lr_version.h.in" >"$out/lr_version.h"
+
 cflags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -I"$top/lib/platform" -I"$top/lib/net" -I"$top/lib/tls" -I"$top/lib/proto" -I"$top/lib/app"
-        -I"$top/lib/runtime")
+        -I"$top/lib/runtime" -I"$out"
+        -DLR_VERSION="\"$(sed -n "s/^ *version *: *'\([^']*\)'.*/\1/p" "$top/meson.build" | head -1)\"")
 
 status=0
 for t in "${targets[@]}"; do
