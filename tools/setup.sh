@@ -22,8 +22,8 @@ PACKAGES=(
     # real peers for integration tests and the demo
     curl wget lftp apache2-utils wrk tftp-hpa atftp iproute2 iputils-ping arping hping3
     tshark nginx vsftpd netcat-openbsd nftables procps kmod
-    # bench/run.sh: the chart; openssl: tools/lr-ftp-passwd
-    python3-matplotlib openssl
+    # bench/run.sh: the chart; openssl: tools/lr-ftp-passwd; bench/client.sh: h2load
+    python3-matplotlib openssl nghttp2-client
     # tests/integration/container.sh: build and run the image without a
     # registry (debootstrap makes the base image); systemd_unit.sh:
     # systemd-analyze verify of config/linerate.service
