@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "lr_client_report.h"
@@ -91,6 +92,7 @@ void lr_client_totals_get(const struct lr_worker_set *rt, uint64_t now, bool wit
         struct lr_client_counters c;
         lr_client_counters_get(cl, &c);
         lr_client_counters_add(&out->cnt, &c);
+        out->busy_cycles += __atomic_load_n(&w->stats.busy_cycles, __ATOMIC_RELAXED);
         if (with_latency) {
             lr_client_latency_merge(cl, &out->lat);
             lr_client_hs_latency_merge(cl, &out->hs_lat);
@@ -554,6 +556,13 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     fprintf(f, "  \"tx_bytes\": %" PRIu64 ",\n", c->tx_bytes);
     fprintf(f, "  \"body_bytes\": %" PRIu64 ",\n", c->body_bytes);
     fprintf(f, "  \"retransmits\": %" PRIu64 ",\n", t->retransmits);
+    /* The client's own cost: TSC cycles of its workers' iterations that
+     * did work (lr_stats.h busy_cycles, warm-up and drain included) per
+     * request sent; the rest of a poll-mode core is spent polling. */
+    fprintf(f, "  \"busy_cycles\": %" PRIu64 ",\n", t->busy_cycles);
+    fprintf(f, "  \"tsc_hz\": %" PRIu64 ",\n", rte_get_tsc_hz());
+    fprintf(f, "  \"cycles_per_request\": %.1f,\n",
+            c->requests ? (double)t->busy_cycles / (double)c->requests : 0.0);
     fprintf(f, "  \"duration_s\": %.3f,\n", secs);
     fprintf(f, "  \"workers\": %u,\n", nb_workers);
     json_config(f, cfg);

@@ -36,6 +36,7 @@ struct lr_client_totals {
     unsigned nb_done;     /* of which have finished */
     uint64_t elapsed_us;  /* longest run time of a worker */
     uint64_t retransmits; /* TCP segments retransmitted (all workers) */
+    uint64_t busy_cycles; /* busy TSC cycles of the client workers (lr_stats.h) */
     struct lr_client_counters cnt;
     struct lr_latency lat;
     struct lr_latency hs_lat; /* TLS handshakes (with @with_latency) */

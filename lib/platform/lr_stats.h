@@ -188,6 +188,10 @@ struct lr_stats {
     uint64_t handed_over; /* packets sent to another worker's inbox */
     uint64_t handed_in;   /* packets received from other workers */
     uint64_t loops;       /* iterations of the poll loop */
+    /* TSC cycles spent in iterations that received or sent something (the
+     * rest is polling empty queues): the worker's load is busy_cycles over
+     * the elapsed TSC, its cost per request busy_cycles / requests. */
+    uint64_t busy_cycles;
     /* Timer wheel misuse by reason (lr_timer.h): kept in the worker's wheel,
      * copied in by lr_runtime_stats_sum(); zero in a worker's own struct. */
     uint64_t timer_errors[LR_TIMER_ERR_MAX];

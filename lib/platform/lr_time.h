@@ -12,9 +12,15 @@ void lr_time_init(void);
 
 extern uint64_t lr_us_per_tsc_q32; /* microseconds per TSC cycle, 32.32 fixed point */
 
+/** Microseconds of the clock at TSC reading @tsc. */
+static inline uint64_t lr_time_tsc_to_us(uint64_t tsc)
+{
+    return (uint64_t)(((unsigned __int128)tsc * lr_us_per_tsc_q32) >> 32);
+}
+
 static inline uint64_t lr_time_now_us(void)
 {
-    return (uint64_t)(((unsigned __int128)rte_get_tsc_cycles() * lr_us_per_tsc_q32) >> 32);
+    return lr_time_tsc_to_us(rte_get_tsc_cycles());
 }
 
 #endif /* LR_TIME_H */

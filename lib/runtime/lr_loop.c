@@ -3,13 +3,14 @@
  * The worker poll loop (lr_runtime.h: lr_worker_main).
  *
  * Call chain of one loop iteration (lr_worker_main):
- *   now = lr_time_now_us()
+ *   now = lr_time_now_us() (from the iteration's TSC reading)
  *   for each port: lr_io_rx_burst (rx burst [+ fault layer]) -> lr_eth_input_burst
  *   for each other worker j: drain ring_from[j] -> lr_eth_input_burst
  *   module poll hooks
  *   lr_timer_wheel_advance
  *   lr_tx_flush when something is buffered and (every RX queue was drained,
  *     i.e. no burst came back full, or tx_flush us passed)
+ *   busy_cycles += TSC of the iteration when it received or flushed packets
  * Nothing in the loop blocks, locks or allocates from the heap.
  */
 #include <inttypes.h>
@@ -93,13 +94,17 @@ int lr_worker_main(void *arg)
 
     while (!w->stop) {
         bool backlog = false; /* a burst came back full: more is waiting */
-        w->now = lr_time_now_us();
+        bool busy = false;    /* something came in or went out */
+        uint64_t tsc0 = rte_get_tsc_cycles();
+        w->now = lr_time_tsc_to_us(tsc0);
 
         for (uint16_t p = 0; p < w->nb_ports; p++) {
             /* Port RX counters are kept by lr_eth_input_burst(). */
             uint16_t n = lr_io_rx_burst(w, p, pkts, burst, RTE_DIM(pkts), &backlog);
-            if (n != 0)
+            if (n != 0) {
+                busy = true;
                 worker_input(w, p, pkts, n);
+            }
         }
 
         for (uint16_t j = 0; j < w->nb_workers; j++) {
@@ -108,6 +113,7 @@ int lr_worker_main(void *arg)
             unsigned n = rte_ring_sc_dequeue_burst(w->ring_from[j], (void **)pkts, burst, NULL);
             backlog |= n == burst;
             if (n != 0) {
+                busy = true;
                 w->stats.handed_in += n;
                 /* Handed-over L4 packets go straight to L4 (lr_handover.h);
                  * what is left (ARP replicas) takes the Ethernet path. */
@@ -127,8 +133,12 @@ int lr_worker_main(void *arg)
          * iteration: holding the TX would only add latency, so flush. While
          * bursts come back full, keep batching, for at most tx_flush us. */
         bool due = w->now - w->last_flush >= w->tx_flush_us;
-        if ((worker_tx_buffered(w) && (!backlog || due)) || (w->fault != NULL && due))
+        if ((worker_tx_buffered(w) && (!backlog || due)) || (w->fault != NULL && due)) {
+            busy |= worker_tx_buffered(w);
             lr_tx_flush(w);
+        }
+        if (busy)
+            w->stats.busy_cycles += rte_get_tsc_cycles() - tsc0;
         w->stats.loops++;
     }
 

@@ -187,6 +187,7 @@ static int tel_cmd_workers(const char *cmd __rte_unused, const char *params __rt
         rte_tel_data_add_dict_u64(c, "handed_over", s->handed_over);
         rte_tel_data_add_dict_u64(c, "handed_in", s->handed_in);
         rte_tel_data_add_dict_u64(c, "loops", s->loops);
+        rte_tel_data_add_dict_u64(c, "busy_cycles", s->busy_cycles);
         rte_tel_data_add_dict_u64(c, "drops", lr_stats_total_drops(s));
         rte_tel_data_add_dict_u64(c, "timers_pending", w->timers.count);
         rte_tel_data_add_dict_u64(c, "timer_errors", lr_timer_wheel_errors(&w->timers));

@@ -489,6 +489,11 @@ if srv != r["responses_total"]:
     bad.append("server counted %d requests, client %d responses" % (srv, r["responses_total"]))
 if name == "cps" and r["connections"] != r["responses_total"]:
     bad.append("cps: %d connections for %d responses" % (r["connections"], r["responses_total"]))
+# The client's own cost: its workers did work, and at least the few hundred
+# cycles a request takes (a TSC clock of at least 100 MHz).
+if r["tsc_hz"] < 100000000 or r["busy_cycles"] < 1 or not (100 < r["cycles_per_request"] < 1e9):
+    bad.append("cost: busy_cycles %d, tsc_hz %d, cycles_per_request %s"
+               % (r["busy_cycles"], r["tsc_hz"], r["cycles_per_request"]))
 # The percentile distribution: ordered, ends at 100 % = max with every
 # sample counted, and agrees with the headline percentiles.
 lat, dist = r["latency_us"], r.get("latency_distribution", [])
