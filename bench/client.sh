@@ -577,11 +577,26 @@ for line in open(runs):
             logf = f[:-4] + ".log"
             if wl == "fixed" and os.path.exists(logf):
                 d = []
+                starts = []
                 for l in open(logf):
                     parts = l.split()
                     if len(parts) >= 3:
+                        starts.append(int(parts[0]))
                         d.append(int(parts[2]))
                 d.sort()
+                # How h2load paces: requests started < 200 us apart form a burst.
+                starts.sort()
+                bursts, b = [], 1
+                for x, y in zip(starts, starts[1:]):
+                    if y - x < 200:
+                        b += 1
+                    else:
+                        bursts.append(b)
+                        b = 1
+                bursts.append(b)
+                r["burst"] = statistics.median(bursts)
+                span = (starts[-1] - starts[0]) / 1e6 if len(starts) > 1 else 0
+                r["burst_rate"] = len(bursts) / span if span else None
                 r.update(p50=pct(d, 50), p90=pct(d, 90), p99=pct(d, 99), p999=pct(d, 99.9),
                          max=d[-1] if d else float("nan"))
         r["requests"] = n
@@ -679,6 +694,17 @@ o.append("- Fixed rate: BENCH_RATE %s, or half the lowest saturation median if t
          "NOT corrected for coordinated omission, so under a stall it reads lower than linerate's "
          "would. wrk has no fixed-rate mode (wrk2 is not packaged in Debian): n/a."
          % (rate_want, rate, rate, conns, int(rate) / int(conns), conns))
+bl = []
+for k in order:
+    if k[1] == "h2load" and k in fx:
+        bl.append("%s server: bursts of %s requests, %s bursts/s" % (
+            k[0], stat(fx[k], "burst"), stat(fx[k], "burst_rate")))
+if bl:
+    o.append("- h2load's pacing at the fixed rate, from the start times in its log (requests started "
+             "less than 200 us apart counted as one burst; median, min-max over reps): %s. Its "
+             "per-connection timers fire together, so up to one request per connection leaves at "
+             "once and the last of a burst waits for the others: likely most of its p50 "
+             "(not examined further)." % "; ".join(bl))
 o.append("- Cost per request: wrk / h2load = (user + system CPU time of the process, bash `times`) "
          "x TSC Hz (%s, from linerate's report) / requests completed; the kernel's TCP work in "
          "the client's system calls is in it, softirq work charged elsewhere may not be, and "
