@@ -8,6 +8,7 @@
 #include <rte_string_fns.h>
 
 #include "lr_client_config.h"
+#include "lr_l4_proto.h"
 
 #define C struct lr_client_config
 
@@ -255,7 +256,105 @@ static int lr_client_cfg_check(struct lr_config *cfg, void *sec, char *why, size
     return 0;
 }
 
+static int lr_client_cfg_mode(const char *val, char *why, size_t wl)
+{
+    if (strcmp(val, "http") != 0 && strcmp(val, "tcp") != 0 && strcmp(val, "udp") != 0) {
+        snprintf(why, wl, "'%s' is none of http, tcp, udp", val);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
+#define LR_UDP_PAYLOAD_MAX 65507u
+
+static bool key_given(struct lr_config *cfg, const char *key)
+{
+    return lr_config_key_given(cfg, &lr_client_config_section, key);
+}
+
+/* The rules of `mode`: keys that mean nothing in a mode are refused, not
+ * ignored, so a config never silently measures something else. */
+static int lr_client_cfg_mode_check(struct lr_config *cfg, C *cc, char *why, size_t wl)
+{
+    static const char *const http_only[] = {
+        "path",      "host",       "method",    "header",    "body_file", "connection",
+        "pipeline",  "think_time", "tls",       "template1", "template2", "template3",
+        "template4", "template5",  "template6", "template7", "template8",
+    };
+    static const char *const l4_only[] = { "payload_size", "response_size", "interval" };
+    static const char *const udp_only[] = { "flows", "udp_timeout" };
+    static const char *const conn_only[] = { "requests_per_conn", "rate", "ramp" };
+
+    cc->mode = strcmp(cc->mode_name, "tcp") == 0   ? LR_CLIENT_TCP
+               : strcmp(cc->mode_name, "udp") == 0 ? LR_CLIENT_UDP
+                                                   : LR_CLIENT_HTTP;
+    for (unsigned i = 0; cc->mode != LR_CLIENT_HTTP && i < RTE_DIM(http_only); i++)
+        if (key_given(cfg, http_only[i])) {
+            snprintf(why, wl, "[client] %s: only with mode = http (mode is %s)", http_only[i],
+                     cc->mode_name);
+            return -EINVAL;
+        }
+    for (unsigned i = 0; cc->mode == LR_CLIENT_HTTP && i < RTE_DIM(l4_only); i++)
+        if (key_given(cfg, l4_only[i])) {
+            snprintf(why, wl, "[client] %s: only with mode = tcp or udp", l4_only[i]);
+            return -EINVAL;
+        }
+    for (unsigned i = 0; cc->mode != LR_CLIENT_UDP && i < RTE_DIM(udp_only); i++)
+        if (key_given(cfg, udp_only[i])) {
+            snprintf(why, wl, "[client] %s: only with mode = udp", udp_only[i]);
+            return -EINVAL;
+        }
+    for (unsigned i = 0; cc->mode == LR_CLIENT_UDP && i < RTE_DIM(conn_only); i++)
+        if (key_given(cfg, conn_only[i])) {
+            snprintf(why, wl, "[client] %s: not with mode = udp (it has no connections)",
+                     conn_only[i]);
+            return -EINVAL;
+        }
+    if (cc->mode == LR_CLIENT_HTTP)
+        return 0;
+    if (cc->interval != 0 && cc->request_rate != 0) {
+        snprintf(why, wl,
+                 "[client] interval: not with request_rate (both set the send schedule; "
+                 "give one)");
+        return -EINVAL;
+    }
+    if (cc->response_size == 0)
+        cc->response_size = cc->payload_size;
+    if (cc->mode == LR_CLIENT_UDP) {
+        if (cc->payload_size > LR_UDP_PAYLOAD_MAX || cc->response_size > LR_UDP_PAYLOAD_MAX) {
+            snprintf(why, wl,
+                     "[client] %s: %u bytes do not fit one UDP datagram (at most %u, RFC 768 "
+                     "over IPv4)",
+                     cc->payload_size > LR_UDP_PAYLOAD_MAX ? "payload_size" : "response_size",
+                     RTE_MAX(cc->payload_size, cc->response_size), LR_UDP_PAYLOAD_MAX);
+            return -EINVAL;
+        }
+        if (cc->response_size < LR_L4_HDR_LEN) {
+            snprintf(why, wl,
+                     "[client] response_size: at least %u in udp mode (the answer carries the "
+                     "request's sequence number)",
+                     LR_L4_HDR_LEN);
+            return -EINVAL;
+        }
+        if (cc->flows == 0)
+            cc->flows = cc->connections;
+        if (cc->flows > 16384) {
+            snprintf(why, wl,
+                     "[client] flows: %u (from connections) exceed the 16384 source ports of "
+                     "the dynamic range (RFC 6335); set flows",
+                     cc->flows);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
 static const struct lr_config_key client_keys[] = {
+    { "mode", LR_CFG_STR, offsetof(C, mode_name), sizeof(((C *)0)->mode_name), 0, 0, "http",
+      "http: HTTP/1.1 requests; tcp or udp: the L4 test protocol (payload_size-byte requests "
+      "answered with response_size bytes by the l4 service, [tcp]/[udp] l4_port)",
+      NULL, lr_client_cfg_mode },
     { "target", LR_CFG_CUSTOM, 0, 0, 0, LR_MAX_TARGETS, NULL,
       "comma-separated servers ip:port (required in client mode)", parse_targets, NULL },
     { "path", LR_CFG_CUSTOM, 0, 0, 0, LR_MAX_TARGETS, "/",
@@ -328,6 +427,22 @@ static const struct lr_config_key client_keys[] = {
     LR_CONFIG_KEY(C, "think_time", think_time, LR_CFG_TIME, 0, UINT64_C(3600000000), "0",
                   "closed loop: a connection waits this long after its responses before its "
                   "next requests; not with request_rate"),
+    LR_CONFIG_KEY(C, "payload_size", payload_size, LR_CFG_UINT, LR_L4_HDR_LEN, LR_L4_MSG_MAX, "64",
+                  "mode = tcp/udp: request size in bytes, the 16-byte header included (udp: at "
+                  "most 65507)"),
+    LR_CONFIG_KEY(C, "response_size", response_size, LR_CFG_UINT, 0, LR_L4_MSG_MAX, "0",
+                  "mode = tcp/udp: bytes the server answers each request with; 0 = "
+                  "payload_size (what an echo server returns)"),
+    LR_CONFIG_KEY(C, "interval", interval, LR_CFG_TIME, 0, UINT64_C(3600000000), "0",
+                  "mode = tcp: pause after each answer; mode = udp: each flow sends one "
+                  "request per interval (an open loop at flows/interval requests/s); 0 = "
+                  "closed loop, as fast as answers come"),
+    LR_CONFIG_KEY(C, "flows", flows, LR_CFG_UINT, 0, 16384, "0",
+                  "mode = udp: concurrent flows, each its own source port of the dynamic range "
+                  "49152-65535 (split over the workers); 0 = connections"),
+    LR_CONFIG_KEY(C, "udp_timeout", udp_timeout, LR_CFG_TIME, 1000, UINT64_C(60000000), "1s",
+                  "mode = udp: a request not answered within this is counted lost (a later "
+                  "answer is late)"),
 };
 
 static int client_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
@@ -358,6 +473,9 @@ static int client_check(struct lr_config *cfg, void *sec, char *why, size_t wl)
         if (check_sni(name, w2, sizeof(w2)) == 0)
             rte_strscpy(cc->sni, name, sizeof(cc->sni));
     }
+    int rc = lr_client_cfg_mode_check(cfg, cc, why, wl);
+    if (rc != 0)
+        return rc;
     return lr_client_cfg_check(cfg, sec, why, wl);
 }
 
@@ -373,7 +491,8 @@ static int client_paths(const struct lr_config *cfg, const void *sec, char *err,
 
 const struct lr_config_section lr_client_config_section = {
     .name = "client",
-    .help = "HTTP load generator; the section being present selects client mode",
+    .help = "load generator (HTTP, HTTPS, or the L4 test protocol over TCP or UDP); the section "
+            "being present selects client mode",
     .size = sizeof(C),
     .keys = client_keys,
     .nb_keys = RTE_DIM(client_keys),

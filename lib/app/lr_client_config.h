@@ -22,8 +22,17 @@ struct lr_client_target {
     uint16_t port; /* host order */
 };
 
+/* [client] mode: what the connections carry. */
+enum lr_client_mode {
+    LR_CLIENT_HTTP = 0, /* HTTP/1.1 requests (and HTTPS with tls) */
+    LR_CLIENT_TCP,      /* L4 test protocol over TCP (lr_l4_proto.h) */
+    LR_CLIENT_UDP,      /* L4 test protocol datagrams, no connections */
+};
+
 struct lr_client_config {
-    bool enabled; /* set when [client] is present (no key) */
+    bool enabled;             /* set when [client] is present (no key) */
+    char mode_name[8];        /* `mode` as given: http | tcp | udp */
+    enum lr_client_mode mode; /* derived from mode_name by the check */
     uint16_t nb_targets;
     struct lr_client_target targets[LR_MAX_TARGETS];
     uint16_t nb_paths;
@@ -59,6 +68,13 @@ struct lr_client_config {
     char tpl_body[LR_CLIENT_TPL_MAX][LR_PATH_MAX];         /* their body files, resolved */
     uint32_t pipeline;   /* requests outstanding per connection, default 1 */
     uint64_t think_time; /* closed loop: pause after responses, default 0 */
+    /* L4 modes (tcp, udp): lr_l4_proto.h requests of payload_size bytes
+     * answered with response_size bytes (0 = payload_size). */
+    uint32_t payload_size;  /* default 64, header included */
+    uint32_t response_size; /* resolved by the check: never 0 after it */
+    uint64_t interval;      /* tcp: pause after each answer; udp: per-flow send period */
+    uint32_t flows;         /* udp: concurrent flows (source ports), 0 = connections */
+    uint64_t udp_timeout;   /* udp: an answer later than this is lost, default 1s */
 };
 
 extern const struct lr_config_section lr_client_config_section;

@@ -195,16 +195,36 @@ bool lr_client_main_tick(const struct lr_worker_set *rt, uint64_t now, FILE *out
         timeline_add(&t, now);
         const struct lr_client_counters *c = &t.cnt, *p = &lr_client_main.prev;
         double dt = (double)(now - lr_client_main.t_prev) / 1e6;
-        fprintf(out,
-                "client: t=%" PRIu64 "s conns/s=%.0f req/s=%.0f 2xx=%" PRIu64 " 3xx=%" PRIu64
-                " 4xx=%" PRIu64 " 5xx=%" PRIu64 " active=%" PRIu64 " Gbps=%.3f retrans=%" PRIu64
-                " errors=%" PRIu64 "\n",
+        const struct lr_client_config *cc = lr_client_conf(rt->cfg);
+        if (cc->mode == LR_CLIENT_UDP)
+            fprintf(
+                out,
+                "client: t=%" PRIu64 "s sent/s=%.0f answered/s=%.0f lost=%" PRIu64 " late=%" PRIu64
+                " bad=%" PRIu64 " flows=%" PRIu64 " Gbps=%.3f errors=%" PRIu64 "\n",
                 (now - lr_client_main.t0 + TICK_US / 2) / TICK_US,
-                (double)(c->conns - p->conns) / dt, (double)(c->responses - p->responses) / dt,
-                c->status[2] - p->status[2], c->status[3] - p->status[3],
-                c->status[4] - p->status[4], c->status[5] - p->status[5], c->active,
-                (double)(c->rx_bytes - p->rx_bytes) * 8 / dt / 1e9,
-                t.retransmits - lr_client_main.retrans_prev, errors_sum(c) - errors_sum(p));
+                (double)(c->requests - p->requests) / dt,
+                (double)(c->responses - p->responses) / dt, c->udp_lost - p->udp_lost,
+                c->udp_late - p->udp_late, c->udp_bad - p->udp_bad, c->udp_flows,
+                (double)(c->rx_bytes - p->rx_bytes) * 8 / dt / 1e9, errors_sum(c) - errors_sum(p));
+        else if (cc->mode == LR_CLIENT_TCP)
+            fprintf(out,
+                    "client: t=%" PRIu64 "s conns/s=%.0f req/s=%.0f active=%" PRIu64
+                    " Gbps=%.3f retrans=%" PRIu64 " errors=%" PRIu64 "\n",
+                    (now - lr_client_main.t0 + TICK_US / 2) / TICK_US,
+                    (double)(c->conns - p->conns) / dt, (double)(c->responses - p->responses) / dt,
+                    c->active, (double)(c->rx_bytes - p->rx_bytes) * 8 / dt / 1e9,
+                    t.retransmits - lr_client_main.retrans_prev, errors_sum(c) - errors_sum(p));
+        else
+            fprintf(out,
+                    "client: t=%" PRIu64 "s conns/s=%.0f req/s=%.0f 2xx=%" PRIu64 " 3xx=%" PRIu64
+                    " 4xx=%" PRIu64 " 5xx=%" PRIu64 " active=%" PRIu64 " Gbps=%.3f retrans=%" PRIu64
+                    " errors=%" PRIu64 "\n",
+                    (now - lr_client_main.t0 + TICK_US / 2) / TICK_US,
+                    (double)(c->conns - p->conns) / dt, (double)(c->responses - p->responses) / dt,
+                    c->status[2] - p->status[2], c->status[3] - p->status[3],
+                    c->status[4] - p->status[4], c->status[5] - p->status[5], c->active,
+                    (double)(c->rx_bytes - p->rx_bytes) * 8 / dt / 1e9,
+                    t.retransmits - lr_client_main.retrans_prev, errors_sum(c) - errors_sum(p));
         if (lr_client_conf(rt->cfg)->tls)
             fprintf(out, "client: tls hs_full/s=%.0f hs_resumed/s=%.0f hs_failed=%" PRIu64 "\n",
                     (double)(c->tls_full - p->tls_full) / dt,
@@ -249,6 +269,47 @@ static void json_latency(FILE *f, const struct lr_latency *h)
             lr_latency_quantile(h, 0.5), lr_latency_quantile(h, 0.9), lr_latency_quantile(h, 0.99),
             lr_latency_quantile(h, 0.999), lr_latency_quantile(h, 0.9999), h->count ? h->max : 0,
             h->count ? h->min : 0, lr_latency_mean(h), h->count, h->overflow);
+}
+
+/* The L4 modes' counters by name: X(name, field). */
+#define LR_CLIENT_L4_COUNTERS(X)                                                                   \
+    X("l4_corrupt_bytes", l4_corrupt_bytes)                                                        \
+    X("udp_flows", udp_flows)                                                                      \
+    X("udp_lost", udp_lost)                                                                        \
+    X("udp_overrun", udp_overrun)                                                                  \
+    X("udp_late", udp_late)                                                                        \
+    X("udp_duplicates", udp_duplicates)                                                            \
+    X("udp_out_of_window", udp_out_of_window)                                                      \
+    X("udp_bad", udp_bad)                                                                          \
+    X("udp_send_failed", udp_send_failed)
+
+/* Lost share of the requests whose fate is known (answered or lost). */
+static double udp_loss_ratio(const struct lr_client_counters *c)
+{
+    uint64_t known = c->responses + c->udp_lost;
+    return known ? (double)c->udp_lost / (double)known : 0.0;
+}
+
+/* "l4": {...} of the report (mode = tcp or udp). */
+static void json_l4(FILE *f, const struct lr_client_config *cfg, const struct lr_client_counters *c,
+                    double div)
+{
+    fprintf(f,
+            "  \"l4\": {\"mode\": \"%s\", \"payload_size\": %u, \"response_size\": %u, "
+            "\"corrupt_answers\": %" PRIu64 ", \"corrupt_bytes\": %" PRIu64,
+            cfg->mode == LR_CLIENT_UDP ? "udp" : "tcp", cfg->payload_size, cfg->response_size,
+            c->errors[LR_CLIENT_ERR_CORRUPT], c->l4_corrupt_bytes);
+    if (cfg->mode == LR_CLIENT_UDP)
+        fprintf(f,
+                ",\n    \"udp\": {\"flows\": %" PRIu64 ", \"sent\": %" PRIu64
+                ", \"answered\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"loss_ratio\": %.6f"
+                ", \"overrun\": %" PRIu64 ", \"late\": %" PRIu64 ", \"duplicates\": %" PRIu64
+                ", \"out_of_window\": %" PRIu64 ", \"bad\": %" PRIu64 ", \"send_failed\": %" PRIu64
+                ", \"sent_per_sec\": %.1f, \"timeout_s\": %.6f}",
+                c->udp_flows, c->requests, c->responses, c->udp_lost, udp_loss_ratio(c),
+                c->udp_overrun, c->udp_late, c->udp_duplicates, c->udp_out_of_window, c->udp_bad,
+                c->udp_send_failed, (double)c->requests / div, (double)cfg->udp_timeout / 1e6);
+    fprintf(f, "},\n");
 }
 
 /* "tls": {...} of the report (tls = yes). */
@@ -524,6 +585,8 @@ void lr_client_report_json(FILE *f, const struct lr_client_config *cfg,
     fprintf(f, "%s],\n", nt ? "\n  " : "");
     if (cfg->tls)
         json_tls(f, t, div);
+    if (cfg->mode != LR_CLIENT_HTTP)
+        json_l4(f, cfg, c, div);
     fprintf(f, "  \"errors\": {");
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
         fprintf(f, "%s\"%s\": %" PRIu64, e ? ", " : "",
@@ -600,10 +663,24 @@ int lr_client_main_end(const struct lr_worker_set *rt, uint64_t now, FILE *out)
                 "client: %" PRIu64 " pipelined requests unanswered (the connection ended before "
                 "their responses)\n",
                 t.cnt.unanswered);
-    if (cfg->request_rate != 0)
+    if (cfg->request_rate != 0 && cfg->mode != LR_CLIENT_UDP)
         fprintf(out,
                 "client: open loop at %" PRIu64 " requests/s: %" PRIu64 " due and never sent\n",
                 cfg->request_rate, t.cnt.unsent);
+    if (cfg->mode == LR_CLIENT_UDP) {
+        const struct lr_client_counters *c = &t.cnt;
+        fprintf(out,
+                "client: udp: %" PRIu64 " flows, %" PRIu64 " sent (%.0f/s), %" PRIu64
+                " answered, %" PRIu64 " lost (%.4f%%, %" PRIu64 " by window overrun), %" PRIu64
+                " late, %" PRIu64 " duplicates, %" PRIu64 " out of window, %" PRIu64
+                " bad, %" PRIu64 " send failures\n",
+                c->udp_flows, c->requests, (double)c->requests / secs, c->responses, c->udp_lost,
+                udp_loss_ratio(c) * 100, c->udp_overrun, c->udp_late, c->udp_duplicates,
+                c->udp_out_of_window, c->udp_bad, c->udp_send_failed);
+    }
+    if (cfg->mode != LR_CLIENT_HTTP && t.cnt.l4_corrupt_bytes != 0)
+        fprintf(out, "client: l4: %" PRIu64 " corrupt answers, %" PRIu64 " bytes wrong\n",
+                t.cnt.errors[LR_CLIENT_ERR_CORRUPT], t.cnt.l4_corrupt_bytes);
     for (unsigned e = 0; e < LR_CLIENT_ERR_MAX; e++)
         if (t.cnt.errors[e] != 0)
             fprintf(out, "client: error %s: %" PRIu64 "\n",
@@ -714,6 +791,11 @@ static int client_tel(const char *cmd __rte_unused, const char *params __rte_unu
     rte_tel_data_add_dict_u64(d, "latency_p999_us", lr_latency_quantile(&t.lat, 0.999));
     rte_tel_data_add_dict_u64(d, "latency_p9999_us", lr_latency_quantile(&t.lat, 0.9999));
     rte_tel_data_add_dict_u64(d, "latency_max_us", t.lat.count ? t.lat.max : 0);
+    if (lr_client_conf(rt->cfg)->mode != LR_CLIENT_HTTP) {
+#define LR_X_TEL(n, f) rte_tel_data_add_dict_u64(d, n, c->f);
+        LR_CLIENT_L4_COUNTERS(LR_X_TEL)
+#undef LR_X_TEL
+    }
     if (lr_client_conf(rt->cfg)->tls) {
         rte_tel_data_add_dict_u64(d, "tls_full", c->tls_full);
         rte_tel_data_add_dict_u64(d, "tls_resumed", c->tls_resumed);
@@ -774,6 +856,11 @@ static void client_module_walk(const struct lr_worker *w, lr_module_counter_fn f
         snprintf(name, sizeof(name), "error_%s", lr_client_error_name((enum lr_client_error)e));
         fn(arg, name, c.errors[e]);
     }
+    if (lr_client_conf(w->cfg)->mode != LR_CLIENT_HTTP) {
+#define LR_X_WALK(n, f) fn(arg, n, c.f);
+        LR_CLIENT_L4_COUNTERS(LR_X_WALK)
+#undef LR_X_WALK
+    }
     if (!lr_client_conf(w->cfg)->tls)
         return; /* the same names on every walk of a run: tls is fixed */
     fn(arg, "tls_full", c.tls_full);
@@ -789,6 +876,15 @@ static void client_module_walk(const struct lr_worker *w, lr_module_counter_fn f
 
 /* tls = yes: every worker needs a TLS client context (made by the tls
  * module's init, which runs before ours). */
+/* mode = udp: one source port per flow on top of [udp] max_binds (the
+ * worker's share is at most all of them). */
+static uint32_t client_module_udp_binds(const struct lr_config *cfg)
+{
+    const struct lr_client_config *cc = lr_client_conf(cfg);
+
+    return cc->enabled && cc->mode == LR_CLIENT_UDP ? cc->flows : 0;
+}
+
 static int client_module_global_init(const struct lr_config *cfg)
 {
     const struct lr_client_config *cc = lr_client_conf(cfg);
@@ -807,8 +903,9 @@ static const struct lr_module_line client_line[] = {
 const struct lr_module lr_client_module = {
     .name = "client",
     .config = &lr_client_config_section,
-    .after = LR_MODULE_AFTER("tcp", "tls"),
+    .after = LR_MODULE_AFTER("udp", "tcp", "tls"),
     .global_init = client_module_global_init,
+    .udp_binds = client_module_udp_binds,
     .init = lr_client_init,
     .fini = lr_client_free,
     .poll = lr_client_poll,

@@ -37,6 +37,8 @@
 #include "lr_client_request.h"
 #include "lr_http_client.h"
 #include "lr_http_resp.h"
+#include "lr_l4_proto.h"
+#include "lr_l4_udp.h"
 #include "lr_log.h"
 #include "lr_net.h"
 #include "lr_rate.h"
@@ -90,7 +92,12 @@ struct lr_client_slot {
     uint32_t idle_pos;   /* index in cl->idle while avail */
     uint64_t t_open;     /* lr_tls_connect called (handshake latency origin) */
     bool resume_offered; /* tls: opened with a saved session */
-    struct lr_http_resp resp;
+    union {
+        struct lr_http_resp resp; /* mode = http */
+        /* mode = tcp: the answer expected; l4.hdr is also the head sent
+         * (one request outstanding at a time). */
+        struct lr_l4_resp l4;
+    };
 };
 
 struct lr_client {
@@ -133,6 +140,12 @@ struct lr_client {
     uint32_t depth;              /* [client] pipeline */
     uint64_t think;              /* [client] think_time */
     struct lr_client_pend *pend; /* [slot][depth] */
+    /* mode = tcp (lr_l4_proto.h): body[0] holds the request payload pattern
+     * from message offset 16 for l4_body_cap bytes (at most two periods:
+     * the pattern repeats, so any offset has a period after it). */
+    bool l4;
+    uint32_t l4_body_cap;
+    struct lr_l4_udp *udp; /* mode = udp: the engine (lr_l4_udp.h); no slots */
     /* tls = yes: per target, the session of the last connection that
      * ended (resume > 0); resume_acc spreads [client] resume evenly. */
     bool tls;
@@ -310,8 +323,15 @@ static int client_send_rest(struct lr_worker *w, struct lr_client_slot *s)
             const void *p;
             uint32_t n;
             if (s->send_off < hl) {
-                p = cl->reqs + (size_t)e->req * REQ_MAX + s->send_off;
+                if (cl->l4)
+                    p = s->l4.hdr + s->send_off;
+                else
+                    p = cl->reqs + (size_t)e->req * REQ_MAX + s->send_off;
                 n = hl - s->send_off;
+            } else if (cl->l4) {
+                uint32_t off = (s->send_off - hl) % LR_L4_PATTERN_LEN;
+                p = cl->body[0] + off;
+                n = RTE_MIN(hl + bl - s->send_off, cl->l4_body_cap - off);
             } else {
                 p = cl->body[e->tpl] + (s->send_off - hl);
                 n = hl + bl - s->send_off;
@@ -353,6 +373,22 @@ static bool client_can_issue(const struct lr_client_slot *s)
            cl->phase == LR_CLIENT_PHASE_RUNNING;
 }
 
+/* mode = tcp: the head of the next request on @s (request number, sizes;
+ * LR_L4_F_LAST on the connection's last: the server answers, then closes
+ * and keeps the TIME-WAIT, RFC 9293 §3.6), which the answer repeats. */
+static void client_l4_head(const struct lr_client *cl, struct lr_client_slot *s, bool last)
+{
+    struct lr_l4_hdr h = {
+        .flags = last ? LR_L4_F_LAST : 0,
+        .seq = s->reqs,
+        .req_len = cl->cfg->payload_size,
+        .resp_len = cl->cfg->response_size,
+    };
+    uint8_t head[LR_L4_HDR_LEN];
+    lr_l4_hdr_write(head, &h);
+    lr_l4_resp_init(&s->l4, head);
+}
+
 /* Queue the next request (the next template in the weighted order) on @s;
  * its latency is measured from @t_origin. The caller sends it. */
 static void client_issue(struct lr_worker *w, struct lr_client_slot *s, uint64_t t_origin)
@@ -372,7 +408,10 @@ static void client_issue(struct lr_worker *w, struct lr_client_slot *s, uint64_t
     e->req = (uint16_t)(((uint32_t)s->target * cl->nb_tpl + tpl) * 2 + (close ? 1 : 0));
     if (s->p_count == 0) {
         /* The response parser always works on the oldest outstanding one. */
-        lr_http_resp_init(&s->resp, e->head_req);
+        if (cl->l4)
+            client_l4_head(cl, s, close);
+        else
+            lr_http_resp_init(&s->resp, e->head_req);
         lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_REQ_TIMEOUT_US);
     }
     s->p_count++;
@@ -403,6 +442,19 @@ static void client_response_count(struct lr_worker *w, struct lr_client_slot *s)
     const struct lr_http_resp *r = &s->resp;
 
     lr_timer_cancel(&w->timers, &s->timer);
+    if (cl->l4) {
+        /* An answer of the right length whose bytes are wrong: the
+         * framing holds (the stream goes on), the answer does not count. */
+        if (s->l4.corrupt != 0) {
+            cl->cnt.l4_corrupt_bytes += s->l4.corrupt;
+            client_error(cl, LR_CLIENT_ERR_CORRUPT);
+            return;
+        }
+        lr_latency_record(&cl->lat, w->now - pend_at(s, 0)->t_req);
+        cl->cnt.responses++;
+        cl->cnt.body_bytes += s->l4.want;
+        return;
+    }
     lr_latency_record(&cl->lat, w->now - pend_at(s, 0)->t_req);
     cl->cnt.responses++;
     cl->cnt.status[r->status / 100]++;
@@ -423,7 +475,7 @@ static void client_pop(struct lr_worker *w, struct lr_client_slot *s)
         s->p_sent--;
     else
         s->send_off = 0;
-    if (s->p_count > 0) {
+    if (s->p_count > 0 && !s->cl->l4) {
         lr_http_resp_init(&s->resp, pend_at(s, 0)->head_req);
         /* The timeout runs per response: each answer restarts it. */
         lr_timer_arm(&w->timers, &s->timer, w->now + LR_CLIENT_REQ_TIMEOUT_US);
@@ -506,8 +558,10 @@ static void client_ready(struct lr_worker *w, struct lr_client_slot *s)
 static void client_response_next(struct lr_worker *w, struct lr_client_slot *s)
 {
     struct lr_client *cl = s->cl;
-    bool early = s->p_sent == 0;          /* answered before it was wholly sent */
-    bool keep_alive = s->resp.keep_alive; /* the parser moves on in client_pop */
+    bool early = s->p_sent == 0; /* answered before it was wholly sent */
+    /* the parser moves on in client_pop; mode = tcp: the server closes
+     * after answering a LAST request */
+    bool keep_alive = cl->l4 ? (s->l4.hdr[3] & LR_L4_F_LAST) == 0 : s->resp.keep_alive;
 
     client_pop(w, s);
     if (!keep_alive) {
@@ -642,7 +696,12 @@ static void cl_data(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_mbuf 
                 return;
             }
             size_t used = 0;
-            enum lr_http_resp_result r = lr_http_resp_feed(&s->resp, p, n, &used);
+            enum lr_http_resp_result r;
+            if (cl->l4)
+                r = lr_l4_resp_feed(&s->l4, p, n, &used) == LR_L4_DONE ? LR_HTTP_RESP_DONE
+                                                                       : LR_HTTP_RESP_MORE;
+            else
+                r = lr_http_resp_feed(&s->resp, p, n, &used);
             p += used;
             n -= used;
             left -= (uint32_t)used;
@@ -687,7 +746,10 @@ static void cl_peer_closed(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_client_slot *s = lr_stream_ctx_get(c);
 
-    if (s->state == SLOT_WAIT) {
+    if (s->state == SLOT_WAIT && s->cl->l4) {
+        /* mode = tcp: answers are length-framed, so a FIN inside one cuts it */
+        client_give_up(s, LR_CLIENT_ERR_UNEXPECTED_CLOSE);
+    } else if (s->state == SLOT_WAIT) {
         if (lr_http_resp_eof(&s->resp) == LR_HTTP_RESP_DONE) {
             client_response_count(w, s);
             client_pop(w, s);
@@ -887,11 +949,58 @@ static void client_abort_all(struct lr_worker *w, struct lr_client *cl)
     }
 }
 
+/* mode = udp: the engine's counters as the client's (requests = datagrams
+ * sent, responses = good answers in time). */
+static void client_udp_sync(struct lr_client *cl)
+{
+    const struct lr_l4_udp_stats *st = lr_l4_udp_stats(cl->udp);
+    struct lr_client_counters *c = &cl->cnt;
+
+    c->requests = st->win.sent;
+    c->tpl_requests[0] = st->win.sent;
+    c->responses = st->win.received - st->rejected;
+    c->body_bytes = c->responses * cl->cfg->response_size;
+    c->rx_bytes = st->rx_bytes;
+    c->tx_bytes = st->tx_bytes;
+    c->udp_lost = st->win.lost;
+    c->udp_overrun = st->win.overrun;
+    c->udp_late = st->win.late;
+    c->udp_duplicates = st->win.duplicates;
+    c->udp_out_of_window = st->win.out_of_window;
+    c->udp_bad = st->bad;
+    c->udp_send_failed = st->send_failed;
+    c->udp_flows = st->flows;
+    c->active = st->flows;
+    c->errors[LR_CLIENT_ERR_CORRUPT] = st->corrupt_answers;
+    c->l4_corrupt_bytes = st->corrupt_bytes;
+    c->warmup_failures = st->warmup_failures;
+}
+
+static void client_udp_poll(struct lr_worker *w, struct lr_client *cl)
+{
+    enum lr_l4_udp_phase ph = lr_l4_udp_poll(w, cl->udp);
+
+    client_udp_sync(cl);
+    lr_l4_udp_times(cl->udp, &cl->t_start, &cl->t_stop, &cl->t_done);
+    if (ph == LR_L4_UDP_WARMUP)
+        cl->t_start = w->now; /* the run has not started: elapsed 0 */
+    enum lr_client_phase cp = ph == LR_L4_UDP_DONE       ? LR_CLIENT_PHASE_DONE
+                              : ph == LR_L4_UDP_DRAINING ? LR_CLIENT_PHASE_DRAINING
+                                                         : LR_CLIENT_PHASE_RUNNING;
+    if (cp != cl->phase)
+        client_set_phase(cl, cp);
+}
+
 void lr_client_poll(struct lr_worker *w)
 {
     struct lr_client *cl = client_of(w);
     if (cl == NULL)
         return;
+    if (cl->udp != NULL) {
+        if (cl->phase != LR_CLIENT_PHASE_DONE)
+            client_udp_poll(w, cl);
+        return;
+    }
     switch ((enum lr_client_phase)cl->phase) {
     case LR_CLIENT_PHASE_INIT:
         cl->t_start = w->now;
@@ -928,6 +1037,13 @@ void lr_client_shutdown(struct lr_worker *w)
     struct lr_client *cl = client_of(w);
     if (cl == NULL)
         return;
+    if (cl->udp != NULL) {
+        lr_l4_udp_shutdown(w, cl->udp);
+        client_udp_sync(cl);
+        lr_l4_udp_times(cl->udp, &cl->t_start, &cl->t_stop, &cl->t_done);
+        client_set_phase(cl, LR_CLIENT_PHASE_DONE);
+        return;
+    }
     client_abort_all(w, cl);
     if (cl->phase != LR_CLIENT_PHASE_DONE) {
         cl->t_done = w->now;
@@ -1048,6 +1164,31 @@ static int client_build_requests(struct lr_client *cl, int sock)
     return 0;
 }
 
+/* mode = tcp: one template (the L4 request), its payload pattern. */
+static int client_build_l4(struct lr_client *cl, int sock)
+{
+    uint32_t bl = cl->cfg->payload_size - LR_L4_HDR_LEN;
+
+    cl->nb_tpl = 1;
+    cl->seq_len = 1;
+    cl->seq = rte_zmalloc_socket("lr_client_seq", 1, 0, sock);
+    cl->l4_body_cap = RTE_MIN(bl, 2 * LR_L4_PATTERN_LEN);
+    cl->body[0] = rte_malloc_socket("lr_client_l4", RTE_MAX(cl->l4_body_cap, 1u), 0, sock);
+    if (cl->seq == NULL || cl->body[0] == NULL)
+        return -ENOMEM;
+    lr_l4_msg_fill(cl->body[0], cl->l4_body_cap, LR_L4_HDR_LEN, NULL);
+    cl->body_len[0] = bl;
+    /* client_send_rest reads the head from the slot (l4.hdr); its length
+     * by the request index, (target * 1 + 0) * 2 + last. */
+    uint32_t nreq = (uint32_t)cl->cfg->nb_targets * 2;
+    cl->req_len = rte_malloc_socket("lr_client_reqlen", sizeof(uint16_t) * nreq, 0, sock);
+    if (cl->req_len == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < nreq; i++)
+        cl->req_len[i] = LR_L4_HDR_LEN;
+    return 0;
+}
+
 static int client_pick_sources(struct lr_worker *w, struct lr_client *cl)
 {
     const struct lr_client_config *cfg = cl->cfg;
@@ -1074,6 +1215,32 @@ static int client_pick_sources(struct lr_worker *w, struct lr_client *cl)
     return 0;
 }
 
+/* mode = udp: the client without connection slots, around its engine. */
+static int lr_client_udp_init(struct lr_worker *w, const struct lr_client_config *cfg)
+{
+    if (cfg->nb_targets == 0) {
+        LR_LOG(ERR, client, "[client] needs at least one target");
+        return -EINVAL;
+    }
+    if (lr_worker_slot(&client_slot) == 0)
+        return -ENOSPC;
+    struct lr_client *cl =
+        rte_zmalloc_socket("lr_client", sizeof(*cl), RTE_CACHE_LINE_SIZE, (int)w->socket);
+    if (cl == NULL)
+        return -ENOMEM;
+    cl->cfg = cfg;
+    lr_latency_reset(&cl->lat);
+    lr_latency_reset(&cl->hs_lat);
+    w->slot[client_slot] = cl;
+    int rc = lr_l4_udp_create(w, cfg, &cl->lat, &cl->udp);
+    if (rc != 0) {
+        lr_client_free(w);
+        return rc;
+    }
+    client_udp_sync(cl);
+    return 0;
+}
+
 int lr_client_init(struct lr_worker *w)
 {
     const struct lr_client_config *cfg = lr_client_conf(w->cfg);
@@ -1081,7 +1248,9 @@ int lr_client_init(struct lr_worker *w)
 
     if (!cfg->enabled)
         return 0;
-    if (cfg->nb_targets == 0 || cfg->nb_paths == 0) {
+    if (cfg->mode == LR_CLIENT_UDP)
+        return lr_client_udp_init(w, cfg);
+    if (cfg->nb_targets == 0 || (cfg->mode == LR_CLIENT_HTTP && cfg->nb_paths == 0)) {
         LR_LOG(ERR, client, "[client] needs at least one target and one path");
         return -EINVAL;
     }
@@ -1119,8 +1288,13 @@ int lr_client_init(struct lr_worker *w)
         rte_zmalloc_socket("lr_client_free", sizeof(uint32_t) * (share ? share : 1), 0, sock);
     cl->idle =
         rte_zmalloc_socket("lr_client_idle", sizeof(uint32_t) * (share ? share : 1), 0, sock);
+    cl->l4 = cfg->mode == LR_CLIENT_TCP;
     cl->depth = cfg->pipeline > 1 ? RTE_MIN(cfg->pipeline, (uint32_t)LR_CLIENT_PIPELINE_MAX) : 1;
     cl->think = cfg->request_rate == 0 ? cfg->think_time : 0;
+    if (cl->l4) {
+        cl->depth = 1; /* one answer awaited at a time: it is checked against its head */
+        cl->think = cfg->request_rate == 0 ? cfg->interval : 0;
+    }
     cl->pend = rte_zmalloc_socket("lr_client_pend",
                                   sizeof(*cl->pend) * cl->depth * (share ? share : 1), 0, sock);
     w->slot[client_slot] = cl;
@@ -1128,7 +1302,7 @@ int lr_client_init(struct lr_worker *w)
         lr_client_free(w);
         return -ENOMEM;
     }
-    rc = client_build_requests(cl, sock);
+    rc = cl->l4 ? client_build_l4(cl, sock) : client_build_requests(cl, sock);
     if (rc == 0)
         rc = client_pick_sources(w, cl);
     if (rc != 0) {
@@ -1189,6 +1363,7 @@ void lr_client_free(struct lr_worker *w)
     }
     for (unsigned t = 0; t < LR_MAX_TARGETS; t++)
         lr_tls_session_release(w, cl->sess[t]);
+    lr_l4_udp_destroy(w, cl->udp);
     rte_free(cl);
     w->slot[client_slot] = NULL;
 }

@@ -87,7 +87,8 @@ LR_LOG_DECLARE(client); /* linerate.client */
     X(REFUSED, "connect_refused")                                                                  \
     X(CONNECT, "connect_failed")                                                                   \
     X(SEND, "send_failed")                                                                         \
-    X(TLS, "tls_handshake") /* by reason in tls_failed[] */
+    X(CORRUPT, "corrupt_answer") /* mode = tcp/udp: bytes not what lr_l4_proto.h says */           \
+    X(TLS, "tls_handshake")      /* by reason in tls_failed[] */
 
 enum lr_client_error {
 #define LR_X_CERR(e, n) LR_CLIENT_ERR_##e,
@@ -136,6 +137,19 @@ struct lr_client_counters {
     uint64_t tls_version[LR_TLS_VER_MAX];   /* negotiated protocol versions */
     uint64_t tls_cipher[LR_TLS_CIPHER_MAX]; /* negotiated cipher suites */
     uint64_t tls_group[LR_TLS_GROUP_MAX];   /* key-exchange groups */
+    /* mode = tcp/udp (lr_l4_proto.h): answer bytes that were not what the
+     * protocol says (each such answer is also an error corrupt_answer). */
+    uint64_t l4_corrupt_bytes;
+    /* mode = udp (lr_l4_udp.c, lr_l4_client.h): `requests` are datagrams
+     * sent and `responses` answers received in time. */
+    uint64_t udp_lost;          /* no answer within [client] udp_timeout */
+    uint64_t udp_overrun;       /* of the lost: the window wrapped onto them */
+    uint64_t udp_late;          /* answered after being counted lost */
+    uint64_t udp_duplicates;    /* a second answer to a request */
+    uint64_t udp_out_of_window; /* an answer to nothing sent (or too old) */
+    uint64_t udp_bad;           /* datagrams on a flow's port that are no answer */
+    uint64_t udp_send_failed;   /* requests the stack could not send (no mbuf, no route) */
+    uint64_t udp_flows;         /* gauge: flows bound */
 };
 
 struct lr_client;

@@ -297,6 +297,24 @@ static void client_keys(void **state)
     assert_string_equal(cc->tpl_body[0], "");
     assert_string_equal(cc->tpl_body[1], "/etc/lr/up/b.bin");
     assert_string_equal(cc->tpl_body[2], "/abs/c.bin");
+
+    /* L4 modes: response_size 0 reads as payload_size, flows as connections. */
+    assert_int_equal(load(CLIENT "connections = 9\n"), 0);
+    cc = lr_client_conf(&cfg);
+    assert_int_equal(cc->mode, LR_CLIENT_HTTP);
+    assert_int_equal(load(CLIENT "mode = tcp\npayload_size = 1000\ninterval = 5ms\n"), 0);
+    cc = lr_client_conf(&cfg);
+    assert_int_equal(cc->mode, LR_CLIENT_TCP);
+    assert_int_equal(cc->payload_size, 1000);
+    assert_int_equal(cc->response_size, 1000);
+    assert_int_equal(cc->interval, 5000);
+    assert_int_equal(load(CLIENT "mode = udp\nconnections = 9\nresponse_size = 16\n"), 0);
+    cc = lr_client_conf(&cfg);
+    assert_int_equal(cc->mode, LR_CLIENT_UDP);
+    assert_int_equal(cc->payload_size, 64);
+    assert_int_equal(cc->response_size, 16);
+    assert_int_equal(cc->flows, 9);
+    assert_int_equal(cc->udp_timeout, 1000000);
 }
 
 static void client_key_errors(void **state)
@@ -320,6 +338,21 @@ static void client_key_errors(void **state)
         { CLIENT "template1 = GET /a\npath = /x\n", "path" },
         { CLIENT "template1 = GET /a\nbody_file = x\n", "body_file" },
         { CLIENT "think_time = 1s\nrequest_rate = 100\n", "think_time" },
+        { CLIENT "mode = sctp\n", "mode" },
+        { CLIENT "mode = tcp\npath = /x\n", "path" },
+        { CLIENT "mode = udp\ntls = yes\n", "tls" },
+        { CLIENT "mode = tcp\npipeline = 4\n", "pipeline" },
+        { CLIENT "mode = tcp\ntemplate1 = GET /a\n", "template1" },
+        { CLIENT "payload_size = 100\n", "payload_size" },
+        { CLIENT "mode = tcp\nflows = 4\n", "flows" },
+        { CLIENT "mode = tcp\nudp_timeout = 2s\n", "udp_timeout" },
+        { CLIENT "mode = udp\nrequests_per_conn = 1\n", "requests_per_conn" },
+        { CLIENT "mode = udp\nrate = 10\n", "rate" },
+        { CLIENT "mode = udp\npayload_size = 65508\n", "payload_size" },
+        { CLIENT "mode = udp\nresponse_size = 70000\n", "response_size" },
+        { CLIENT "mode = udp\nresponse_size = 8\n", "response_size" },
+        { CLIENT "mode = tcp\npayload_size = 15\n", "payload_size" },
+        { CLIENT "mode = udp\ninterval = 1ms\nrequest_rate = 10\n", "interval" },
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(load(bad[i].text), -EINVAL);
