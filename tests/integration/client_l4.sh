@@ -102,4 +102,15 @@ l4_check udp_echo 'u["lost"] == 0 and u["sent"] == r["responses_total"] and u["f
 run_l4 udp_interval 7 "mode = udp" "flows = 8" "interval = 1ms"
 l4_check udp_interval 'u["lost"] == 0 and 15000 <= u["sent"] <= 16100 and u["sent"] == r["responses_total"]'
 
+# Through the fault layer on the client (both directions): TCP repairs
+# everything (every request answered, nothing corrupt: checksums catch the
+# flipped bits); UDP loses some, and every request sent is accounted as
+# answered or lost, duplicates counted, never a corrupt answer.
+run_l4 tcp_faults 7 "mode = tcp" "payload_size = 3000" "connections = 8" \
+    "[fault]" "drop = 2" "duplicate = 1" "reorder = 1" "corrupt = 1"
+l4_check tcp_faults 'r["requests"] == r["responses_total"] and r["unfinished"] == 0 and r["retransmits"] > 0'
+run_l4 udp_faults 7 "mode = udp" "payload_size = 500" "flows = 32" "udp_timeout = 200ms" \
+    "[fault]" "drop = 5" "duplicate = 2" "reorder = 2" "corrupt = 1"
+l4_check udp_faults 'u["sent"] == r["responses_total"] + u["lost"] and 0.05 < u["loss_ratio"] < 0.2 and u["duplicates"] > 0 and u["late"] == 0 and u["out_of_window"] == 0 and u["bad"] == 0 and 0.8 * u["sent"] < t["/linerate/udp_echo"]["echoed"] < 1.1 * u["sent"] + 20'
+
 lr_pass
