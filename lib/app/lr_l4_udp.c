@@ -28,6 +28,7 @@ struct lr_l4_udp {
     const struct lr_client_config *cfg;
     struct lr_latency *lat;
     uint8_t phase; /* enum lr_l4_udp_phase */
+    bool started;  /* a probe was answered: the run's counters are in win */
     uint32_t nb_flows;
     struct l4u_flow *flows;
     /* closed loop: flows with nothing outstanding, to send on */
@@ -44,8 +45,8 @@ struct lr_l4_udp {
     uint8_t *w_state;
     uint32_t *w_flow;
     uint8_t *req; /* payload_size bytes: header (seq rewritten per send), pattern */
-    uint8_t expect[LR_L4_HDR_LEN]; /* the answer's header, seq field rewritten per answer */
-    uint64_t probe_at, probes;
+    uint8_t expect[LR_L4_HDR_LEN];     /* the answer's header, seq field rewritten per answer */
+    uint64_t probe_at, probes, t_warm; /* t_warm: the first poll */
     uint64_t t_start, t_stop, t_done;
     struct lr_l4_udp_stats st;
 };
@@ -204,6 +205,7 @@ static void l4u_start(struct lr_worker *w, struct lr_l4_udp *u)
     lr_latency_reset(u->lat);
     u->t_start = w->now;
     u->phase = LR_L4_UDP_RUNNING;
+    u->started = true;
     if (u->open_loop) {
         lr_rate_init(&u->sched, w->now, 1000000, u->rate);
     } else {
@@ -229,9 +231,9 @@ enum lr_l4_udp_phase lr_l4_udp_poll(struct lr_worker *w, struct lr_l4_udp *u)
 
     switch ((enum lr_l4_udp_phase)u->phase) {
     case LR_L4_UDP_WARMUP:
-        if (u->t_stop == 0)
-            u->t_stop = w->now; /* warm-up clock: give up after `duration` */
-        if (w->now - u->t_stop >= cfg->duration) {
+        if (u->t_warm == 0)
+            u->t_warm = w->now; /* warm-up clock: give up after `duration` */
+        if (w->now - u->t_warm >= cfg->duration) {
             LR_LOG(WARNING, client, "worker %u: no answer to %" PRIu64 " probes: giving up", w->id,
                    u->probes);
             u->st.warmup_failures = u->probes;
@@ -278,7 +280,8 @@ enum lr_l4_udp_phase lr_l4_udp_poll(struct lr_worker *w, struct lr_l4_udp *u)
     default:
         break;
     }
-    u->st.win = u->win.c;
+    if (u->started)
+        u->st.win = u->win.c; /* the probes are not the run's */
     return (enum lr_l4_udp_phase)u->phase;
 }
 
@@ -286,13 +289,17 @@ void lr_l4_udp_shutdown(struct lr_worker *w, struct lr_l4_udp *u)
 {
     if (u->phase == LR_L4_UDP_DONE)
         return;
-    if (u->phase != LR_L4_UDP_WARMUP)
+    bool warm = u->started;
+    if (warm)
         l4u_expire(w, u, true);
-    if (u->t_stop == 0 || u->phase == LR_L4_UDP_RUNNING)
+    else
+        u->t_start = w->now; /* never started: elapsed 0 */
+    if (u->phase != LR_L4_UDP_DRAINING)
         u->t_stop = w->now;
     u->t_done = w->now;
     u->phase = LR_L4_UDP_DONE;
-    u->st.win = u->win.c;
+    if (warm)
+        u->st.win = u->win.c;
 }
 
 /* Window entries: enough for every request of udp_timeout at this

@@ -408,3 +408,40 @@ unsigned fp_used(const struct fp_peer *p)
         n += p->c[i].used;
     return n;
 }
+
+int fp_pick(const struct fp_peer *p, uint8_t k)
+{
+    unsigned n = fp_used(p);
+    if (n == 0)
+        return -1;
+    unsigned left = k % n;
+    for (int i = 0; i < FP_CONNS; i++)
+        if (p->c[i].used && left-- == 0)
+            return i;
+    return -1;
+}
+
+void fp_stream_append(struct fp_stream *st, const void *data, size_t n)
+{
+    if (n > FP_STREAM_MAX - st->len)
+        n = FP_STREAM_MAX - st->len;
+    memcpy(st->b + st->len, data, n);
+    st->len += (uint32_t)n;
+}
+
+uint32_t fp_stream_push(struct fp_peer *p, int s, struct fp_stream *st, uint32_t n, uint32_t seg)
+{
+    uint32_t sent = 0;
+    if (seg == 0 || seg > 1400)
+        seg = 1400;
+    if (n > st->len)
+        n = st->len;
+    while (sent < n && p->c[s].used) {
+        uint32_t k = n - sent < seg ? n - sent : seg;
+        fp_send(p, s, st->b + sent, k);
+        sent += k;
+    }
+    memmove(st->b, st->b + sent, st->len - sent);
+    st->len -= sent;
+    return sent;
+}

@@ -132,4 +132,23 @@ int fp_find_lport(const struct fp_peer *p, uint16_t lport);
 /** Number of slots in use. */
 unsigned fp_used(const struct fp_peer *p);
 
+/** The slot in use numbered @k modulo their number, -1 when none is. */
+int fp_pick(const struct fp_peer *p, uint8_t k);
+
+/* Bytes a target means to send on a slot, pushed out in segments. */
+#define FP_STREAM_MAX 16384u
+struct fp_stream {
+    uint32_t len;
+    uint8_t b[FP_STREAM_MAX];
+};
+
+/** Append @n bytes (cut at FP_STREAM_MAX). */
+void fp_stream_append(struct fp_stream *st, const void *data, size_t n);
+
+/**
+ * Send the first @n bytes of @st on slot @s (all of it when @n is larger)
+ * in segments of at most @seg bytes (1..1400); returns the bytes sent.
+ */
+uint32_t fp_stream_push(struct fp_peer *p, int s, struct fp_stream *st, uint32_t n, uint32_t seg);
+
 #endif /* SIM_PEER_H */
