@@ -390,7 +390,7 @@ lr_memif_server()
         --vdev="net_memif0,role=server,socket=$LR_MEMIF_SOCK,socket-abstract=no$LR_MEMIF_VDEV_EXTRA" \
         --log-level=lib.eal:error -- -c "$conf" </dev/null >"$LR_TMP/server-$name.log" 2>&1 &
     LR_MEMIF_SRV_PID=$!
-    until grep -q '^linerate: ready$' "$LR_TMP/server-$name.log"; do
+    until grep -qs '^linerate: ready$' "$LR_TMP/server-$name.log"; do
         kill -0 "$LR_MEMIF_SRV_PID" 2>/dev/null ||
             { cat "$LR_TMP/server-$name.log"; lr_fail "$name: server exited"; }
         [ "$waited" -lt 300 ] || lr_fail "$name: server not ready within 30 s"
