@@ -172,10 +172,11 @@ struct lr_tcp_counters {
     uint64_t window_probes;  /* zero-window probes sent */
     uint64_t window_updates; /* window updates sent after the app consumed */
     uint64_t keepalive_probes;
-    uint64_t keepalive_drops;    /* connections closed by keepalive */
-    uint64_t ooo_segs;           /* segments queued out of order */
-    uint64_t paws_drops;         /* also counted as TCP_PAWS drops */
-    uint64_t time_wait_recycled; /* TIME_WAIT reused by a new SYN (RFC 6191) */
+    uint64_t keepalive_drops;     /* connections closed by keepalive */
+    uint64_t ooo_segs;            /* segments queued out of order */
+    uint64_t paws_drops;          /* also counted as TCP_PAWS drops */
+    uint64_t time_wait_recycled;  /* TIME_WAIT reused by a new SYN (RFC 6191) */
+    uint64_t time_wait_reclaimed; /* TIME_WAIT ended early: the table was full */
 };
 
 /* One line of lr_tcp_conns_list(). */

@@ -108,9 +108,13 @@ _Static_assert(offsetof(struct lr_tcp_conn, key.raddr) == offsetof(struct lr_cra
                    offsetof(struct lr_tcp_conn, state) == offsetof(struct lr_crash_conn, state),
                "struct lr_tcp_conn must start like struct lr_crash_conn");
 
+static void tcp_tw_reclaim(struct lr_worker *w);
+
 struct lr_tcp_conn *lr_tcp_conn_alloc(struct lr_worker *w)
 {
     struct lr_tcp_ctx *t = w->tcp;
+    if (t->nb_free <= t->tw_reserve && t->tw_head != 0)
+        tcp_tw_reclaim(w);
     if (t->free_head == 0)
         return NULL;
     struct lr_tcp_conn *c = &t->conns[t->free_head - 1];
@@ -141,9 +145,57 @@ int lr_tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c)
     return 0;
 }
 
+/* The TIME_WAIT list: every connection in that state, in the order they
+ * entered it (all wait the same [tcp] time_wait, so the head ends first). */
+static void tcp_tw_link(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
+{
+    c->tw_next = 0;
+    c->tw_prev = t->tw_tail;
+    if (t->tw_tail != 0)
+        t->conns[t->tw_tail - 1].tw_next = c->id + 1;
+    else
+        t->tw_head = c->id + 1;
+    t->tw_tail = c->id + 1;
+}
+
+static void tcp_tw_unlink(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
+{
+    if (c->tw_prev != 0)
+        t->conns[c->tw_prev - 1].tw_next = c->tw_next;
+    else
+        t->tw_head = c->tw_next;
+    if (c->tw_next != 0)
+        t->conns[c->tw_next - 1].tw_prev = c->tw_prev;
+    else
+        t->tw_tail = c->tw_prev;
+    c->tw_prev = c->tw_next = 0;
+}
+
+/*
+ * The table is (nearly) full and TIME_WAIT connections hold part of it:
+ * end the oldest one early. TIME_WAIT keeps a tuple quiet for 2MSL so that
+ * old duplicates die (RFC 9293 §3.6.1), but at a high connection rate it
+ * would hold every slot and refuse every new connection; dropping the
+ * oldest under pressure is the trade Linux makes with tcp_max_tw_buckets.
+ * Its slot is freed after the burst (lr_tcp_reap): this burst's lookups may
+ * still point at it, and the new connection comes from the reserve.
+ */
+static void tcp_tw_reclaim(struct lr_worker *w)
+{
+    struct lr_tcp_ctx *t = w->tcp;
+    struct lr_tcp_conn *old = &t->conns[t->tw_head - 1];
+    t->cnt.time_wait_reclaimed++;
+    lr_tcp_conn_closed(w, old, LR_TCP_CLOSE_NORMAL); /* leaves the list */
+    lr_tcp_reap(w);                                  /* outside a burst it is free at once */
+}
+
 void lr_tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t st)
 {
     struct lr_tcp_ctx *t = w->tcp;
+    if (c->state == LR_TCP_TIME_WAIT && st != LR_TCP_TIME_WAIT)
+        tcp_tw_unlink(t, c);
+    else if (st == LR_TCP_TIME_WAIT && c->state != LR_TCP_TIME_WAIT)
+        tcp_tw_link(t, c);
     t->cnt.state[c->state]--;
     t->cnt.state[st]++;
     c->state = st;
@@ -314,6 +366,7 @@ int lr_tcp_init(struct lr_worker *w)
     }
     t->free_head = 1;
     t->nb_free = cfg->max_conns;
+    t->tw_reserve = RTE_MAX(1u, RTE_MIN(LR_TCP_TW_RESERVE, cfg->max_conns / 16));
 
     char name[RTE_HASH_NAMESIZE];
     snprintf(name, sizeof(name), "lrtcp%u_%p", w->id, (void *)t);

@@ -94,8 +94,8 @@ enum lr_tcp_tmode {
  *  line 1: send queue, windows, options state;
  *  line 2-3: RTT, congestion control, SACK scoreboard (per ACK with loss);
  *  rest:   timers, OOO queue, app hooks, cold counters.
- * sizeof is checked below (≤ 1 KiB per idle connection; mbufs only when data
- * is queued).
+ * sizeof is checked below (9 cache lines per connection slot; mbufs only
+ * when data is queued).
  */
 struct lr_tcp_conn {
     /* --- line 0 --- */
@@ -170,9 +170,20 @@ struct lr_tcp_conn {
     uint32_t id;
     uint32_t sndbuf;     /* [tcp] sndbuf, cached for lr_tcp_send_space() */
     uint32_t ooo_recent; /* a sequence of the last OOO segment (SACK order) */
+    uint32_t tw_prev;    /* TIME_WAIT list, oldest first (index + 1, 0 = none) */
+    uint32_t tw_next;
 } __rte_cache_aligned;
 
-_Static_assert(sizeof(struct lr_tcp_conn) <= 1024, "idle connection must stay within 1 KiB");
+_Static_assert(sizeof(struct lr_tcp_conn) <= 576, "connection grew past 9 cache lines");
+
+/*
+ * New connections may take the oldest TIME_WAIT connection's place once no
+ * more than this many free ones are left (lr_tcp_conn_alloc); the reserve
+ * serves the allocations of a burst, the reclaimed connections being freed
+ * only after it. At most max_conns / 16 (at least 1), so a small table
+ * keeps most of it.
+ */
+#define LR_TCP_TW_RESERVE 64u
 
 struct lr_tcp_listener {
     uint16_t port; /* host order, 0 = free slot */
@@ -197,8 +208,11 @@ struct lr_tcp_ctx {
     uint32_t free_head; /* index + 1, 0 = empty */
     uint32_t nb_free;
     uint32_t reap_head; /* released, not yet freed (index + 1) */
-    int busy;           /* nesting depth of engine entry points */
-    uint64_t inserts;   /* connections added to the table (see lr_tcp_input_burst) */
+    uint32_t tw_head;   /* TIME_WAIT connections, oldest first (index + 1) */
+    uint32_t tw_tail;
+    uint32_t tw_reserve; /* LR_TCP_TW_RESERVE, at most max_conns / 16, at least 1 */
+    int busy;            /* nesting depth of engine entry points */
+    uint64_t inserts;    /* connections added to the table (see lr_tcp_input_burst) */
     struct rte_hash *table;
     int ooo_dyn_off;          /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
     struct lr_tcp_conn *outq; /* connections to run lr_tcp_output() on at burst end */

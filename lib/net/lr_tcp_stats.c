@@ -47,7 +47,8 @@
     X(keepalive_drops)                                                                             \
     X(ooo_segs)                                                                                    \
     X(paws_drops)                                                                                  \
-    X(time_wait_recycled)
+    X(time_wait_recycled)                                                                          \
+    X(time_wait_reclaimed)
 
 void lr_tcp_counters_get(const struct lr_worker *w, struct lr_tcp_counters *out)
 {

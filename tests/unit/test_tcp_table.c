@@ -44,6 +44,102 @@ static void test_table_full(void **state)
     assert_int_equal(lrt_active(e), 4);
 }
 
+/* Our close of the connection just opened from e->peer_port, the peer's
+ * FIN+ACK: the connection waits in TIME_WAIT (RFC 9293 §3.6). */
+static void close_to_time_wait(struct lrt_env *e, struct lr_tcp_conn *c)
+{
+    lr_tcp_close(e->w, c);
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_FIN | LRT_ACK);
+    lrt_send(e,
+             &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN, .ack_set = true, .ack = s.seq + 1 });
+    lrt_drain(e);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_TIME_WAIT);
+}
+
+/*
+ * A connection rate the table cannot hold in TIME_WAIT: 40 connections
+ * closed by us one after the other through a table of 32. Once only the
+ * reserve (32 / 16 = 2) is free, each new connection ends the oldest
+ * TIME_WAIT early (counted), so none is refused; established connections
+ * are never taken.
+ */
+static void test_time_wait_reclaimed(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config cfg = e->cfg;
+    cfg.tcp.max_conns = 32;
+    lrt_reinit(e, &cfg);
+    lrt_listen(e, 80);
+    /* one established connection that must survive it all */
+    e->peer_port = 19999;
+    struct lr_tcp_conn *keep = lrt_handshake(e, 80);
+    assert_non_null(keep);
+    uint32_t keep_seq = e->peer_seq, keep_ack = e->peer_ack;
+    for (int i = 0; i < 40; i++) {
+        e->peer_port = (uint16_t)(20000 + i);
+        struct lr_tcp_conn *c = lrt_handshake(e, 80);
+        assert_non_null(c);
+        close_to_time_wait(e, c);
+    }
+    struct lr_tcp_counters n = lrt_counters(e);
+    /* allocations 31..41 found 2 free and a TIME_WAIT to end */
+    assert_int_equal(n.time_wait_reclaimed, 11);
+    assert_int_equal(n.state[LR_TCP_TIME_WAIT], 40 - 11);
+    assert_int_equal(n.state[LR_TCP_ESTABLISHED], 1);
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_TABLE_FULL), 0);
+    assert_int_equal(n.rst_sent, 0);
+    /* the oldest are gone: a segment of the first tuple finds no connection
+     * (and gets a RST, RFC 9293 §3.10.7.1), the newest still waits */
+    e->peer_port = 20000;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK });
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_RST);
+    e->peer_port = 19999;
+    e->peer_seq = keep_seq;
+    e->peer_ack = keep_ack;
+    lrt_send_data(e, "alive", 5);
+    assert_int_equal(e->app.rcvd, 5);
+    lrt_drain(e);
+}
+
+/* A table of 4 (reserve 1): TIME_WAIT gives way the same; once the table
+ * holds established connections only, a new SYN is refused as before. */
+static void test_time_wait_reclaim_small(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config cfg = e->cfg;
+    cfg.tcp.max_conns = 4;
+    lrt_reinit(e, &cfg);
+    lrt_listen(e, 80);
+    for (int i = 0; i < 6; i++) {
+        e->peer_port = (uint16_t)(21000 + i);
+        struct lr_tcp_conn *c = lrt_handshake(e, 80);
+        assert_non_null(c);
+        close_to_time_wait(e, c);
+    }
+    struct lr_tcp_counters n = lrt_counters(e);
+    assert_int_equal(n.time_wait_reclaimed, 3); /* allocations 4, 5 and 6 */
+    assert_int_equal(n.state[LR_TCP_TIME_WAIT], 3);
+    /* four established: the first three each end one of the TIME_WAIT
+     * connections, the fourth takes the last free slot */
+    for (int i = 0; i < 4; i++) {
+        e->peer_port = (uint16_t)(22000 + i);
+        assert_non_null(lrt_handshake(e, 80));
+    }
+    n = lrt_counters(e);
+    assert_int_equal(n.state[LR_TCP_ESTABLISHED], 4);
+    assert_int_equal(n.state[LR_TCP_TIME_WAIT], 0);
+    e->peer_port = 22004;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_SYN });
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_RST | LRT_ACK);
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_TABLE_FULL), 1);
+}
+
 /* One burst with segments of several connections: one bulk lookup, each delivered */
 static void test_bulk_burst(void **state)
 {
@@ -138,6 +234,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_table_full, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_bulk_burst, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_time_wait_reclaimed, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_time_wait_reclaim_small, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_counters_foreach, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_conns_foreach, lrt_setup, lrt_teardown),
     };
