@@ -4,9 +4,13 @@
 # a net_tap, inside a network namespace) against linerate with one worker
 # and then with two (one tap queue per worker; the kernel spreads flows over
 # the queues and linerate hands misplaced packets to their owner). Prints one
-# line per run with wrk's requests/s and the per-worker connections and
-# handovers; record measured numbers in bench/RESULTS.md by hand, with the
-# machine's load.
+# line per run with wrk's requests/s and, per worker, the connections, the
+# requests served, the handovers and the worker's cost per request
+# (busy_cycles / requests: TSC cycles of its loop iterations that received
+# or sent); then the ratio of the two runs' requests/s and of their cycles
+# per request (a shared cache line written by two workers would show as a
+# higher cost with two). Record measured numbers in bench/RESULTS.md by
+# hand, with the machine's load.
 #
 #   sudo bench/run-workers.sh BUILD_DIR        (BENCH_SECONDS default 10,
 #                                               BENCH_CONNS default 64)
@@ -95,16 +99,30 @@ run()
     kill -TERM "$pid"
     wait "$pid"
     pid=
-    /usr/bin/python3 - "$workers" "$lcores" "$rps" "${non2xx:-0}" <<'PY'
+    /usr/bin/python3 - "$workers" "$lcores" "$rps" "${non2xx:-0}" "$tmp/runs" <<'PY'
 import json, sys
 w = json.loads(sys.argv[1])["/linerate/workers"]
-per = ", ".join("w%s conns=%d handed_over=%d handed_in=%d" % (
-    k, v["conns_total"], v["handed_over"], v["handed_in"]) for k, v in sorted(w.items()))
-print("--lcores %-12s workers=%d  requests/s=%s  non-2xx=%s  [%s]" % (
-    sys.argv[2], len(w), sys.argv[3], sys.argv[4], per))
+def cpr(v):
+    return v["busy_cycles"] / v["requests"] if v["requests"] else 0.0
+per = ", ".join("w%s conns=%d requests=%d cycles/request=%.0f handed_over=%d handed_in=%d" % (
+    k, v["conns_total"], v["requests"], cpr(v), v["handed_over"], v["handed_in"])
+    for k, v in sorted(w.items()))
+reqs = sum(v["requests"] for v in w.values())
+cyc = sum(v["busy_cycles"] for v in w.values())
+print("--lcores %-12s workers=%d  requests/s=%s  non-2xx=%s  cycles/request=%.0f  [%s]" % (
+    sys.argv[2], len(w), sys.argv[3], sys.argv[4], cyc / reqs if reqs else 0.0, per))
+with open(sys.argv[5], "a") as f:
+    f.write("%d %s %f\n" % (len(w), sys.argv[3], cyc / reqs if reqs else 0.0))
 PY
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 run "0@0,1@0"
 run "0@0,1@0,2@1"
+/usr/bin/python3 - "$tmp/runs" <<'PY'
+import sys
+runs = [l.split() for l in open(sys.argv[1])]
+(n1, r1, c1), (n2, r2, c2) = [(int(a), float(b), float(c)) for a, b, c in runs]
+print("%d -> %d workers: requests/s x %.2f, cycles/request x %.2f" % (
+    n1, n2, r2 / r1 if r1 else 0, c2 / c1 if c1 else 0))
+PY

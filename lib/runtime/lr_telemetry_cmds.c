@@ -184,6 +184,7 @@ static int tel_cmd_workers(const char *cmd __rte_unused, const char *params __rt
         rte_tel_data_add_dict_u64(c, "tx_pkts", tx);
         rte_tel_data_add_dict_u64(c, "conns_active", lt.v[LR_LINE_CONNS_ACTIVE]);
         rte_tel_data_add_dict_u64(c, "conns_total", lt.v[LR_LINE_CONNS_TOTAL]);
+        rte_tel_data_add_dict_u64(c, "requests", lt.v[LR_LINE_REQUESTS]);
         rte_tel_data_add_dict_u64(c, "handed_over", s->handed_over);
         rte_tel_data_add_dict_u64(c, "handed_in", s->handed_in);
         rte_tel_data_add_dict_u64(c, "loops", s->loops);

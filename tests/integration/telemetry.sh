@@ -33,7 +33,8 @@ assert stats["workers"] == 1 and stats["ports"] == 1
 assert sum(stats["drops"].values()) == stats["drops_total"]
 assert list(workers.keys()) == ["0"], workers
 w = workers["0"]
-for n in ("lcore", "rx_pkts", "tx_pkts", "conns_active", "conns_total", "handed_over"):
+for n in ("lcore", "rx_pkts", "tx_pkts", "conns_active", "conns_total", "requests",
+          "handed_over", "busy_cycles"):
     assert n in w, "workers.0.%s missing" % n
 assert w["lcore"] == 1, w
 assert w["rx_pkts"] >= 3 and w["loops"] > 0, w
