@@ -458,6 +458,12 @@ void lr_l4_server_counters_get(const struct lr_worker *w, struct lr_l4_server_co
         memset(out, 0, sizeof(*out));
 }
 
+uint32_t lr_l4_server_conns_in_use(const struct lr_worker *w)
+{
+    const struct lr_l4_srv *srv = l4_get(w);
+    return srv != NULL ? srv->nb_conns - srv->nb_free : 0;
+}
+
 void lr_l4_server_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg)
 {
     struct lr_l4_server_counters c;

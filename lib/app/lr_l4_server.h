@@ -44,6 +44,9 @@ void lr_l4_server_free(struct lr_worker *w);
 /** Copy @w's counters into @out (zeros when the service is off). */
 void lr_l4_server_counters_get(const struct lr_worker *w, struct lr_l4_server_counters *out);
 
+/** Connection states of @w's pool in use now (0 when the service is off). */
+uint32_t lr_l4_server_conns_in_use(const struct lr_worker *w);
+
 /** Module walk hook: /linerate/l4_server, /linerate/stats, the final summary. */
 void lr_l4_server_walk(const struct lr_worker *w, lr_module_counter_fn fn, void *arg);
 

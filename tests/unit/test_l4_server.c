@@ -68,10 +68,16 @@ static int teardown(void **state)
     struct lrt_env *e = *state;
     lr_tcp_shutdown(e->w); /* RSTs; closed() releases the connections' state */
     lr_test_tx_free_all(e->w);
+    uint32_t held = lr_l4_server_conns_in_use(e->w);
     lr_l4_server_free(e->w);
     lr_udp_free(e->w);
     lr_ip_frag_free(e->w);
-    return lrt_teardown(state);
+    int rc = lrt_teardown(state);
+    if (held != 0) {
+        fprintf(stderr, "test_l4_server: %u connection states held after shutdown\n", held);
+        return -1;
+    }
+    return rc;
 }
 
 static struct lr_l4_server_counters counters(struct lrt_env *e)
