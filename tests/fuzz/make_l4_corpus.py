@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Write the seed corpus of fuzz_l4_proto into tests/fuzz/corpus/l4_proto/.
+"""Write the seed corpora of fuzz_l4_proto and fuzz_l4_server into
+tests/fuzz/corpus/l4_proto/ and tests/fuzz/corpus/l4_server/.
 
-Each seed is byte 0 = k, k cut lengths (each byte + 1), then a request
+fuzz_l4_proto: byte 0 = k, k cut lengths (each byte + 1), then a request
 stream of the L4 test protocol (lib/proto/lr_l4_proto.h), as described at
 the top of fuzz_l4_proto.c. The payload pattern is computed as in
 lib/proto/lr_l4_proto.c, so valid requests count no corrupt bytes.
+fuzz_l4_server: opcode programs as described at the top of fuzz_l4_server.c
+(request k is row k of its dictionary).
 usage: tests/fuzz/make_l4_corpus.py
 """
 import os
@@ -13,6 +16,7 @@ import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "corpus", "l4_proto")
+OUT_SERVER = os.path.join(HERE, "corpus", "l4_server")
 M64 = (1 << 64) - 1
 
 
@@ -66,12 +70,44 @@ SEEDS = {
 }
 
 
+# fuzz_l4_server opcodes and dictionary rows (see its source)
+OPEN, REQ, BYTES, PUSH, FLUSH, FIN, RST, TIME, QUIET, WND, UDP = range(11)
+R_EMPTY, R_HDR, R_SMALL, R_PARTHDR, R_3000, R_ONE, R_LAST, R_BIGREQ, R_20000 = range(9)
+
+
+def secs(n):
+    return 127 + n  # TIME t >= 128: (t - 127) s
+
+
+SERVER_SEEDS = {
+    "one_request": [OPEN, 0, REQ, 0, R_SMALL, FLUSH, 0, TIME, 10],
+    "pipelined_split": [OPEN, 1] + sum(([REQ, 0, k] for k in range(12)), []) +
+                       [PUSH, 0, 2, PUSH, 0, 30, TIME, 1, PUSH, 0, 200, FLUSH, 0, TIME, 50],
+    "backpressure": [OPEN, 0, REQ, 0, R_20000, REQ, 0, R_3000, QUIET, FLUSH, 0, WND, 0, 0,
+                     TIME, secs(2), QUIET, WND, 0, 255, TIME, 50],
+    "bad_then_good": [OPEN, 0, BYTES, 0, 16] + list(b"GET / HTTP/1.1\r\n") +
+                     [FLUSH, 0, OPEN, 0, REQ, 1, R_SMALL, FLUSH, 1, TIME, 10],
+    "last_and_fin": [OPEN, 0, REQ, 0, R_LAST, REQ, 0, R_SMALL, FLUSH, 0, TIME, 10, OPEN, 0,
+                     REQ, 1, R_3000, FLUSH, 1, FIN, 1, TIME, 10],
+    "reset_mid_answer": [OPEN, 0, REQ, 0, R_20000, QUIET, FLUSH, 0, RST, 0, QUIET, TIME, secs(1)],
+    "corrupt_bytes": [OPEN, 0, REQ, 0, R_BIGREQ, BYTES, 0, 3, 1, 2, 3, FLUSH, 0, TIME, 10],
+    "udp_mix": [UDP, R_EMPTY, 0, UDP, R_3000, 0, UDP, R_20000, 0, UDP, R_SMALL, 1, ord("X"),
+                UDP, 11, 0, UDP, R_SMALL, 20] + [0] * 20,
+    "many_conns": sum(([OPEN, 1, REQ, i, R_3000, FLUSH, i] for i in range(6)), []) + [TIME, 20],
+}
+
+
+def write_all(out, seeds):
+    os.makedirs(out, exist_ok=True)
+    for name, data in sorted(seeds.items()):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(bytes(data))
+    print("wrote %d seeds to %s" % (len(seeds), out))
+
+
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    for name, data in sorted(SEEDS.items()):
-        with open(os.path.join(OUT, name), "wb") as f:
-            f.write(data)
-    print("wrote %d seeds to %s" % (len(SEEDS), OUT))
+    write_all(OUT, SEEDS)
+    write_all(OUT_SERVER, SERVER_SEEDS)
 
 
 if __name__ == "__main__":
