@@ -124,11 +124,13 @@ struct lr_tcp_config {
     enum lr_cc_algo cc;           /* newreno|cubic, default newreno */
     uint16_t echo_port;           /* host order, 0 = off */
     uint16_t discard_port;        /* host order, 0 = off */
+    uint16_t l4_port;             /* l4 service (lr_l4_server.h), host order, 0 = off */
 };
 
 /* [udp] */
 struct lr_udp_config {
     uint16_t echo_port; /* host order, 0 = off */
+    uint16_t l4_port;   /* l4 service (lr_l4_server.h), host order, 0 = off */
     uint32_t max_binds; /* default 64 */
 };
 

@@ -178,9 +178,13 @@ static const struct cfg_key cfg_keys[] = {
         "TCP echo service (RFC 862); 0 = off"),
     KEY(SEC_TCP, T, "discard_port", discard_port, LR_CFG_UINT, 0, 65535, "0",
         "TCP discard service (RFC 863); 0 = off"),
+    KEY(SEC_TCP, T, "l4_port", l4_port, LR_CFG_UINT, 0, 65535, "0",
+        "l4 service: answers client mode's tcp mode (the L4 test protocol); 0 = off"),
 
     KEY(SEC_UDP, U, "echo_port", echo_port, LR_CFG_UINT, 0, 65535, "0",
         "UDP echo service (RFC 862); 0 = off"),
+    KEY(SEC_UDP, U, "l4_port", l4_port, LR_CFG_UINT, 0, 65535, "0",
+        "l4 service: answers client mode's udp mode (the L4 test protocol); 0 = off"),
     KEY(SEC_UDP, U, "max_binds", max_binds, LR_CFG_UINT, 1, 65536, "64",
         "UDP ports that can be bound"),
 

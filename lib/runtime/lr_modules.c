@@ -20,6 +20,7 @@
 #include "lr_ftp_server.h"
 #include "lr_http_server.h"
 #include "lr_ip_frag.h"
+#include "lr_l4_server.h"
 #include "lr_log.h"
 #include "lr_metrics.h"
 #include "lr_net.h"
@@ -34,10 +35,10 @@
 /* In the order they run when their dependencies allow it (a module listed
  * before one of its `after` modules is moved behind it). */
 static const struct lr_module *const lr_module_list[] = {
-    &lr_fault_module,   &lr_arp_module,      &lr_ip_module,  &lr_ip_frag_module,
-    &lr_udp_module,     &lr_udp_echo_module, &lr_tcp_module, &lr_tls_module,
-    &lr_http_module,    &lr_tftp_module,     &lr_ftp_module, &lr_tcp_services_module,
-    &lr_metrics_module, &lr_client_module,
+    &lr_fault_module,     &lr_arp_module,      &lr_ip_module,     &lr_ip_frag_module,
+    &lr_udp_module,       &lr_udp_echo_module, &lr_tcp_module,    &lr_tls_module,
+    &lr_http_module,      &lr_tftp_module,     &lr_ftp_module,    &lr_tcp_services_module,
+    &lr_l4_server_module, &lr_metrics_module,  &lr_client_module,
 };
 
 #define NB_MODULES RTE_DIM(lr_module_list)

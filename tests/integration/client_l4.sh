@@ -4,8 +4,8 @@
 # two linerate processes over net_memif (no kernel interface, no namespace
 # needed; addresses in 198.18.0.0/15). Against the echo services (RFC 862:
 # with response_size = payload_size an echo is a valid answer) and the l4
-# service ([tcp]/[udp] l4_port: answers of another size, the LAST flag),
-# closed and open loop, then through the fault layer where UDP loss must be
+# service ([tcp]/[udp] l4_port: answers of another size, the LAST flag, at
+# the end), closed and open loop, then through the fault layer where UDP loss must be
 # counted as loss and TCP must lose nothing. The client's counts must agree
 # with the server's.
 . "$(dirname "$0")/lib.sh" "$@"
@@ -112,5 +112,34 @@ l4_check tcp_faults 'r["requests"] == r["responses_total"] and r["unfinished"] =
 run_l4 udp_faults 7 "mode = udp" "payload_size = 500" "flows = 32" "udp_timeout = 200ms" \
     "[fault]" "drop = 5" "duplicate = 2" "reorder = 2" "corrupt = 1"
 l4_check udp_faults 'u["sent"] == r["responses_total"] + u["lost"] and 0.05 < u["loss_ratio"] < 0.2 and u["duplicates"] > 0 and u["late"] == 0 and u["out_of_window"] == 0 and u["bad"] == 0 and 0.8 * u["sent"] < t["/linerate/udp_echo"]["echoed"] < 1.1 * u["sent"] + 20'
+
+# Against the l4 service: answers of another size than the request, and
+# LAST (requests_per_conn = 1: the server closes after each answer). The
+# client's counts and the service's (/linerate/l4_server) agree.
+cat >"$LR_TMP/server-l4.conf" <<CONF
+[port0]
+addr = 198.18.4.1/24
+[worker]
+mbufs = 16384
+[http]
+enabled = no
+[ftp]
+enabled = no
+[tcp]
+l4_port = 9000
+[udp]
+l4_port = 9000
+[stats]
+interval = 0
+CONF
+LR_L4_SERVER_CONF=$LR_TMP/server-l4.conf
+LR_L4_TEL=/linerate/l4_server
+run_l4 tcp_l4 9000 "mode = tcp" "payload_size = 100" "response_size = 20000" "connections = 8"
+l4_check tcp_l4 'r["requests"] == r["responses_total"] and r["unfinished"] == 0 and r["body_bytes"] == 20000 * r["responses_total"] and t["/linerate/l4_server"]["tcp_requests"] >= r["responses_total"] and t["/linerate/l4_server"]["bad_request"] == 0 and t["/linerate/l4_server"]["corrupt"] == 0'
+run_l4 tcp_l4_last 9000 "mode = tcp" "payload_size = 3000" "response_size = 16" "connections = 4" \
+    "requests_per_conn = 1"
+l4_check tcp_l4_last 'r["requests"] == r["responses_total"] and r["unfinished"] == 0 and r["responses_total"] > 10 and t["/linerate/l4_server"]["connections"] >= r["responses_total"] and r["responses_total"] <= t["/linerate/l4_server"]["tcp_requests"] <= t["/linerate/l4_server"]["connections"]'
+run_l4 udp_l4 9000 "mode = udp" "payload_size = 64" "response_size = 1400" "flows = 8"
+l4_check udp_l4 'u["lost"] == 0 and u["sent"] == r["responses_total"] and u["bad"] == 0 and u["sent"] <= t["/linerate/l4_server"]["udp_requests"] <= u["sent"] + 20 and t["/linerate/l4_server"]["udp_answer_bytes"] == 1400 * t["/linerate/l4_server"]["udp_requests"]'
 
 lr_pass

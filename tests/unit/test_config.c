@@ -286,6 +286,8 @@ static void defaults(void **state)
     assert_int_equal(cfg.tcp.wscale, 7);
     assert_int_equal(cfg.tcp.cc, LR_CC_NEWRENO);
     assert_true(cfg.tcp.sack && cfg.tcp.timestamps && cfg.tcp.syncookies && cfg.tcp.nagle);
+    assert_int_equal(cfg.tcp.l4_port, 0); /* the l4 service is off */
+    assert_int_equal(cfg.udp.l4_port, 0);
     assert_int_equal(lr_test_http(&cfg)->nb_listen, 1);
     assert_int_equal(lr_test_http(&cfg)->listen[0], 80);
     char want[600];
@@ -356,6 +358,7 @@ static const char full_conf[] =
     "sack = false\n"
     "echo_port = 7\n"
     "discard_port = 9\n"
+    "l4_port = 5001\n"
     "keepalive = 2h\n"
     "[http]\n"
     "listen = 80, 8080 ,443\n"
@@ -375,6 +378,7 @@ static const char full_conf[] =
     "max_upload_bytes = 0\n"
     "[udp]\n"
     "echo_port = 7\n"
+    "l4_port = 5001\n"
     "[tftp]\n"
     "listen = 69\n"
     "timeout = 255s\n"
@@ -432,6 +436,7 @@ static void full_file(void **state)
     assert_int_equal(cfg.tcp.cc, LR_CC_CUBIC);
     assert_false(cfg.tcp.sack);
     assert_int_equal(cfg.tcp.echo_port, 7);
+    assert_int_equal(cfg.tcp.l4_port, 5001);
     assert_int_equal(cfg.tcp.keepalive, 7200000000ull);
     assert_int_equal(lr_test_http(&cfg)->nb_listen, 3);
     assert_int_equal(lr_test_http(&cfg)->listen[1], 8080);
@@ -450,6 +455,7 @@ static void full_file(void **state)
     assert_string_equal(lr_test_ftp(&cfg)->users, "/etc/lr/users.txt");
     assert_int_equal(lr_test_ftp(&cfg)->max_upload_bytes, 0);
     assert_int_equal(cfg.udp.echo_port, 7);
+    assert_int_equal(cfg.udp.l4_port, 5001);
     assert_int_equal(lr_test_tftp(&cfg)->listen, 69);
     assert_string_equal(lr_test_tftp(&cfg)->root, "/etc/site/html"); /* the HTTP root */
     assert_true(lr_test_client(&cfg)->enabled);
@@ -691,6 +697,26 @@ static void errors_conflicts(void **state)
                  "/etc/lr/t.conf: [tcp] discard_port: port 80 is also used by [http] listen");
     expect_error(PORT0 "[http]\nlisten = 8080, 8081\n[tcp]\necho_port = 8081\n",
                  "/etc/lr/t.conf: [tcp] echo_port: port 8081 is also used by [http] listen");
+    /* The l4 service's ports: in range, and claimed like every service's. */
+    expect_error(PORT0 "[tcp]\nl4_port = 65536\n",
+                 "/etc/lr/t.conf: [tcp] l4_port: '65536' is out of range (0-65535)");
+    expect_error(PORT0 "[udp]\nl4_port = -1\n",
+                 "/etc/lr/t.conf: [udp] l4_port: '-1' is not a number");
+    expect_error(PORT0 "[tcp]\necho_port = 5000\nl4_port = 5000\n",
+                 "/etc/lr/t.conf: [tcp] l4_port: port 5000 is also used by [tcp] echo_port");
+    expect_error(PORT0 "[tcp]\ndiscard_port = 9\nl4_port = 9\n",
+                 "/etc/lr/t.conf: [tcp] l4_port: port 9 is also used by [tcp] discard_port");
+    expect_error(PORT0 "[tcp]\nl4_port = 80\n",
+                 "/etc/lr/t.conf: [tcp] l4_port: port 80 is also used by [http] listen");
+    expect_error(PORT0 "[tcp]\nl4_port = 50001\n",
+                 "/etc/lr/t.conf: [ftp] pasv_ports: 50000-50999 includes port 50001 of [tcp] "
+                 "l4_port");
+    expect_error(PORT0 "[udp]\necho_port = 7\nl4_port = 7\n",
+                 "/etc/lr/t.conf: [udp] l4_port: port 7 is also used by [udp] echo_port");
+    expect_error(PORT0 "[udp]\nl4_port = 69\n[tftp]\nlisten = 69\n",
+                 "/etc/lr/t.conf: [udp] l4_port: port 69 is also used by [tftp] listen");
+    assert_int_equal(load(PORT0 "[tcp]\nl4_port = 5000\n[udp]\nl4_port = 5000\n"), 0);
+    assert_int_equal(load(PORT0 "[tcp]\necho_port = 7\n[udp]\nl4_port = 7\n"), 0);
     /* TCP and UDP ports are separate spaces (RFC 9293 §3.1, RFC 768). */
     assert_int_equal(load(PORT0 "[udp]\necho_port = 80\n"), 0);
     assert_int_equal(load(PORT0 "[tcp]\necho_port = 69\n[tftp]\nlisten = 69\n"), 0);
