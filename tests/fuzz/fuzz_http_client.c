@@ -246,17 +246,7 @@ static struct lr_worker *worker(void)
     fclose(f);
 
     static struct lr_config cfg;
-    lr_test_config_default(&cfg);
-    cfg.arp.timeout = 1000000000000000000ull; /* the peer's entry never ages out */
-    cfg.tcp.max_conns = 16;
-    cfg.tcp.rcvbuf = 16384;
-    cfg.tcp.sndbuf = 32768;
-    cfg.tcp.rto_max = 2000000;
-    cfg.tcp.retries = 4;
-    cfg.tcp.syn_retries = 2;
-    cfg.tcp.time_wait = 1000000;
-    cfg.tcp.echo_port = 0;
-    cfg.tcp.discard_port = 0;
+    fp_client_config(&cfg);
     fw = lr_test_worker_new(&cfg);
     if (fw == NULL || lr_tcp_init(fw) != 0)
         abort();

@@ -445,3 +445,18 @@ uint32_t fp_stream_push(struct fp_peer *p, int s, struct fp_stream *st, uint32_t
     st->len -= sent;
     return sent;
 }
+
+void fp_client_config(struct lr_config *cfg)
+{
+    lr_test_config_default(cfg);
+    cfg->arp.timeout = 1000000000000000000ull; /* the peer's entry never ages out */
+    cfg->tcp.max_conns = 16;
+    cfg->tcp.rcvbuf = 16384;
+    cfg->tcp.sndbuf = 32768;
+    cfg->tcp.rto_max = 2000000;
+    cfg->tcp.retries = 4;
+    cfg->tcp.syn_retries = 2;
+    cfg->tcp.time_wait = 1000000;
+    cfg->tcp.echo_port = 0;
+    cfg->tcp.discard_port = 0;
+}

@@ -151,4 +151,12 @@ void fp_stream_append(struct fp_stream *st, const void *data, size_t n);
  */
 uint32_t fp_stream_push(struct fp_peer *p, int s, struct fp_stream *st, uint32_t n, uint32_t seg);
 
+/**
+ * The client fuzz targets' worker config: the test defaults with a small
+ * TCP (16 connections, 16 KiB / 32 KiB buffers, 2 s RTO cap, 4 retries, 2
+ * SYN retries, 1 s TIME_WAIT), no echo/discard services, and an ARP entry
+ * for the peer that never ages out.
+ */
+void fp_client_config(struct lr_config *cfg);
+
 #endif /* SIM_PEER_H */
