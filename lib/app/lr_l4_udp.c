@@ -289,8 +289,7 @@ void lr_l4_udp_shutdown(struct lr_worker *w, struct lr_l4_udp *u)
 {
     if (u->phase == LR_L4_UDP_DONE)
         return;
-    bool warm = u->started;
-    if (warm)
+    if (u->started)
         l4u_expire(w, u, true);
     else
         u->t_start = w->now; /* never started: elapsed 0 */
@@ -298,7 +297,7 @@ void lr_l4_udp_shutdown(struct lr_worker *w, struct lr_l4_udp *u)
         u->t_stop = w->now;
     u->t_done = w->now;
     u->phase = LR_L4_UDP_DONE;
-    if (warm)
+    if (u->started)
         u->st.win = u->win.c;
 }
 

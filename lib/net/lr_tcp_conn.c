@@ -146,7 +146,8 @@ int lr_tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c)
 }
 
 /* The TIME_WAIT list: every connection in that state, in the order they
- * entered it (all wait the same [tcp] time_wait, so the head ends first). */
+ * entered it; the head is the one that has waited longest (a retransmitted
+ * FIN restarts a timer, not a connection's place in the list). */
 static void tcp_tw_link(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
 {
     c->tw_next = 0;
