@@ -92,7 +92,7 @@ ok=$(printf '%s\n' "$http" | "$LR_PY" -c 'import json,sys; print(json.load(sys.s
     lr_fail "no responses_2xx in /linerate/http: $http"
 lr_assert_ge "$ok" 10 "/linerate/http responses_2xx"
 lr_assert_ge "$(lr_counter modules responses_2xx)" "$ok" "/linerate/stats modules.responses_2xx"
-lr_assert_log '^stats: .* 2xx=[0-9]* 3xx=[0-9]* 4xx=[0-9]* 5xx=[0-9]* sessions=[0-9]* xfers=' \
+lr_wait_log '^stats: .* 2xx=[0-9]* 3xx=[0-9]* 4xx=[0-9]* 5xx=[0-9]* sessions=[0-9]* xfers=' \
     "stats line with responses by class"
 
 lr_stop

@@ -327,6 +327,19 @@ lr_assert_log()
     grep -q -- "$1" "$LR_TMP/linerate.log" || lr_fail "${2:-log}: no line matching '$1'"
 }
 
+# A line linerate prints on its own clock (the per-interval stats line):
+# wait up to 5 s for a line matching $1, then fail with $2. A fast test
+# can be done before the first interval has passed.
+lr_wait_log()
+{
+    local waited=0
+    until grep -q -- "$1" "$LR_TMP/linerate.log"; do
+        [ "$waited" -lt 50 ] || lr_fail "${2:-log}: no line matching '$1' within 5 s"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+}
+
 # SIGTERM; linerate must exit 0 within 20 s with its final summary printed.
 lr_stop()
 {

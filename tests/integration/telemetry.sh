@@ -52,7 +52,7 @@ lr_assert_eq "$((after - before))" 2 "echo_requests delta"
 
 # The stats line is printed every second.
 sleep 1.2
-lr_assert_log '^stats: t=[0-9]*s rx=[0-9]*pps/[0-9.]*Mbps tx=' "stats line"
+lr_wait_log '^stats: t=[0-9]*s rx=[0-9]*pps/[0-9.]*Mbps tx=' "stats line"
 
 lr_stop
 lr_pass
