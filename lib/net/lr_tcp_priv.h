@@ -92,14 +92,17 @@ enum lr_tcp_tmode {
  *  line 0: table key, state, flags, receive sequence variables and the send
  *          variables read on every ACK (header prediction reads only line 0-1);
  *  line 1: send queue, windows, options state;
- *  line 2-3: RTT, congestion control, SACK scoreboard (per ACK with loss);
+ *  line 2-4: RTT, congestion control, SACK scoreboard (per ACK with loss);
  *  rest:   timers, OOO queue, app hooks, cold counters.
- * sizeof is checked below (9 cache lines per connection slot; mbufs only
- * when data is queued).
+ * Fields are ordered so that no hole is left: the slot is 8 cache lines
+ * (512 B, checked below) and is the largest part of the memory reserved per
+ * connection ([tcp] max_conns slots, preallocated; mbufs only when data is
+ * queued). Keep it that way when adding a field: fill the 4 spare bytes at
+ * the end or a byte of a u8 group, or take something out.
  */
 struct lr_tcp_conn {
     /* --- line 0 --- */
-    struct lr_tcp_key key;
+    struct lr_tcp_key key; /* key and state: offsets shared with lr_crash_conn */
     uint8_t state;
     uint8_t tmode;      /* enum lr_tcp_tmode */
     uint8_t snd_wscale; /* peer's shift (applied to windows it sends) */
@@ -116,6 +119,7 @@ struct lr_tcp_conn {
     uint16_t mss;  /* effective send MSS (payload bytes, options excluded) */
     uint16_t port; /* egress DPDK port */
     uint32_t ts_recent;
+    uint32_t ts_offset; /* our timestamp clock offset (RFC 7323 §5.4) */
 
     /* --- line 1 --- */
     struct rte_mbuf *snd_head; /* send queue, first byte = snd_una */
@@ -127,45 +131,43 @@ struct lr_tcp_conn {
     uint32_t max_snd_wnd;     /* RFC 5961 §5 MAX.SND.WND */
     uint32_t iss;
     uint32_t irs;
-    uint32_t rcv_held;  /* delivered, not consumed (manual mode) */
-    uint32_t ts_offset; /* our timestamp clock offset (RFC 7323 §5.4) */
-    uint32_t recover;   /* RFC 6582 recover point */
+    uint32_t rcv_held; /* delivered, not consumed (manual mode) */
+    uint32_t recover;  /* RFC 6582 recover point */
     uint8_t dupacks;
     uint8_t segs_unacked; /* full segments received since our last ACK */
     uint8_t retries;      /* consecutive RTO / SYN / probe retransmissions */
     uint8_t ka_probes;
     uint8_t probes_unanswered; /* zero-window probes in a row with nothing received */
+    uint8_t peer_sack_ok;
+    uint16_t syn_mss; /* MSS option we advertised */
 
-    /* --- lines 2-3 --- */
+    /* --- lines 2-4 --- */
     struct lr_tcp_rtt rtt;
     struct lr_tcp_cc cc;
-    uint32_t rtt_seq; /* sequence timed when no timestamps */
     uint64_t rtt_start;
-    struct lr_sack_scoreboard sb;
+    uint32_t rtt_seq; /* sequence timed when no timestamps */
     uint32_t sack_hi; /* highest sequence retransmitted from SACK holes */
+    struct lr_sack_scoreboard sb;
+    uint32_t chack_count;
 
     /* --- cold --- */
     struct lr_timer rexmt; /* retransmit-class timer (tmode) */
     struct lr_timer delack;
-    uint64_t ts_recent_age; /* when ts_recent was set */
-    uint64_t last_rcv;      /* time of the last segment received */
-    uint64_t last_snd;      /* time of the last data segment sent */
-    uint64_t probe_sent;    /* time of the last zero-window probe */
-    uint64_t chack_start;   /* challenge-ACK rate window start */
-    uint32_t chack_count;
-    uint32_t ooo_bytes;
-    uint16_t ooo_n;
-    uint16_t listener;         /* index + 1 in the listener table, 0 = none */
+    uint64_t ts_recent_age;    /* when ts_recent was set */
+    uint64_t last_rcv;         /* time of the last segment received */
+    uint64_t last_snd;         /* time of the last data segment sent */
+    uint64_t probe_sent;       /* time of the last zero-window probe */
+    uint64_t chack_start;      /* challenge-ACK rate window start */
     struct rte_mbuf *ooo_head; /* sorted, disjoint (dynfield next/seq) */
-    uint16_t syn_mss;          /* MSS option we advertised */
-    uint8_t peer_sack_ok;
-    uint8_t rsvd;
-    uint32_t free_next; /* pool free list / reap list link (index + 1) */
     struct lr_tcp_conn *outq_next;
     const struct lr_tcp_conn_ops *ops;
     void *ctx;
     uint64_t bytes_in;
     uint64_t bytes_out;
+    uint32_t ooo_bytes;
+    uint16_t ooo_n;
+    uint16_t listener;  /* index + 1 in the listener table, 0 = none */
+    uint32_t free_next; /* pool free list / reap list link (index + 1) */
     uint32_t retrans_total;
     uint32_t id;
     uint32_t sndbuf;     /* [tcp] sndbuf, cached for lr_tcp_send_space() */
@@ -174,7 +176,7 @@ struct lr_tcp_conn {
     uint32_t tw_next;
 } __rte_cache_aligned;
 
-_Static_assert(sizeof(struct lr_tcp_conn) <= 576, "connection grew past 9 cache lines");
+_Static_assert(sizeof(struct lr_tcp_conn) <= 512, "connection grew past 8 cache lines");
 
 /*
  * New connections may take the oldest TIME_WAIT connection's place once no
