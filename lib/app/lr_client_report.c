@@ -891,7 +891,7 @@ static int client_module_global_init(const struct lr_config *cfg)
 
     if (!cc->enabled || !cc->tls)
         return 0;
-    return lr_tls_need_client("[client] tls", cc->ca_file);
+    return lr_tls_need_client("[client] tls", cc->ca_file, LR_TLS_SESSIONS_ALL);
 }
 
 static const struct lr_module_line client_line[] = {

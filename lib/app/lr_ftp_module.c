@@ -87,6 +87,9 @@ static void ftp_module_walk(const struct lr_worker *w, lr_module_counter_fn fn, 
 
 static struct lr_file_cache *ftp_cache;
 
+/* TLS sessions per FTP session (ftp_module_global_init). */
+#define LR_FTP_TLS_PER_SESSION 4u
+
 static int ftp_module_global_init(const struct lr_config *cfg)
 {
     char err[256] = "";
@@ -109,9 +112,15 @@ static int ftp_module_global_init(const struct lr_config *cfg)
         return rc;
     }
     /* FTPS (RFC 4217): every worker gets a TLS server context ([tls] cert,
-     * or a certificate made at start). A broken [tls] fails the start. */
+     * or a certificate made at start). A broken [tls] fails the start.
+     * TLS sessions: per FTP session its control connection, its data
+     * connection and two data connections still closing (a session is
+     * kept until TCP reports the end, at TIME_WAIT at the latest); beyond
+     * that PROT P data connections are refused and counted
+     * (tls_start_failed). */
     if (lr_ftp_conf(cfg)->tls != LR_FTP_TLS_OFF) {
-        rc = lr_tls_need_server("[ftp] tls");
+        rc = lr_tls_need_server("[ftp] tls",
+                                LR_FTP_TLS_PER_SESSION * lr_ftp_conf(cfg)->max_sessions);
         if (rc != 0) {
             lr_ftp_server_global_free();
             lr_file_cache_put(ftp_cache);

@@ -1385,7 +1385,7 @@ static int http_module_global_init(const struct lr_config *cfg)
     /* First, so a TLS failure leaves no file cache behind (global_fini
      * runs only after a global_init that returned 0). */
     if (lr_http_conf(cfg)->nb_tls_listen > 0) {
-        int rc = lr_tls_need_server("[http] tls_listen");
+        int rc = lr_tls_need_server("[http] tls_listen", LR_TLS_SESSIONS_ALL);
         if (rc < 0)
             return rc;
     }

@@ -45,7 +45,8 @@ static const struct lr_config_key tls_keys[] = {
     LR_CONFIG_KEY(T, "max_handshakes", max_handshakes, LR_CFG_UINT, 1, 1u << 24, "1024",
                   "handshakes in progress per worker; more are refused with RST"),
     LR_CONFIG_KEY(T, "max_sessions", max_sessions, LR_CFG_UINT, 0, 1u << 24, "0",
-                  "TLS connections per worker; 0 = [tcp] max_conns"),
+                  "TLS connections per worker; 0 = what the TLS users need: [tcp] max_conns with "
+                  "[http] tls_listen or a TLS client, 4 per [ftp] max_sessions for FTPS alone"),
     LR_CONFIG_KEY(T, "handshake_budget", handshake_budget, LR_CFG_UINT, 0, 1u << 20, "16",
                   "handshake steps per poll loop per worker (a flood waits, established "
                   "connections keep the CPU); 0 = no limit"),

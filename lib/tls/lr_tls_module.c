@@ -56,6 +56,10 @@ static bool tls_want_client;   /* client mode asked (lr_tls_need_client) */
 static bool tls_global_server; /* tls_global holds the certificates */
 static bool tls_global_ca;     /* tls_global holds the CA file */
 static char tls_ca_file[LR_PATH_MAX];
+/* TLS connections per worker that the users asked for (saturating sum of
+ * their lr_tls_need_* @sessions): the session pool's size when [tls]
+ * max_sessions is 0, at most [tcp] max_conns. */
+static uint32_t tls_sessions_wanted;
 static uint64_t tls_rotate_us;   /* [tls] ticket_rotate, 0 = never */
 static uint64_t tls_next_rotate; /* main lcore: when the next rotation is due */
 
@@ -135,16 +139,24 @@ static int tls_global_make(const char *who)
     return 0;
 }
 
-int lr_tls_need_server(const char *who)
+static void tls_want_sessions(uint32_t n)
 {
+    tls_sessions_wanted =
+        n > UINT32_MAX - tls_sessions_wanted ? UINT32_MAX : tls_sessions_wanted + n;
+}
+
+int lr_tls_need_server(const char *who, uint32_t sessions)
+{
+    tls_want_sessions(sessions);
     tls_want_server = true;
     if (tls_global != NULL && tls_global_server)
         return 0;
     return tls_global_make(who);
 }
 
-int lr_tls_need_client(const char *who, const char *ca_file)
+int lr_tls_need_client(const char *who, const char *ca_file, uint32_t sessions)
 {
+    tls_want_sessions(sessions);
     if (ca_file != NULL && ca_file[0] != '\0') {
         if (tls_ca_file[0] != '\0' && strcmp(tls_ca_file, ca_file) != 0) {
             LR_LOG(ERR, tls, "%s: a second CA file (%s, %s before)", who, ca_file, tls_ca_file);
@@ -202,6 +214,7 @@ static void tls_module_global_fini(void)
     lr_tls_selfsigned_remove(&tls_selfsigned);
     tls_cfg = NULL;
     tls_want_server = tls_want_client = tls_global_server = tls_global_ca = false;
+    tls_sessions_wanted = 0;
     tls_selfsigned_logged = false;
     tls_ca_file[0] = '\0';
 }
@@ -264,7 +277,11 @@ static int tls_module_init(struct lr_worker *w)
             return rc;
         }
     }
-    uint32_t n = tc->max_sessions ? tc->max_sessions : w->cfg->tcp.max_conns;
+    /* [tls] max_sessions, else what the users asked for: a slot is
+     * sizeof(struct tls_sess) reserved per session whether used or not, so
+     * FTPS alone does not reserve one per [tcp] max_conns. */
+    uint32_t n =
+        tc->max_sessions ? tc->max_sessions : RTE_MIN(tls_sessions_wanted, w->cfg->tcp.max_conns);
     rc = lr_tls_stream_pool_create(tw, n ? n : 1, (int)w->socket);
     if (rc < 0) {
         LR_LOG(ERR, tls, "worker %u: %u TLS sessions: %s", w->id, n, strerror(-rc));
@@ -307,5 +324,5 @@ const struct lr_module lr_tls_module = {
     .poll = tls_module_poll,
     .tick = tls_module_tick,
     .walk = tls_module_walk,
-    .gauges = LR_MODULE_GAUGES("handshakes_in_progress", "sessions_active"),
+    .gauges = LR_MODULE_GAUGES("handshakes_in_progress", "sessions_active", "sessions_max"),
 };

@@ -30,6 +30,7 @@ struct lr_tls_stream_counters {
     uint64_t app_refused;         /* the application's accept() refused */
     uint64_t truncated;           /* peer closed TCP without close_notify */
     uint64_t sessions_active;     /* gauge: sessions in use */
+    uint64_t sessions_max;        /* gauge: the session pool's size */
     uint64_t plain_paused;        /* reads paused: the application holds too much */
     uint64_t tx_retry;            /* encryption deferred: no mbuf / no send space */
     uint64_t hs_deferred;         /* handshake steps put off: [tls] handshake_budget spent */
@@ -57,18 +58,25 @@ struct lr_tls_worker *lr_tls_worker(const struct lr_worker *w);
 /**
  * Main lcore, from a module's global_init: this process serves TLS (@who
  * names the key that asks, "[http] tls_listen", for the log). Makes the
- * global state on the first call. 0 or -errno (logged with the reason).
+ * global state on the first call. @sessions is the most TLS connections
+ * per worker this user can hold at once (LR_TLS_SESSIONS_ALL: up to
+ * [tcp] max_conns); the session pool is the sum of what the users ask for,
+ * at most max_conns, unless [tls] max_sessions sets it. 0 or -errno
+ * (logged with the reason).
  */
-int lr_tls_need_server(const char *who);
+int lr_tls_need_server(const char *who, uint32_t sessions);
+
+/** @sessions of lr_tls_need_server/client: as many as TCP can hold. */
+#define LR_TLS_SESSIONS_ALL UINT32_MAX
 
 /**
  * Main lcore, from a module's global_init: this process opens TLS client
  * connections (lr_tls_connect); @ca_file (NULL or "" = no verification,
  * the load generator's default) is the CA bundle that server certificates
  * and the SNI name are verified against. Every worker gets a client
- * context. 0 or -errno (logged).
+ * context. @sessions as for lr_tls_need_server. 0 or -errno (logged).
  */
-int lr_tls_need_client(const char *who, const char *ca_file);
+int lr_tls_need_client(const char *who, const char *ca_file, uint32_t sessions);
 
 /* The session pool of the stream layer (lr_tls_stream.c), made and freed by
  * the module's per-worker init/fini on w->socket: @n sessions. 0 or -errno. */

@@ -1021,6 +1021,7 @@ int lr_tls_stream_pool_create(struct lr_tls_worker *tw, uint32_t n, int socket)
     }
     p->tw = tw;
     p->n = n;
+    tw->scnt.sessions_max = n;
     TAILQ_INIT(&p->deferred);
     p->free_head = n > 0 ? 0 : UINT32_MAX;
     for (uint32_t i = 0; i < n; i++)
@@ -1059,6 +1060,7 @@ void lr_tls_stream_counters_foreach(const struct lr_tls_stream_counters *c, lr_m
     fn(arg, "app_refused", c->app_refused);
     fn(arg, "truncated", c->truncated);
     fn(arg, "sessions_active", c->sessions_active);
+    fn(arg, "sessions_max", c->sessions_max);
     fn(arg, "plain_paused", c->plain_paused);
     fn(arg, "tx_retry", c->tx_retry);
     fn(arg, "hs_deferred", c->hs_deferred);

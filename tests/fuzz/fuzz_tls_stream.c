@@ -241,7 +241,7 @@ static struct lr_worker *setup(uint8_t variant)
     lr_test_learn_peer(w, LR_TEST_PEER_IP, &lr_test_peer_mac);
     CHECK(lr_tcp_init(w) == 0);
     CHECK(lr_tls_module.global_init == NULL || lr_tls_module.global_init(w->cfg) == 0);
-    CHECK(lr_tls_need_server("fuzz") == 0);
+    CHECK(lr_tls_need_server("fuzz", LR_TLS_SESSIONS_ALL) == 0);
     CHECK(lr_tls_module.init(w) == 0);
     struct lr_tls_worker *tw = lr_tls_worker(w);
     CHECK(tw != NULL && tw->server != NULL && tw->pool != NULL);

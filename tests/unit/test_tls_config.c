@@ -284,14 +284,14 @@ static void module_need_server(void **state)
     (void)state;
     assert_int_equal(load(PORT0), 0);
     assert_int_equal(lr_tls_module.global_init(&cfg), 0);
-    assert_int_equal(lr_tls_need_server("test"), 0);
-    assert_int_equal(lr_tls_need_server("test again"), 0);
+    assert_int_equal(lr_tls_need_server("test", LR_TLS_SESSIONS_ALL), 0);
+    assert_int_equal(lr_tls_need_server("test again", LR_TLS_SESSIONS_ALL), 0);
     lr_tls_module.global_fini();
 
     assert_int_equal(load(PORT0 "[tls]\ncert = /nonexistent-lrt.pem\nkey = /nonexistent-lrt.key\n"),
                      0);
     assert_int_equal(lr_tls_module.global_init(&cfg), 0);
-    assert_int_not_equal(lr_tls_need_server("test"), 0);
+    assert_int_not_equal(lr_tls_need_server("test", LR_TLS_SESSIONS_ALL), 0);
     lr_tls_module.global_fini();
 }
 

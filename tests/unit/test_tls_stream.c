@@ -606,7 +606,7 @@ static int setup_with(void **state, const char *tls_extra)
         return -1;
     }
     tls_global_done = true;
-    if (lr_tls_need_server("test") != 0) {
+    if (lr_tls_need_server("test", LR_TLS_SESSIONS_ALL) != 0) {
         fprintf(stderr, "lr_tls_need_server failed\n");
         return -1;
     }
@@ -1179,10 +1179,68 @@ static int setup_rotate(void **state)
     return setup_with(state, "ticket_rotate = 1s\n");
 }
 
+/* The session pool is what the TLS users ask for (summed, at most
+ * [tcp] max_conns) unless [tls] max_sessions sets it: FTPS alone must not
+ * reserve a session per max_conns. Shown as the sessions_max gauge. */
+struct walk_find {
+    const char *name;
+    uint64_t value;
+    int found;
+};
+
+static void walk_find_cb(void *arg, const char *name, uint64_t value)
+{
+    struct walk_find *f = arg;
+    if (strcmp(name, f->name) == 0) {
+        f->value = value;
+        f->found++;
+    }
+}
+
+static void tls_module_redo(struct lr_worker *w, const uint32_t *asks, unsigned n)
+{
+    lr_tls_module.fini(w);
+    lr_tls_module.global_fini();
+    assert_int_equal(lr_tls_module.global_init(w->cfg), 0);
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(lr_tls_need_server("test", asks[i]), 0);
+    assert_int_equal(lr_tls_module.init(w), 0);
+}
+
+static void test_pool_sized_by_users(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_worker *w = e->w;
+    uint32_t max_conns = w->cfg->tcp.max_conns;
+    assert_true(max_conns > 10);
+    /* setup asked for LR_TLS_SESSIONS_ALL */
+    assert_int_equal(lr_tls_worker(w)->scnt.sessions_max, max_conns);
+
+    const uint32_t two[] = { 3, 4 };
+    tls_module_redo(w, two, 2);
+    assert_int_equal(lr_tls_worker(w)->scnt.sessions_max, 7);
+    struct walk_find f = { .name = "sessions_max" };
+    lr_tls_module.walk(w, walk_find_cb, &f);
+    assert_int_equal(f.found, 1);
+    assert_int_equal(f.value, 7);
+
+    const uint32_t big[] = { max_conns - 1, 5 }; /* the sum is capped */
+    tls_module_redo(w, big, 2);
+    assert_int_equal(lr_tls_worker(w)->scnt.sessions_max, max_conns);
+    const uint32_t sat[] = { LR_TLS_SESSIONS_ALL, LR_TLS_SESSIONS_ALL };
+    tls_module_redo(w, sat, 2);
+    assert_int_equal(lr_tls_worker(w)->scnt.sessions_max, max_conns);
+
+    const uint32_t one[] = { 1 };
+    tls_module_redo(w, one, 1);
+    assert_int_equal(lr_tls_worker(w)->scnt.sessions_max, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tls13_get_small, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_sized_by_users, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls12_get_small, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls13_get_big, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls12_get_big, setup, teardown),
