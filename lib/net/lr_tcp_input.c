@@ -97,11 +97,15 @@ static int tcp_parse(struct lr_worker *w, struct rte_mbuf *m, struct lr_tcp_seg 
         ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
         th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l3);
     }
-    /* Checksum: trust the NIC when it verified, software otherwise. */
+    /* Checksum: trust the device when it verified (GOOD) or vouches for the
+     * data while the field holds only a partial sum (NONE: a virtio peer
+     * that offloaded its checksum, e.g. virtio-user into net_vhost);
+     * software otherwise (UNKNOWN, and every frame the fault layer or the
+     * reassembly touched, which clear the flags). */
     uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
     if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
         return LR_DROP_TCP_CSUM;
-    if (ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, l3) != 0)
+    if (ck == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN && rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, l3) != 0)
         return LR_DROP_TCP_CSUM;
     s->flags = th->tcp_flags;
     if (lr_tcp_opts_parse((const uint8_t *)(th + 1), hlen - sizeof(*th),

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "lr_net.h"
 #include "lr_tcp_test.h"
 #include "lr_test.h"
 
@@ -163,6 +164,42 @@ static void test_bad_checksum(void **state)
     assert_int_equal(lrt_active(e), 0);
 }
 
+/* The device's verdict on the checksum: BAD drops a good segment, GOOD and
+ * NONE (virtio: data verified, the field a partial sum) take a wrong one,
+ * UNKNOWN is checked in software. */
+static void rx_syn_flags(struct lrt_env *e, uint64_t ol, bool bad)
+{
+    uint8_t frame[256];
+    size_t n =
+        lrt_build(e, &(struct lrt_spec){ .flags = LRT_SYN, .bad_csum = bad }, frame, sizeof(frame));
+    struct rte_mbuf *m = lr_test_mbuf(e->w, frame, n);
+    assert_non_null(m);
+    m->ol_flags |= ol;
+    lr_eth_input_burst(e->w, lr_test_port(e->w), &m, 1);
+}
+
+static void test_checksum_device_flags(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lrt_seg s;
+    lrt_listen(e, 80);
+    rx_syn_flags(e, RTE_MBUF_F_RX_L4_CKSUM_BAD, false);
+    assert_false(lrt_expect(e, &s));
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_CSUM), 1);
+    rx_syn_flags(e, RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, true);
+    assert_false(lrt_expect(e, &s));
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_CSUM), 2);
+    e->peer_port++;
+    rx_syn_flags(e, RTE_MBUF_F_RX_L4_CKSUM_NONE, true);
+    assert_true(lrt_expect(e, &s));
+    assert_true((s.flags & LRT_SYN) && (s.flags & LRT_ACK));
+    e->peer_port++;
+    rx_syn_flags(e, RTE_MBUF_F_RX_L4_CKSUM_GOOD, true);
+    assert_true(lrt_expect(e, &s));
+    assert_true((s.flags & LRT_SYN) && (s.flags & LRT_ACK));
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_CSUM), 2);
+}
+
 /* Data offset below 5 or beyond the segment; option lengths 0, 1, overrun */
 static void test_bad_offset_and_options(void **state)
 {
@@ -246,6 +283,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_listen_synack_options, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_listen_no_mss_536, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_bad_checksum, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_checksum_device_flags, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_bad_offset_and_options, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_backlog_full, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_listen_api, lrt_setup, lrt_teardown),
