@@ -28,6 +28,11 @@
 # usage: bench/run.sh [BUILD_DIR]      (default: build-bench-macro, release)
 # env:   BENCH_SECONDS (10)  duration of each run
 #        BENCH_CONNS   (64)  concurrency for rps and cps (gbps uses 8)
+#        BENCH_DEV     (memif)  the linerate pair's device: memif (net_memif
+#                          server and client), or vhost (the server on
+#                          net_vhost, the client on net_virtio_user, which
+#                          offer checksum offload both ways; --no-huge memory
+#                          is memfd-backed, so no hugepages are needed)
 #        BENCH_MEMIF_ZC=1  memif in zero-copy mode (zero-copy=yes on both
 #                          sides, EAL --single-file-segments)
 #        BENCH_NO_COMMIT_FILES=1  print the section instead of writing
@@ -45,6 +50,14 @@ build=${1:-$top/build-bench-macro}
 secs=${BENCH_SECONDS:-10}
 cmd_args="$*"
 conns=${BENCH_CONNS:-64}
+dev=${BENCH_DEV:-memif}
+case "$dev" in
+memif | vhost) ;;
+*)
+    echo "run.sh: BENCH_DEV must be memif or vhost, not '$dev'" >&2
+    exit 2
+    ;;
+esac
 py=/usr/bin/python3
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 tmp=$(mktemp -d /tmp/lrb-$$.XXXXXX)
@@ -151,6 +164,14 @@ run_linerate()
         vdev_extra="$vdev_extra,zero-copy=yes"
         eal_extra=(--single-file-segments)
     fi
+    local srv_vdev="net_memif0,role=server,socket=$sock,socket-abstract=no$vdev_extra"
+    local cli_vdev="net_memif0,role=client,socket=$sock,socket-abstract=no$vdev_extra"
+    if [ "$dev" = vhost ]; then
+        # vhost-user: the server side makes the socket, the client connects.
+        # Rings of 1024 (virtio-user's queue_size; memif's rsize is not used).
+        srv_vdev="net_vhost0,iface=$sock,queues=1"
+        cli_vdev="net_virtio_user0,path=$sock,queues=1,queue_size=1024"
+    fi
     cat >"$tmp/srv-$name.conf" <<CONF
 [port0]
 addr = 198.18.30.1/24
@@ -187,7 +208,7 @@ CONF
     rm -f "$sock" "$tmp/lr-$name.fifo"
     mkfifo "$tmp/lr-$name.fifo"
     taskset -c 0 "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-srv" --lcores '0@0,1@0' \
-        "${eal_extra[@]}" --vdev="net_memif0,role=server,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
+        "${eal_extra[@]}" --vdev="$srv_vdev" --log-level=lib.eal:error \
         -- -c "$tmp/srv-$name.conf" </dev/null >"$tmp/srv-$name.log" 2>&1 &
     local spid=$!
     pids+=("$spid")
@@ -196,7 +217,7 @@ CONF
     local rss0=
     [ -z "$sample_at" ] || { sleep 1; rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$spid/status"); }
     taskset -c 1 "$bin" --no-pci --no-huge -m "$mem" --file-prefix "lrb-$$-cli" --lcores '0@1,1@1' \
-        "${eal_extra[@]}" --vdev="net_memif0,role=client,socket=$sock,socket-abstract=no$vdev_extra" --log-level=lib.eal:error \
+        "${eal_extra[@]}" --vdev="$cli_vdev" --log-level=lib.eal:error \
         -- -c "$tmp/cli-$name.conf" </dev/null >"$tmp/cli-$name.log" 2>&1 &
     local cpid=$!
     pids+=("$cpid")
@@ -367,6 +388,8 @@ done
 cp "$tmp/lr-live.json" "$here/results/macro-$stamp-linerate-live.json"
 cp "$tmp/srv-live.log" "$here/results/macro-$stamp-linerate-live-server.log"
 chart="charts/macro-$stamp.png"
+# Print only: the chart goes with the raw reports (not committed).
+[ "${BENCH_NO_COMMIT_FILES:-0}" != 1 ] || chart="results/macro-$stamp.png"
 cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1 || true)
 hyp=$(lscpu | sed -n 's/^Hypervisor vendor:[[:space:]]*//p' | head -1 || true)
 mhz=$(lscpu | sed -n 's/^CPU MHz:[[:space:]]*//p' | head -1 || true)
@@ -416,12 +439,14 @@ out.append("- linerate %s; command: `sudo BENCH_SECONDS=%s BENCH_CONNS=%s %s`; "
            "load average before the run: %s (other work on the machine makes the numbers noisy)"
            % (rev, secs, conns, cmdline, load))
 out.append("- load average after the run: %s" % load_after)
-out.append("- linerate: server and client processes over net_memif (%s), `--no-huge`; server "
+dev_text = ("net_vhost (server) and net_virtio_user (client), checksum offload both ways"
+            if os.environ.get("BENCH_DEV") == "vhost" else
+            "net_memif (%s)" % ("zero-copy: `zero-copy=yes`, `--single-file-segments`"
+                                if os.environ.get("BENCH_MEMIF_ZC") == "1" else "copy mode"))
+out.append("- linerate: server and client processes over %s, `--no-huge`; server "
            "`taskset -c 0` + `--lcores 0@0,1@0` (every thread on CPU 0), client `taskset -c 1` + "
            "`--lcores 0@1,1@1` (every thread on CPU 1); %s s per run; "
-           "client connections %s (1 MiB run: 8)." % (
-               "zero-copy: `zero-copy=yes`, `--single-file-segments`"
-               if os.environ.get("BENCH_MEMIF_ZC") == "1" else "copy mode", secs, conns))
+           "client connections %s (1 MiB run: 8)." % (dev_text, secs, conns))
 pin = [l.strip() for l in open("%s/pinning.txt" % tmp)
        if "(rps)" in l or l.startswith("nginx")]
 out.append("- Threads and their CPU, checked with `taskset -a -p` once each process was up "
@@ -448,14 +473,16 @@ out.append("- Memory per connection (linerate): %.0f bytes, the RSS growth per u
            "preallocated, so an idle established connection costs no more than this)." %
            (per_conn, rss_small, small_n, rss_big, big_n))
 out.append("- Live connections: %s of %s keep-alive connections ESTABLISHED on the server 8 s "
-           "into the run (client: four targets, ramp 4 s; max_conns %s, 196,608 mbufs, memif rings of 16384); server "
+           "into the run (client: four targets, ramp 4 s; max_conns %s, 196,608 mbufs, %s); server "
            "RSS %s KiB before the client connected, %s KiB with them (%+.0f bytes per live "
            "connection: connection state is preallocated, so this growth is the first use of "
            "preallocated mbuf data rooms by requests, responses and retransmission queues in "
            "flight). Every connection re-requests at once, so this run is an overload test of "
            "one client core: client %d errors, %d responses (server drops in "
            "bench/results/macro-*-linerate-live-server.log)." % (
-               live_est, live_n, big_n, rss_idle, rss_live,
+               live_est, live_n, big_n,
+               "virtio rings of 1024" if os.environ.get("BENCH_DEV") == "vhost"
+               else "memif rings of 16384", rss_idle, rss_live,
                (int(rss_live) - int(rss_idle)) * 1024.0 / max(int(live_est), 1),
                sum(lr("live")["errors"].values()), lr("live")["responses_total"]))
 out.append("- Chart: [%s](%s). Raw reports (not committed): bench/results/macro-%s-*." % (chart_rel, chart_rel, stamp))
