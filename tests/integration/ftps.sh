@@ -33,6 +33,7 @@ tls = $1
 
 [tls]
 handshake_timeout = 3s
+${2:-}
 CONF
 }
 write_conf allow
@@ -96,5 +97,26 @@ got=$(lftp_tls "cat big.bin" | sha256sum)
 lr_assert_eq "$got" "$want" "lftp ssl-force RETR big.bin with tls = require"
 ftp=$(lr_telemetry /linerate/ftp) || exit 1
 lr_assert_ge "$(field "$ftp" tls_refused)" 3 "ftp tls_refused (require)"
+lr_stop
+
+# A session pool of 2 ([tls] max_sessions): a PROT P data connection
+# beyond it is refused and counted; the client stays and gets its listing
+# over TLS once a session is free. Without max_sessions, FTPS alone asks
+# for 4 per [ftp] max_sessions (256): 1024.
+ip netns del "$LR_NS"
+write_conf allow
+lr_start
+tls=$(lr_telemetry /linerate/tls) || exit 1
+lr_assert_eq "$(field "$tls" sessions_max)" 1024 "tls sessions_max with FTPS alone"
+lr_stop
+ip netns del "$LR_NS"
+write_conf allow "max_sessions = 2"
+lr_start
+check pool || lr_fail "ftplib pool"
+ftp=$(lr_telemetry /linerate/ftp) || exit 1
+tls=$(lr_telemetry /linerate/tls) || exit 1
+lr_assert_eq "$(field "$tls" sessions_max)" 2 "tls sessions_max with [tls] max_sessions = 2"
+lr_assert_ge "$(field "$ftp" tls_start_failed)" 1 "ftp tls_start_failed (pool full)"
+lr_assert_eq "$(field "$tls" handshakes_in_progress)" 0 "tls handshakes in progress at the end"
 lr_stop
 lr_pass

@@ -26,6 +26,7 @@ import os
 import socket
 import ssl
 import sys
+import time
 
 ADDR, ROOT, USER, PASS, CASE = sys.argv[1:6]
 TIMEOUT = 60
@@ -246,6 +247,60 @@ def case_require():
     f.quit()
 
 
+def case_pool():
+    # [tls] max_sessions = 2 (ftps.sh): two logged-in TLS control
+    # connections take the whole session pool, so the second client's PROT P
+    # data connection is refused (reset, counted tls_start_failed). That
+    # client stays connected: once the first one has gone, it connects to the
+    # same PASV port again and the listing comes over TLS; then PROT C works.
+    a = session()
+    a.pwd()
+    b = session()
+    host, port = ftplib.parse227(b.sendcmd("PASV"))
+    d = socket.create_connection((ADDR, port), timeout=TIMEOUT)
+    b.putcmd("NLST")
+    try:
+        d.settimeout(10)
+        if d.recv(1) != b"":
+            fail("pool: a plaintext byte on a PROT P data connection without a TLS session")
+    except ConnectionResetError:
+        pass
+    except socket.timeout:
+        fail("pool: the data connection was neither refused nor served")
+    d.close()
+    a.quit()
+    d = None
+    for _ in range(50):  # the first client's TLS session is freed when TCP ends
+        time.sleep(0.1)
+        try:
+            raw = socket.create_connection((ADDR, port), timeout=TIMEOUT)
+            d = ctx().wrap_socket(raw, server_hostname=None)
+            break
+        except (ConnectionResetError, ssl.SSLError, OSError):
+            d = None
+    if d is None:
+        fail("pool: no TLS data connection once a session was free")
+    resp = b.getresp()
+    if not resp.startswith("150"):
+        fail("pool: NLST answered " + resp)
+    listing = b""
+    while True:
+        chunk = d.recv(65536)
+        if not chunk:
+            break
+        listing += chunk
+    d.close()
+    resp = b.getresp()
+    if not resp.startswith("226"):
+        fail("pool: NLST ended with " + resp)
+    if b"small.txt" not in listing:
+        fail("pool: small.txt not in the listing: %r" % listing)
+    b.prot_c()
+    if "small.txt" not in b.nlst():
+        fail("pool: PROT C listing after the refusal")
+    b.quit()
+
+
 def main():
     cases = {
         "transfers": case_transfers,
@@ -253,6 +308,7 @@ def main():
         "badhs": case_badhs,
         "midway": case_midway,
         "require": case_require,
+        "pool": case_pool,
     }
     if CASE not in cases:
         fail("unknown case " + CASE)
