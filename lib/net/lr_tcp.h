@@ -336,6 +336,16 @@ int lr_tcp_shutdown_write(struct lr_worker *w, struct lr_tcp_conn *c);
 void lr_tcp_close(struct lr_worker *w, struct lr_tcp_conn *c);
 
 /**
+ * lr_tcp_close(), except that up to @bytes of in-order data arriving after
+ * it are acknowledged and dropped (counted tcp_discarded_after_close)
+ * instead of answered by RST: room for the peer's answer to the closing
+ * handshake of the protocol above, TLS's close_notify (RFC 8446 §6.1),
+ * which a peer may send before it has our FIN. Beyond @bytes, or out of
+ * order, data resets the connection as after lr_tcp_close().
+ */
+void lr_tcp_close_discard(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t bytes);
+
+/**
  * Abort: send RST (when synchronized) and free the connection at once.
  * closed() is NOT called; the handle is invalid on return.
  */

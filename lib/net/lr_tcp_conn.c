@@ -815,6 +815,14 @@ int lr_tcp_shutdown_write(struct lr_worker *w, struct lr_tcp_conn *c)
     return 0;
 }
 
+void lr_tcp_close_discard(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t bytes)
+{
+    if (c->flags & (LR_TCPF_RELEASED | LR_TCPF_APP_CLOSED))
+        return;
+    c->discard_left = bytes;
+    lr_tcp_close(w, c);
+}
+
 void lr_tcp_close(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     if (c->flags & (LR_TCPF_RELEASED | LR_TCPF_APP_CLOSED))

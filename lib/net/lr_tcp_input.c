@@ -1036,15 +1036,26 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     bool text_ok = c->state == LR_TCP_ESTABLISHED || c->state == LR_TCP_FIN_WAIT_1 ||
                    c->state == LR_TCP_FIN_WAIT_2;
     if (len > 0 && text_ok) {
-        if (c->flags & LR_TCPF_APP_CLOSED) {
+        if (!(c->flags & LR_TCPF_APP_CLOSED)) {
+            tcp_data_in(w, c, m, seq, fin);
+            return;
+        }
+        if (seq != c->rcv_nxt || len > c->discard_left) {
             /* data after a full close: nobody will read it (RFC 9293 §3.10.4) */
             lr_tcp_send_rst_conn(w, c);
             rte_pktmbuf_free(m);
             lr_tcp_conn_closed(w, c, LR_TCP_CLOSE_ABORTED);
             return;
         }
-        tcp_data_in(w, c, m, seq, fin);
-        return;
+        /* lr_tcp_close_discard: the peer's answer to the closing handshake
+         * above (TLS close_notify), taken and acknowledged; the FIN that
+         * may ride on it is processed below. */
+        c->discard_left -= len;
+        c->rcv_nxt += len;
+        seq += len;
+        c->flags |= LR_TCPF_ACK_NOW;
+        lr_pkt_drop(w, LR_DROP_TCP_AFTER_CLOSE, m);
+        m = NULL;
     }
     if (m != NULL) {
         /* RFC 9293 §3.10.7.4 seventh: in CLOSE-WAIT, CLOSING, LAST-ACK and

@@ -97,8 +97,8 @@ enum lr_tcp_tmode {
  * Fields are ordered so that no hole is left: the slot is 8 cache lines
  * (512 B, checked below) and is the largest part of the memory reserved per
  * connection ([tcp] max_conns slots, preallocated; mbufs only when data is
- * queued). Keep it that way when adding a field: fill the 4 spare bytes at
- * the end or a byte of a u8 group, or take something out.
+ * queued). Keep it that way when adding a field: fill a byte of a u8 group,
+ * or take something out.
  */
 struct lr_tcp_conn {
     /* --- line 0 --- */
@@ -174,6 +174,7 @@ struct lr_tcp_conn {
     uint32_t ooo_recent; /* a sequence of the last OOO segment (SACK order) */
     uint32_t tw_prev;    /* TIME_WAIT list, oldest first (index + 1, 0 = none) */
     uint32_t tw_next;
+    uint32_t discard_left; /* after lr_tcp_close_discard: bytes still taken without RST */
 } __rte_cache_aligned;
 
 _Static_assert(sizeof(struct lr_tcp_conn) <= 512, "connection grew past 8 cache lines");

@@ -98,6 +98,7 @@ enum lr_proto {
     X(TCP_RCVBUF_FULL, LR_PROTO_TCP, "tcp_rcvbuf_full")                                            \
     X(TCP_DUP, LR_PROTO_TCP, "tcp_duplicate")                                                      \
     X(TCP_AFTER_FIN, LR_PROTO_TCP, "tcp_text_after_fin")                                           \
+    X(TCP_AFTER_CLOSE, LR_PROTO_TCP, "tcp_discarded_after_close")                                  \
     X(TCP_STATE, LR_PROTO_TCP, "tcp_bad_state")
 
 #define LR_DROP_REASONS_UDP(X)                                                                     \

@@ -26,8 +26,10 @@
  *                  send space allows; records go to TCP as mbuf chains and
  *                  are retransmitted as stored (never re-encrypted).
  *   close          after the kept chain is encrypted: close_notify (RFC 8446
- *                  §6.1), then TCP's close. After a fatal error only the
- *                  queued alert is sent before TCP closes (RFC 8446 §6.2).
+ *                  §6.1), then TCP's close, which takes the peer's own
+ *                  close_notify without a RST (TLS_CLOSE_DISCARD). After a
+ *                  fatal error only the queued alert is sent before TCP
+ *                  closes (RFC 8446 §6.2).
  *   TCP FIN        without close_notify first: counted as truncated; the
  *                  application sees peer_closed() as with plain TCP.
  *
@@ -70,6 +72,10 @@
 #define TLS_RETRY_US   1000u         /* retry after an mbuf shortage */
 #define TLS_LISTEN_MAX 16
 #define TLS_TX_SLACK   64u /* budget above a record's plaintext (LR_TLS_RECORD_OVERHEAD) */
+/* Input taken without a RST after our close: the peer's close_notify, one
+ * alert record (24 B in TLS 1.3, 31 B with TLS 1.2 AES-GCM, under 128 B with
+ * any CBC suite), sent before our FIN reached it (RFC 8446 §6.1). */
+#define TLS_CLOSE_DISCARD 256u
 
 /* ---- plain TCP ---------------------------------------------------------- */
 
@@ -277,7 +283,7 @@ static void sess_finish_shut(struct lr_worker *w, struct tls_sess *s)
     sess_sync(w, s);
     if (s->close_asked) {
         rx_drop_all(w, s);
-        lr_tcp_close(w, s->tcp);
+        lr_tcp_close_discard(w, s->tcp, TLS_CLOSE_DISCARD);
     } else {
         (void)lr_tcp_shutdown_write(w, s->tcp);
     }
@@ -767,7 +773,7 @@ static void tls_close(struct lr_worker *w, struct lr_tcp_conn *c)
         /* TCP is closing already. */
     } else if (s->shut_done) {
         rx_drop_all(w, s);
-        lr_tcp_close(w, s->tcp);
+        lr_tcp_close_discard(w, s->tcp, TLS_CLOSE_DISCARD);
     } else {
         s->shut = s->close_asked = true;
         sess_finish_shut(w, s); /* now, or once the kept chain is encrypted */

@@ -123,6 +123,87 @@ static void test_data_after_close_rst(void **state)
     assert_int_equal(lrt_active(e), 0);
 }
 
+/* lr_tcp_close_discard: the peer's close_notify (24 B, TLS 1.3), sent before
+ * it has our FIN, is acknowledged and dropped, not answered by RST; then
+ * its FIN ends the connection normally (RFC 8446 §6.1). */
+static void test_close_discard_close_notify(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
+    uint32_t rcvd = e->app.rcvd;
+    lr_tcp_close_discard(e->w, c, 32);
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.flags, LRT_FIN | LRT_ACK);
+    uint32_t fin_seq = s.seq;
+    static const uint8_t alert[24] = { 0x17, 0x03, 0x03, 0x00, 0x13 };
+    /* acknowledges everything but our FIN */
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH,
+                                    .ack_set = true,
+                                    .ack = fin_seq,
+                                    .data = alert,
+                                    .len = sizeof(alert) });
+    assert_int_equal(e->app.closed, 0);
+    assert_int_equal(lr_tcp_conn_state(c), LR_TCP_FIN_WAIT_1);
+    assert_int_equal(e->app.rcvd, rcvd); /* not delivered */
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_AFTER_CLOSE), 1);
+    bool acked = false;
+    while (lrt_expect(e, &s)) {
+        assert_false(s.flags & LRT_RST);
+        acked = acked || ((s.flags & LRT_ACK) && s.ack == e->peer_seq);
+    }
+    assert_true(acked);
+    lrt_send(e,
+             &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN, .ack_set = true, .ack = fin_seq + 1 });
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_NORMAL);
+    assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 1);
+    assert_true(lrt_expect(e, &s));
+    assert_false(s.flags & LRT_RST);
+    assert_int_equal(s.ack, e->peer_seq);
+}
+
+/* The FIN may ride on the discarded bytes; past the budget, data resets. */
+static void test_close_discard_budget(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_tcp_conn *c = lrt_open_conn(e, 80);
+    lr_tcp_close_discard(e->w, c, 32);
+    struct lrt_seg s;
+    assert_true(lrt_expect(e, &s));
+    uint32_t fin_seq = s.seq;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK | LRT_PSH | LRT_FIN,
+                                    .ack_set = true,
+                                    .ack = fin_seq + 1,
+                                    .data = "close_notify",
+                                    .len = 12 });
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_NORMAL);
+    assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 1);
+    assert_true(lrt_expect(e, &s));
+    assert_false(s.flags & LRT_RST);
+    assert_int_equal(s.ack, e->peer_seq);
+    lrt_drain(e);
+
+    /* a second connection: 20 + 20 bytes against a budget of 32 */
+    e->peer_port++;
+    c = lrt_handshake(e, 80);
+    assert_non_null(c);
+    lrt_drain(e);
+    e->app.closed = 0;
+    lr_tcp_close_discard(e->w, c, 32);
+    assert_true(lrt_expect(e, &s));
+    lrt_send_data(e, "twenty bytes of data", 20);
+    assert_int_equal(e->app.closed, 0);
+    lrt_drain(e);
+    lrt_send_data(e, "twenty bytes of data", 20);
+    assert_true(lrt_expect(e, &s));
+    assert_true(s.flags & LRT_RST);
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_ABORTED);
+    assert_int_equal(lrt_drops(e, LR_DROP_TCP_AFTER_CLOSE), 2);
+}
+
 /* Half-close: after shutdown_write we keep receiving until the peer's FIN */
 static void test_half_close(void **state)
 {
@@ -356,6 +437,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_simultaneous_close, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_fin_wait_1_fin_ack, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_close_unread_rst, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_close_discard_close_notify, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_close_discard_budget, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_data_after_close_rst, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_half_close, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_fin_wait_2_timeout, lrt_setup, lrt_teardown),
