@@ -815,19 +815,17 @@ int lr_tcp_shutdown_write(struct lr_worker *w, struct lr_tcp_conn *c)
     return 0;
 }
 
+void lr_tcp_close(struct lr_worker *w, struct lr_tcp_conn *c)
+{
+    lr_tcp_close_discard(w, c, 0);
+}
+
 void lr_tcp_close_discard(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t bytes)
 {
     if (c->flags & (LR_TCPF_RELEASED | LR_TCPF_APP_CLOSED))
         return;
-    c->discard_left = bytes;
-    lr_tcp_close(w, c);
-}
-
-void lr_tcp_close(struct lr_worker *w, struct lr_tcp_conn *c)
-{
-    if (c->flags & (LR_TCPF_RELEASED | LR_TCPF_APP_CLOSED))
-        return;
     c->flags |= LR_TCPF_APP_CLOSED;
+    c->discard_left = bytes;
     if (c->state == LR_TCP_SYN_SENT) {
         /* RFC 9293 §3.10.4: delete the TCB. The app holds the handle since
          * connect() (lr_tcp.h): it hears closed() like on any other end. */

@@ -123,6 +123,19 @@ static void test_data_after_close_rst(void **state)
     assert_int_equal(lrt_active(e), 0);
 }
 
+/* The peer's FIN ended the connection normally: TIME_WAIT, our last ACK
+ * covers it, no RST. */
+static void assert_closed_to_time_wait(struct lrt_env *e)
+{
+    struct lrt_seg s;
+    assert_int_equal(e->app.closed, 1);
+    assert_int_equal(e->app.reason, LR_TCP_CLOSE_NORMAL);
+    assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 1);
+    assert_true(lrt_expect(e, &s));
+    assert_false(s.flags & LRT_RST);
+    assert_int_equal(s.ack, e->peer_seq);
+}
+
 /* lr_tcp_close_discard: the peer's close_notify (24 B, TLS 1.3), sent before
  * it has our FIN, is acknowledged and dropped, not answered by RST; then
  * its FIN ends the connection normally (RFC 8446 §6.1). */
@@ -155,12 +168,7 @@ static void test_close_discard_close_notify(void **state)
     assert_true(acked);
     lrt_send(e,
              &(struct lrt_spec){ .flags = LRT_ACK | LRT_FIN, .ack_set = true, .ack = fin_seq + 1 });
-    assert_int_equal(e->app.closed, 1);
-    assert_int_equal(e->app.reason, LR_TCP_CLOSE_NORMAL);
-    assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 1);
-    assert_true(lrt_expect(e, &s));
-    assert_false(s.flags & LRT_RST);
-    assert_int_equal(s.ack, e->peer_seq);
+    assert_closed_to_time_wait(e);
 }
 
 /* The FIN may ride on the discarded bytes; past the budget, data resets. */
@@ -177,12 +185,7 @@ static void test_close_discard_budget(void **state)
                                     .ack = fin_seq + 1,
                                     .data = "close_notify",
                                     .len = 12 });
-    assert_int_equal(e->app.closed, 1);
-    assert_int_equal(e->app.reason, LR_TCP_CLOSE_NORMAL);
-    assert_int_equal(lrt_counters(e).state[LR_TCP_TIME_WAIT], 1);
-    assert_true(lrt_expect(e, &s));
-    assert_false(s.flags & LRT_RST);
-    assert_int_equal(s.ack, e->peer_seq);
+    assert_closed_to_time_wait(e);
     lrt_drain(e);
 
     /* a second connection: 20 + 20 bytes against a budget of 32 */
