@@ -363,8 +363,6 @@ enum lr_tcp_state lr_tcp_conn_state(const struct lr_tcp_conn *c);
 /** Tuple, addresses network order, ports host order. Any pointer may be NULL. */
 void lr_tcp_conn_tuple(const struct lr_tcp_conn *c, rte_be32_t *laddr, uint16_t *lport,
                        rte_be32_t *raddr, uint16_t *rport);
-/** Index of @c in the worker's pool, 0 .. max_conns-1 (stable for its lifetime). */
-uint32_t lr_tcp_conn_id(const struct lr_tcp_conn *c);
 /** Fill @info for one connection. */
 void lr_tcp_conn_info_get(const struct lr_tcp_conn *c, struct lr_tcp_conn_info *info);
 /**

@@ -9,6 +9,7 @@
  * lr_tcp_input.c); the extendable bucket table guarantees that every one of
  * the max_conns connections can be inserted.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,7 +84,7 @@ static void tcp_conn_free_now(struct lr_worker *w, struct lr_tcp_conn *c)
     }
     c->ooo_head = NULL;
     c->free_next = t->free_head;
-    t->free_head = c->id + 1;
+    t->free_head = lr_tcp_conn_idx(t, c) + 1;
     t->nb_free++;
     t->cnt.active--;
     t->cnt.closed++;
@@ -113,23 +114,23 @@ static void tcp_tw_reclaim(struct lr_worker *w);
 struct lr_tcp_conn *lr_tcp_conn_alloc(struct lr_worker *w)
 {
     struct lr_tcp_ctx *t = w->tcp;
-    if (t->nb_free <= t->tw_reserve && t->tw_head != 0)
+    if (t->nb_free <= t->tw_reserve && t->tw_list.head != 0)
         tcp_tw_reclaim(w);
     if (t->free_head == 0)
         return NULL;
     struct lr_tcp_conn *c = &t->conns[t->free_head - 1];
     t->free_head = c->free_next;
     t->nb_free--;
-    uint32_t id = c->id;
-    /* Released connections had both timers cancelled; a pending one here
-     * would be wiped by the memset while still linked in the wheel. */
+    /* Released connections had their timer and delayed ACK cancelled; a
+     * pending one here would be wiped by the memset while still linked. */
     lr_timer_assert_idle(&w->timers, &c->rexmt);
-    lr_timer_assert_idle(&w->timers, &c->delack);
+    if (unlikely(c->flags & LR_TCPF_DELACK)) {
+        assert(!"free connection on the delayed-ACK list");
+        lr_tcp_delack_cancel(t, c);
+    }
     memset(c, 0, sizeof(*c));
-    c->id = id;
     c->state = LR_TCP_CLOSED;
     lr_timer_init(&c->rexmt, lr_tcp_timer_rexmt_fire);
-    lr_timer_init(&c->delack, lr_tcp_timer_delack_fire);
     lr_sack_scoreboard_init(&c->sb);
     t->cnt.active++;
     t->cnt.state[LR_TCP_CLOSED]++;
@@ -148,29 +149,7 @@ int lr_tcp_conn_insert(struct lr_worker *w, struct lr_tcp_conn *c)
 /* The TIME_WAIT list: every connection in that state, in the order they
  * entered it; the head is the one that has waited longest (a retransmitted
  * FIN restarts a timer, not a connection's place in the list). */
-static void tcp_tw_link(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
-{
-    c->tw_next = 0;
-    c->tw_prev = t->tw_tail;
-    if (t->tw_tail != 0)
-        t->conns[t->tw_tail - 1].tw_next = c->id + 1;
-    else
-        t->tw_head = c->id + 1;
-    t->tw_tail = c->id + 1;
-}
-
-static void tcp_tw_unlink(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
-{
-    if (c->tw_prev != 0)
-        t->conns[c->tw_prev - 1].tw_next = c->tw_next;
-    else
-        t->tw_head = c->tw_next;
-    if (c->tw_next != 0)
-        t->conns[c->tw_next - 1].tw_prev = c->tw_prev;
-    else
-        t->tw_tail = c->tw_prev;
-    c->tw_prev = c->tw_next = 0;
-}
+#define TW_LINK offsetof(struct lr_tcp_conn, tw)
 
 /*
  * The table is (nearly) full and TIME_WAIT connections hold part of it:
@@ -184,7 +163,7 @@ static void tcp_tw_unlink(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
 static void tcp_tw_reclaim(struct lr_worker *w)
 {
     struct lr_tcp_ctx *t = w->tcp;
-    struct lr_tcp_conn *old = &t->conns[t->tw_head - 1];
+    struct lr_tcp_conn *old = &t->conns[t->tw_list.head - 1];
     t->cnt.time_wait_reclaimed++;
     lr_tcp_conn_closed(w, old, LR_TCP_CLOSE_NORMAL); /* leaves the list */
     lr_tcp_reap(w);                                  /* outside a burst it is free at once */
@@ -194,9 +173,9 @@ void lr_tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t s
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (c->state == LR_TCP_TIME_WAIT && st != LR_TCP_TIME_WAIT)
-        tcp_tw_unlink(t, c);
+        lr_tcp_qlist_remove(t, &t->tw_list, TW_LINK, c);
     else if (st == LR_TCP_TIME_WAIT && c->state != LR_TCP_TIME_WAIT)
-        tcp_tw_link(t, c);
+        lr_tcp_qlist_append(t, &t->tw_list, TW_LINK, c);
     t->cnt.state[c->state]--;
     t->cnt.state[st]++;
     c->state = st;
@@ -217,13 +196,13 @@ void lr_tcp_conn_release(struct lr_worker *w, struct lr_tcp_conn *c)
     if (c->state != LR_TCP_CLOSED || c->key.lport != 0)
         rte_hash_del_key(t->table, &c->key);
     lr_timer_cancel(&w->timers, &c->rexmt);
-    lr_timer_cancel(&w->timers, &c->delack);
+    lr_tcp_delack_cancel(t, c);
     lr_tcp_conn_set_state(w, c, LR_TCP_CLOSED);
     t->cnt.state[LR_TCP_CLOSED]--; /* the CLOSED gauge counts live handles only */
     c->flags |= LR_TCPF_RELEASED;
     c->flags &= ~LR_TCPF_ACK_NOW;
     c->free_next = t->reap_head;
-    t->reap_head = c->id + 1;
+    t->reap_head = lr_tcp_conn_idx(t, c) + 1;
 }
 
 /* Report the end to the application (once) and release. */
@@ -248,7 +227,7 @@ void lr_tcp_conn_init_common(struct lr_worker *w, struct lr_tcp_conn *c)
     lr_tcp_rtt_init(&c->rtt, (uint32_t)cfg->rto_initial);
     c->mss = LR_TCP_DEFAULT_MSS;
     c->last_rcv = w->now;
-    c->chack_start = w->now;
+    c->chack_start = (uint32_t)(w->now / 1000);
     c->sndbuf = cfg->sndbuf;
     c->ts_offset = (uint32_t)lr_siphash24(w->tcp->secret.k0 ^ 0x7473, w->tcp->secret.k1, &c->key,
                                           sizeof(c->key));
@@ -362,12 +341,12 @@ int lr_tcp_init(struct lr_worker *w)
     if (t->conns == NULL || t->listen_idx == NULL)
         goto nomem;
     for (uint32_t i = 0; i < cfg->max_conns; i++) {
-        t->conns[i].id = i;
         t->conns[i].free_next = (i + 1 < cfg->max_conns) ? i + 2 : 0;
     }
     t->free_head = 1;
     t->nb_free = cfg->max_conns;
     t->tw_reserve = RTE_MAX(1u, RTE_MIN(LR_TCP_TW_RESERVE, cfg->max_conns / 16));
+    lr_timer_init(&t->dack_timer, lr_tcp_timer_dack_fire);
 
     char name[RTE_HASH_NAMESIZE];
     snprintf(name, sizeof(name), "lrtcp%u_%p", w->id, (void *)t);
@@ -431,6 +410,7 @@ void lr_tcp_free(struct lr_worker *w)
         }
     }
     lr_tcp_reap(w);
+    lr_timer_cancel(&w->timers, &t->dack_timer);
     lr_ipv4_register(w, IPPROTO_TCP, NULL);
     lr_icmp_register_error_handler(w, IPPROTO_TCP, NULL);
     rte_hash_free(t->table);
@@ -606,7 +586,7 @@ struct lr_tcp_conn *lr_tcp_connect(struct lr_worker *w, rte_be32_t dst, uint16_t
         t->cnt.state[LR_TCP_CLOSED]--;
         c->flags |= LR_TCPF_RELEASED;
         c->free_next = t->reap_head;
-        t->reap_head = c->id + 1;
+        t->reap_head = lr_tcp_conn_idx(t, c) + 1;
         lr_tcp_reap(w);
         rte_errno = ENOSPC;
         return NULL;
@@ -897,11 +877,6 @@ void lr_tcp_conn_tuple(const struct lr_tcp_conn *c, rte_be32_t *laddr, uint16_t 
         *raddr = c->key.raddr;
     if (rport != NULL)
         *rport = rte_be_to_cpu_16(c->key.rport);
-}
-
-uint32_t lr_tcp_conn_id(const struct lr_tcp_conn *c)
-{
-    return c->id;
 }
 
 unsigned lr_tcp_conns_foreach(struct lr_worker *w,

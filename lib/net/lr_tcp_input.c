@@ -153,7 +153,7 @@ static void tcp_syn_options(struct lr_worker *w, struct lr_tcp_conn *c, const st
     if (o->has_ts && cfg->timestamps) {
         c->flags |= LR_TCPF_TS;
         c->ts_recent = o->ts_val;
-        c->ts_recent_age = w->now;
+        c->ts_recent_age = lr_tcp_paws_clock(w);
         mss -= 12; /* RFC 9293 §3.7.1: options reduce the payload */
     }
     c->mss = (uint16_t)mss;
@@ -451,9 +451,8 @@ static bool tcp_data_in(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_m
          * full-sized segment, otherwise within the delayed-ACK time. */
         if (++c->segs_unacked >= 2 || cfg->delayed_ack == 0)
             c->flags |= LR_TCPF_ACK_NOW;
-        else if (!lr_timer_pending(&c->delack))
-            lr_timer_arm(&w->timers, &c->delack,
-                         w->now + RTE_MIN(cfg->delayed_ack, (uint64_t)500000)); /* RFC 1122 */
+        else
+            lr_tcp_delack_arm(w, c); /* RFC 1122: within 500 ms */
     } else {
         tcp_ooo_insert(w, c, m, seq, fin);
         c->flags |= LR_TCPF_ACK_NOW; /* duplicate ACK, RFC 5681 §4.2 */
@@ -831,7 +830,7 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     /* RFC 7323 §5.3 R1 (PAWS): an older timestamp is a duplicate */
     if ((c->flags & LR_TCPF_TS) && s->opts.has_ts && !rst &&
         lr_seq_lt(s->opts.ts_val, c->ts_recent) &&
-        w->now - c->ts_recent_age < LR_TCP_PAWS_IDLE_US) {
+        lr_tcp_paws_clock(w) - c->ts_recent_age < (uint32_t)(LR_TCP_PAWS_IDLE_US >> 20)) {
         t->cnt.paws_drops++;
         c->flags |= LR_TCPF_ACK_NOW;
         lr_tcp_queue_output(w, c);
@@ -977,7 +976,7 @@ static void tcp_input_sync(struct lr_worker *w, struct lr_tcp_conn *c, struct rt
     if ((c->flags & LR_TCPF_TS) && s->opts.has_ts && lr_seq_leq(s->seq, c->rcv_nxt) &&
         lr_seq_geq(s->opts.ts_val, c->ts_recent)) {
         c->ts_recent = s->opts.ts_val;
-        c->ts_recent_age = w->now;
+        c->ts_recent_age = lr_tcp_paws_clock(w);
     }
     if (c->state == LR_TCP_TIME_WAIT) {
         /* only a retransmitted FIN is expected here (handled above as old) */
@@ -1099,7 +1098,7 @@ static bool tcp_fast_path(struct lr_worker *w, struct lr_tcp_conn *c, struct rte
             return false;
         if (c->flags & LR_TCPF_TS) {
             c->ts_recent = s->opts.ts_val;
-            c->ts_recent_age = w->now;
+            c->ts_recent_age = lr_tcp_paws_clock(w);
         }
         rte_pktmbuf_free(m);
         tcp_ack_in(w, c, s);
@@ -1111,7 +1110,7 @@ static bool tcp_fast_path(struct lr_worker *w, struct lr_tcp_conn *c, struct rte
         return false;
     if (c->flags & LR_TCPF_TS) {
         c->ts_recent = s->opts.ts_val;
-        c->ts_recent_age = w->now;
+        c->ts_recent_age = lr_tcp_paws_clock(w);
     }
     c->snd_wl1 = s->seq;
     c->snd_wl2 = s->ack;
@@ -1146,6 +1145,7 @@ static void tcp_segment(struct lr_worker *w, struct lr_tcp_conn *c, struct rte_m
     }
     c->last_rcv = w->now;
     c->ka_probes = 0;
+    c->flags &= ~LR_TCPF_PROBE_OUT;
     if (c->state == LR_TCP_SYN_SENT) {
         tcp_input_synsent(w, c, m, s);
         return;

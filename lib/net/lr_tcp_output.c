@@ -286,12 +286,10 @@ int lr_tcp_send_segment(struct lr_worker *w, struct lr_tcp_conn *c, uint32_t seq
     if (flags & RTE_TCP_ACK_FLAG) {
         c->flags &= ~LR_TCPF_ACK_NOW;
         c->segs_unacked = 0;
-        if (lr_timer_pending(&c->delack))
-            lr_timer_cancel(&w->timers, &c->delack);
+        lr_tcp_delack_cancel(w->tcp, c);
     }
     if (len > 0) {
         w->tcp->cnt.tx_bytes += len;
-        c->last_snd = w->now;
         /* Karn: time only segments carrying new data (RFC 6298 §3) */
         if (!(c->flags & (LR_TCPF_TS | LR_TCPF_RTT_TIMING)) && seq == c->snd_max) {
             c->flags |= LR_TCPF_RTT_TIMING;
@@ -320,8 +318,9 @@ void lr_tcp_send_ack(struct lr_worker *w, struct lr_tcp_conn *c)
 void lr_tcp_send_challenge_ack(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     struct lr_tcp_ctx *t = w->tcp;
-    if (w->now - c->chack_start >= 1000000) {
-        c->chack_start = w->now;
+    uint32_t now_ms = (uint32_t)(w->now / 1000);
+    if (now_ms - c->chack_start >= 1000) {
+        c->chack_start = now_ms;
         c->chack_count = 0;
     }
     if (t->cfg->challenge_ack_limit != 0 && c->chack_count >= t->cfg->challenge_ack_limit) {

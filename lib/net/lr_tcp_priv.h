@@ -74,6 +74,20 @@ enum {
     LR_TCPF_RELEASED = 1u << 16,      /* out of the table, waiting for lr_tcp_reap() */
     LR_TCPF_IN_SYNQ = 1u << 17,       /* counted in its listener's SYN queue */
     LR_TCPF_RETRANSMITTED = 1u << 18, /* something was retransmitted since snd_una moved (Karn) */
+    LR_TCPF_DELACK = 1u << 19,        /* on the delayed-ACK list (dack, dack_due) */
+    LR_TCPF_PROBE_OUT = 1u << 20,     /* a zero-window probe sent, nothing received since */
+};
+
+/* A connection's place in one of the worker's connection lists (indices + 1,
+ * 0 = none); the list keeps its head and tail (struct lr_tcp_qlist). */
+struct lr_tcp_qlink {
+    uint32_t prev;
+    uint32_t next;
+};
+
+struct lr_tcp_qlist {
+    uint32_t head; /* oldest */
+    uint32_t tail;
 };
 
 /* What the retransmit-class timer currently measures. */
@@ -93,9 +107,9 @@ enum lr_tcp_tmode {
  *          variables read on every ACK (header prediction reads only line 0-1);
  *  line 1: send queue, windows, options state;
  *  line 2-4: RTT, congestion control, SACK scoreboard (per ACK with loss);
- *  rest:   timers, OOO queue, app hooks, cold counters.
- * Fields are ordered so that no hole is left: the slot is 8 cache lines
- * (512 B, checked below) and is the largest part of the memory reserved per
+ *  rest:   the timer, list links, OOO queue, app hooks, cold counters.
+ * Fields are ordered so that no hole is left: the slot is 7 cache lines
+ * (448 B, checked below) and is the largest part of the memory reserved per
  * connection ([tcp] max_conns slots, preallocated; mbufs only when data is
  * queued). Keep it that way when adding a field: fill a byte of a u8 group,
  * or take something out.
@@ -151,33 +165,30 @@ struct lr_tcp_conn {
     uint32_t chack_count;
 
     /* --- cold --- */
-    struct lr_timer rexmt; /* retransmit-class timer (tmode) */
-    struct lr_timer delack;
-    uint64_t ts_recent_age;    /* when ts_recent was set */
+    struct lr_timer rexmt;     /* retransmit-class timer (tmode) */
     uint64_t last_rcv;         /* time of the last segment received */
-    uint64_t last_snd;         /* time of the last data segment sent */
-    uint64_t probe_sent;       /* time of the last zero-window probe */
-    uint64_t chack_start;      /* challenge-ACK rate window start */
     struct rte_mbuf *ooo_head; /* sorted, disjoint (dynfield next/seq) */
     struct lr_tcp_conn *outq_next;
     const struct lr_tcp_conn_ops *ops;
     void *ctx;
     uint64_t bytes_in;
     uint64_t bytes_out;
+    uint32_t ts_recent_age; /* when ts_recent was set, in units of 2^20 us (RFC 7323 §5.5) */
+    uint32_t chack_start;   /* challenge-ACK rate window start, ms (wraps) */
     uint32_t ooo_bytes;
     uint16_t ooo_n;
     uint16_t listener;  /* index + 1 in the listener table, 0 = none */
     uint32_t free_next; /* pool free list / reap list link (index + 1) */
     uint32_t retrans_total;
-    uint32_t id;
-    uint32_t sndbuf;     /* [tcp] sndbuf, cached for lr_tcp_send_space() */
-    uint32_t ooo_recent; /* a sequence of the last OOO segment (SACK order) */
-    uint32_t tw_prev;    /* TIME_WAIT list, oldest first (index + 1, 0 = none) */
-    uint32_t tw_next;
-    uint32_t discard_left; /* after lr_tcp_close_discard: bytes still taken without RST */
+    uint32_t sndbuf;          /* [tcp] sndbuf, cached for lr_tcp_send_space() */
+    uint32_t ooo_recent;      /* a sequence of the last OOO segment (SACK order) */
+    struct lr_tcp_qlink tw;   /* TIME_WAIT list, oldest first */
+    struct lr_tcp_qlink dack; /* delayed-ACK list, oldest first (LR_TCPF_DELACK) */
+    uint32_t dack_due;        /* low 32 bits of the delayed ACK's deadline, us */
+    uint32_t discard_left;    /* after lr_tcp_close_discard: bytes still taken without RST */
 } __rte_cache_aligned;
 
-_Static_assert(sizeof(struct lr_tcp_conn) <= 512, "connection grew past 8 cache lines");
+_Static_assert(sizeof(struct lr_tcp_conn) <= 448, "connection grew past 7 cache lines");
 
 /*
  * New connections may take the oldest TIME_WAIT connection's place once no
@@ -210,15 +221,16 @@ struct lr_tcp_ctx {
     uint32_t max_conns;
     uint32_t free_head; /* index + 1, 0 = empty */
     uint32_t nb_free;
-    uint32_t reap_head; /* released, not yet freed (index + 1) */
-    uint32_t tw_head;   /* TIME_WAIT connections, oldest first (index + 1) */
-    uint32_t tw_tail;
-    uint32_t tw_reserve; /* LR_TCP_TW_RESERVE, at most max_conns / 16, at least 1 */
-    int busy;            /* nesting depth of engine entry points */
-    uint64_t inserts;    /* connections added to the table (see lr_tcp_input_burst) */
+    uint32_t reap_head;          /* released, not yet freed (index + 1) */
+    struct lr_tcp_qlist tw_list; /* TIME_WAIT connections, oldest first */
+    uint32_t tw_reserve;         /* LR_TCP_TW_RESERVE, at most max_conns / 16, at least 1 */
+    int busy;                    /* nesting depth of engine entry points */
+    uint64_t inserts;            /* connections added to the table (see lr_tcp_input_burst) */
     struct rte_hash *table;
-    int ooo_dyn_off;          /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
-    struct lr_tcp_conn *outq; /* connections to run lr_tcp_output() on at burst end */
+    int ooo_dyn_off;               /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
+    struct lr_tcp_conn *outq;      /* connections to run lr_tcp_output() on at burst end */
+    struct lr_tcp_qlist dack_list; /* delayed ACKs due, in deadline order */
+    struct lr_timer dack_timer;    /* armed for the head of dack_list */
     uint16_t nb_listeners;
     uint16_t *listen_idx; /* port (host order) -> index + 1 in listeners[] */
     struct lr_tcp_listener listeners[LR_TCP_MAX_LISTENERS];
@@ -243,9 +255,58 @@ struct lr_tcp_seg {
 
 /* --- helpers --- */
 
+/* Index of @c in the connection pool. */
+static inline uint32_t lr_tcp_conn_idx(const struct lr_tcp_ctx *t, const struct lr_tcp_conn *c)
+{
+    return (uint32_t)(c - t->conns);
+}
+
+/* The link of @c at byte offset @off (offsetof(struct lr_tcp_conn, tw) or dack). */
+static inline struct lr_tcp_qlink *lr_tcp_qlink_at(struct lr_tcp_conn *c, size_t off)
+{
+    return (struct lr_tcp_qlink *)((char *)c + off);
+}
+
+/* Append @c to @l through its link at @off; O(1). */
+static inline void lr_tcp_qlist_append(struct lr_tcp_ctx *t, struct lr_tcp_qlist *l, size_t off,
+                                       struct lr_tcp_conn *c)
+{
+    struct lr_tcp_qlink *k = lr_tcp_qlink_at(c, off);
+    k->next = 0;
+    k->prev = l->tail;
+    if (l->tail != 0)
+        lr_tcp_qlink_at(&t->conns[l->tail - 1], off)->next = lr_tcp_conn_idx(t, c) + 1;
+    else
+        l->head = lr_tcp_conn_idx(t, c) + 1;
+    l->tail = lr_tcp_conn_idx(t, c) + 1;
+}
+
+/* Unlink @c (on @l through its link at @off); O(1). */
+static inline void lr_tcp_qlist_remove(struct lr_tcp_ctx *t, struct lr_tcp_qlist *l, size_t off,
+                                       struct lr_tcp_conn *c)
+{
+    struct lr_tcp_qlink *k = lr_tcp_qlink_at(c, off);
+    if (k->prev != 0)
+        lr_tcp_qlink_at(&t->conns[k->prev - 1], off)->next = k->next;
+    else
+        l->head = k->next;
+    if (k->next != 0)
+        lr_tcp_qlink_at(&t->conns[k->next - 1], off)->prev = k->prev;
+    else
+        l->tail = k->prev;
+    k->prev = k->next = 0;
+}
+
 static inline struct lr_tcp_ooo_dyn *lr_tcp_ooo(const struct lr_tcp_ctx *t, struct rte_mbuf *m)
 {
     return RTE_MBUF_DYNFIELD(m, t->ooo_dyn_off, struct lr_tcp_ooo_dyn *);
+}
+
+/* The clock of ts_recent_age: 2^20 us (~1.05 s) units, wrapping after ~142
+ * years; the PAWS idle limit of RFC 7323 §5.5 (24 days) is far coarser. */
+static inline uint32_t lr_tcp_paws_clock(const struct lr_worker *w)
+{
+    return (uint32_t)(w->now >> 20);
 }
 
 static inline uint32_t lr_tcp_ts_now(const struct lr_worker *w, const struct lr_tcp_conn *c)
@@ -294,7 +355,9 @@ uint16_t lr_tcp_adv_mss(const struct lr_worker *w, uint16_t port);
 
 /* lr_tcp_timer.c */
 void lr_tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *t);
-void lr_tcp_timer_delack_fire(struct lr_worker *w, struct lr_timer *t);
+void lr_tcp_timer_dack_fire(struct lr_worker *w, struct lr_timer *t);
+void lr_tcp_delack_arm(struct lr_worker *w, struct lr_tcp_conn *c);
+void lr_tcp_delack_cancel(struct lr_tcp_ctx *t, struct lr_tcp_conn *c);
 void lr_tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_rto);
 void lr_tcp_timer_set(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t mode, uint64_t delay);
 void lr_tcp_enter_time_wait(struct lr_worker *w, struct lr_tcp_conn *c);

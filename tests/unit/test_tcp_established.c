@@ -38,6 +38,78 @@ static void test_delayed_ack(void **state)
     assert_int_equal(lrt_counters(e).delayed_acks, 1);
 }
 
+/* Four connections owe a delayed ACK, armed a quarter of [tcp] delayed_ack
+ * apart (one list in deadline order, one wheel timer for its head). The
+ * second is answered early by a second segment, the third is reset: both
+ * leave the list, and the first and the last are ACKed at their own time. */
+static void test_delayed_ack_list(void **state)
+{
+    struct lrt_env *e = *state;
+    struct {
+        uint16_t port;
+        uint32_t seq, ack;
+    } p[4];
+    uint8_t d[100];
+    lrt_pattern(d, sizeof(d), 0);
+    uint64_t step = e->cfg.tcp.delayed_ack / 4;
+    struct lrt_seg s;
+    lrt_listen(e, 80);
+    for (unsigned i = 0; i < 4; i++) {
+        e->peer_port = (uint16_t)(41000 + i);
+        assert_non_null(lrt_handshake(e, 80));
+        assert_int_equal(lrt_drain(e), 0);
+        lrt_send_data(e, d, sizeof(d));
+        assert_false(lrt_expect(e, &s));
+        p[i].port = e->peer_port;
+        p[i].seq = e->peer_seq;
+        p[i].ack = e->peer_ack;
+        lr_test_advance(e->w, step);
+    }
+    /* now 4 steps after the first arm: its deadline has just passed */
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.dport, p[0].port);
+    assert_int_equal(s.ack, p[0].seq);
+    assert_false(lrt_expect(e, &s));
+
+    e->peer_port = p[1].port;
+    e->peer_seq = p[1].seq;
+    e->peer_ack = p[1].ack;
+    lrt_send_data(e, d, sizeof(d)); /* second segment: ACKed at once */
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.ack, p[1].seq + sizeof(d));
+    assert_false(lrt_expect(e, &s));
+
+    e->peer_port = p[2].port;
+    e->peer_seq = p[2].seq;
+    e->peer_ack = p[2].ack;
+    unsigned closed = e->app.closed;
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_RST });
+    assert_int_equal(e->app.closed, closed + 1);
+    assert_false(lrt_expect(e, &s));
+
+    /* the second's and third's deadlines pass without a segment */
+    lr_test_advance(e->w, 2 * step - 1000);
+    assert_false(lrt_expect(e, &s));
+    lr_test_advance(e->w, step + 2000); /* past the fourth's */
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.dport, p[3].port);
+    assert_int_equal(s.flags, LRT_ACK);
+    assert_int_equal(s.ack, p[3].seq);
+    assert_false(lrt_expect(e, &s));
+    assert_int_equal(lrt_counters(e).delayed_acks, 2);
+
+    /* the list is empty again: a new arm starts its own timer */
+    e->peer_port = p[0].port;
+    e->peer_seq = p[0].seq;
+    e->peer_ack = p[0].ack;
+    lrt_send_data(e, d, sizeof(d));
+    assert_false(lrt_expect(e, &s));
+    lr_test_advance(e->w, e->cfg.tcp.delayed_ack + 2000);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.ack, p[0].seq + sizeof(d));
+    assert_int_equal(lrt_counters(e).delayed_acks, 3);
+}
+
 /* Every second segment is ACKed at once (RFC 9293 §3.8.6.3) */
 static void test_ack_every_second_segment(void **state)
 {
@@ -424,6 +496,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_delayed_ack, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_delayed_ack_list, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_ack_every_second_segment, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_ooo_text_after_fin_dropped, lrt_setup, lrt_teardown),
