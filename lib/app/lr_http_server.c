@@ -60,6 +60,7 @@
 #include "lr_tcp.h"
 #include "lr_time.h"
 #include "lr_timer.h"
+#include "lr_tqueue.h"
 #include "lr_tls_module.h"
 
 LR_LOG_DEFINE(http);
@@ -93,29 +94,55 @@ enum http_tmode {
     HT_RETRY,  /* mbuf shortage: try again */
 };
 
+/*
+ * Every timeout of a connection is one of a few fixed delays of this
+ * server, so each delay is a timeout queue (lr_tqueue.h) in the server: a
+ * connection waits on at most one, through 12 bytes of link, instead of
+ * carrying a 48-byte wheel node. The mode says what happens when it fires;
+ * the queue says how long it waits (HT_IDLE waits keepalive_timeout between
+ * requests, the stall limit inside a request body).
+ */
+enum http_tqid {
+    TQ_HEADER,    /* header_timeout */
+    TQ_KEEPALIVE, /* keepalive_timeout */
+    TQ_STALL,     /* send_stall_us */
+    TQ_RETRY,     /* HTTP_RETRY_US */
+    TQ_LINGER,    /* http_linger_us() */
+    TQ_MAX,
+};
+
+struct http_tq {
+    struct lr_tqueue q;
+    struct lr_http_server *srv;
+};
+
 struct lr_http_conn {
     struct lr_http_server *srv;
     struct lr_tcp_conn *tcp;
     struct rte_mbuf *in; /* held input, in order */
     uint32_t in_len;
-    uint8_t state;
-    uint8_t tmode;
-    bool close_after; /* close once the current response is queued */
-    bool peer_fin;
-    bool wr_shut;
-    bool in_use;
     uint32_t nreq;
-    uint32_t next_free;
-    uint64_t body_left; /* HC_BODY_CL */
-    struct lr_http_chunked chunk;
-    uint32_t pre_fed; /* chunked body bytes behind the held head already validated */
-    int16_t pre_rc;   /* 0 while validating, else the result of prevalidate_chunked() */
-    bool pre_active;  /* validating the body of the head at the front of the input */
+    uint64_t body_left;               /* HC_BODY_CL */
     const struct lr_file_entry *file; /* body still to queue: [off, end) */
     uint64_t off;
     uint64_t end;
-    struct lr_timer timer;
+    struct lr_http_chunked chunk;
+    struct lr_tqlink tl; /* on srv->tq[tq] while tmode != HT_NONE; free list when free */
+    uint32_t pre_fed;    /* chunked body bytes behind the held head already validated */
+    int16_t pre_rc;      /* 0 while validating, else the result of prevalidate_chunked() */
+    uint8_t state;
+    uint8_t tmode : 4;
+    uint8_t tq : 4;
+    bool close_after : 1; /* close once the current response is queued */
+    bool peer_fin : 1;
+    bool wr_shut : 1;
+    bool in_use : 1;
+    bool pre_active : 1; /* validating the body of the head at the front of the input */
 };
+
+/* 160 bytes with a wheel node and plain bools; this is all the HTTP state an
+ * idle keep-alive connection costs (bench/RESULTS.md, memory per connection). */
+_Static_assert(sizeof(struct lr_http_conn) <= 112, "HTTP connection slot grew");
 
 struct lr_http_server {
     struct lr_worker *w;
@@ -138,6 +165,7 @@ struct lr_http_server {
     uint32_t hbuf_len;
     char *path; /* normalised request path (+ index) */
     uint32_t path_len;
+    struct http_tq tq[TQ_MAX];
     uint16_t nb_listen;
     uint16_t listen[LR_MAX_LISTEN];
     uint16_t nb_tls_listen;
@@ -229,17 +257,22 @@ static char *put_uri_encoded(char *p, const char *s, size_t n, bool query)
     return p;
 }
 
-static void timer_arm(struct lr_http_conn *hc, enum http_tmode mode, uint64_t after_us)
-{
-    struct lr_worker *w = hc->srv->w;
-    hc->tmode = (uint8_t)mode;
-    lr_timer_arm(&w->timers, &hc->timer, w->now + after_us);
-}
-
 static void timer_stop(struct lr_http_conn *hc)
 {
-    lr_timer_cancel(&hc->srv->w->timers, &hc->timer);
+    if (hc->tmode == HT_NONE)
+        return;
+    lr_tqueue_del(&hc->srv->tq[hc->tq].q, hc);
     hc->tmode = HT_NONE;
+}
+
+/* (Re)start the connection's timeout: @mode when it fires, after @tq's delay. */
+static void timer_arm(struct lr_http_conn *hc, enum http_tmode mode, enum http_tqid tq)
+{
+    struct lr_worker *w = hc->srv->w;
+    timer_stop(hc);
+    hc->tmode = (uint8_t)mode;
+    hc->tq = (uint8_t)tq;
+    lr_tqueue_add(&w->timers, &hc->srv->tq[tq].q, hc, w->now);
 }
 
 /* The Date header value for now, formatted once per second (RFC 9110 §6.6.1). */
@@ -307,21 +340,18 @@ static void want_writable(struct lr_http_conn *hc)
 
 /* ---- pool ------------------------------------------------------------------ */
 
-static void http_timer(struct lr_worker *w, struct lr_timer *t);
-
 static struct lr_http_conn *conn_alloc(struct lr_http_server *srv)
 {
     if (srv->free_head == UINT32_MAX)
         return NULL;
     struct lr_http_conn *hc = &srv->conns[srv->free_head];
-    srv->free_head = hc->next_free;
-    /* conn_free cancels the timer; a pending one here is a bug the wheel must
-     * forget before the memset (counted free_armed). */
-    lr_timer_assert_idle(&srv->w->timers, &hc->timer);
+    srv->free_head = hc->tl.l.next;
+    /* conn_release took it off its timeout queue (and the free list does
+     * not use the queue link's prev). */
+    RTE_ASSERT(hc->tmode == HT_NONE);
     memset(hc, 0, sizeof(*hc));
     hc->srv = srv;
     hc->in_use = true;
-    lr_timer_init(&hc->timer, http_timer);
     srv->cnt.conns_active++;
     return hc;
 }
@@ -337,7 +367,7 @@ static void conn_release(struct lr_http_conn *hc)
     hc->in_len = 0;
     hc->in_use = false;
     hc->file = NULL;
-    hc->next_free = srv->free_head;
+    hc->tl.l.next = srv->free_head; /* not on a queue any more: timer_stop */
     srv->free_head = (uint32_t)(hc - srv->conns);
     srv->cnt.conns_active--;
 }
@@ -466,14 +496,14 @@ static int http_send_body(struct lr_http_conn *hc)
     while (hc->file != NULL) {
         if (lr_stream_send_space(hc->tcp) == 0) {
             want_writable(hc);
-            timer_arm(hc, HT_SEND, srv->send_stall_us);
+            timer_arm(hc, HT_SEND, TQ_STALL);
             return 1;
         }
         uint64_t n = body_budget(hc, hc->end - hc->off);
         struct rte_mbuf *m = rte_pktmbuf_alloc(srv->w->pool);
         if (m == NULL) {
             srv->cnt.no_mbuf++;
-            timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+            timer_arm(hc, HT_RETRY, TQ_RETRY);
             return 1;
         }
         /* The first piece goes into @m itself, the rest chained after it. */
@@ -489,7 +519,7 @@ static int http_send_body(struct lr_http_conn *hc)
             rte_pktmbuf_free(m);
             if (rc == -ENOBUFS) {
                 srv->cnt.no_mbuf++;
-                timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+                timer_arm(hc, HT_RETRY, TQ_RETRY);
                 return 1;
             }
             return -1;
@@ -763,8 +793,7 @@ static void http_finish(struct lr_http_conn *hc)
         return;
     }
     hc->state = HC_DRAIN;
-    uint64_t linger = RTE_MIN(srv->cfg->header_timeout, (uint64_t)HTTP_LINGER_MAX);
-    timer_arm(hc, HT_LINGER, linger ? linger : HTTP_LINGER_MAX);
+    timer_arm(hc, HT_LINGER, TQ_LINGER);
 }
 
 /* Discard chunked body bytes held in the input. 1 done, 0 need more, -400/-413 bad. */
@@ -873,7 +902,7 @@ static void http_process(struct lr_http_conn *hc)
                 if (hc->peer_fin)
                     http_finish(hc);
                 else if (hc->tmode == HT_NONE) /* a body that stops coming */
-                    timer_arm(hc, HT_IDLE, srv->send_stall_us);
+                    timer_arm(hc, HT_IDLE, TQ_STALL);
                 return;
             }
             hc->state = HC_HEAD;
@@ -895,7 +924,7 @@ static void http_process(struct lr_http_conn *hc)
                 if (hc->peer_fin)
                     http_finish(hc);
                 else if (hc->tmode == HT_NONE)
-                    timer_arm(hc, HT_IDLE, srv->send_stall_us);
+                    timer_arm(hc, HT_IDLE, TQ_STALL);
                 return;
             }
             hc->state = HC_HEAD;
@@ -910,9 +939,9 @@ static void http_process(struct lr_http_conn *hc)
             }
             if (hc->nreq == 0) {
                 if (hc->tmode != HT_HEADER)
-                    timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
+                    timer_arm(hc, HT_HEADER, TQ_HEADER);
             } else if (hc->tmode != HT_IDLE) {
-                timer_arm(hc, HT_IDLE, srv->cfg->keepalive_timeout);
+                timer_arm(hc, HT_IDLE, TQ_KEEPALIVE);
             }
             return;
         }
@@ -920,7 +949,7 @@ static void http_process(struct lr_http_conn *hc)
             /* Pipelining waits until earlier responses drain (in order). */
             want_writable(hc);
             if (hc->tmode != HT_SEND)
-                timer_arm(hc, HT_SEND, srv->send_stall_us);
+                timer_arm(hc, HT_SEND, TQ_STALL);
             return;
         }
         if (hc->tmode == HT_SEND)
@@ -939,14 +968,14 @@ static void http_process(struct lr_http_conn *hc)
                 return;
             }
             if (hc->tmode != HT_HEADER) /* from the first byte of the head */
-                timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
+                timer_arm(hc, HT_HEADER, TQ_HEADER);
             return;
         }
         bool v10 = req.version_minor == 0;
         if (rc < 0) {
             int src = http_send_error(hc, (unsigned)-rc, false, v10, true, NULL, 0);
             if (src == -ENOBUFS) {
-                timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+                timer_arm(hc, HT_RETRY, TQ_RETRY);
                 return;
             }
             if (src < 0) {
@@ -970,7 +999,7 @@ static void http_process(struct lr_http_conn *hc)
                     return;
                 }
                 if (hc->tmode != HT_HEADER) /* the request is not complete yet: 408 */
-                    timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
+                    timer_arm(hc, HT_HEADER, TQ_HEADER);
                 return;
             }
             if (pre < 0) {
@@ -978,7 +1007,7 @@ static void http_process(struct lr_http_conn *hc)
                     srv->cnt.body_bad_framing++;
                 int src = http_send_error(hc, (unsigned)-pre, false, v10, true, NULL, 0);
                 if (src == -ENOBUFS) {
-                    timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+                    timer_arm(hc, HT_RETRY, TQ_RETRY);
                     return;
                 }
                 hc->pre_active = false;
@@ -1003,7 +1032,7 @@ static void http_process(struct lr_http_conn *hc)
             close = true;
         int hrc = http_handle(hc, b, &req, close);
         if (hrc == -ENOBUFS) {
-            timer_arm(hc, HT_RETRY, HTTP_RETRY_US);
+            timer_arm(hc, HT_RETRY, TQ_RETRY);
             return;
         }
         if (hrc < 0) {
@@ -1036,13 +1065,10 @@ static void http_process(struct lr_http_conn *hc)
     RTE_SET_USED(w);
 }
 
-static void http_timer(struct lr_worker *w, struct lr_timer *t)
+/* @hc's timeout (@mode) expired; it is off its queue already. */
+static void http_expire(struct lr_worker *w, struct lr_http_conn *hc, enum http_tmode mode)
 {
-    struct lr_http_conn *hc = container_of(t, struct lr_http_conn, timer);
     struct lr_http_server *srv = hc->srv;
-    enum http_tmode mode = (enum http_tmode)hc->tmode;
-    hc->tmode = HT_NONE;
-    RTE_SET_USED(w);
     switch (mode) {
     case HT_HEADER:
         /* RFC 9110 §15.5.9: no complete request in time → 408 and close. */
@@ -1079,6 +1105,26 @@ static void http_timer(struct lr_worker *w, struct lr_timer *t)
     }
 }
 
+/* A timeout queue's timer: expire what is due. Bounded: each turn takes one
+ * connection off, and one queued again waits at least a tick (lr_tqueue.h). */
+static void http_tq_fire(struct lr_worker *w, struct lr_timer *t)
+{
+    struct http_tq *tq = container_of(t, struct http_tq, q.timer);
+    struct lr_http_conn *hc;
+    while ((hc = lr_tqueue_pop_due(&w->timers, &tq->q, w->now)) != NULL) {
+        enum http_tmode mode = (enum http_tmode)hc->tmode;
+        hc->tmode = HT_NONE;
+        http_expire(w, hc, mode);
+    }
+}
+
+/* How long we drain after our FIN (http_finish). */
+static uint64_t http_linger_us(const struct lr_http_config *cfg)
+{
+    uint64_t linger = RTE_MIN(cfg->header_timeout, (uint64_t)HTTP_LINGER_MAX);
+    return linger ? linger : HTTP_LINGER_MAX;
+}
+
 /* ---- TCP callbacks ----------------------------------------------------------- */
 
 static int http_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_ctx)
@@ -1094,7 +1140,7 @@ static int http_accept(struct lr_worker *w, struct lr_tcp_conn *c, void *listen_
     lr_stream_ctx_set(c, hc);
     lr_stream_rcv_manual(c, true);
     srv->cnt.conns_accepted++;
-    timer_arm(hc, HT_HEADER, srv->cfg->header_timeout);
+    timer_arm(hc, HT_HEADER, TQ_HEADER);
     return 0;
 }
 
@@ -1206,13 +1252,23 @@ int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
     srv->hbuf = rte_malloc_socket("lr_http_hbuf", srv->hbuf_len, 0, sock);
     srv->conns = rte_zmalloc_socket("lr_http_conns", (size_t)srv->nb_conns * sizeof(*srv->conns),
                                     RTE_CACHE_LINE_SIZE, sock);
+    const uint64_t tq_delay[TQ_MAX] = {
+        [TQ_HEADER] = cfg->header_timeout, [TQ_KEEPALIVE] = cfg->keepalive_timeout,
+        [TQ_STALL] = srv->send_stall_us,   [TQ_RETRY] = HTTP_RETRY_US,
+        [TQ_LINGER] = http_linger_us(cfg),
+    };
+    for (unsigned i = 0; i < TQ_MAX; i++) {
+        srv->tq[i].srv = srv;
+        lr_tqueue_init(&srv->tq[i].q, srv->conns, sizeof(*srv->conns),
+                       offsetof(struct lr_http_conn, tl), tq_delay[i], http_tq_fire);
+    }
     w->slot[http_slot] = srv;
     if (srv->scratch == NULL || srv->path == NULL || srv->hbuf == NULL || srv->conns == NULL) {
         lr_http_server_free(w);
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < srv->nb_conns; i++)
-        srv->conns[i].next_free = i + 1 < srv->nb_conns ? i + 1 : UINT32_MAX;
+        srv->conns[i].tl.l.next = i + 1 < srv->nb_conns ? i + 1 : UINT32_MAX;
     srv->free_head = 0;
     int n = snprintf(srv->server_line, sizeof(srv->server_line), "Server: %s\r\n",
                      cfg->server_name[0] ? cfg->server_name : "linerate");
@@ -1302,6 +1358,8 @@ void lr_http_server_free(struct lr_worker *w)
         (void)lr_tcp_unlisten(w, srv->listen[i]);
     for (uint16_t i = 0; i < srv->nb_tls_listen && w->tcp != NULL; i++)
         (void)lr_tls_unlisten(w, srv->tls_listen[i]);
+    for (unsigned i = 0; i < TQ_MAX; i++)
+        lr_tqueue_fini(&w->timers, &srv->tq[i].q);
     rte_free(srv->scratch);
     rte_free(srv->path);
     rte_free(srv->hbuf);

@@ -346,7 +346,7 @@ int lr_tcp_init(struct lr_worker *w)
     t->free_head = 1;
     t->nb_free = cfg->max_conns;
     t->tw_reserve = RTE_MAX(1u, RTE_MIN(LR_TCP_TW_RESERVE, cfg->max_conns / 16));
-    lr_timer_init(&t->dack_timer, lr_tcp_timer_dack_fire);
+    lr_tcp_delack_init(t);
 
     char name[RTE_HASH_NAMESIZE];
     snprintf(name, sizeof(name), "lrtcp%u_%p", w->id, (void *)t);
@@ -410,7 +410,7 @@ void lr_tcp_free(struct lr_worker *w)
         }
     }
     lr_tcp_reap(w);
-    lr_timer_cancel(&w->timers, &t->dack_timer);
+    lr_tqueue_fini(&w->timers, &t->dack_q);
     lr_ipv4_register(w, IPPROTO_TCP, NULL);
     lr_icmp_register_error_handler(w, IPPROTO_TCP, NULL);
     rte_hash_free(t->table);

@@ -35,6 +35,7 @@
 #include "lr_tcp_rtt.h"
 #include "lr_tcp_sack.h"
 #include "lr_timer.h"
+#include "lr_tqueue.h"
 #include "lr_worker.h"
 
 #define LR_TCP_MAX_LISTENERS 1024
@@ -74,20 +75,8 @@ enum {
     LR_TCPF_RELEASED = 1u << 16,      /* out of the table, waiting for lr_tcp_reap() */
     LR_TCPF_IN_SYNQ = 1u << 17,       /* counted in its listener's SYN queue */
     LR_TCPF_RETRANSMITTED = 1u << 18, /* something was retransmitted since snd_una moved (Karn) */
-    LR_TCPF_DELACK = 1u << 19,        /* on the delayed-ACK list (dack, dack_due) */
+    LR_TCPF_DELACK = 1u << 19,        /* on the delayed-ACK queue (dack) */
     LR_TCPF_PROBE_OUT = 1u << 20,     /* a zero-window probe sent, nothing received since */
-};
-
-/* A connection's place in one of the worker's connection lists (indices + 1,
- * 0 = none); the list keeps its head and tail (struct lr_tcp_qlist). */
-struct lr_tcp_qlink {
-    uint32_t prev;
-    uint32_t next;
-};
-
-struct lr_tcp_qlist {
-    uint32_t head; /* oldest */
-    uint32_t tail;
 };
 
 /* What the retransmit-class timer currently measures. */
@@ -180,12 +169,11 @@ struct lr_tcp_conn {
     uint16_t listener;  /* index + 1 in the listener table, 0 = none */
     uint32_t free_next; /* pool free list / reap list link (index + 1) */
     uint32_t retrans_total;
-    uint32_t sndbuf;          /* [tcp] sndbuf, cached for lr_tcp_send_space() */
-    uint32_t ooo_recent;      /* a sequence of the last OOO segment (SACK order) */
-    struct lr_tcp_qlink tw;   /* TIME_WAIT list, oldest first */
-    struct lr_tcp_qlink dack; /* delayed-ACK list, oldest first (LR_TCPF_DELACK) */
-    uint32_t dack_due;        /* low 32 bits of the delayed ACK's deadline, us */
-    uint32_t discard_left;    /* after lr_tcp_close_discard: bytes still taken without RST */
+    uint32_t sndbuf;       /* [tcp] sndbuf, cached for lr_tcp_send_space() */
+    uint32_t ooo_recent;   /* a sequence of the last OOO segment (SACK order) */
+    struct lr_qlink tw;    /* TIME_WAIT list, oldest first */
+    struct lr_tqlink dack; /* delayed-ACK queue, oldest first (LR_TCPF_DELACK) */
+    uint32_t discard_left; /* after lr_tcp_close_discard: bytes still taken without RST */
 } __rte_cache_aligned;
 
 _Static_assert(sizeof(struct lr_tcp_conn) <= 448, "connection grew past 7 cache lines");
@@ -221,16 +209,15 @@ struct lr_tcp_ctx {
     uint32_t max_conns;
     uint32_t free_head; /* index + 1, 0 = empty */
     uint32_t nb_free;
-    uint32_t reap_head;          /* released, not yet freed (index + 1) */
-    struct lr_tcp_qlist tw_list; /* TIME_WAIT connections, oldest first */
-    uint32_t tw_reserve;         /* LR_TCP_TW_RESERVE, at most max_conns / 16, at least 1 */
-    int busy;                    /* nesting depth of engine entry points */
-    uint64_t inserts;            /* connections added to the table (see lr_tcp_input_burst) */
+    uint32_t reap_head;      /* released, not yet freed (index + 1) */
+    struct lr_qlist tw_list; /* TIME_WAIT connections, oldest first */
+    uint32_t tw_reserve;     /* LR_TCP_TW_RESERVE, at most max_conns / 16, at least 1 */
+    int busy;                /* nesting depth of engine entry points */
+    uint64_t inserts;        /* connections added to the table (see lr_tcp_input_burst) */
     struct rte_hash *table;
-    int ooo_dyn_off;               /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
-    struct lr_tcp_conn *outq;      /* connections to run lr_tcp_output() on at burst end */
-    struct lr_tcp_qlist dack_list; /* delayed ACKs due, in deadline order */
-    struct lr_timer dack_timer;    /* armed for the head of dack_list */
+    int ooo_dyn_off;          /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
+    struct lr_tcp_conn *outq; /* connections to run lr_tcp_output() on at burst end */
+    struct lr_tqueue dack_q;  /* delayed ACKs owed, in deadline order */
     uint16_t nb_listeners;
     uint16_t *listen_idx; /* port (host order) -> index + 1 in listeners[] */
     struct lr_tcp_listener listeners[LR_TCP_MAX_LISTENERS];
@@ -261,40 +248,18 @@ static inline uint32_t lr_tcp_conn_idx(const struct lr_tcp_ctx *t, const struct 
     return (uint32_t)(c - t->conns);
 }
 
-/* The link of @c at byte offset @off (offsetof(struct lr_tcp_conn, tw) or dack). */
-static inline struct lr_tcp_qlink *lr_tcp_qlink_at(struct lr_tcp_conn *c, size_t off)
-{
-    return (struct lr_tcp_qlink *)((char *)c + off);
-}
-
-/* Append @c to @l through its link at @off; O(1). */
-static inline void lr_tcp_qlist_append(struct lr_tcp_ctx *t, struct lr_tcp_qlist *l, size_t off,
+/* Append @c to @l through its link at @off (offsetof(struct lr_tcp_conn, tw)). */
+static inline void lr_tcp_qlist_append(struct lr_tcp_ctx *t, struct lr_qlist *l, size_t off,
                                        struct lr_tcp_conn *c)
 {
-    struct lr_tcp_qlink *k = lr_tcp_qlink_at(c, off);
-    k->next = 0;
-    k->prev = l->tail;
-    if (l->tail != 0)
-        lr_tcp_qlink_at(&t->conns[l->tail - 1], off)->next = lr_tcp_conn_idx(t, c) + 1;
-    else
-        l->head = lr_tcp_conn_idx(t, c) + 1;
-    l->tail = lr_tcp_conn_idx(t, c) + 1;
+    lr_qlist_append(l, t->conns, sizeof(*c), off, lr_tcp_conn_idx(t, c));
 }
 
-/* Unlink @c (on @l through its link at @off); O(1). */
-static inline void lr_tcp_qlist_remove(struct lr_tcp_ctx *t, struct lr_tcp_qlist *l, size_t off,
+/* Unlink @c (on @l through its link at @off). */
+static inline void lr_tcp_qlist_remove(struct lr_tcp_ctx *t, struct lr_qlist *l, size_t off,
                                        struct lr_tcp_conn *c)
 {
-    struct lr_tcp_qlink *k = lr_tcp_qlink_at(c, off);
-    if (k->prev != 0)
-        lr_tcp_qlink_at(&t->conns[k->prev - 1], off)->next = k->next;
-    else
-        l->head = k->next;
-    if (k->next != 0)
-        lr_tcp_qlink_at(&t->conns[k->next - 1], off)->prev = k->prev;
-    else
-        l->tail = k->prev;
-    k->prev = k->next = 0;
+    lr_qlist_remove(l, t->conns, sizeof(*c), off, lr_tcp_conn_idx(t, c));
 }
 
 static inline struct lr_tcp_ooo_dyn *lr_tcp_ooo(const struct lr_tcp_ctx *t, struct rte_mbuf *m)
@@ -356,6 +321,7 @@ uint16_t lr_tcp_adv_mss(const struct lr_worker *w, uint16_t port);
 /* lr_tcp_timer.c */
 void lr_tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *t);
 void lr_tcp_timer_dack_fire(struct lr_worker *w, struct lr_timer *t);
+void lr_tcp_delack_init(struct lr_tcp_ctx *t);
 void lr_tcp_delack_arm(struct lr_worker *w, struct lr_tcp_conn *c);
 void lr_tcp_delack_cancel(struct lr_tcp_ctx *t, struct lr_tcp_conn *c);
 void lr_tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_rto);

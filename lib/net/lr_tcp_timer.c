@@ -237,17 +237,19 @@ void lr_tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *tm)
 /*
  * Delayed ACKs (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2). Every connection waits
  * the same time ([tcp] delayed_ack, at most 500 ms), so the connections with
- * an ACK owed form a list in deadline order: arming appends, the ACK that
- * goes out first unlinks, and one wheel timer is kept for the head. That is
- * three stores per arm instead of a wheel node (48 B) in every connection.
- * The timer is left alone when the head leaves the list: it then finds
- * nothing due, and is armed again for the new head.
+ * an ACK owed form a timeout queue (lr_tqueue.h): arming appends, the ACK
+ * that goes out first unlinks, and one wheel timer is kept for the head.
+ * That is 12 B in a connection instead of a wheel node (48 B).
  */
-#define DACK_LINK offsetof(struct lr_tcp_conn, dack)
-
 static uint64_t dack_delay(const struct lr_tcp_ctx *t)
 {
     return RTE_MIN(t->cfg->delayed_ack, (uint64_t)500000);
+}
+
+void lr_tcp_delack_init(struct lr_tcp_ctx *t)
+{
+    lr_tqueue_init(&t->dack_q, t->conns, sizeof(t->conns[0]), offsetof(struct lr_tcp_conn, dack),
+                   dack_delay(t), lr_tcp_timer_dack_fire);
 }
 
 void lr_tcp_delack_arm(struct lr_worker *w, struct lr_tcp_conn *c)
@@ -255,12 +257,8 @@ void lr_tcp_delack_arm(struct lr_worker *w, struct lr_tcp_conn *c)
     struct lr_tcp_ctx *t = w->tcp;
     if (c->flags & LR_TCPF_DELACK)
         return; /* the first unacknowledged segment's deadline stands */
-    uint64_t due = w->now + dack_delay(t);
     c->flags |= LR_TCPF_DELACK;
-    c->dack_due = (uint32_t)due;
-    lr_tcp_qlist_append(t, &t->dack_list, DACK_LINK, c);
-    if (!lr_timer_pending(&t->dack_timer))
-        lr_timer_arm(&w->timers, &t->dack_timer, due);
+    lr_tqueue_add(&w->timers, &t->dack_q, c, w->now);
 }
 
 void lr_tcp_delack_cancel(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
@@ -268,24 +266,18 @@ void lr_tcp_delack_cancel(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
     if (!(c->flags & LR_TCPF_DELACK))
         return;
     c->flags &= ~LR_TCPF_DELACK;
-    lr_tcp_qlist_remove(t, &t->dack_list, DACK_LINK, c);
+    lr_tqueue_del(&t->dack_q, c);
 }
 
 void lr_tcp_timer_dack_fire(struct lr_worker *w, struct lr_timer *tm)
 {
-    struct lr_tcp_ctx *t = container_of(tm, struct lr_tcp_ctx, dack_timer);
-    uint32_t now = (uint32_t)w->now;
+    struct lr_tcp_ctx *t = container_of(tm, struct lr_tcp_ctx, dack_q.timer);
     t->busy++;
-    /* Bounded: each turn takes one connection off the list, and output
+    /* Bounded: each turn takes one connection off the queue, and output
      * cannot put it back (it sends the ACK, lr_tcp_send_segment). */
-    while (t->dack_list.head != 0) {
-        struct lr_tcp_conn *c = &t->conns[t->dack_list.head - 1];
-        int32_t left = (int32_t)(c->dack_due - now);
-        if (left > 0) {
-            lr_timer_arm(&w->timers, &t->dack_timer, w->now + (uint64_t)left);
-            break;
-        }
-        lr_tcp_delack_cancel(t, c);
+    struct lr_tcp_conn *c;
+    while ((c = lr_tqueue_pop_due(&w->timers, &t->dack_q, w->now)) != NULL) {
+        c->flags &= ~LR_TCPF_DELACK;
         t->cnt.delayed_acks++;
         c->flags |= LR_TCPF_ACK_NOW;
         lr_tcp_output(w, c);
