@@ -158,6 +158,7 @@ struct lr_tcp_counters {
     uint64_t rto_timeouts;     /* retransmission timer expirations */
     uint64_t fast_retransmits; /* RFC 5681 §3.2 */
     uint64_t sack_retransmits; /* retransmits of holes known from SACK */
+    uint64_t sack_board_short; /* SACK blocks not kept: every scoreboard was lent */
     uint64_t rto_giveups;      /* connections aborted after [tcp] retries */
     uint64_t syn_retransmits;  /* SYN / SYN-ACK retransmissions */
     uint64_t dup_acks;

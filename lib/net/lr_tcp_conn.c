@@ -131,7 +131,6 @@ struct lr_tcp_conn *lr_tcp_conn_alloc(struct lr_worker *w)
     memset(c, 0, sizeof(*c));
     c->state = LR_TCP_CLOSED;
     lr_timer_init(&c->rexmt, lr_tcp_timer_rexmt_fire);
-    lr_sack_scoreboard_init(&c->sb);
     t->cnt.active++;
     t->cnt.state[LR_TCP_CLOSED]++;
     return c;
@@ -197,6 +196,7 @@ void lr_tcp_conn_release(struct lr_worker *w, struct lr_tcp_conn *c)
         rte_hash_del_key(t->table, &c->key);
     lr_timer_cancel(&w->timers, &c->rexmt);
     lr_tcp_delack_cancel(t, c);
+    lr_tcp_sb_release(t, c);
     lr_tcp_conn_set_state(w, c, LR_TCP_CLOSED);
     t->cnt.state[LR_TCP_CLOSED]--; /* the CLOSED gauge counts live handles only */
     c->flags |= LR_TCPF_RELEASED;
@@ -338,8 +338,16 @@ int lr_tcp_init(struct lr_worker *w)
                                   RTE_CACHE_LINE_SIZE, (int)w->socket);
     t->listen_idx =
         rte_zmalloc_socket("lr_tcp_listen_idx", sizeof(uint16_t) * 65536, 0, (int)w->socket);
-    if (t->conns == NULL || t->listen_idx == NULL)
+    t->nb_sboards = cfg->sack_boards ? cfg->sack_boards : RTE_MAX(64u, cfg->max_conns / 16);
+    t->sboards = rte_malloc_socket("lr_tcp_sboards", sizeof(*t->sboards) * t->nb_sboards,
+                                   RTE_CACHE_LINE_SIZE, (int)w->socket);
+    t->sb_free =
+        rte_malloc_socket("lr_tcp_sb_free", sizeof(uint32_t) * t->nb_sboards, 0, (int)w->socket);
+    if (t->conns == NULL || t->listen_idx == NULL || t->sboards == NULL || t->sb_free == NULL)
         goto nomem;
+    for (uint32_t i = 0; i < t->nb_sboards; i++)
+        t->sb_free[i] = t->nb_sboards - 1 - i;
+    t->sb_nfree = t->nb_sboards;
     for (uint32_t i = 0; i < cfg->max_conns; i++) {
         t->conns[i].free_next = (i + 1 < cfg->max_conns) ? i + 2 : 0;
     }
@@ -390,6 +398,8 @@ int lr_tcp_init(struct lr_worker *w)
 nomem:
     if (t->table != NULL)
         rte_hash_free(t->table);
+    rte_free(t->sb_free);
+    rte_free(t->sboards);
     rte_free(t->listen_idx);
     rte_free(t->conns);
     rte_free(t);
@@ -414,6 +424,8 @@ void lr_tcp_free(struct lr_worker *w)
     lr_ipv4_register(w, IPPROTO_TCP, NULL);
     lr_icmp_register_error_handler(w, IPPROTO_TCP, NULL);
     rte_hash_free(t->table);
+    rte_free(t->sb_free);
+    rte_free(t->sboards);
     rte_free(t->listen_idx);
     rte_free(t->conns);
     rte_free(t);
@@ -895,4 +907,41 @@ unsigned lr_tcp_conns_foreach(struct lr_worker *w,
         n++;
     }
     return n;
+}
+
+/* --- SACK scoreboards, lent on demand (lr_tcp_priv.h) --- */
+
+void lr_tcp_sb_update(struct lr_tcp_ctx *t, struct lr_tcp_conn *c, const struct lr_sack_block *blk,
+                      unsigned n)
+{
+    if (c->sb == 0) {
+        if (t->sb_nfree == 0) {
+            t->cnt.sack_board_short++;
+            return;
+        }
+        c->sb = t->sb_free[--t->sb_nfree] + 1;
+        lr_sack_scoreboard_init(&t->sboards[c->sb - 1]);
+    }
+    struct lr_sack_scoreboard *sb = &t->sboards[c->sb - 1];
+    lr_sack_scoreboard_update(sb, blk, n, c->snd_una, c->snd_max);
+    if (sb->n == 0) /* nothing valid above SND.UNA */
+        lr_tcp_sb_release(t, c);
+}
+
+void lr_tcp_sb_ack(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
+{
+    if (c->sb == 0)
+        return;
+    struct lr_sack_scoreboard *sb = &t->sboards[c->sb - 1];
+    lr_sack_scoreboard_ack(sb, c->snd_una);
+    if (sb->n == 0)
+        lr_tcp_sb_release(t, c);
+}
+
+void lr_tcp_sb_release(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
+{
+    if (c->sb == 0)
+        return;
+    t->sb_free[t->sb_nfree++] = c->sb - 1;
+    c->sb = 0;
 }

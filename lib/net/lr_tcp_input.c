@@ -491,7 +491,7 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
         if (lr_seq_lt(c->snd_nxt, c->snd_una))
             c->snd_nxt = c->snd_una;
         c->bytes_out += data_acked;
-        lr_sack_scoreboard_ack(&c->sb, c->snd_una);
+        lr_tcp_sb_ack(t, c);
         c->retries = 0;
         c->rtt.backoff = 0;
         if (c->snd_una == c->snd_max)
@@ -505,7 +505,7 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
             } else {
                 /* partial acknowledgment: retransmit the next hole at once */
                 lr_tcp_cc_on_partial_ack(&c->cc, acked);
-                if (!(c->flags & LR_TCPF_SACK) || c->sb.n == 0)
+                if (!(c->flags & LR_TCPF_SACK) || c->sb == 0)
                     lr_tcp_retransmit_una(w, c);
             }
         } else {
@@ -513,8 +513,7 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
             lr_tcp_cc_on_ack(&c->cc, acked, flight, c->rtt.srtt, w->now);
         }
         if ((c->flags & LR_TCPF_SACK) && s->opts.nb_sack)
-            lr_sack_scoreboard_update(&c->sb, s->opts.sack, s->opts.nb_sack, c->snd_una,
-                                      c->snd_max);
+            lr_tcp_sb_update(t, c, s->opts.sack, s->opts.nb_sack);
         /* FIN acknowledged: state transitions (RFC 9293 §3.10.7.4 fifth) */
         if (tcp_fin_acked(c)) {
             switch (c->state) {
@@ -547,7 +546,7 @@ static bool tcp_ack_in(struct lr_worker *w, struct lr_tcp_conn *c, const struct 
     }
     /* ack == snd_una (older ones were filtered by RFC 5961 §5) */
     if ((c->flags & LR_TCPF_SACK) && s->opts.nb_sack)
-        lr_sack_scoreboard_update(&c->sb, s->opts.sack, s->opts.nb_sack, c->snd_una, c->snd_max);
+        lr_tcp_sb_update(t, c, s->opts.sack, s->opts.nb_sack);
     bool dup = ack == c->snd_una && s->len == 0 &&
                !(s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG)) && !wnd_changed &&
                c->snd_max != c->snd_una;

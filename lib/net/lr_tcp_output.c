@@ -509,7 +509,8 @@ static bool tcp_sack_retransmit(struct lr_worker *w, struct lr_tcp_conn *c)
 {
     uint32_t from = lr_seq_gt(c->sack_hi, c->snd_una) ? c->sack_hi : c->snd_una;
     uint32_t seq, len;
-    if (!lr_sack_scoreboard_next_hole(&c->sb, from, c->mss, &seq, &len))
+    const struct lr_sack_scoreboard *sb = lr_tcp_sb(w->tcp, c);
+    if (sb == NULL || !lr_sack_scoreboard_next_hole(sb, from, c->mss, &seq, &len))
         return false;
     if (lr_seq_geq(seq, c->snd_una + c->snd_queued))
         return false;
@@ -551,9 +552,10 @@ void lr_tcp_output(struct lr_worker *w, struct lr_tcp_conn *c)
         return;
     }
     /* SACK recovery: fill holes first (RFC 6675 NextSeg, simplified) */
+    const struct lr_sack_scoreboard *sb = lr_tcp_sb(w->tcp, c);
     if ((c->flags & (LR_TCPF_RECOVERY | LR_TCPF_SACK)) == (LR_TCPF_RECOVERY | LR_TCPF_SACK) &&
-        c->sb.n > 0) {
-        uint32_t pipe = (c->snd_max - c->snd_una) - lr_sack_scoreboard_bytes(&c->sb);
+        sb != NULL) {
+        uint32_t pipe = (c->snd_max - c->snd_una) - lr_sack_scoreboard_bytes(sb);
         for (int i = 0; i < 4 && pipe < c->cc.cwnd; i++) {
             if (!tcp_sack_retransmit(w, c))
                 break;
@@ -563,11 +565,12 @@ void lr_tcp_output(struct lr_worker *w, struct lr_tcp_conn *c)
     bool sent = false;
     for (int i = 0; i < LR_TCP_OUTPUT_MAX_SEGS; i++) {
         /* Skip what the peer already holds (SACK scoreboard) when resending */
-        if ((c->flags & LR_TCPF_SACK) && lr_seq_lt(c->snd_nxt, c->snd_max)) {
-            for (unsigned b = 0; b < c->sb.n; b++) {
-                if (lr_seq_geq(c->snd_nxt, c->sb.blk[b].start) &&
-                    lr_seq_lt(c->snd_nxt, c->sb.blk[b].end))
-                    c->snd_nxt = c->sb.blk[b].end;
+        sb = lr_tcp_sb(w->tcp, c); /* a retransmission may have given it back */
+        if (sb != NULL && lr_seq_lt(c->snd_nxt, c->snd_max)) {
+            for (unsigned b = 0; b < sb->n; b++) {
+                if (lr_seq_geq(c->snd_nxt, sb->blk[b].start) &&
+                    lr_seq_lt(c->snd_nxt, sb->blk[b].end))
+                    c->snd_nxt = sb->blk[b].end;
             }
         }
         uint32_t off = c->snd_nxt - c->snd_una;

@@ -95,10 +95,11 @@ enum lr_tcp_tmode {
  *  line 0: table key, state, flags, receive sequence variables and the send
  *          variables read on every ACK (header prediction reads only line 0-1);
  *  line 1: send queue, windows, options state;
- *  line 2-4: RTT, congestion control, SACK scoreboard (per ACK with loss);
+ *  line 2-3: RTT, congestion control, SACK state (per ACK with loss; the
+ *          scoreboard itself is lent from a pool, lr_tcp_sb_update);
  *  rest:   the timer, list links, OOO queue, app hooks, cold counters.
- * Fields are ordered so that no hole is left: the slot is 7 cache lines
- * (448 B, checked below) and is the largest part of the memory reserved per
+ * Fields are ordered so that no hole is left: the slot is 6 cache lines
+ * (384 B, checked below) and is the largest part of the memory reserved per
  * connection ([tcp] max_conns slots, preallocated; mbufs only when data is
  * queued). Keep it that way when adding a field: fill a byte of a u8 group,
  * or take something out.
@@ -150,7 +151,7 @@ struct lr_tcp_conn {
     uint64_t rtt_start;
     uint32_t rtt_seq; /* sequence timed when no timestamps */
     uint32_t sack_hi; /* highest sequence retransmitted from SACK holes */
-    struct lr_sack_scoreboard sb;
+    uint32_t sb;      /* lent scoreboard, index + 1 in t->sboards; 0 = no SACKed data */
     uint32_t chack_count;
 
     /* --- cold --- */
@@ -176,7 +177,7 @@ struct lr_tcp_conn {
     uint32_t discard_left; /* after lr_tcp_close_discard: bytes still taken without RST */
 } __rte_cache_aligned;
 
-_Static_assert(sizeof(struct lr_tcp_conn) <= 448, "connection grew past 7 cache lines");
+_Static_assert(sizeof(struct lr_tcp_conn) <= 384, "connection grew past 6 cache lines");
 
 /*
  * New connections may take the oldest TIME_WAIT connection's place once no
@@ -215,9 +216,13 @@ struct lr_tcp_ctx {
     int busy;                /* nesting depth of engine entry points */
     uint64_t inserts;        /* connections added to the table (see lr_tcp_input_burst) */
     struct rte_hash *table;
-    int ooo_dyn_off;          /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
-    struct lr_tcp_conn *outq; /* connections to run lr_tcp_output() on at burst end */
-    struct lr_tqueue dack_q;  /* delayed ACKs owed, in deadline order */
+    int ooo_dyn_off;                    /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
+    struct lr_tcp_conn *outq;           /* connections to run lr_tcp_output() on at burst end */
+    struct lr_tqueue dack_q;            /* delayed ACKs owed, in deadline order */
+    struct lr_sack_scoreboard *sboards; /* lent to connections (lr_tcp_sb_get) */
+    uint32_t *sb_free;                  /* stack of free scoreboard indices */
+    uint32_t nb_sboards;
+    uint32_t sb_nfree;
     uint16_t nb_listeners;
     uint16_t *listen_idx; /* port (host order) -> index + 1 in listeners[] */
     struct lr_tcp_listener listeners[LR_TCP_MAX_LISTENERS];
@@ -322,6 +327,28 @@ uint16_t lr_tcp_adv_mss(const struct lr_worker *w, uint16_t port);
 void lr_tcp_timer_rexmt_fire(struct lr_worker *w, struct lr_timer *t);
 void lr_tcp_timer_dack_fire(struct lr_worker *w, struct lr_timer *t);
 void lr_tcp_delack_init(struct lr_tcp_ctx *t);
+
+/*
+ * SACK scoreboards (RFC 6675 §3) are lent, not embedded: only a connection
+ * whose peer reports SACKed data above SND.UNA holds one (68 bytes), and it
+ * goes back once that data is acknowledged, so an idle connection costs 4
+ * bytes for it. When every board is lent ([tcp] sack_boards), the blocks
+ * of that ACK are not kept (counted sack_board_short): recovery goes on
+ * without them, as RFC 6582 NewReno would, which RFC 2018 §8 allows (SACK
+ * information is advisory).
+ */
+static inline struct lr_sack_scoreboard *lr_tcp_sb(const struct lr_tcp_ctx *t,
+                                                   const struct lr_tcp_conn *c)
+{
+    return c->sb != 0 ? &t->sboards[c->sb - 1] : NULL;
+}
+/* Record the SACK blocks of an ACK (lending a board if needed). */
+void lr_tcp_sb_update(struct lr_tcp_ctx *t, struct lr_tcp_conn *c, const struct lr_sack_block *blk,
+                      unsigned n);
+/* SND.UNA advanced: drop what it covers; the board goes back when empty. */
+void lr_tcp_sb_ack(struct lr_tcp_ctx *t, struct lr_tcp_conn *c);
+/* Forget the SACK state (an RTO, the connection's end). */
+void lr_tcp_sb_release(struct lr_tcp_ctx *t, struct lr_tcp_conn *c);
 void lr_tcp_delack_arm(struct lr_worker *w, struct lr_tcp_conn *c);
 void lr_tcp_delack_cancel(struct lr_tcp_ctx *t, struct lr_tcp_conn *c);
 void lr_tcp_timer_update(struct lr_worker *w, struct lr_tcp_conn *c, bool restart_rto);

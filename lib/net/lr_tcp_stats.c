@@ -30,6 +30,7 @@
     X(rto_timeouts)                                                                                \
     X(fast_retransmits)                                                                            \
     X(sack_retransmits)                                                                            \
+    X(sack_board_short)                                                                            \
     X(rto_giveups)                                                                                 \
     X(syn_retransmits)                                                                             \
     X(dup_acks)                                                                                    \

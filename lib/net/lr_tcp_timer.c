@@ -128,7 +128,7 @@ static void tcp_timer_rto(struct lr_worker *w, struct lr_tcp_conn *c)
     c->flags &= ~LR_TCPF_RECOVERY;
     c->recover = c->snd_max; /* RFC 6582 §3.2 step 4 */
     c->dupacks = 0;
-    lr_sack_scoreboard_init(&c->sb); /* RFC 2018 §8: SACK state is advisory after an RTO */
+    lr_tcp_sb_release(t, c); /* RFC 2018 §8: SACK state is advisory after an RTO */
     c->snd_nxt = c->snd_una;
     uint32_t len = RTE_MIN(c->snd_queued, (uint32_t)c->mss);
     lr_tcp_retransmit_una(w, c);

@@ -119,6 +119,7 @@ struct lr_tcp_config {
     uint8_t wscale;               /* our window shift, default 7, max 14 */
     bool timestamps;              /* default yes */
     bool sack;                    /* default yes */
+    uint32_t sack_boards;         /* 0 = max_conns / 16, at least 64 */
     bool syncookies;              /* default yes */
     uint32_t challenge_ack_limit; /* per connection per second, default 10 */
     enum lr_cc_algo cc;           /* newreno|cubic, default newreno */

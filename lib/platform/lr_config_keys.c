@@ -168,6 +168,9 @@ static const struct cfg_key cfg_keys[] = {
         "timestamps option (RFC 7323)"),
     KEY(SEC_TCP, T, "sack", sack, LR_CFG_BOOL, 0, 0, "yes",
         "selective acknowledgements (RFC 2018)"),
+    KEY(SEC_TCP, T, "sack_boards", sack_boards, LR_CFG_UINT, 0, 1u << 24, "0",
+        "SACK scoreboards per worker, lent to connections while their peer reports "
+        "loss; 0 = max_conns / 16, at least 64"),
     KEY(SEC_TCP, T, "syncookies", syncookies, LR_CFG_BOOL, 0, 0, "yes",
         "SYN cookies when the SYN queue is full (RFC 4987 §3.6)"),
     KEY(SEC_TCP, T, "challenge_ack_limit", challenge_ack_limit, LR_CFG_UINT, 1, 100000, "10",

@@ -55,7 +55,7 @@ struct cfg_key {
 };
 
 /* Rows of the core key table (a static assertion in lr_config_keys.c checks it). */
-#define CFG_NB_KEYS 61
+#define CFG_NB_KEYS 62
 
 /* Parsers of the core sections' own value types (lr_config_values.c). */
 int lr_cfg_parse_port_addr(void *sec, const struct lr_config_key *k, const char *val, char *why,

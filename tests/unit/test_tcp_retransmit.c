@@ -236,6 +236,111 @@ static void test_sack_skips_sacked(void **state)
     assert_int_equal(lr_tcp_send_queued(c), 0);
 }
 
+/* SACK scoreboards are lent (lr_tcp_sb_update): with one board for the
+ * worker, a second connection reporting loss recovers without one (counted
+ * sack_board_short, NewReno's retransmissions), gets the board once the
+ * first connection's loss is repaired, and then skips what it SACKed. */
+struct sb_peer {
+    uint16_t port;
+    uint32_t seq, ack;
+    struct lr_tcp_conn *c;
+};
+
+static void sb_peer_use(struct lrt_env *e, const struct sb_peer *p)
+{
+    e->peer_port = p->port;
+    e->peer_seq = p->seq;
+    e->peer_ack = p->ack;
+}
+
+static void sb_ack(struct lrt_env *e, uint32_t ack, const struct lr_sack_block *blk)
+{
+    lrt_send(e, &(struct lrt_spec){ .flags = LRT_ACK,
+                                    .ack_set = true,
+                                    .ack = ack,
+                                    .sack = blk,
+                                    .nb_sack = blk != NULL ? 1 : 0 });
+}
+
+static void test_sack_boards_lent(void **state)
+{
+    struct lrt_env *e = *state;
+    struct lr_config cfg = e->cfg;
+    cfg.tcp.sack_boards = 1;
+    lrt_reinit(e, &cfg);
+    e->ts = true; /* SACK-permitted rides with timestamps (lrt_handshake) */
+    static uint8_t d[3 * 1448];
+    lrt_pattern(d, sizeof(d), 0);
+    struct sb_peer p[2];
+    struct lrt_seg s;
+    lrt_listen(e, 80);
+    for (int i = 0; i < 2; i++) {
+        e->peer_port = (uint16_t)(42000 + i);
+        p[i].c = lrt_handshake(e, 80);
+        assert_non_null(p[i].c);
+        assert_int_equal(lrt_drain(e), 0);
+        lr_tcp_conn_nodelay(p[i].c, true);
+        assert_int_equal(lr_tcp_send(e->w, p[i].c, d, sizeof(d)), (int)sizeof(d));
+        assert_int_equal(lrt_drain(e), 3);
+        p[i].port = e->peer_port;
+        p[i].seq = e->peer_seq;
+        p[i].ack = e->peer_ack;
+    }
+    /* A: the third segment SACKed; three duplicates: the first hole again */
+    sb_peer_use(e, &p[0]);
+    uint32_t ua = p[0].ack;
+    struct lr_sack_block ba = { ua + 2 * 1448, ua + 3 * 1448 };
+    for (int i = 0; i < 3; i++)
+        sb_ack(e, ua, &ba);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.seq, ua);
+    lrt_drain(e);
+    assert_int_equal(lrt_counters(e).sack_board_short, 0);
+
+    /* B: the same loss, no board left: counted, NewReno's fast retransmit */
+    sb_peer_use(e, &p[1]);
+    uint32_t ub = p[1].ack;
+    struct lr_sack_block bb = { ub + 2 * 1448, ub + 3 * 1448 };
+    for (int i = 0; i < 3; i++)
+        sb_ack(e, ub, &bb);
+    assert_int_equal(lrt_counters(e).sack_board_short, 3);
+    assert_true(lrt_expect(e, &s));
+    assert_int_equal(s.seq, ub);
+    lrt_drain(e);
+
+    /* A's data all acknowledged: its board goes back */
+    sb_peer_use(e, &p[0]);
+    sb_ack(e, ua + 3 * 1448, NULL);
+    assert_int_equal(lr_tcp_send_queued(p[0].c), 0);
+    lrt_drain(e);
+
+    /* B's partial ACK now finds a board: the second hole is resent, the
+     * SACKed third never */
+    sb_peer_use(e, &p[1]);
+    sb_ack(e, ub + 1448, &bb);
+    assert_int_equal(lrt_counters(e).sack_board_short, 3);
+    bool second = false, third = false;
+    while (lrt_expect(e, &s)) {
+        if (s.seq == ub + 1448 && s.len > 0)
+            second = true;
+        if (s.seq == ub + 2 * 1448 && s.len > 0)
+            third = true;
+    }
+    assert_true(second);
+    assert_false(third);
+    sb_ack(e, ub + 3 * 1448, NULL);
+    assert_int_equal(lr_tcp_send_queued(p[1].c), 0);
+
+    /* and back again: A's next loss gets it */
+    sb_peer_use(e, &p[0]);
+    assert_int_equal(lr_tcp_send(e->w, p[0].c, d, sizeof(d)), (int)sizeof(d));
+    assert_true(lrt_drain(e) >= 2); /* cwnd after the recovery */
+    ua += 3 * 1448;
+    ba = (struct lr_sack_block){ ua + 1448, ua + 2 * 1448 };
+    sb_ack(e, ua, &ba);
+    assert_int_equal(lrt_counters(e).sack_board_short, 3);
+}
+
 /* Zero window: probes with backoff, never aborting; data flows when it opens */
 static void test_zero_window_probe(void **state)
 {
@@ -372,6 +477,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rto_give_up, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_sack_skips_sacked, lrt_setup, lrt_teardown),
+        cmocka_unit_test_setup_teardown(test_sack_boards_lent, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_zero_window_probe, lrt_setup, lrt_teardown),
         cmocka_unit_test_setup_teardown(test_zero_window_silent_peer_gives_up, lrt_setup,
                                         lrt_teardown),
