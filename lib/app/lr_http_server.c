@@ -111,11 +111,6 @@ enum http_tqid {
     TQ_MAX,
 };
 
-struct http_tq {
-    struct lr_tqueue q;
-    struct lr_http_server *srv;
-};
-
 struct lr_http_conn {
     struct lr_http_server *srv;
     struct lr_tcp_conn *tcp;
@@ -165,7 +160,7 @@ struct lr_http_server {
     uint32_t hbuf_len;
     char *path; /* normalised request path (+ index) */
     uint32_t path_len;
-    struct http_tq tq[TQ_MAX];
+    struct lr_tqueue tq[TQ_MAX];
     uint16_t nb_listen;
     uint16_t listen[LR_MAX_LISTEN];
     uint16_t nb_tls_listen;
@@ -261,7 +256,7 @@ static void timer_stop(struct lr_http_conn *hc)
 {
     if (hc->tmode == HT_NONE)
         return;
-    lr_tqueue_del(&hc->srv->tq[hc->tq].q, hc);
+    lr_tqueue_del(&hc->srv->tq[hc->tq], (uint32_t)(hc - hc->srv->conns));
     hc->tmode = HT_NONE;
 }
 
@@ -272,7 +267,7 @@ static void timer_arm(struct lr_http_conn *hc, enum http_tmode mode, enum http_t
     timer_stop(hc);
     hc->tmode = (uint8_t)mode;
     hc->tq = (uint8_t)tq;
-    lr_tqueue_add(&w->timers, &hc->srv->tq[tq].q, hc, w->now);
+    lr_tqueue_add(&w->timers, &hc->srv->tq[tq], (uint32_t)(hc - hc->srv->conns), w->now);
 }
 
 /* The Date header value for now, formatted once per second (RFC 9110 §6.6.1). */
@@ -1109,9 +1104,9 @@ static void http_expire(struct lr_worker *w, struct lr_http_conn *hc, enum http_
  * connection off, and one queued again waits at least a tick (lr_tqueue.h). */
 static void http_tq_fire(struct lr_worker *w, struct lr_timer *t)
 {
-    struct http_tq *tq = container_of(t, struct http_tq, q.timer);
+    struct lr_tqueue *q = container_of(t, struct lr_tqueue, timer);
     struct lr_http_conn *hc;
-    while ((hc = lr_tqueue_pop_due(&w->timers, &tq->q, w->now)) != NULL) {
+    while ((hc = lr_tqueue_pop_due(&w->timers, q, w->now)) != NULL) {
         enum http_tmode mode = (enum http_tmode)hc->tmode;
         hc->tmode = HT_NONE;
         http_expire(w, hc, mode);
@@ -1257,11 +1252,9 @@ int lr_http_server_init(struct lr_worker *w, const struct lr_file_cache *fc)
         [TQ_STALL] = srv->send_stall_us,   [TQ_RETRY] = HTTP_RETRY_US,
         [TQ_LINGER] = http_linger_us(cfg),
     };
-    for (unsigned i = 0; i < TQ_MAX; i++) {
-        srv->tq[i].srv = srv;
-        lr_tqueue_init(&srv->tq[i].q, srv->conns, sizeof(*srv->conns),
+    for (unsigned i = 0; i < TQ_MAX; i++)
+        lr_tqueue_init(&srv->tq[i], srv->conns, sizeof(*srv->conns),
                        offsetof(struct lr_http_conn, tl), tq_delay[i], http_tq_fire);
-    }
     w->slot[http_slot] = srv;
     if (srv->scratch == NULL || srv->path == NULL || srv->hbuf == NULL || srv->conns == NULL) {
         lr_http_server_free(w);
@@ -1359,7 +1352,7 @@ void lr_http_server_free(struct lr_worker *w)
     for (uint16_t i = 0; i < srv->nb_tls_listen && w->tcp != NULL; i++)
         (void)lr_tls_unlisten(w, srv->tls_listen[i]);
     for (unsigned i = 0; i < TQ_MAX; i++)
-        lr_tqueue_fini(&w->timers, &srv->tq[i].q);
+        lr_tqueue_fini(&w->timers, &srv->tq[i]);
     rte_free(srv->scratch);
     rte_free(srv->path);
     rte_free(srv->hbuf);

@@ -172,9 +172,9 @@ void lr_tcp_conn_set_state(struct lr_worker *w, struct lr_tcp_conn *c, uint8_t s
 {
     struct lr_tcp_ctx *t = w->tcp;
     if (c->state == LR_TCP_TIME_WAIT && st != LR_TCP_TIME_WAIT)
-        lr_tcp_qlist_remove(t, &t->tw_list, TW_LINK, c);
+        lr_qlist_remove(&t->tw_list, t->conns, sizeof(*c), TW_LINK, lr_tcp_conn_idx(t, c));
     else if (st == LR_TCP_TIME_WAIT && c->state != LR_TCP_TIME_WAIT)
-        lr_tcp_qlist_append(t, &t->tw_list, TW_LINK, c);
+        lr_qlist_append(&t->tw_list, t->conns, sizeof(*c), TW_LINK, lr_tcp_conn_idx(t, c));
     t->cnt.state[c->state]--;
     t->cnt.state[st]++;
     c->state = st;

@@ -219,7 +219,7 @@ struct lr_tcp_ctx {
     int ooo_dyn_off;                    /* rte_mbuf dynfield offset of struct lr_tcp_ooo_dyn */
     struct lr_tcp_conn *outq;           /* connections to run lr_tcp_output() on at burst end */
     struct lr_tqueue dack_q;            /* delayed ACKs owed, in deadline order */
-    struct lr_sack_scoreboard *sboards; /* lent to connections (lr_tcp_sb_get) */
+    struct lr_sack_scoreboard *sboards; /* lent to connections (lr_tcp_sb_update) */
     uint32_t *sb_free;                  /* stack of free scoreboard indices */
     uint32_t nb_sboards;
     uint32_t sb_nfree;
@@ -251,20 +251,6 @@ struct lr_tcp_seg {
 static inline uint32_t lr_tcp_conn_idx(const struct lr_tcp_ctx *t, const struct lr_tcp_conn *c)
 {
     return (uint32_t)(c - t->conns);
-}
-
-/* Append @c to @l through its link at @off (offsetof(struct lr_tcp_conn, tw)). */
-static inline void lr_tcp_qlist_append(struct lr_tcp_ctx *t, struct lr_qlist *l, size_t off,
-                                       struct lr_tcp_conn *c)
-{
-    lr_qlist_append(l, t->conns, sizeof(*c), off, lr_tcp_conn_idx(t, c));
-}
-
-/* Unlink @c (on @l through its link at @off). */
-static inline void lr_tcp_qlist_remove(struct lr_tcp_ctx *t, struct lr_qlist *l, size_t off,
-                                       struct lr_tcp_conn *c)
-{
-    lr_qlist_remove(l, t->conns, sizeof(*c), off, lr_tcp_conn_idx(t, c));
 }
 
 static inline struct lr_tcp_ooo_dyn *lr_tcp_ooo(const struct lr_tcp_ctx *t, struct rte_mbuf *m)

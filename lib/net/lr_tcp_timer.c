@@ -258,7 +258,7 @@ void lr_tcp_delack_arm(struct lr_worker *w, struct lr_tcp_conn *c)
     if (c->flags & LR_TCPF_DELACK)
         return; /* the first unacknowledged segment's deadline stands */
     c->flags |= LR_TCPF_DELACK;
-    lr_tqueue_add(&w->timers, &t->dack_q, c, w->now);
+    lr_tqueue_add(&w->timers, &t->dack_q, lr_tcp_conn_idx(t, c), w->now);
 }
 
 void lr_tcp_delack_cancel(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
@@ -266,7 +266,7 @@ void lr_tcp_delack_cancel(struct lr_tcp_ctx *t, struct lr_tcp_conn *c)
     if (!(c->flags & LR_TCPF_DELACK))
         return;
     c->flags &= ~LR_TCPF_DELACK;
-    lr_tqueue_del(&t->dack_q, c);
+    lr_tqueue_del(&t->dack_q, lr_tcp_conn_idx(t, c));
 }
 
 void lr_tcp_timer_dack_fire(struct lr_worker *w, struct lr_timer *tm)

@@ -2,11 +2,6 @@
 /* Timeout queues (lr_tqueue.h). */
 #include "lr_tqueue.h"
 
-static uint32_t elem_idx(const struct lr_tqueue *q, const void *elem)
-{
-    return (uint32_t)(((const char *)elem - (const char *)q->base) / q->size);
-}
-
 static struct lr_tqlink *link_of(const struct lr_tqueue *q, uint32_t idx1)
 {
     return (struct lr_tqlink *)lr_qlink_at(q->base, q->size, q->off, idx1);
@@ -31,9 +26,8 @@ void lr_tqueue_init(struct lr_tqueue *q, void *base, size_t size, size_t off, ui
     lr_timer_init(&q->timer, fn);
 }
 
-void lr_tqueue_add(struct lr_timer_wheel *tw, struct lr_tqueue *q, void *elem, uint64_t now_us)
+void lr_tqueue_add(struct lr_timer_wheel *tw, struct lr_tqueue *q, uint32_t idx, uint64_t now_us)
 {
-    uint32_t idx = elem_idx(q, elem);
     /* ceil(now) + delay >= now + delay: never early. */
     uint64_t due = (uint64_t)ms_ceil(now_us) + q->delay_ms;
     link_of(q, idx + 1)->due_ms = (uint32_t)due;
@@ -45,9 +39,9 @@ void lr_tqueue_add(struct lr_timer_wheel *tw, struct lr_tqueue *q, void *elem, u
         lr_timer_arm(tw, &q->timer, due * LR_TIMER_TICK_US);
 }
 
-void lr_tqueue_del(struct lr_tqueue *q, void *elem)
+void lr_tqueue_del(struct lr_tqueue *q, uint32_t idx)
 {
-    lr_qlist_remove(&q->list, q->base, q->size, q->off, elem_idx(q, elem));
+    lr_qlist_remove(&q->list, q->base, q->size, q->off, idx);
     q->len--;
 }
 

@@ -52,11 +52,13 @@ struct lr_tqueue {
 void lr_tqueue_init(struct lr_tqueue *q, void *base, size_t size, size_t off, uint64_t delay_us,
                     lr_timer_fn fn);
 
-/* Queue @elem (not queued) to expire @q's delay after @now_us. */
-void lr_tqueue_add(struct lr_timer_wheel *tw, struct lr_tqueue *q, void *elem, uint64_t now_us);
+/* Queue element @idx of the array (not queued) to expire @q's delay after
+ * @now_us. Elements are named by index: the owner has it at hand, and it
+ * saves a division by the element size on every arm. */
+void lr_tqueue_add(struct lr_timer_wheel *tw, struct lr_tqueue *q, uint32_t idx, uint64_t now_us);
 
-/* Take @elem (queued on @q) off before it expires. */
-void lr_tqueue_del(struct lr_tqueue *q, void *elem);
+/* Take element @idx (queued on @q) off before it expires. */
+void lr_tqueue_del(struct lr_tqueue *q, uint32_t idx);
 
 /* Remove and return the head if it is due at @now_us; otherwise (or when
  * empty) NULL, with the timer armed for the head if there is one. */

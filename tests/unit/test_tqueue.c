@@ -54,7 +54,7 @@ static void on_fire(struct lr_worker *w, struct lr_timer *t)
         if (requeue_left > 0) {
             requeue_left--;
             e->queued = true;
-            lr_tqueue_add(&tw, &q, e, cur_now);
+            lr_tqueue_add(&tw, &q, (uint32_t)(e - els), cur_now);
         }
     }
 }
@@ -79,7 +79,7 @@ static void add(int i, uint64_t now, uint64_t delay_us)
 {
     els[i].queued = true;
     els[i].deadline = deadline(now, delay_us);
-    lr_tqueue_add(&tw, &q, &els[i], now);
+    lr_tqueue_add(&tw, &q, (uint32_t)i, now);
 }
 
 static void adv(uint64_t now)
@@ -99,7 +99,7 @@ static void fifo_order_and_delete(void **state)
     add(2, 100 * MS, D);
     add(3, 150 * MS, D);
     assert_int_equal(q.len, 4);
-    lr_tqueue_del(&q, &els[1]);
+    lr_tqueue_del(&q, 1);
     els[1].queued = false;
     adv(199 * MS);
     assert_int_equal(els[0].fired, 0);
@@ -135,7 +135,7 @@ static void lazy_timer_rearms(void **state)
     setup_q(0, D);
     add(0, 0, D);
     add(1, 5 * MS, D);
-    lr_tqueue_del(&q, &els[0]);
+    lr_tqueue_del(&q, 0);
     els[0].queued = false;
     adv(10 * MS);
     assert_int_equal(els[1].fired, 0);
@@ -196,7 +196,7 @@ static void random_against_model(void **state)
         if (op < 3 && !els[i].queued) {
             add(i, now, D);
         } else if (op == 3 && els[i].queued) {
-            lr_tqueue_del(&q, &els[i]);
+            lr_tqueue_del(&q, (uint32_t)i);
             els[i].queued = false;
         } else {
             prev = now;
