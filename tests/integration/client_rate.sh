@@ -48,8 +48,15 @@ report = $LR_MEMIF_FIFO
 CONF
     lr_memif_server "$name" "$LR_TMP/server.conf" -l 0-1
     lr_memif_client "$name" "$LR_TMP/client-$name.conf" -l 0-1 --main-lcore 1
-    lr_memif_finish "$name" /linerate/stats
+    lr_memif_finish "$name" /linerate/stats /linerate/tcp
     lr_log "$name: $(grep '^client: done' "$LR_TMP/client-$name.log")"
+    # Not checked: shows whether a shortfall came with losses (RTOs stall a
+    # keep-alive connection for rto_min) or with the machine pausing.
+    lr_log "$name: server tcp $(lr_memif_tel "$name" /linerate/tcp | "$LR_PY" -c '
+import json, sys
+t = json.load(sys.stdin)
+print(" ".join("%s=%s" % (k, t.get(k)) for k in
+               ("retransmits", "rto_timeouts", "fast_retransmits", "sack_board_short")))')"
     lr_client_report_check "$LR_TMP/report-$name.json" \
         "$(lr_memif_tel "$name" /linerate/stats | "$LR_PY" -c '
 import json, sys
